@@ -1,0 +1,40 @@
+// The lab as data: what config.ts produces and every backend, step and check consumes.
+
+export type BackendName = "docker" | "vagrant" | "ssh";
+export type Role = "manager" | "worker";
+export type Egress = "none" | "internet";
+
+export interface NodeSpec {
+  /** Hostname, e.g. swarm-manager, swarm-worker1. Also the value of the swarmlab.node label. */
+  name: string;
+  role: Role;
+  /** Static address on the lab network, e.g. 192.168.56.10. */
+  address: string;
+}
+
+export interface LabSpec {
+  /** Lab name: value of the swarmlab.lab label on everything the lab creates. */
+  name: string;
+  backend: BackendName;
+  /** The lab network, e.g. 192.168.56.0/24. */
+  subnet: string;
+  /** The host's address on the lab network (first usable address), e.g. 192.168.56.1. */
+  gateway: string;
+  /** nodes[0] is the manager; the rest are workers. */
+  nodes: NodeSpec[];
+  /** A lab-internal host standing for "the internet" (last usable address of the subnet). */
+  upstream: { name: string; address: string };
+  /** "none": nothing leaves the machine. "internet": the tutorial's real egress, opt-in. */
+  egress: Egress;
+  /** What the service's tasks ping: the upstream's address, or 8.8.8.8 with egress "internet". */
+  pingTarget: string;
+  /** The overlay network (tutorial: mynet). */
+  overlay: { name: string };
+  /** The service (tutorial: test, busybox, 2 replicas, one per worker). */
+  service: { name: string; image: string; replicas: number };
+}
+
+/** Labels carried by everything a lab creates, so it can be found and removed without state. */
+export const LABEL_LAB = "swarmlab.lab";
+export const LABEL_NODE = "swarmlab.node";
+export const LABEL_ROLE = "swarmlab.role";
