@@ -1,0 +1,240 @@
+import assert from "node:assert/strict";
+import { CONFIG_KEYS, ConfigError, INTERNET_PING_TARGET, labSpecFromConfig } from "../../lab/config";
+import { LabSpec } from "../../lab/types";
+
+/** Asserts that the settings are refused with a ConfigError on `key` whose one-line message shows `value` and a fix. */
+function rejects(raw: Record<string, string>, key: string, value: string, mentions?: RegExp): ConfigError {
+  let caught: unknown;
+  try {
+    labSpecFromConfig(raw);
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
+  const err = caught as ConfigError;
+  assert.equal(err.key, key);
+  assert.equal(err.value, value);
+  assert.ok(err.message.startsWith(`swarmlab:${key} = ${JSON.stringify(value)}: `), err.message);
+  assert.ok(err.message.includes("Fix: "), err.message);
+  assert.ok(!err.message.includes("\n"), "message is one line");
+  assert.ok(err.fix.length > 0);
+  if (mentions) assert.match(err.message, mentions);
+  return err;
+}
+
+describe("labSpecFromConfig", () => {
+  describe("defaults and valid settings", () => {
+    it("no settings give exactly the tutorial's lab", () => {
+      const expected: LabSpec = {
+        name: "swarmlab",
+        backend: "docker",
+        subnet: "192.168.56.0/24",
+        gateway: "192.168.56.1",
+        nodes: [
+          { name: "swarm-manager", role: "manager", address: "192.168.56.10" },
+          { name: "swarm-worker1", role: "worker", address: "192.168.56.11" },
+          { name: "swarm-worker2", role: "worker", address: "192.168.56.12" },
+        ],
+        upstream: { name: "upstream", address: "192.168.56.254" },
+        egress: "none",
+        pingTarget: "192.168.56.254",
+        overlay: { name: "mynet" },
+        service: { name: "test", image: "busybox:latest", replicas: 2 },
+      };
+      assert.deepEqual(labSpecFromConfig({}), expected);
+    });
+
+    it("explicitly setting every default gives the same lab as no settings", () => {
+      const all = {
+        name: "swarmlab", backend: "docker", workers: "2", subnet: "192.168.56.0/24", egress: "none",
+        replicas: "2", overlay: "mynet", service: "test", image: "busybox:latest",
+        nodes: '["swarm-manager","swarm-worker1","swarm-worker2"]',
+      };
+      assert.deepEqual(labSpecFromConfig(all), labSpecFromConfig({}));
+    });
+
+    it("workers=3 adds swarm-worker3 at .13 and keeps 2 replicas", () => {
+      const spec = labSpecFromConfig({ workers: "3" });
+      assert.equal(spec.nodes.length, 4);
+      assert.deepEqual(spec.nodes[3], { name: "swarm-worker3", role: "worker", address: "192.168.56.13" });
+      assert.equal(spec.service.replicas, 2);
+    });
+
+    it("workers=1 defaults replicas to 1 (min(2, workers))", () => {
+      assert.equal(labSpecFromConfig({ workers: "1" }).service.replicas, 1);
+    });
+
+    it("egress internet makes the tasks ping 8.8.8.8", () => {
+      const spec = labSpecFromConfig({ egress: "internet" });
+      assert.equal(spec.egress, "internet");
+      assert.equal(spec.pingTarget, "8.8.8.8");
+      assert.equal(INTERNET_PING_TARGET, "8.8.8.8");
+    });
+
+    it("nodes names the hosts: first is the manager, the rest workers, addresses from .10", () => {
+      const spec = labSpecFromConfig({ nodes: '["boss","a","b","c"]', subnet: "192.168.100.0/24" });
+      assert.deepEqual(spec.nodes, [
+        { name: "boss", role: "manager", address: "192.168.100.10" },
+        { name: "a", role: "worker", address: "192.168.100.11" },
+        { name: "b", role: "worker", address: "192.168.100.12" },
+        { name: "c", role: "worker", address: "192.168.100.13" },
+      ]);
+      assert.equal(spec.upstream.address, "192.168.100.254");
+      assert.equal(spec.gateway, "192.168.100.1");
+    });
+
+    it("nodes and workers may both be set when they agree", () => {
+      assert.equal(labSpecFromConfig({ nodes: '["m","w1","w2","w3"]', workers: "3" }).nodes.length, 4);
+    });
+
+    it("a /28 holds 3 nodes below the upstream at its last usable address", () => {
+      const spec = labSpecFromConfig({ subnet: "192.168.56.16/28" });
+      assert.equal(spec.gateway, "192.168.56.17");
+      assert.deepEqual(spec.nodes.map((n) => n.address), ["192.168.56.26", "192.168.56.27", "192.168.56.28"]);
+      assert.equal(spec.upstream.address, "192.168.56.30");
+      assert.equal(spec.pingTarget, "192.168.56.30");
+    });
+
+    it("vagrant and ssh backends are accepted here (availability is the backend registry's call)", () => {
+      assert.equal(labSpecFromConfig({ backend: "vagrant" }).backend, "vagrant");
+      assert.equal(labSpecFromConfig({ backend: "ssh" }).backend, "ssh");
+    });
+
+    it("custom name, overlay, service, image and replicas are carried through", () => {
+      const spec = labSpecFromConfig({
+        name: "lab-2", overlay: "Over_lay.1", service: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: "1",
+      });
+      assert.equal(spec.name, "lab-2");
+      assert.deepEqual(spec.overlay, { name: "Over_lay.1" });
+      assert.deepEqual(spec.service, { name: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: 1 });
+    });
+
+    it("CONFIG_KEYS lists every supported key without the namespace", () => {
+      assert.deepEqual([...CONFIG_KEYS].sort(),
+        ["backend", "egress", "image", "name", "nodes", "overlay", "replicas", "service", "subnet", "workers"]);
+    });
+  });
+
+  describe("ConfigError", () => {
+    it("formats one line: key, quoted value, problem, fix", () => {
+      const e = new ConfigError("workers", "0", "pulumi config set swarmlab:workers 2", "a lab needs at least one worker");
+      assert.equal(e.message, 'swarmlab:workers = "0": a lab needs at least one worker. Fix: pulumi config set swarmlab:workers 2');
+      assert.equal(e.name, "ConfigError");
+      assert.ok(e instanceof Error);
+    });
+
+    it("workers=0 gives the documented example message exactly", () => {
+      const e = rejects({ workers: "0" }, "workers", "0");
+      assert.equal(e.message, 'swarmlab:workers = "0": a lab needs at least one worker. Fix: pulumi config set swarmlab:workers 2');
+    });
+  });
+
+  describe("bad input", () => {
+    it("name: an uppercase name is refused", () => { rejects({ name: "MyLab" }, "name", "MyLab", /letter/); });
+    it("name: a name starting with a digit is refused", () => { rejects({ name: "1lab" }, "name", "1lab"); });
+    it("name: an empty name is refused", () => { rejects({ name: "" }, "name", ""); });
+    it("name: a 41-character name is refused (40 is fine)", () => {
+      assert.equal(labSpecFromConfig({ name: "a".repeat(40) }).name.length, 40);
+      rejects({ name: "a".repeat(41) }, "name", "a".repeat(41), /1-40/);
+    });
+
+    it("backend: an unknown backend lists the valid ones", () => {
+      rejects({ backend: "podman" }, "backend", "podman", /docker, vagrant, ssh/);
+    });
+
+    it("workers: 0 is refused (a lab needs a worker)", () => { rejects({ workers: "0" }, "workers", "0", /at least one worker/); });
+    it("workers: a negative count is refused", () => { rejects({ workers: "-1" }, "workers", "-1", /at least one worker/); });
+    it("workers: 21 is absurdly many for a 2-core machine", () => { rejects({ workers: "21" }, "workers", "21", /absurdly many.*2-core/); });
+    it("workers: 20 is still accepted", () => { assert.equal(labSpecFromConfig({ workers: "20" }).nodes.length, 21); });
+    it("workers: a fraction like 2.5 is refused", () => { rejects({ workers: "2.5" }, "workers", "2.5", /whole number/); });
+    it("workers: a word like two is refused", () => { rejects({ workers: "two" }, "workers", "two", /whole number/); });
+
+    it("nodes: text that is not JSON is refused", () => { rejects({ nodes: "swarm-manager,swarm-worker1" }, "nodes", "swarm-manager,swarm-worker1", /JSON/); });
+    it("nodes: JSON that is not a list of strings is refused", () => { rejects({ nodes: '{"manager":"m"}' }, "nodes", '{"manager":"m"}', /list/); });
+    it("nodes: a single node (no worker) is refused", () => { rejects({ nodes: '["m"]' }, "nodes", '["m"]', /at least 2 nodes/); });
+    it("nodes: an uppercase hostname is refused", () => { rejects({ nodes: '["Manager","w1"]' }, "nodes", '["Manager","w1"]', /"Manager".*RFC 1123/); });
+    it("nodes: a hostname starting with '-' is refused", () => { rejects({ nodes: '["-m","w1"]' }, "nodes", '["-m","w1"]', /RFC 1123/); });
+    it("nodes: a hostname ending with '-' is refused", () => { rejects({ nodes: '["m-","w1"]' }, "nodes", '["m-","w1"]', /RFC 1123/); });
+    it("nodes: a hostname of 64 characters is refused (63 is fine)", () => {
+      const ok = JSON.stringify(["m".repeat(63), "w1"]);
+      assert.equal(labSpecFromConfig({ nodes: ok }).nodes[0].name.length, 63);
+      const bad = JSON.stringify(["m".repeat(64), "w1"]);
+      rejects({ nodes: bad }, "nodes", bad, /RFC 1123/);
+    });
+    it("nodes: an empty hostname is refused", () => { rejects({ nodes: '["","w1"]' }, "nodes", '["","w1"]', /RFC 1123/); });
+    it("nodes: a duplicate hostname is named", () => {
+      rejects({ nodes: '["m","w1","w1"]' }, "nodes", '["m","w1","w1"]', /duplicate hostname "w1"/);
+    });
+    it("nodes: a node called upstream duplicates the upstream's name", () => {
+      rejects({ nodes: '["m","upstream"]' }, "nodes", '["m","upstream"]', /duplicate hostname "upstream".*upstream host/);
+    });
+    it("nodes: more than 21 nodes are absurdly many", () => {
+      const many = JSON.stringify(Array.from({ length: 22 }, (_, i) => `n${i}`));
+      rejects({ nodes: many }, "nodes", many, /absurdly many/);
+    });
+    it("nodes+workers: disagreement is refused on workers, stating the count nodes implies", () => {
+      rejects({ nodes: '["m","w1","w2","w3"]', workers: "2" }, "workers", "2", /3 workers.*Fix: pulumi config set swarmlab:workers 3/);
+    });
+
+    it("subnet: an address without a prefix is refused", () => { rejects({ subnet: "192.168.56.0" }, "subnet", "192.168.56.0", /CIDR/); });
+    it("subnet: an octet over 255 is refused", () => { rejects({ subnet: "300.1.1.0/24" }, "subnet", "300.1.1.0/24", /CIDR/); });
+    it("subnet: a prefix over 32 is refused", () => { rejects({ subnet: "192.168.56.0/33" }, "subnet", "192.168.56.0/33", /CIDR/); });
+    it("subnet: host bits set is refused and the fix gives the network address", () => {
+      const e = rejects({ subnet: "192.168.56.1/24" }, "subnet", "192.168.56.1/24", /network address/);
+      assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.56.0/24");
+    });
+    it("subnet: 10.0.0.0/8 overlap is refused as Swarm's overlay address pool", () => {
+      rejects({ subnet: "10.0.1.0/24" }, "subnet", "10.0.1.0/24", /10\.0\.0\.0\/8.*Swarm.*overlay/);
+    });
+    it("subnet: 172.16.0.0/12 overlap is refused as Docker's bridge/docker_gwbridge pool", () => {
+      rejects({ subnet: "172.18.0.0/16" }, "subnet", "172.18.0.0/16", /172\.16\.0\.0\/12.*docker_gwbridge/);
+    });
+    it("subnet: a block containing 172.16.0.0/12 is refused too", () => {
+      rejects({ subnet: "172.0.0.0/8" }, "subnet", "172.0.0.0/8", /172\.16\.0\.0\/12/);
+    });
+    it("subnet: loopback 127.0.0.0/8 is refused", () => { rejects({ subnet: "127.0.0.0/24" }, "subnet", "127.0.0.0/24", /loopback/); });
+    it("subnet: link-local 169.254.0.0/16 is refused", () => { rejects({ subnet: "169.254.1.0/24" }, "subnet", "169.254.1.0/24", /link-local/); });
+    it("subnet: multicast 224.0.0.0/4 is refused", () => { rejects({ subnet: "239.1.1.0/24" }, "subnet", "239.1.1.0/24", /multicast/); });
+    it("subnet: 0.0.0.0/8 is refused", () => { rejects({ subnet: "0.0.0.0/24" }, "subnet", "0.0.0.0/24", /0\.0\.0\.0\/8/); });
+    it("subnet: reserved 240.0.0.0/4 is refused (it would also overflow the node addresses)", () => {
+      rejects({ subnet: "255.255.255.250/32" }, "subnet", "255.255.255.250/32", /240\.0\.0\.0\/4/);
+    });
+    it("subnet: a /29 is too small for 3 nodes and the fix suggests a /24", () => {
+      const e = rejects({ subnet: "192.168.56.0/29" }, "subnet", "192.168.56.0/29", /too small for 3 nodes/);
+      assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.56.0/24");
+    });
+    it("subnet: a /28 is too small for 5 nodes (the last would be the upstream)", () => {
+      rejects({ subnet: "192.168.56.0/28", workers: "4" }, "subnet", "192.168.56.0/28", /too small for 5 nodes/);
+      assert.equal(labSpecFromConfig({ subnet: "192.168.56.0/28", workers: "3" }).nodes[3].address, "192.168.56.13");
+    });
+
+    it("egress: anything but none or internet is refused", () => { rejects({ egress: "nat" }, "egress", "nat", /none, internet/); });
+
+    it("replicas: 0 is refused", () => { rejects({ replicas: "0" }, "replicas", "0", /at least one replica/); });
+    it("replicas: more than the workers is refused (one task per worker)", () => {
+      rejects({ replicas: "3" }, "replicas", "3", /one task per worker/);
+    });
+    it("replicas: a non-integer is refused", () => { rejects({ replicas: "1.5" }, "replicas", "1.5", /whole number/); });
+
+    it("overlay: a name with a space is refused", () => { rejects({ overlay: "my net" }, "overlay", "my net", /Docker network name/); });
+    it("overlay: a name starting with '-' is refused", () => { rejects({ overlay: "-net" }, "overlay", "-net"); });
+    it("overlay: a 64-character name is refused", () => { rejects({ overlay: "n".repeat(64) }, "overlay", "n".repeat(64)); });
+    it("overlay: Docker's own network names (ingress) are refused", () => { rejects({ overlay: "ingress" }, "overlay", "ingress", /already has a network/); });
+    it("service: an invalid Docker name is refused", () => { rejects({ service: "te/st" }, "service", "te/st", /Docker service name/); });
+    it("service: an empty name is refused", () => { rejects({ service: "" }, "service", ""); });
+
+    it("image: something that is not an image reference is refused", () => {
+      rejects({ image: "Busy Box" }, "image", "Busy Box", /image reference/);
+    });
+
+    it("unknown key: a near miss suggests the closest known key", () => {
+      const e = rejects({ worker: "3" }, "worker", "3", /unknown key; known keys are swarmlab:name, .*swarmlab:workers/);
+      assert.match(e.fix, /did you mean swarmlab:workers\?/);
+      assert.match(e.fix, /pulumi config rm swarmlab:worker && pulumi config set swarmlab:workers 3/);
+    });
+    it("unknown key: a far-off key only gets the list and the rm fix", () => {
+      const e = rejects({ colour: "blue" }, "colour", "blue", /unknown key/);
+      assert.equal(e.fix, "pulumi config rm swarmlab:colour");
+    });
+  });
+});
