@@ -1,0 +1,46 @@
+// Container plumbing shared by nodes and the upstream host.
+import type Docker from "dockerode";
+import { pack } from "tar-stream";
+import { LABEL_LAB } from "../../types";
+
+export function labFilter(lab: string, extra: string[] = []) {
+  return { label: [`${LABEL_LAB}=${lab}`, ...extra] };
+}
+
+/** Removes a container (and its anonymous volumes) if it exists. */
+export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
+  try {
+    await docker.getContainer(idOrName).remove({ force: true, v: true });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+}
+
+/** Fails unless a container of that name is absent or belongs to the lab (then it is removed: a leftover). */
+export async function clearLeftover(docker: Docker, name: string, lab: string): Promise<void> {
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await docker.getContainer(name).inspect();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return;
+    throw err;
+  }
+  if (info.Config.Labels?.[LABEL_LAB] !== lab) {
+    throw new Error(`container ${name} exists and is not part of lab ${lab}: remove it or choose another swarmlab:name`);
+  }
+  await removeContainer(docker, info.Id);
+}
+
+/** Files to place in a created (not yet started) container: path → [content, mode]. */
+export async function putFiles(container: Docker.Container, files: Record<string, [string, number]>): Promise<void> {
+  const tar = pack();
+  const dirs = new Set(Object.keys(files).map((p) => p.replace(/^\//, "").replace(/\/[^/]*$/, "")));
+  for (const dir of dirs) tar.entry({ name: dir, type: "directory", mode: 0o755 });
+  for (const [path, [content, mode]] of Object.entries(files)) {
+    tar.entry({ name: path.replace(/^\//, ""), mode }, content);
+  }
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  await container.putArchive(Buffer.concat(chunks), { path: "/" });
+}

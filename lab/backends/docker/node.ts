@@ -1,0 +1,61 @@
+// A node: a container running its own dockerd and sshd (docker-in-docker, as kind and play-with-docker do).
+import type Docker from "dockerode";
+import { utils as sshUtils } from "ssh2";
+import type { LabSpec, NodeSpec } from "../../types";
+import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from "../../types";
+import type { Log, ProvisionedNode } from "../backend";
+import { clearLeftover, putFiles } from "./containers";
+import { containerName, networkName, NODE_IMAGE, NODE_USER, volumeName } from "./names";
+
+export async function createNode(
+  docker: Docker,
+  spec: LabSpec,
+  node: NodeSpec,
+  authorizedKey: string,
+  log: Log,
+): Promise<ProvisionedNode> {
+  const name = containerName(spec.name, node.name);
+  await clearLeftover(docker, name, spec.name);
+  const labels = { [LABEL_LAB]: spec.name, [LABEL_NODE]: node.name, [LABEL_ROLE]: node.role };
+  const volume = volumeName(spec.name, node.name);
+  await docker.createVolume({ Name: volume, Labels: labels });
+
+  const container = await docker.createContainer({
+    name,
+    Image: NODE_IMAGE,
+    Hostname: node.name,
+    Labels: labels,
+    HostConfig: {
+      // Everything a nested dockerd needs. Not --privileged: it needs CAP_SYS_RESOURCE, which some hosts
+      // (ours among them) do not grant; the nested engine runs without it.
+      CapAdd: ["ALL"],
+      CapDrop: ["SYS_RESOURCE"],
+      SecurityOpt: ["seccomp=unconfined", "apparmor=unconfined"],
+      Init: true, // docker-init reaps the zombies of dockerd and sshd
+      Binds: ["/sys/fs/cgroup:/sys/fs/cgroup:rw"], // the nested dockerd creates its tasks' cgroups here
+      Mounts: [{ Type: "volume", Source: volume, Target: "/var/lib/docker" }], // overlay2 cannot sit on overlay
+      Tmpfs: { "/run": "", "/tmp": "" },
+      NetworkMode: networkName(spec.name),
+      RestartPolicy: { Name: "no" },
+    },
+    NetworkingConfig: {
+      EndpointsConfig: { [networkName(spec.name)]: { IPAMConfig: { IPv4Address: node.address } } },
+    },
+  });
+  // A host key per node, made here so that it is known (and checked) before the first connection.
+  const hostKey = sshUtils.generateKeyPairSync("ed25519", { comment: node.name });
+  await putFiles(container, {
+    "/etc/swarmlab/ssh_host_ed25519_key": [hostKey.private, 0o600],
+    "/etc/swarmlab/authorized_keys": [authorizedKey.trim() + "\n", 0o644],
+  });
+  await container.start();
+  log(`node ${node.name} (${node.role}) started at ${node.address}`);
+  return {
+    ...node,
+    id: container.id,
+    sshHost: node.address,
+    sshPort: 22,
+    username: NODE_USER,
+    hostKey: hostKey.public.trim(),
+  };
+}

@@ -1,0 +1,144 @@
+// One SSH connection per node, reused for everything: shell commands and the node's Docker Engine API,
+// which is tunnelled through the same connection (stream-local forwarding of /var/run/docker.sock).
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import Docker from "dockerode";
+import { Client, ClientChannel } from "ssh2";
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  username: string;
+  /** The lab's private key (OpenSSH format). */
+  privateKey: string;
+  /** The node's host key as recorded at creation ("ssh-ed25519 AAAA…"); the connection is refused if it differs. */
+  hostKey: string;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const DOCKER_SOCKET = "/var/run/docker.sock";
+
+export class HostKeyMismatch extends Error {}
+
+export class NodeSession {
+  private constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+  ) {}
+
+  /** Connects, retrying while the node's sshd is not up yet (up to timeoutMs). A wrong host key is never retried. */
+  static async connect(target: SshTarget, timeoutMs = 30_000): Promise<NodeSession> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return new NodeSession(target, await openClient(target));
+      } catch (err) {
+        if (err instanceof HostKeyMismatch || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** Runs a command; never throws on a non-zero exit status (see run()). */
+  exec(command: string, stdin?: string): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, channel) => {
+        if (err) return reject(err);
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let code = -1;
+        channel.on("data", (d: Buffer) => out.push(d));
+        channel.stderr.on("data", (d: Buffer) => errOut.push(d));
+        channel.on("exit", (c: number | null) => (code = c ?? -1));
+        channel.on("close", () =>
+          resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errOut).toString() }),
+        );
+        channel.end(stdin);
+      });
+    });
+  }
+
+  /** Runs a command and returns its stdout; throws with stderr when it fails. */
+  async run(command: string, stdin?: string): Promise<string> {
+    const r = await this.exec(command, stdin);
+    if (r.code !== 0) {
+      throw new Error(`${this.target.host}: '${command}' exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+    }
+    return r.stdout;
+  }
+
+  /** The node's Docker Engine API, over this SSH connection. */
+  docker(): Docker {
+    return new Docker({ protocol: "http", host: "docker.sock", port: 80, agent: new SocketForwardAgent(this.client) } as Docker.DockerOptions);
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+function openClient(t: SshTarget): Promise<Client> {
+  const expected = hostKeyBlob(t.hostKey);
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let mismatch = false;
+    client
+      .on("ready", () => resolve(client))
+      .on("error", (err) => reject(mismatch ? new HostKeyMismatch(`${t.host}: host key differs from the one recorded at creation`) : err))
+      .connect({
+        host: t.host,
+        port: t.port,
+        username: t.username,
+        privateKey: t.privateKey,
+        readyTimeout: 10_000,
+        keepaliveInterval: 10_000,
+        algorithms: { serverHostKey: [keyType(t.hostKey)] as never },
+        hostVerifier: (key: Buffer) => {
+          mismatch = !key.equals(expected);
+          return !mismatch;
+        },
+      });
+  });
+}
+
+function keyType(publicKey: string): string {
+  return publicKey.trim().split(/\s+/)[0];
+}
+
+function hostKeyBlob(publicKey: string): Buffer {
+  const blob = publicKey.trim().split(/\s+/)[1];
+  if (!blob) throw new Error(`not an OpenSSH public key: '${publicKey}'`);
+  return Buffer.from(blob, "base64");
+}
+
+/** An http.Agent whose sockets are SSH channels to the node's Docker socket (one channel per request). */
+class SocketForwardAgent extends http.Agent {
+  constructor(private readonly client: Client) {
+    super({ keepAlive: false });
+  }
+
+  createConnection(_options: unknown, callback: (err: Error | null, socket?: Duplex) => void): undefined {
+    this.client.openssh_forwardOutStreamLocal(DOCKER_SOCKET, (err: Error | undefined, channel: ClientChannel) => {
+      if (err) return callback(err);
+      callback(null, asSocket(channel));
+    });
+    return undefined;
+  }
+}
+
+function asSocket(channel: ClientChannel): Duplex {
+  const noop = () => undefined;
+  return Object.assign(channel, {
+    setKeepAlive: noop,
+    setNoDelay: noop,
+    setTimeout: noop,
+    ref: noop,
+    unref: noop,
+    destroySoon: () => channel.destroy(),
+  });
+}

@@ -1,0 +1,66 @@
+// The swarm: `docker swarm init --advertise-addr <manager>` on the manager, `docker swarm join` on each worker,
+// through the Engine API. Each step looks first and acts only if needed, so re-running changes nothing.
+import type Docker from "dockerode";
+import type { Log } from "../backends/backend";
+
+export interface SwarmMember {
+  name: string;
+  address: string;
+  docker: Docker;
+}
+
+export interface SwarmInfo {
+  id: string;
+  workerToken: string;
+  managerToken: string;
+}
+
+const SWARM_PORT = 2377;
+
+async function localState(docker: Docker): Promise<{ state: string; clusterId?: string }> {
+  const info = await docker.info();
+  return { state: info.Swarm?.LocalNodeState ?? "inactive", clusterId: info.Swarm?.Cluster?.ID };
+}
+
+export async function initSwarm(manager: SwarmMember, log: Log): Promise<SwarmInfo> {
+  const { state } = await localState(manager.docker);
+  if (state !== "active") {
+    await manager.docker.swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: manager.address });
+    log(`swarm initialised on ${manager.name} (advertise ${manager.address})`);
+  }
+  const swarm = await manager.docker.swarmInspect();
+  return { id: swarm.ID, workerToken: swarm.JoinTokens.Worker, managerToken: swarm.JoinTokens.Manager };
+}
+
+export async function joinWorker(worker: SwarmMember, manager: SwarmMember, swarm: SwarmInfo, log: Log): Promise<void> {
+  const { state, clusterId } = await localState(worker.docker);
+  if (state === "active" && clusterId === swarm.id) return;
+  if (state === "active") {
+    throw new Error(`${worker.name} belongs to another swarm (${clusterId}); leave it first: docker swarm leave --force`);
+  }
+  await worker.docker.swarmJoin({
+    ListenAddr: `0.0.0.0:${SWARM_PORT}`,
+    AdvertiseAddr: worker.address,
+    RemoteAddrs: [`${manager.address}:${SWARM_PORT}`],
+    JoinToken: swarm.workerToken,
+  });
+  log(`${worker.name} joined the swarm`);
+}
+
+/** Waits until the manager sees every expected hostname as Ready. */
+export async function waitForNodesReady(manager: Docker, hostnames: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const nodes = await manager.listNodes();
+    const ready = new Set(nodes.filter((n) => n.Status?.State === "ready").map((n) => n.Description?.Hostname));
+    const missing = hostnames.filter((h) => !ready.has(h));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`nodes not Ready after ${timeoutMs / 1000}s: ${missing.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export async function leaveSwarm(member: SwarmMember, force: boolean): Promise<void> {
+  const { state } = await localState(member.docker);
+  if (state !== "inactive") await member.docker.swarmLeave({ force });
+}
