@@ -1,0 +1,29 @@
+#!/bin/sh
+# swarmlab-node entrypoint: per-node SSH host key and authorized key, the node's dockerd, then sshd.
+# Files the lab may inject (putArchive) before the first start:
+#   /etc/swarmlab/ssh_host_ed25519_key  private host key, OpenSSH format
+#   /etc/swarmlab/authorized_keys       keys allowed to log in as vagrant
+set -eu
+
+KEY=/etc/ssh/ssh_host_ed25519_key
+if [ -f /etc/swarmlab/ssh_host_ed25519_key ]; then
+  install -m 0600 -o root -g root /etc/swarmlab/ssh_host_ed25519_key "$KEY"
+  ssh-keygen -y -f "$KEY" > "$KEY.pub"
+elif [ ! -f "$KEY" ]; then
+  ssh-keygen -q -t ed25519 -N '' -C "$(hostname)" -f "$KEY"
+fi
+chmod 0644 "$KEY.pub"
+
+install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh
+if [ -f /etc/swarmlab/authorized_keys ]; then
+  install -m 0600 -o vagrant -g vagrant /etc/swarmlab/authorized_keys /home/vagrant/.ssh/authorized_keys
+fi
+
+# /run is a tmpfs: recreate what sshd needs on every start.
+mkdir -p /run/sshd
+chmod 0755 /run/sshd
+
+# Without this, each task start waits for a registry lookup to time out (~20 s) before using the local image.
+DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
+
+exec /usr/sbin/sshd -D -e

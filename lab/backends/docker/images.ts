@@ -1,0 +1,389 @@
+// The images a docker-backend lab needs, made locally when no registry answers:
+//   swarmlab-base:bookworm  Debian bookworm with docker.io + sshd (debian:bookworm + apt, or debootstrap + import)
+//   swarmlab-node:latest    images/node on top of the base, rebuilt when images/node changes
+//   busybox:latest          the service's image (registry, or Debian's busybox-static + import)
+import { createHash } from "crypto";
+import { promises as fs } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Readable } from "stream";
+import Docker from "dockerode";
+import execa from "execa";
+import * as tarStream from "tar-stream";
+
+export interface ImageRefs {
+  node: string;
+  busybox: string;
+}
+
+export const NODE_IMAGE = "swarmlab-node:latest";
+export const BASE_IMAGE = "swarmlab-base:bookworm";
+export const BUSYBOX_IMAGE = "busybox:latest";
+export const LABEL_IMAGE = "swarmlab.image";
+export const LABEL_IMAGE_HASH = "swarmlab.image-hash";
+
+const NODE_DIR = path.resolve(__dirname, "../../../images/node");
+const BASE_PACKAGES = [
+  "docker.io",
+  "openssh-server",
+  "iproute2",
+  "iptables",
+  "iputils-ping",
+  "ca-certificates",
+  "procps",
+  "sudo",
+];
+const DEBIAN_MIRROR = "http://deb.debian.org/debian";
+const PULL_TIMEOUT_MS = 10_000;
+/** Applets the lab relies on in busybox (tcpsvd: the upstream host echoes the client's source IP). */
+const BUSYBOX_APPLETS = ["sh", "ping", "ip", "ifconfig", "nc", "tcpsvd"];
+/** Debian packages that provide an applet as a standalone program when busybox lacks it. */
+const APPLET_FALLBACKS: Record<string, { pkg: string; bin: string }> = {
+  // Debian's busybox builds have no tcpsvd; ipsvd's tcpsvd is the original it clones (same CLI, same TCPREMOTEIP).
+  tcpsvd: { pkg: "ipsvd", bin: "/usr/bin/tcpsvd" },
+};
+
+type Log = (line: string) => void;
+
+export async function ensureImages(docker: Docker, log: Log): Promise<ImageRefs> {
+  const t0 = Date.now();
+  await ensureNodeImage(docker, log);
+  await ensureBusybox(docker, log);
+  log(`images: ready in ${secs(t0)} (${NODE_IMAGE}, ${BUSYBOX_IMAGE})`);
+  return { node: NODE_IMAGE, busybox: BUSYBOX_IMAGE };
+}
+
+// ---------------------------------------------------------------- node image
+
+/** sha256 over images/node/* (names and contents): the node image is rebuilt when it changes. */
+export async function nodeImageHash(dir = NODE_DIR): Promise<string> {
+  const h = createHash("sha256");
+  const names = (await fs.readdir(dir)).sort();
+  for (const name of names) {
+    const st = await fs.stat(path.join(dir, name));
+    if (!st.isFile()) continue;
+    h.update(`${name}\0${st.mode & 0o111 ? "x" : "-"}\0`);
+    h.update(await fs.readFile(path.join(dir, name)));
+    h.update("\0");
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+async function ensureNodeImage(docker: Docker, log: Log): Promise<void> {
+  const hash = await nodeImageHash();
+  const existing = await inspectImage(docker, NODE_IMAGE);
+  if (existing && existing.Config?.Labels?.[LABEL_IMAGE_HASH] === hash) {
+    log(`images: ${NODE_IMAGE} is up to date (hash ${hash})`);
+    return;
+  }
+  log(existing ? `images: ${NODE_IMAGE} is out of date, rebuilding (hash ${hash})` : `images: building ${NODE_IMAGE} (hash ${hash})`);
+  await ensureBaseImage(docker, log);
+  const t0 = Date.now();
+  const files = (await fs.readdir(NODE_DIR)).sort();
+  // Classic builder (no version: "2") and no pull: FROM must resolve to the local base image only.
+  const stream = await docker.buildImage(
+    { context: NODE_DIR, src: files },
+    {
+      t: NODE_IMAGE,
+      labels: { [LABEL_IMAGE]: "node", [LABEL_IMAGE_HASH]: hash },
+      rm: true,
+      forcerm: true,
+    },
+  );
+  await followBuild(docker, stream, log, `build ${NODE_IMAGE}`);
+  const built = await inspectImage(docker, NODE_IMAGE);
+  if (built?.Config?.Labels?.[LABEL_IMAGE_HASH] !== hash) {
+    throw new Error(`images: build of ${NODE_IMAGE} finished but the image does not carry hash ${hash}`);
+  }
+  log(`images: built ${NODE_IMAGE} in ${secs(t0)} (${mb(built.Size)})`);
+}
+
+// ---------------------------------------------------------------- base image
+
+async function ensureBaseImage(docker: Docker, log: Log): Promise<void> {
+  if (await inspectImage(docker, BASE_IMAGE)) {
+    log(`images: ${BASE_IMAGE} present`);
+    return;
+  }
+  const t0 = Date.now();
+  if (await tryPull(docker, "debian:bookworm", log)) {
+    const dockerfile = [
+      "FROM debian:bookworm",
+      "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends " +
+        BASE_PACKAGES.join(" ") +
+        " && rm -rf /var/lib/apt/lists/*",
+      `LABEL ${LABEL_IMAGE}=base`,
+      "",
+    ].join("\n");
+    const stream = await docker.buildImage(tarOf({ Dockerfile: dockerfile }), { t: BASE_IMAGE, rm: true, forcerm: true });
+    await followBuild(docker, stream, log, `build ${BASE_IMAGE}`);
+  } else {
+    await debootstrapBase(docker, log);
+  }
+  const img = await inspectImage(docker, BASE_IMAGE);
+  if (!img) throw new Error(`images: ${BASE_IMAGE} still missing after it was made`);
+  log(`images: made ${BASE_IMAGE} in ${secs(t0)} (${mb(img.Size)})`);
+}
+
+async function debootstrapBase(docker: Docker, log: Log): Promise<void> {
+  await ensureProgram("debootstrap", "debootstrap", log);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "swarmlab-base-"));
+  const rootfs = path.join(tmp, "rootfs");
+  try {
+    const t0 = Date.now();
+    log(`images: debootstrap bookworm (${BASE_PACKAGES.join(",")}) into ${rootfs}`);
+    const args = ["--variant=minbase", `--include=${BASE_PACKAGES.join(",")}`, "bookworm", rootfs, DEBIAN_MIRROR];
+    const proc = execa("debootstrap", args, { all: true, reject: false });
+    const tail = keepTail(proc.all!, (line) => {
+      // debootstrap prints one line per package: log only its milestones and warnings.
+      if (/^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) \S+\.\.\.$/.test(line)) return;
+      if (/^[WE]:/.test(line) || /\.\.\.$|successfully/.test(line)) log(`  debootstrap: ${line}`);
+    });
+    const res = await proc;
+    if (res.exitCode !== 0) {
+      throw new Error(`images: debootstrap failed (exit ${res.exitCode}):\n${tail().join("\n")}`);
+    }
+    log(`images: debootstrap done in ${secs(t0)}`);
+
+    // Caches only: apt-get update refills them.
+    await execa("sh", ["-c", 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/* "$1"/debootstrap', "sh", rootfs]);
+
+    const t1 = Date.now();
+    await importRootfs(docker, rootfs, BASE_IMAGE, [`LABEL ${LABEL_IMAGE}=base`, 'CMD ["/bin/bash"]'], [
+      "--xattrs",
+      "--xattrs-include=security.capability",
+    ]);
+    log(`images: imported ${BASE_IMAGE} in ${secs(t1)}`);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- busybox
+
+async function ensureBusybox(docker: Docker, log: Log): Promise<void> {
+  if (await inspectImage(docker, BUSYBOX_IMAGE)) {
+    log(`images: ${BUSYBOX_IMAGE} present`);
+    return;
+  }
+  const t0 = Date.now();
+  if (!(await tryPull(docker, BUSYBOX_IMAGE, log))) {
+    await buildBusybox(docker, log);
+  }
+  const img = await inspectImage(docker, BUSYBOX_IMAGE);
+  if (!img) throw new Error(`images: ${BUSYBOX_IMAGE} still missing after it was made`);
+  log(`images: made ${BUSYBOX_IMAGE} in ${secs(t0)} (${mb(img.Size)})`);
+}
+
+async function buildBusybox(docker: Docker, log: Log): Promise<void> {
+  const bb = "/bin/busybox";
+  if (!(await exists(bb))) await aptInstall(["busybox-static"], log);
+  const { stdout: fileOut } = await execa("file", ["-L", bb], { reject: false });
+  if (fileOut && !/statically linked|static-pie/.test(fileOut)) {
+    throw new Error(`images: ${bb} is not statically linked (install Debian's busybox-static): ${fileOut}`);
+  }
+  const applets = (await execa(bb, ["--list"])).stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "swarmlab-busybox-"));
+  const rootfs = path.join(tmp, "rootfs");
+  try {
+    for (const d of ["bin", "etc", "root", "var", "home"]) await fs.mkdir(path.join(rootfs, d), { recursive: true });
+    await fs.mkdir(path.join(rootfs, "tmp"), { mode: 0o1777 });
+    await fs.chmod(path.join(rootfs, "tmp"), 0o1777);
+    await fs.copyFile(bb, path.join(rootfs, "bin/busybox"));
+    await fs.chmod(path.join(rootfs, "bin/busybox"), 0o755);
+    for (const a of applets) {
+      if (a === "busybox" || a.includes("/")) continue;
+      await fs.symlink("busybox", path.join(rootfs, "bin", a));
+    }
+    await fs.writeFile(path.join(rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n");
+    await fs.writeFile(path.join(rootfs, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+
+    const missing = BUSYBOX_APPLETS.filter((a) => !applets.includes(a));
+    for (const a of missing) {
+      const fb = APPLET_FALLBACKS[a];
+      if (!fb) throw new Error(`images: ${bb} lacks the applet ${a} and no fallback is known`);
+      if (!(await exists(fb.bin))) await aptInstall([fb.pkg], log);
+      await copyWithLibs(fb.bin, path.join(rootfs, "bin", a), rootfs);
+      log(`images: busybox lacks ${a}: using ${fb.bin} from Debian's ${fb.pkg} (with its libraries)`);
+    }
+
+    await importRootfs(docker, rootfs, BUSYBOX_IMAGE, [`LABEL ${LABEL_IMAGE}=busybox`, 'CMD ["sh"]'], [
+      "--numeric-owner",
+      "--owner=0",
+      "--group=0",
+    ]);
+    log(`images: imported ${BUSYBOX_IMAGE} (busybox ${applets.length} applets)`);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Copy a dynamically linked program into rootfs at dest, plus every library ldd lists, at the same paths. */
+async function copyWithLibs(bin: string, dest: string, rootfs: string): Promise<void> {
+  await fs.copyFile(bin, dest);
+  await fs.chmod(dest, 0o755);
+  const { stdout } = await execa("ldd", [bin], { reject: false });
+  for (const line of stdout.split("\n")) {
+    // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)" or "/lib64/ld-linux-x86-64.so.2 (0x…)"
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+    if (!m) continue;
+    const lib = m[1];
+    const target = path.join(rootfs, lib);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.copyFile(await fs.realpath(lib), target);
+    await fs.chmod(target, 0o755);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+  try {
+    return await docker.getImage(ref).inspect();
+  } catch (e: any) {
+    if (e?.statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Pull ref, giving up after PULL_TIMEOUT_MS (no registry reachable is a normal case here). */
+async function tryPull(docker: Docker, ref: string, log: Log): Promise<boolean> {
+  const t0 = Date.now();
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), PULL_TIMEOUT_MS);
+  try {
+    const stream: NodeJS.ReadableStream = await docker.pull(ref, { abortSignal: ac.signal });
+    await new Promise<void>((resolve, reject) => {
+      ac.signal.addEventListener("abort", () => reject(new Error(`timed out after ${PULL_TIMEOUT_MS / 1000}s`)));
+      docker.modem.followProgress(stream, (err: Error | null, out: any[]) => {
+        const bad = out?.find((o) => o?.error);
+        if (err) reject(err);
+        else if (bad) reject(new Error(bad.error));
+        else resolve();
+      });
+    });
+    log(`images: pulled ${ref} in ${secs(t0)}`);
+    return true;
+  } catch (e: any) {
+    const msg = ac.signal.aborted ? `timed out after ${PULL_TIMEOUT_MS / 1000}s` : oneLine(e?.message ?? String(e));
+    log(`images: cannot pull ${ref} (${msg}): making it locally`);
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Follow a build's JSON stream, log its steps, and throw with the build's own error message on failure. */
+async function followBuild(docker: Docker, stream: NodeJS.ReadableStream, log: Log, what: string): Promise<void> {
+  const tail: string[] = [];
+  const out: any[] = await new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res)),
+      (ev: any) => {
+        if (typeof ev?.stream !== "string") return;
+        for (const line of ev.stream.split("\n")) {
+          if (!line.trim()) continue;
+          tail.push(line);
+          if (tail.length > 30) tail.shift();
+          if (/^Step \d+\/\d+ :/.test(line) || /^Successfully/.test(line)) log(`  ${line.length > 160 ? line.slice(0, 157) + "..." : line}`);
+        }
+      },
+    );
+  });
+  const bad = out.find((o) => o?.error || o?.errorDetail);
+  if (bad) {
+    const msg = bad.errorDetail?.message ?? bad.error;
+    throw new Error(`images: ${what} failed: ${msg}\n${tail.join("\n")}`);
+  }
+}
+
+/** `tar -C rootfs -c .` piped into POST /images/create?fromSrc=- (docker import). */
+async function importRootfs(docker: Docker, rootfs: string, ref: string, changes: string[], tarArgs: string[]): Promise<void> {
+  const [repo, tag] = splitRef(ref);
+  const tar = execa("tar", [...tarArgs, "-C", rootfs, "-c", "."], { stdout: "pipe", stderr: "pipe", buffer: false });
+  let tarErr = "";
+  tar.stderr!.on("data", (d) => (tarErr += d.toString()));
+  const stream = (await (docker as any).importImage(tar.stdout, { repo, tag, changes })) as NodeJS.ReadableStream;
+  const out: any[] = await new Promise((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))),
+  );
+  const res = await tar.catch((e) => e);
+  if (res.exitCode !== 0) throw new Error(`images: tar of ${rootfs} failed (exit ${res.exitCode}): ${tarErr.trim()}`);
+  const bad = out.find((o) => o?.error);
+  if (bad) throw new Error(`images: import of ${ref} failed: ${bad.error}`);
+}
+
+function tarOf(files: Record<string, string>): Readable {
+  const pack = tarStream.pack();
+  for (const [name, content] of Object.entries(files)) pack.entry({ name }, content);
+  pack.finalize();
+  return pack as unknown as Readable;
+}
+
+async function ensureProgram(prog: string, pkg: string, log: Log): Promise<void> {
+  const found = await execa("sh", ["-c", `command -v ${prog}`], { reject: false });
+  if (found.exitCode === 0) return;
+  try {
+    await aptInstall([pkg], log);
+  } catch (e: any) {
+    throw new Error(`images: ${prog} is missing and could not be installed (${oneLine(e.message)}); install the Debian package ${pkg} and retry`);
+  }
+}
+
+/** apt-get install as root on Debian; apt-get update only when the plain install fails. */
+async function aptInstall(pkgs: string[], log: Log): Promise<void> {
+  if (process.getuid?.() !== 0 || !(await exists("/usr/bin/apt-get"))) {
+    throw new Error(`images: need the Debian package(s) ${pkgs.join(" ")}: install them (as root, apt-get install ${pkgs.join(" ")}) and retry`);
+  }
+  const t0 = Date.now();
+  log(`images: apt-get install ${pkgs.join(" ")}`);
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  const first = await execa("apt-get", ["install", "-y", "-q", ...pkgs], { env, reject: false, all: true });
+  if (first.exitCode !== 0) {
+    log(`images: apt-get install failed, running apt-get update first`);
+    await execa("apt-get", ["update", "-q"], { env, all: true });
+    await execa("apt-get", ["install", "-y", "-q", ...pkgs], { env, all: true });
+  }
+  log(`images: installed ${pkgs.join(" ")} in ${secs(t0)}`);
+}
+
+/** Calls onLine per output line and returns a getter for the last 30 lines. */
+function keepTail(stream: NodeJS.ReadableStream, onLine: (line: string) => void): () => string[] {
+  const tail: string[] = [];
+  let buf = "";
+  stream.on("data", (d) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i).trimEnd();
+      buf = buf.slice(i + 1);
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+      onLine(line);
+    }
+  });
+  return () => (buf ? [...tail, buf] : tail);
+}
+
+function splitRef(ref: string): [string, string] {
+  const i = ref.lastIndexOf(":");
+  return i > ref.lastIndexOf("/") ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, "latest"];
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false);
+}
+
+function secs(t0: number): string {
+  return `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+}
+
+function mb(bytes: number | undefined): string {
+  return `${((bytes ?? 0) / 1e6).toFixed(1)} MB`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ").trim().slice(0, 200);
+}
