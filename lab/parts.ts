@@ -1,6 +1,6 @@
 // The lab's parts in the order they come to life, each with create and delete. Pulumi's dynamic providers
 // (infra/) call these; nothing here knows about Pulumi, so the same code runs in tests and scripts.
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
 import { utils as sshUtils } from "ssh2";
@@ -89,12 +89,14 @@ export async function withSessions<N extends NodeAccess, T>(
 
 /** Creates a node, waits for its sshd and dockerd, and side-loads the service image into it. */
 export async function createNode(
+  root: string,
   spec: LabSpec,
   node: NodeSpec,
   key: Pick<LabKey, "publicKey" | "privateKey">,
   log: (l: string) => void,
 ): Promise<ProvisionedNode> {
   const provisioned = await (await backendFor(spec.backend)).provision(spec, node, key.publicKey, log);
+  recordHostKey(root, spec.name, provisioned);
   await withSessions([provisioned], key.privateKey, async ([session]) => {
     const docker = session.docker();
     await waitForEngine(docker, node.name);
@@ -105,6 +107,14 @@ export async function createNode(
 
 export async function deleteNode(spec: Pick<LabSpec, "name" | "backend">, nodeName: string, log: (l: string) => void) {
   await (await backendFor(spec.backend)).deleteNodes(spec.name, [nodeName], log);
+}
+
+/** Keeps .swarmlab/<lab>/known_hosts in step with the host keys recorded at creation, for `ssh` by hand. */
+function recordHostKey(root: string, lab: string, node: ProvisionedNode): void {
+  const file = path.join(labDir(root, lab), "known_hosts");
+  const others = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l && !l.startsWith(`${node.sshHost} `)) : [];
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, [...others, `${node.sshHost} ${node.hostKey}`].join("\n") + "\n");
 }
 
 // --- swarm, overlay network, service ---------------------------------------------------------------------

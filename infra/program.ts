@@ -1,0 +1,38 @@
+// The Pulumi program: reads the stack's swarmlab: settings once, validates them, and declares the lab.
+import * as pulumi from "@pulumi/pulumi";
+import { labSpecFromConfig } from "../lab/config";
+import type { LabSpec } from "../lab/types";
+import { SwarmLab } from "./swarmlab";
+
+const NAMESPACE = "swarmlab:";
+
+/** The stack's settings of the swarmlab: namespace, without the namespace, as labSpecFromConfig takes them. */
+export function swarmlabSettings(all: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => k.startsWith(NAMESPACE))
+      .map(([k, v]) => [k.slice(NAMESPACE.length), v]),
+  );
+}
+
+export function readSpec(): LabSpec {
+  return labSpecFromConfig(swarmlabSettings(pulumi.runtime.allConfig()));
+}
+
+export async function swarmlabProgram() {
+  const spec = readSpec();
+  const lab = new SwarmLab(spec.name, { spec });
+  return {
+    lab: spec.name,
+    backend: spec.backend,
+    subnet: spec.subnet,
+    nodes: lab.nodes,
+    nodeAccess: lab.nodeAccess,
+    privateKey: pulumi.secret(lab.privateKey),
+    keyFile: lab.keyFile,
+    overlay: lab.overlay,
+    tasks: lab.tasks,
+    upstream: lab.upstream,
+    pingTarget: spec.pingTarget,
+  };
+}

@@ -1,0 +1,59 @@
+// The stack, driven through Pulumi's Automation API with the program inline: the same engine and state as
+// `npx pulumi up`, without needing the Node.js language host next to the CLI (which cannot be built offline).
+import { existsSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { swarmlabProgram } from "./program";
+import { PROJECT_ROOT } from "./provider";
+
+export const PROJECT = "swarmlab";
+export const DEFAULT_STACK = "dev";
+export const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");
+
+export function stackName(): string {
+  return process.env.SWARMLAB_STACK || DEFAULT_STACK;
+}
+
+/** The CLI the npm `pulumi` wrapper would run: $PULUMI_HOME/versions/<@pulumi/pulumi's version>/bin/pulumi. */
+export function cliRoot(): string {
+  const version: string = require("@pulumi/pulumi/package.json").version;
+  return path.join(process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "versions", version);
+}
+
+async function pulumiCommand(): Promise<PulumiCommand> {
+  const root = cliRoot();
+  if (existsSync(path.join(root, "bin", "pulumi"))) return PulumiCommand.get({ root });
+  try {
+    return await PulumiCommand.get();
+  } catch {
+    throw new Error(`no Pulumi CLI: not at ${root}/bin/pulumi nor on PATH. Build it with 'bash scripts/pulumi-cli.sh' (or npm run up)`);
+  }
+}
+
+export function pulumiEnv(): Record<string, string> {
+  mkdirSync(STATE_DIR, { recursive: true });
+  return {
+    PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    // dynamic providers run through pulumi-resource-pulumi-nodejs, installed beside the CLI
+    PATH: `${path.join(cliRoot(), "bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+  };
+}
+
+/** Selects the stack, creating it on first use; its settings live in Pulumi.<stack>.yaml. */
+export async function openStack(name = stackName(), settings: Record<string, string> = {}): Promise<Stack> {
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: name, projectName: PROJECT, program: swarmlabProgram },
+    { workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv() },
+  );
+  for (const [key, value] of Object.entries(settings)) await stack.setConfig(`swarmlab:${key}`, { value });
+  return stack;
+}
+
+/** Whether a stack exists in the local state (without creating it). */
+export async function stackExists(name: string): Promise<boolean> {
+  const ws = await LocalWorkspace.create({ workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv() });
+  return (await ws.listStacks()).some((s) => s.name === name || s.name.endsWith(`/${name}`));
+}

@@ -1,0 +1,58 @@
+// npm run up | down | status — the lab's stack, through the Automation API (see infra/stack.ts).
+import { labSpecFromConfig } from "../lab/config";
+import { deleteLab } from "../lab/parts";
+import { openStack, stackName } from "../infra/stack";
+import { swarmlabSettings } from "../infra/program";
+
+const print = (s: string) => process.stdout.write(s);
+
+async function settingsOf(stack: Awaited<ReturnType<typeof openStack>>) {
+  const all = await stack.getAllConfig();
+  return swarmlabSettings(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])));
+}
+
+async function up() {
+  const stack = await openStack();
+  const spec = labSpecFromConfig(await settingsOf(stack)); // fail on bad settings before the engine starts
+  console.log(`swarmlab: pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet})`);
+  const started = Date.now();
+  const result = await stack.up({ onOutput: print });
+  const o = result.outputs;
+  console.log(`\nswarmlab: lab '${spec.name}' is up in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+  for (const n of o.nodes.value as { name: string; role: string; address: string; ssh: string }[]) {
+    console.log(`  ${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${n.ssh}`);
+  }
+  for (const t of o.tasks.value as { name: string; node: string; overlayIp: string }[]) {
+    console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.value.name} ${o.overlay.value.subnet})`);
+  }
+  console.log(`  upstream (stands for the internet): ${o.upstream.value.address}`);
+  console.log(`\nNext: npm test   (verifies this lab over SSH; npm run down removes it)`);
+}
+
+async function down() {
+  const stack = await openStack();
+  const spec = labSpecFromConfig(await settingsOf(stack));
+  await stack.destroy({ onOutput: print });
+  // Also sweeps what carries the lab's label but is not in the state (state lost, interrupted run).
+  await deleteLab(spec, (l) => console.log(`swarmlab: ${l}`));
+  console.log(`swarmlab: stack '${stack.name}' destroyed; nothing of lab '${spec.name}' is left.`);
+}
+
+async function status() {
+  const stack = await openStack();
+  const outputs = await stack.outputs();
+  if (!outputs.nodes) return console.log(`swarmlab: stack '${stack.name}' has no lab up (npm run up)`);
+  const show = Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "privateKey" && k !== "nodeAccess").map(([k, v]) => [k, v.value]));
+  console.log(JSON.stringify(show, null, 2));
+}
+
+const commands: Record<string, () => Promise<void>> = { up, down, status };
+const command = commands[process.argv[2] ?? ""];
+if (!command) {
+  console.error(`usage: ts-node scripts/lab.ts up|down|status   (stack: SWARMLAB_STACK, now '${stackName()}')`);
+  process.exit(2);
+}
+command().catch((err) => {
+  console.error(`swarmlab: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

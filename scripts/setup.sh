@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Everything `npm run up` and the tests need before Pulumi runs; each step does nothing when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$1"; }
+
+step "npm packages"
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  echo "npm: node_modules up to date (nothing to do)"
+fi
+
+step "Docker engine"
+bash scripts/docker-engine.sh
+
+step "Pulumi CLI"
+bash scripts/pulumi-cli.sh
