@@ -38,10 +38,19 @@ const PULL_TIMEOUT_MS = 10_000;
 /** Applets the lab relies on in busybox (tcpsvd: the upstream host echoes the client's source IP). */
 const BUSYBOX_APPLETS = ["sh", "ping", "ip", "ifconfig", "nc", "tcpsvd"];
 /** Debian packages that provide an applet as a standalone program when busybox lacks it. */
-const APPLET_FALLBACKS: Record<string, { pkg: string; bin: string }> = {
+const APPLET_FALLBACKS: Record<string, { pkg: string; bin: string; installAs?: string; wrapper?: string }> = {
   // Debian's busybox builds have no tcpsvd; ipsvd's tcpsvd is the original it clones (same CLI, same TCPREMOTEIP).
-  tcpsvd: { pkg: "ipsvd", bin: "/usr/bin/tcpsvd" },
+  // Unlike busybox's, it reverse-resolves the local address for every connection unless given -l, and drops the
+  // connection when that lookup times out (no DNS in the lab): the wrapper passes a default -l (a later -l wins).
+  tcpsvd: {
+    pkg: "ipsvd",
+    bin: "/usr/bin/tcpsvd",
+    installAs: "tcpsvd.ipsvd",
+    wrapper: '#!/bin/sh\nexec /bin/tcpsvd.ipsvd -l localhost "$@"\n',
+  },
 };
+/** Bump when the busybox recipe changes: an image we made with another recipe is rebuilt. */
+const BUSYBOX_RECIPE = "2";
 
 type Log = (line: string) => void;
 
@@ -162,10 +171,14 @@ async function debootstrapBase(docker: Docker, log: Log): Promise<void> {
 // ---------------------------------------------------------------- busybox
 
 async function ensureBusybox(docker: Docker, log: Log): Promise<void> {
-  if (await inspectImage(docker, BUSYBOX_IMAGE)) {
+  const existing = await inspectImage(docker, BUSYBOX_IMAGE);
+  const labels = existing?.Config?.Labels ?? {};
+  // A busybox from a registry (no swarmlab label) is kept as it is; one we made is rebuilt when the recipe changed.
+  if (existing && (labels[LABEL_IMAGE] !== "busybox" || labels[LABEL_IMAGE_HASH] === BUSYBOX_RECIPE)) {
     log(`images: ${BUSYBOX_IMAGE} present`);
     return;
   }
+  if (existing) log(`images: ${BUSYBOX_IMAGE} was made by an older recipe, remaking it`);
   const t0 = Date.now();
   if (!(await tryPull(docker, BUSYBOX_IMAGE, log))) {
     await buildBusybox(docker, log);
@@ -204,11 +217,12 @@ async function buildBusybox(docker: Docker, log: Log): Promise<void> {
       const fb = APPLET_FALLBACKS[a];
       if (!fb) throw new Error(`images: ${bb} lacks the applet ${a} and no fallback is known`);
       if (!(await exists(fb.bin))) await aptInstall([fb.pkg], log);
-      await copyWithLibs(fb.bin, path.join(rootfs, "bin", a), rootfs);
+      await copyWithLibs(fb.bin, path.join(rootfs, "bin", fb.installAs ?? a), rootfs);
+      if (fb.wrapper) await fs.writeFile(path.join(rootfs, "bin", a), fb.wrapper, { mode: 0o755 });
       log(`images: busybox lacks ${a}: using ${fb.bin} from Debian's ${fb.pkg} (with its libraries)`);
     }
 
-    await importRootfs(docker, rootfs, BUSYBOX_IMAGE, [`LABEL ${LABEL_IMAGE}=busybox`, 'CMD ["sh"]'], [
+    await importRootfs(docker, rootfs, BUSYBOX_IMAGE, [`LABEL ${LABEL_IMAGE}=busybox ${LABEL_IMAGE_HASH}=${BUSYBOX_RECIPE}`, 'CMD ["sh"]'], [
       "--numeric-owner",
       "--owner=0",
       "--group=0",
