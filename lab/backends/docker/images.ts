@@ -297,7 +297,7 @@ async function followBuild(docker: Docker, stream: NodeJS.ReadableStream, log: L
       (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res)),
       (ev: any) => {
         if (typeof ev?.stream !== "string") return;
-        for (const line of ev.stream.split("\n")) {
+        for (const line of ev.stream.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
           if (!line.trim()) continue;
           tail.push(line);
           if (tail.length > 30) tail.shift();
