@@ -31,6 +31,7 @@ export async function swarmlabProgram() {
     privateKey: pulumi.secret(lab.privateKey),
     keyFile: lab.keyFile,
     overlay: lab.overlay,
+    service: spec.service.name,
     tasks: lab.tasks,
     upstream: lab.upstream,
     pingTarget: spec.pingTarget,

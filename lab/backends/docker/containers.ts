@@ -1,6 +1,7 @@
 // Container plumbing shared by nodes and the upstream host.
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
+import { containerExec } from "../../exec";
 import { LABEL_LAB } from "../../types";
 
 export function labFilter(lab: string, extra: string[] = []) {
@@ -43,4 +44,15 @@ export async function putFiles(container: Docker.Container, files: Record<string
   const chunks: Buffer[] = [];
   for await (const chunk of tar) chunks.push(chunk as Buffer);
   await container.putArchive(Buffer.concat(chunks), { path: "/" });
+}
+
+/**
+ * Docker gives containers on an --internal network a default route all the same (only its firewall rules stop
+ * the packets); without egress a lab machine must have no route off this machine at all.
+ */
+export async function dropDefaultRoute(docker: Docker, containerId: string): Promise<void> {
+  const r = await containerExec(docker, containerId, ["ip", "route", "del", "default"]);
+  if (r.code !== 0 && !/No such process|not found/i.test(r.stderr)) {
+    throw new Error(`could not remove the default route of ${containerId.slice(0, 12)}: ${r.stderr.trim()}`);
+  }
 }

@@ -32,7 +32,8 @@ export async function addEgressGuard(lab: string, subnet: string): Promise<void>
 export async function listEgressGuards(lab: string): Promise<string[]> {
   const r = await execa("iptables", ["-w", "-S", CHAIN], { reject: false });
   if (r.exitCode !== 0) return [];
-  return r.stdout.split("\n").filter((l) => l.startsWith(`-A ${CHAIN} `) && l.includes(`--comment ${comment(lab)}`));
+  const tagged = [`--comment ${comment(lab)} `, `--comment "${comment(lab)}" `]; // iptables-nft quotes it
+  return r.stdout.split("\n").filter((l) => l.startsWith(`-A ${CHAIN} `) && tagged.some((t) => l.includes(t)));
 }
 
 export async function removeEgressGuards(lab: string): Promise<void> {

@@ -4,7 +4,7 @@ import { utils as sshUtils } from "ssh2";
 import type { LabSpec, NodeSpec } from "../../types";
 import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
-import { clearLeftover, putFiles } from "./containers";
+import { clearLeftover, dropDefaultRoute, putFiles } from "./containers";
 import { containerName, networkName, NODE_IMAGE, NODE_USER, volumeName } from "./names";
 
 export async function createNode(
@@ -47,8 +47,12 @@ export async function createNode(
   await putFiles(container, {
     "/etc/swarmlab/ssh_host_ed25519_key": [hostKey.private, 0o600],
     "/etc/swarmlab/authorized_keys": [authorizedKey.trim() + "\n", 0o644],
+    // Without egress, the nested containers must not fall back to public resolvers (dockerd's default when the
+    // node's resolv.conf names only a loopback server): a loopback-only resolver fails at once, on the node.
+    ...(spec.egress === "none" ? { "/etc/docker/daemon.json": [JSON.stringify({ dns: ["127.0.0.1"] }) + "\n", 0o644] } : {}),
   });
   await container.start();
+  if (spec.egress === "none") await dropDefaultRoute(docker, container.id);
   log(`node ${node.name} (${node.role}) started at ${node.address}`);
   return {
     ...node,

@@ -5,7 +5,7 @@ import type Docker from "dockerode";
 import type { LabSpec } from "../../types";
 import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log } from "../backend";
-import { clearLeftover } from "./containers";
+import { clearLeftover, dropDefaultRoute } from "./containers";
 import { containerName, networkName, WHOAMI_PORT } from "./names";
 
 export async function ensureUpstream(docker: Docker, spec: LabSpec, log: Log): Promise<void> {
@@ -23,11 +23,12 @@ export async function ensureUpstream(docker: Docker, spec: LabSpec, log: Log): P
     Hostname: spec.upstream.name,
     Labels: { [LABEL_LAB]: spec.name, [LABEL_NODE]: spec.upstream.name, [LABEL_ROLE]: "upstream" },
     Cmd: ["tcpsvd", "0.0.0.0", String(WHOAMI_PORT), "sh", "-c", 'echo "$TCPREMOTEIP"'],
-    HostConfig: { NetworkMode: networkName(spec.name), Init: true },
+    HostConfig: { NetworkMode: networkName(spec.name), Init: true, CapAdd: ["NET_ADMIN"] }, // NET_ADMIN: to drop its default route
     NetworkingConfig: {
       EndpointsConfig: { [networkName(spec.name)]: { IPAMConfig: { IPv4Address: spec.upstream.address } } },
     },
   });
   await container.start();
+  if (spec.egress === "none") await dropDefaultRoute(docker, container.id);
   log(`upstream ${spec.upstream.address} started (answers ping, and on :${WHOAMI_PORT} the source address it sees)`);
 }
