@@ -9,7 +9,15 @@ const ROOT = path.resolve(__dirname, "..");
 
 export const PROJECT_ROOT = ROOT;
 
+const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+
+/** One provider object per kind, so Pulumi serialises each only once. */
 export function labProvider(kind: string): pulumi.dynamic.ResourceProvider {
+  if (!providers.has(kind)) providers.set(kind, makeProvider(kind));
+  return providers.get(kind)!;
+}
+
+function makeProvider(kind: string): pulumi.dynamic.ResourceProvider {
   const handlersPath = HANDLERS;
   const tsNode = TS_NODE;
   const root = ROOT;

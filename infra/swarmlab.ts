@@ -1,6 +1,7 @@
 // The lab as Pulumi resources: one ComponentResource whose children are the parts in the order they come to life.
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeAccess } from "../lab/parts";
+import path from "node:path";
+import { labDir, NodeAccess } from "../lab/parts";
 import type { LabSpec } from "../lab/types";
 import { labProvider, PROJECT_ROOT } from "./provider";
 
@@ -88,10 +89,11 @@ export class SwarmLab extends pulumi.ComponentResource {
     this.nodeAccess = access;
     this.privateKey = key.getOutput("privateKey");
     this.keyFile = key.getOutput("keyFile");
+    const dir = path.relative(process.cwd(), labDir(root, lab)) || ".";
     this.nodes = access.apply((list) =>
       list.map((n) => ({
         name: n.name, role: n.role, address: n.address,
-        ssh: `ssh -i ${`.swarmlab/${lab}/id_ed25519`} -o UserKnownHostsFile=.swarmlab/${lab}/known_hosts ${n.username}@${n.sshHost}`,
+        ssh: `ssh -i ${dir}/id_ed25519 -o UserKnownHostsFile=${dir}/known_hosts${n.sshPort === 22 ? "" : ` -p ${n.sshPort}`} ${n.username}@${n.sshHost}`,
       })),
     );
     this.overlay = pulumi.all([overlay.getOutput<string>("name"), overlay.getOutput<string>("subnet"), overlay.getOutput<string>("gateway")]).apply(
