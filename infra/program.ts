@@ -1,5 +1,6 @@
 // The Pulumi program: reads the stack's swarmlab: settings once, validates them, and declares the lab.
 import * as pulumi from "@pulumi/pulumi";
+import { assertBackendAvailable } from "../lab/backends/backend";
 import { labSpecFromConfig } from "../lab/config";
 import type { LabSpec } from "../lab/types";
 import { SwarmLab } from "./swarmlab";
@@ -16,7 +17,9 @@ export function swarmlabSettings(all: Record<string, string>): Record<string, st
 }
 
 export function readSpec(): LabSpec {
-  return labSpecFromConfig(swarmlabSettings(pulumi.runtime.allConfig()));
+  const spec = labSpecFromConfig(swarmlabSettings(pulumi.runtime.allConfig()));
+  assertBackendAvailable(spec.backend);
+  return spec;
 }
 
 export async function swarmlabProgram() {

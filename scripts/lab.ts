@@ -1,5 +1,6 @@
 // npm run up | down | status — the lab's stack, through the Automation API (see infra/stack.ts).
 import { labSpecFromConfig } from "../lab/config";
+import { assertBackendAvailable } from "../lab/backends/backend";
 import { deleteLab } from "../lab/parts";
 import { openStack, stackName } from "../infra/stack";
 import { swarmlabSettings } from "../infra/program";
@@ -14,6 +15,7 @@ async function settingsOf(stack: Awaited<ReturnType<typeof openStack>>) {
 async function up() {
   const stack = await openStack();
   const spec = labSpecFromConfig(await settingsOf(stack)); // fail on bad settings before the engine starts
+  assertBackendAvailable(spec.backend);
   console.log(`swarmlab: pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet})`);
   const started = Date.now();
   const result = await stack.up({ onOutput: print });

@@ -1,5 +1,6 @@
 // The one small interface every backend implements (after kind's providers): make the machines, list them,
 // delete them, collect their logs. Everything above this line (swarm, network, service, checks) only needs SSH.
+import { ConfigError } from "../config";
 import type { BackendName, LabSpec, NodeSpec, Role } from "../types";
 
 export type Log = (line: string) => void;
@@ -46,17 +47,15 @@ export interface Backend {
   info(): Promise<BackendInfo>;
 }
 
-export async function backendFor(name: BackendName): Promise<Backend> {
-  switch (name) {
-    case "docker": {
-      const { DockerBackend } = await import("./docker");
-      return new DockerBackend();
-    }
-    case "vagrant":
-    case "ssh":
-      throw new Error(
-        `swarmlab:backend = "${name}": this backend is not available yet; only "docker" is. ` +
-          `Fix: pulumi config set swarmlab:backend docker`,
-      );
+/** Fails, before anything is created, for a backend that this version cannot run yet. */
+export function assertBackendAvailable(name: BackendName): void {
+  if (name !== "docker") {
+    throw new ConfigError("backend", name, "pulumi config set swarmlab:backend docker", 'this backend is not available yet; only "docker" is');
   }
+}
+
+export async function backendFor(name: BackendName): Promise<Backend> {
+  assertBackendAvailable(name);
+  const { DockerBackend } = await import("./docker");
+  return new DockerBackend();
 }

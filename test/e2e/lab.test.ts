@@ -241,7 +241,10 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       }
       lab.close();
       const labName = o().lab;
-      await discard(under!.stack);
+      await under!.stack.destroy();
+      const state = await under!.stack.exportStack();
+      assert.deepEqual(state.deployment.resources ?? [], [], "resources left in the stack's state");
+      await under!.stack.workspace.removeStack(under!.stack.name);
       assert.deepEqual(await (await backendFor(under!.backend)).list(labName), [], "containers left");
       const docker = new Docker();
       const filter = { filters: { label: [`swarmlab.lab=${labName}`] } };
