@@ -1,0 +1,241 @@
+// npm run bench [N] — how long the swarmlab lab takes, against plain docker doing the same (scripts/baseline.sh).
+//
+// Each of N runs (default 3), in this one process:
+//   baseline   bash scripts/baseline.sh up|down  (plain docker commands, nodes reached with docker exec)
+//   swarmlab   stack bench-<pid> (swarmlab:name swarmlab-bench, swarmlab:subnet 192.168.62.0/24):
+//              stack.up(), the e2e verification suite against it, stack.destroy(), then the stack is removed.
+// Then a table of per-phase medians and the issue's targets: `up` within 2x the baseline and under 30 s,
+// verification under 10 s. The script reports; it exits non-zero only when something failed to run.
+//
+// Both use their own lab names and subnets, so a lab of another stack (dev: swarmlab, 192.168.56.0/24) is untouched.
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import execa from "execa";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { openStack, PROJECT, STATE_DIR } from "../infra/stack";
+import { PROJECT_ROOT } from "../infra/provider";
+import { deleteLab } from "../lab/parts";
+import { NODE_IMAGE } from "../lab/backends/docker/names";
+import { DEFAULT_IMAGE } from "../lab/config";
+
+const RUNS = Number(process.argv[2] ?? 3);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error("usage: ts-node scripts/bench.ts [runs, default 3]");
+  process.exit(2);
+}
+
+const STACK = `bench-${process.pid}`;
+const LAB = "swarmlab-bench";
+const SUBNET = "192.168.62.0/24";
+const BASELINE_LAB = "swarmlab-baseline";
+const BASELINE_PREFIX = "192.168.61";
+const BASELINE = path.join(PROJECT_ROOT, "scripts", "baseline.sh");
+const E2E_DIR = path.join(PROJECT_ROOT, "test", "e2e");
+const E2E_GLOB = "test/e2e/**/*.test.ts";
+
+const TARGET_UP_RATIO = 2;
+const TARGET_UP_SECONDS = 30;
+const TARGET_VERIFY_SECONDS = 10;
+
+type Phase = "baseline up" | "baseline down" | "swarmlab up" | "verification" | "swarmlab down";
+const PHASES: Phase[] = ["baseline up", "baseline down", "swarmlab up", "verification", "swarmlab down"];
+const times: Record<Phase, number[]> = Object.fromEntries(PHASES.map((p) => [p, []])) as unknown as Record<Phase, number[]>;
+const failures: string[] = [];
+
+const say = (s: string) => console.log(`bench: ${s}`);
+
+async function timed<T>(phase: Phase, fn: () => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  const result = await fn();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  times[phase].push(seconds);
+  say(`  ${phase.padEnd(14)} ${seconds.toFixed(2)} s`);
+  return result;
+}
+
+function tail(text: string, lines = 40): string {
+  return text.split("\n").slice(-lines).join("\n");
+}
+
+async function baseline(cmd: "up" | "down"): Promise<void> {
+  const r = await execa("bash", [BASELINE, cmd, BASELINE_LAB, BASELINE_PREFIX], { all: true, reject: false });
+  if (r.exitCode !== 0) throw new Error(`baseline.sh ${cmd} failed (exit ${r.exitCode}):\n${tail(r.all ?? "")}`);
+}
+
+function e2eFiles(dir = E2E_DIR): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? e2eFiles(path.join(dir, e.name)) : e.name.endsWith(".test.ts") ? [path.join(dir, e.name)] : [],
+  );
+}
+
+/** The verification suite against the bench stack's lab; false when there is no suite to run. */
+async function verify(): Promise<boolean> {
+  if (e2eFiles().length === 0) return false;
+  const r = await timed("verification", () =>
+    execa("npx", ["mocha", "--timeout", "600000", E2E_GLOB], {
+      cwd: PROJECT_ROOT,
+      env: { SWARMLAB_STACK: STACK },
+      all: true,
+      reject: false,
+    }),
+  );
+  const summary = (r.all ?? "").split("\n").filter((l) => /^\s*\d+ (passing|failing|pending)/.test(l));
+  say(`  verification: ${summary.map((l) => l.trim()).join(", ") || "(no mocha summary)"}`);
+  if (r.exitCode !== 0) {
+    const lines = (r.all ?? "").split("\n");
+    const end = lines.findIndex((l) => /^\s*\d+ failing/.test(l));
+    const failed = lines.slice(0, end < 0 ? lines.length : end).filter((l) => /^\s+\d+\) /.test(l)).map((l) => l.trim());
+    throw new Error(`verification suite failed (exit ${r.exitCode}): ${failed.length} failing\n  ${failed.join("\n  ")}\n${tail(r.all ?? "", 60)}`);
+  }
+  return true;
+}
+
+async function swarmlab(): Promise<boolean> {
+  let stack: Stack | undefined;
+  let output = "";
+  const collect = (s: string) => {
+    output += s;
+  };
+  let verified = false;
+  try {
+    stack = await openStack(STACK, { name: LAB, subnet: SUBNET });
+    const s = stack;
+    await timed("swarmlab up", () => s.up({ onOutput: collect })).catch((err) => {
+      throw new Error(`stack.up() failed: ${err instanceof Error ? err.message : err}\n${tail(output)}`);
+    });
+    // A failing suite still leaves a lab to take down: time the destroy anyway, then report the failure.
+    let verifyError: unknown;
+    verified = await verify().catch((err) => {
+      verifyError = err;
+      return true;
+    });
+    output = "";
+    await timed("swarmlab down", () => s.destroy({ onOutput: collect })).catch((err) => {
+      throw new Error(`stack.destroy() failed: ${err instanceof Error ? err.message : err}\n${tail(output)}`);
+    });
+    if (verifyError) throw verifyError;
+  } finally {
+    await cleanUpSwarmlab(stack);
+  }
+  return verified;
+}
+
+/** Leaves nothing of the bench stack: destroys what is still deployed, sweeps the lab's label, removes the stack. */
+async function cleanUpSwarmlab(stack: Stack | undefined): Promise<void> {
+  if (stack) {
+    try {
+      const deployed = (await stack.exportStack()).deployment?.resources?.length ?? 0;
+      if (deployed > 0) await stack.destroy({ onOutput: () => undefined });
+    } catch (err) {
+      say(`clean-up: destroy of ${STACK} failed: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+  try {
+    await deleteLab({ name: LAB, backend: "docker" }, () => undefined); // what carries the label but not the state
+  } catch (err) {
+    say(`clean-up: sweep of lab ${LAB} failed: ${err instanceof Error ? err.message : err}`);
+  }
+  if (stack) {
+    try {
+      await stack.workspace.removeStack(STACK);
+    } catch (err) {
+      say(`clean-up: removing stack ${STACK} failed: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+  rmSync(path.join(PROJECT_ROOT, `Pulumi.${STACK}.yaml`), { force: true });
+  // `pulumi stack rm` leaves the state's backup files behind: remove this stack's (and only this stack's).
+  const stateDir = path.join(STATE_DIR, ".pulumi", "stacks", PROJECT);
+  if (existsSync(stateDir)) {
+    for (const f of readdirSync(stateDir)) if (f.startsWith(`${STACK}.json`)) rmSync(path.join(stateDir, f), { force: true });
+  }
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmt = (x: number | undefined, unit = "") => (x === undefined ? "n/a" : `${x.toFixed(1)}${unit}`);
+const verdict = (ok: boolean | undefined) => (ok === undefined ? "n/a " : ok ? "PASS" : "MISS");
+
+function report(suiteMissing: boolean): void {
+  const m = Object.fromEntries(PHASES.map((p) => [p, median(times[p])])) as Record<Phase, number | undefined>;
+  console.log(`\nbench: medians over ${RUNS} run${RUNS === 1 ? "" : "s"} (seconds); images warm (already built, not timed)`);
+  console.log(`  ${"phase".padEnd(16)} ${"median".padStart(7)}   runs`);
+  for (const p of PHASES) {
+    console.log(`  ${p.padEnd(16)} ${fmt(m[p]).padStart(7)}   ${times[p].map((t) => t.toFixed(1)).join(" ") || "-"}`);
+  }
+  const bUp = m["baseline up"], bDown = m["baseline down"], sUp = m["swarmlab up"], sDown = m["swarmlab down"];
+  const upRatio = bUp !== undefined && sUp !== undefined ? sUp / bUp : undefined;
+  const totalRatio =
+    bUp !== undefined && bDown !== undefined && sUp !== undefined && sDown !== undefined ? (sUp + sDown) / (bUp + bDown) : undefined;
+  console.log(`  ${"up ratio".padEnd(16)} ${fmt(upRatio, "x").padStart(7)}   swarmlab up / baseline up`);
+  console.log(`  ${"total ratio".padEnd(16)} ${fmt(totalRatio, "x").padStart(7)}   swarmlab (up+down) / baseline (up+down)`);
+
+  const verifyMedian = m["verification"];
+  console.log(`\nbench: targets`);
+  console.log(`  ${verdict(upRatio === undefined ? undefined : upRatio <= TARGET_UP_RATIO)}  up within ${TARGET_UP_RATIO}x the baseline (${fmt(upRatio, "x")})`);
+  console.log(`  ${verdict(sUp === undefined ? undefined : sUp < TARGET_UP_SECONDS)}  up under ${TARGET_UP_SECONDS} s (${fmt(sUp, " s")})`);
+  console.log(
+    `  ${verdict(verifyMedian === undefined ? undefined : verifyMedian < TARGET_VERIFY_SECONDS)}  verification under ${TARGET_VERIFY_SECONDS} s (` +
+      (suiteMissing ? `not run: no ${E2E_GLOB} yet` : fmt(verifyMedian, " s")) +
+      ")",
+  );
+  console.log(
+    `\nbench: baseline = scripts/baseline.sh (plain docker, nodes reached with docker exec, no SSH); ` +
+      `swarmlab = Pulumi Automation API stack ${STACK}, lab ${LAB} ${SUBNET}`,
+  );
+}
+
+async function imagesWarm(): Promise<string> {
+  const r = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", NODE_IMAGE, DEFAULT_IMAGE], { reject: false });
+  if (r.exitCode !== 0) {
+    throw new Error(`${NODE_IMAGE} and ${DEFAULT_IMAGE} must be built before benchmarking (npm run up builds them): ${r.stderr}`);
+  }
+  const [node, busybox] = r.stdout.split("\n").map((id) => id.replace(/^sha256:/, "").slice(0, 12));
+  return `${NODE_IMAGE} ${node}, ${DEFAULT_IMAGE} ${busybox}`;
+}
+
+async function main(): Promise<number> {
+  say(`images warm (already built, build time not measured): ${await imagesWarm()}`);
+  const suiteMissing = e2eFiles().length === 0;
+  if (suiteMissing) {
+    say(`NOTE: no verification suite (${E2E_GLOB} matches nothing): the verification phase is skipped and its target not judged`);
+  }
+  say(`${RUNS} run(s); baseline lab ${BASELINE_LAB} ${BASELINE_PREFIX}.0/24, swarmlab stack ${STACK} lab ${LAB} ${SUBNET}`);
+
+  for (let run = 1; run <= RUNS; run++) {
+    say(`run ${run}/${RUNS}`);
+    try {
+      try {
+        await timed("baseline up", () => baseline("up"));
+        await timed("baseline down", () => baseline("down"));
+      } finally {
+        await baseline("down").catch((err) => say(`clean-up: ${err instanceof Error ? err.message : err}`));
+      }
+      await swarmlab();
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      failures.push(`run ${run}: ${msg.split("\n")[0]}`);
+      say(`run ${run} FAILED: ${msg}`);
+    }
+  }
+
+  report(suiteMissing);
+  if (failures.length) {
+    console.log(`\nbench: ${failures.length} failure(s):\n  ${failures.join("\n  ")}`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`bench: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  },
+);
