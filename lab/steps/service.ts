@@ -26,7 +26,8 @@ function serviceSpec(a: ServiceArgs) {
     Name: a.name,
     Labels: { [LABEL_LAB]: a.lab },
     TaskTemplate: {
-      ContainerSpec: { Image: a.image, Command: ["ping", a.pingTarget], Labels: { [LABEL_LAB]: a.lab } },
+      // Init: ping as PID 1 ignores SIGTERM, and every task stop would wait out Docker's 10 s grace period.
+      ContainerSpec: { Image: a.image, Command: ["ping", a.pingTarget], Init: true, Labels: { [LABEL_LAB]: a.lab } },
       Networks: [{ Target: a.network }],
       // One task per worker, never on the manager: after a failed start swarm would otherwise stack both on one node.
       Placement: { Constraints: ["node.role==worker"], MaxReplicas: 1 },

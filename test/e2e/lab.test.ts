@@ -44,6 +44,9 @@ const notes: string[] = [];
 /** Where the lab differs from the tutorial: said at the end of the run, with the reason. */
 const note = (line: string) => notes.push(line);
 
+/** busybox ping: 3 echoes, each sent as soon as the previous reply is back (-A), 2 s to wait at most. */
+const ping = (target: string) => ["ping", "-c", "3", "-A", "-W", "2", target];
+
 const inSubnet = (cidr: string, address: string) => contains(parseCidr(cidr)!, parseIPv4(address.split("/")[0])!);
 
 describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () {
@@ -145,18 +148,22 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
   describe("east-west: task to task across nodes, over the VXLAN overlay", function () {
     it("each task pings the other task's overlay IP", async function () {
-      for (const [from, to] of [tasks, [...tasks].reverse()].map((pair) => [pair[0], pair[1]])) {
-        const r = await taskExec(workerOf(from).docker, from.containerId, ["ping", "-c", "2", "-W", "2", to.overlayIp]);
-        assert.equal(r.code, 0, `${from.name} (${from.node}) → ${to.overlayIp}: ${r.stdout}${r.stderr}`);
-        assert.match(r.stdout, / 0% packet loss/);
-      }
+      const pairs = [tasks, [...tasks].reverse()].map(([from, to]) => ({ from, to }));
+      await Promise.all(
+        pairs.map(async ({ from, to }) => {
+          const r = await taskExec(workerOf(from).docker, from.containerId, ping(to.overlayIp));
+          assert.equal(r.code, 0, `${from.name} (${from.node}) → ${to.overlayIp}: ${r.stdout}${r.stderr}`);
+          assert.match(r.stdout, / 0% packet loss/);
+        }),
+      );
     });
 
     it("a 1422-byte don't-fragment ping passes and a 1423-byte one does not: the path MTU is 1450 (1422 + 28 header bytes)", async function () {
       const [from, to] = tasks;
-      const fits = await dontFragmentPing(workerOf(from), from.containerId, to.overlayIp, 1422);
+      const [fits, tooBig] = await Promise.all(
+        [1422, 1423].map((size) => dontFragmentPing(workerOf(from), from.containerId, to.overlayIp, size)),
+      );
       assert.equal(fits.code, 0, `1422 bytes with DF: ${fits.stdout}${fits.stderr}`);
-      const tooBig = await dontFragmentPing(workerOf(from), from.containerId, to.overlayIp, 1423);
       assert.notEqual(tooBig.code, 0, "a 1423-byte DF ping went through: the MTU is not 1450");
       assert.match(tooBig.stdout + tooBig.stderr, /mtu ?= ?1450|message too long/i);
     });
@@ -170,10 +177,12 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
   describe("north-south: out of a task through docker_gwbridge and NAT", function () {
     it("each task pings the upstream host (the lab's stand-in for the internet)", async function () {
-      for (const t of tasks) {
-        const r = await taskExec(workerOf(t).docker, t.containerId, ["ping", "-c", "2", "-W", "2", o().upstream.address]);
-        assert.equal(r.code, 0, `${t.name} → upstream ${o().upstream.address}: ${r.stdout}${r.stderr}`);
-      }
+      await Promise.all(
+        tasks.map(async (t) => {
+          const r = await taskExec(workerOf(t).docker, t.containerId, ping(o().upstream.address));
+          assert.equal(r.code, 0, `${t.name} → upstream ${o().upstream.address}: ${r.stdout}${r.stderr}`);
+        }),
+      );
     });
 
     it("the upstream sees the node's own lab address as the source, not the task's: masquerade", async function () {
@@ -222,7 +231,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const [t] = tasks;
       const [vip] = await resolveInTask(workerOf(t).docker, t.containerId, o().service);
       assert.ok(vip && !tasks.some((x) => x.overlayIp === vip), `test resolves to ${vip}, not a VIP`);
-      const r = await taskExec(workerOf(t).docker, t.containerId, ["ping", "-c", "2", "-W", "2", vip]);
+      const r = await taskExec(workerOf(t).docker, t.containerId, ping(vip));
       assert.equal(r.code, 0, `VIP ${vip}: ${r.stdout}`);
     });
   });
