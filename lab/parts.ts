@@ -134,11 +134,12 @@ export async function createSwarm(nodes: NodeAccess[], privateKey: string, log: 
   });
 }
 
-/** Workers leave, then the manager. Nodes that are already gone are skipped. */
+/** The workers leave (all at once), then the manager. Nodes that are already gone are skipped. */
 export async function deleteSwarm(nodes: NodeAccess[], privateKey: string): Promise<void> {
-  await onReachable([...nodes].reverse(), privateKey, (node, session) =>
-    leaveSwarm({ name: node.name, address: node.address, docker: session.docker() }, true),
-  );
+  const leave = (node: NodeAccess, session: NodeSession) =>
+    leaveSwarm({ name: node.name, address: node.address, docker: session.docker() }, true);
+  await Promise.all(nodes.slice(1).map((worker) => onReachable([worker], privateKey, leave)));
+  await onReachable(nodes.slice(0, 1), privateKey, leave);
 }
 
 /** Runs fn on each node that still answers; on a node that is gone already there is nothing to undo. */
