@@ -89,7 +89,8 @@ export class SwarmLab extends pulumi.ComponentResource {
     this.nodeAccess = access;
     this.privateKey = key.getOutput("privateKey");
     this.keyFile = key.getOutput("keyFile");
-    const dir = path.relative(process.cwd(), labDir(root, lab)) || ".";
+    // Relative to the project folder, where users run ssh from (the CLI runs this program from infra/).
+    const dir = path.relative(PROJECT_ROOT, labDir(root, lab)) || ".";
     this.nodes = access.apply((list) =>
       list.map((n) => ({
         name: n.name, role: n.role, address: n.address,

@@ -62,6 +62,11 @@ export async function deleteLab(spec: Pick<LabSpec, "name" | "backend">, log: (l
   await (await backendFor(spec.backend)).deleteLab(spec.name, log);
 }
 
+/** Every machine's logs (container output, the node's dockerd log) below .swarmlab/logs/<lab>/; kept after down. */
+export async function collectLabLogs(spec: Pick<LabSpec, "name" | "backend">, root = path.resolve(__dirname, "..")): Promise<string[]> {
+  return (await backendFor(spec.backend)).collectLogs(spec.name, path.join(root, ".swarmlab", "logs", spec.name));
+}
+
 // --- nodes ---------------------------------------------------------------------------------------------
 
 export type NodeAccess = Pick<ProvisionedNode, "name" | "role" | "address" | "sshHost" | "sshPort" | "username" | "hostKey">;

@@ -1,7 +1,7 @@
 // npm run up | down | status — the lab's stack, through the Automation API (see infra/stack.ts).
 import { labSpecFromConfig } from "../lab/config";
 import { assertBackendAvailable } from "../lab/backends/backend";
-import { deleteLab } from "../lab/parts";
+import { collectLabLogs, deleteLab } from "../lab/parts";
 import { openStack, stackName } from "../infra/stack";
 import { swarmlabSettings } from "../infra/program";
 
@@ -48,10 +48,17 @@ async function status() {
   console.log(JSON.stringify(show, null, 2));
 }
 
-const commands: Record<string, () => Promise<void>> = { up, down, status };
+async function logs() {
+  const stack = await openStack();
+  const spec = labSpecFromConfig(await settingsOf(stack));
+  const files = await collectLabLogs(spec);
+  console.log(files.length ? `swarmlab: logs of lab '${spec.name}':\n  ${files.join("\n  ")}` : `swarmlab: lab '${spec.name}' has no machines`);
+}
+
+const commands: Record<string, () => Promise<void>> = { up, down, status, logs };
 const command = commands[process.argv[2] ?? ""];
 if (!command) {
-  console.error(`usage: ts-node scripts/lab.ts up|down|status   (stack: SWARMLAB_STACK, now '${stackName()}')`);
+  console.error(`usage: ts-node scripts/lab.ts up|down|status|logs   (stack: SWARMLAB_STACK, now '${stackName()}')`);
   process.exit(2);
 }
 command().catch((err) => {

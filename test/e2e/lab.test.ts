@@ -24,7 +24,7 @@ import {
 } from "../../lab/checks/observe";
 import type { Interface } from "../../lab/checks/interfaces";
 import { contains, parseCidr, parseIPv4 } from "../../lab/net";
-import { labDir } from "../../lab/parts";
+import { collectLabLogs, labDir } from "../../lab/parts";
 import type { TaskInfo } from "../../lab/steps/service";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { acquireLab, discard, LabUnderTest, missingPrerequisites } from "./lab-under-test";
@@ -68,8 +68,17 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     tasks = await serviceTasks(lab.manager.docker, under.outputs.service, under.outputs.overlay.name);
   });
 
+  let failed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") failed = true;
+  });
+
   after(async function () {
     lab?.close();
+    if (failed && under) {
+      const files = await collectLabLogs({ name: under.outputs.lab, backend: under.backend });
+      console.log(`      logs of the lab for the failure above:\n        ${files.join("\n        ")}`);
+    }
     if (under?.owned) await discard(under.stack); // a failed run leaves nothing behind either
     if (notes.length) console.log(`\n      Where this lab differs from the tutorial:\n${notes.map((n) => `      - ${n}`).join("\n")}`);
   });
