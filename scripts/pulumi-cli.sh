@@ -45,6 +45,24 @@ need_go() {
   command -v go >/dev/null || fail "no Go toolchain on PATH: install Go >= 1.25 (https://go.dev/dl or 'apt-get install golang-go' on a recent distribution) to build $1 from Go modules"
 }
 
+# go_build NAME VERSION PACKAGE REQUIREMENTS [HINT]: builds PACKAGE in a small wrapper module (whose go.mod holds
+# REQUIREMENTS) under $cache/NAME-VERSION, with the version stamped in; prints the built file's path.
+go_build() {
+  local name=$1 ver=$2 pkg=$3 requirements=$4 hint=${5:-}
+  local work="$cache/$name-$ver"
+  mkdir -p "$work"
+  printf 'module swarmlab.local/%s\n\ngo 1.25\n\n%s\n' "$name" "$requirements" > "$work/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$work/tools.go"
+  echo "pulumi: building $name v$ver from Go modules in $work (first build: minutes; later builds use Go's caches)" >&2
+  if ! ( cd "$work" && go mod tidy && go build -trimpath -o "$work/$name.new" \
+          -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$ver" "$pkg" ) >"$work/build.log" 2>&1; then
+    tail -20 "$work/build.log" >&2
+    rm -f "$work/$name.new"
+    fail "building $name ($pkg@v$ver) from Go modules failed (log: $work/build.log); is the Go module proxy reachable ('go env GOPROXY')?$hint"
+  fi
+  echo "$work/$name.new"
+}
+
 ensure_cli() {
   if [ -x "$bin/pulumi" ] && [ -f "$marker" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "v$version" ]; then
     dynamic_provider_script
@@ -59,15 +77,9 @@ ensure_cli() {
   fi
 
   need_go "the CLI"
-  local start work log
+  local start new
   start=$(date +%s)
-  work="$cache/pulumi-cli-$version"
-  mkdir -p "$work"
-  cat > "$work/go.mod" <<MOD
-module swarmlab.local/pulumi-cli
-
-go 1.25
-
+  new=$(go_build pulumi-cli "$version" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$(cat <<MOD
 require (
 	github.com/pulumi/pulumi/pkg/v3 v$version
 	github.com/pulumi/pulumi/sdk/v3 v$version
@@ -76,30 +88,14 @@ require (
 // pkg/v3 replaces atotto/clipboard with this fork; replace directives of dependencies do not apply here.
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 MOD
-  cat > "$work/tools.go" <<'GO'
-//go:build tools
-
-package tools
-
-import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
-GO
-
-  echo "pulumi: building CLI v$version from Go modules in $work (first build: many minutes; later builds use Go's caches)"
-  log="$work/build.log"
-  if ! ( cd "$work" && go mod tidy && go build -trimpath -o "$work/pulumi.new" \
-          -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
-          github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ) >"$log" 2>&1; then
-    tail -20 "$log" >&2
-    rm -f "$work/pulumi.new"
-    fail "building the CLI from Go modules failed (log: $log); is the Go module proxy reachable ('go env GOPROXY')?"
-  fi
+)")
 
   # Install so that an interrupted run never leaves a CLI that looks complete: the marker comes last.
   mkdir -p "$bin"
   touch "$bin/.swarmlab-building"
   rm -f "$marker"
-  install -m 0755 "$work/pulumi.new" "$bin/pulumi"
-  rm -f "$work/pulumi.new"
+  install -m 0755 "$new" "$bin/pulumi"
+  rm -f "$new"
   dynamic_provider_script
   [ "$("$bin/pulumi" version)" = "v$version" ] || fail "the built CLI does not report v$version"
   touch "$marker"
@@ -120,41 +116,18 @@ ensure_language_host() {
   fi
 
   need_go "the Node.js language host"
-  local start work log
+  local start new
   start=$(date +%s)
-  work="$cache/pulumi-language-nodejs-$language_host_version"
-  mkdir -p "$work"
-  cat > "$work/go.mod" <<MOD
-module swarmlab.local/pulumi-language-nodejs
-
-go 1.25
-
-require github.com/pulumi/pulumi/sdk/v3 v$language_host_version
-MOD
-  cat > "$work/tools.go" <<'GO'
-//go:build tools
-
-package tools
-
-import _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
-GO
-
-  echo "pulumi: building language host pulumi-language-nodejs v$language_host_version from Go modules in $work"
-  log="$work/build.log"
-  if ! ( cd "$work" && go mod tidy && go build -trimpath -o "$work/pulumi-language-nodejs.new" \
-          -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$language_host_version" \
-          github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs ) >"$log" 2>&1; then
-    tail -20 "$log" >&2
-    rm -f "$work/pulumi-language-nodejs.new"
-    fail "building the language host pulumi-language-nodejs (github.com/pulumi/pulumi/sdk/v3@v$language_host_version) from Go modules failed (log: $log); is the Go module proxy reachable ('go env GOPROXY')? Without it 'pulumi up' of Pulumi.yaml's program fails with \"no language plugin 'pulumi-language-nodejs' found\"; 'npm run up' (Automation API, inline program) does not need it"
-  fi
+  new=$(go_build pulumi-language-nodejs "$language_host_version" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+    "require github.com/pulumi/pulumi/sdk/v3 v$language_host_version" \
+    " Without it 'pulumi up' of Pulumi.yaml's program fails with \"no language plugin 'pulumi-language-nodejs' found\"; 'npm run up' (Automation API, inline program) does not need it")
 
   # As for the CLI: the marker (holding the version) comes last.
   mkdir -p "$bin"
   touch "$bin/.swarmlab-building-language-nodejs"
   rm -f "$language_host_marker"
-  install -m 0755 "$work/pulumi-language-nodejs.new" "$host"
-  rm -f "$work/pulumi-language-nodejs.new"
+  install -m 0755 "$new" "$host"
+  rm -f "$new"
   echo "v$language_host_version" > "$language_host_marker"
   rm -f "$bin/.swarmlab-building-language-nodejs"
   echo "pulumi: built language host pulumi-language-nodejs v$language_host_version into $bin in $(( $(date +%s) - start ))s"
