@@ -11,15 +11,25 @@ export interface OverlayInfo {
 }
 
 export async function ensureOverlay(manager: Docker, lab: string, name: string, log: Log): Promise<OverlayInfo> {
-  let found = (await manager.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+  const found = (await manager.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
   if (found && found.Driver !== "overlay") throw new Error(`network ${name} exists with driver ${found.Driver}, not overlay`);
   if (!found) {
-    const created = await manager.createNetwork({ Name: name, Driver: "overlay", Labels: { [LABEL_LAB]: lab } });
+    await manager.createNetwork({ Name: name, Driver: "overlay", Labels: { [LABEL_LAB]: lab } });
     log(`overlay network ${name} created`);
-    found = await created.inspect();
   }
-  const ipam = found!.IPAM?.Config?.[0] ?? {};
-  return { id: found!.Id, name, subnet: ipam.Subnet ?? "", gateway: ipam.Gateway ?? "" };
+  return allocated(manager, name);
+}
+
+/** The network once Swarm's allocator has given it a subnet (just after creation, inspect may show none yet). */
+async function allocated(manager: Docker, name: string, timeoutMs = 15_000): Promise<OverlayInfo> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await manager.getNetwork(name).inspect();
+    const ipam = info.IPAM?.Config?.[0];
+    if (ipam?.Subnet) return { id: info.Id, name, subnet: ipam.Subnet, gateway: ipam.Gateway ?? "" };
+    if (Date.now() > deadline) throw new Error(`overlay network ${name} got no subnet within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Removes the network; while the tasks of a just-removed service shut down, swarm still calls it in use. */

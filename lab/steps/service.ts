@@ -62,7 +62,7 @@ export async function waitForTasks(manager: Docker, args: ServiceArgs, timeoutMs
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const tasks = await runningTasks(manager, args.name, args.network);
-    if (tasks.length === args.replicas) return tasks;
+    if (tasks.length === args.replicas && tasks.every((t) => t.overlayIp && t.containerId)) return tasks;
     if (Date.now() > deadline) {
       throw new Error(`service ${args.name}: ${tasks.length} of ${args.replicas} tasks running after ${timeoutMs / 1000}s`);
     }
