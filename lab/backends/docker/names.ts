@@ -4,7 +4,7 @@ export const networkName = (lab: string) => `${lab}-net`;
 export const containerName = (lab: string, node: string) => `${lab}-${node}`;
 export const volumeName = (lab: string, node: string) => `${lab}-${node}-docker`;
 
-export const NODE_IMAGE = "swarmlab-node:latest";
+export { NODE_IMAGE } from "./images";
 export const NODE_USER = "vagrant";
 /** The upstream host answers on this TCP port with the source address it sees (busybox tcpsvd). */
 export const WHOAMI_PORT = 7777;
