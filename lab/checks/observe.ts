@@ -11,6 +11,8 @@ import { Interface, interfaces } from "./interfaces";
 export interface LabOutputs {
   lab: string;
   subnet: string;
+  /** As printed by up: name, role, address and the ssh command to reach the node. */
+  nodes: { name: string; role: string; address: string; ssh: string }[];
   nodeAccess: NodeAccess[];
   privateKey: string;
   overlay: { name: string; subnet: string; gateway: string };

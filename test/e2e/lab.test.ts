@@ -1,7 +1,8 @@
 // The verification suite: what the Swarm overlay tutorial shows, proven by SSH into the lab's nodes.
 // One SSH connection per node, opened once; the node's Docker Engine API goes through the same connection.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
 import Docker from "dockerode";
 import { backendFor } from "../../lab/backends/backend";
 import { listEgressGuards } from "../../lab/backends/docker/firewall";
@@ -24,7 +25,8 @@ import {
 } from "../../lab/checks/observe";
 import type { Interface } from "../../lab/checks/interfaces";
 import { contains, parseCidr, parseIPv4 } from "../../lab/net";
-import { collectLabLogs, labDir } from "../../lab/parts";
+import { collectLabLogs, connect, labDir } from "../../lab/parts";
+import { HostKeyMismatch } from "../../lab/remote";
 import type { TaskInfo } from "../../lab/steps/service";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { pulumiEnv } from "../../infra/stack";
@@ -87,6 +89,30 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
   const o = () => under!.outputs;
   const workerOf = (t: TaskInfo): ConnectedNode => lab.node(t.node);
+
+  describe("access: user vagrant, the lab's key, host keys recorded at creation", function () {
+    it("the ssh command that up printed works as printed (OpenSSH, strict host key checking against known_hosts)", async function () {
+      for (const n of o().nodes) {
+        const r = await execa("sh", ["-c", `${n.ssh} -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 hostname`], {
+          cwd: PROJECT_ROOT,
+          reject: false,
+        });
+        assert.equal(r.exitCode, 0, `${n.ssh}: ${r.stderr}`);
+        assert.equal(r.stdout.trim(), n.name);
+      }
+    });
+
+    it("the copy of the lab's private key is readable by its owner only (mode 600)", function () {
+      const mode = statSync(path.join(labDir(PROJECT_ROOT, o().lab), "id_ed25519")).mode & 0o777;
+      assert.equal(mode.toString(8), "600");
+    });
+
+    it("a node answering with another host key than the one recorded is refused", async function () {
+      const other = lab.workers[0].access.hostKey;
+      const impostor = { ...lab.manager.access, hostKey: other };
+      await assert.rejects(connect(impostor, o().privateKey, 5_000), HostKeyMismatch);
+    });
+  });
 
   describe("the swarm", function () {
     it("docker node ls: every node is Ready and swarm-manager is the Leader", async function () {
