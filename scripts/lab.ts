@@ -1,6 +1,6 @@
 // npm run up | down | status — the lab's stack, through the Automation API (see infra/stack.ts).
 import { labSpecFromConfig } from "../lab/config";
-import { assertBackendAvailable } from "../lab/backends/backend";
+import { assertBackendAvailable, backendFor } from "../lab/backends/backend";
 import { collectLabLogs, deleteLab } from "../lab/parts";
 import { openStack, stackName } from "../infra/stack";
 import { swarmlabSettings } from "../infra/program";
@@ -42,6 +42,12 @@ async function down() {
 
 async function status() {
   const stack = await openStack();
+  const spec = labSpecFromConfig(await settingsOf(stack));
+  const backend = await backendFor(spec.backend);
+  const { facts } = await backend.info();
+  console.log(`swarmlab: backend ${spec.backend}: ${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  const machines = await backend.list(spec.name);
+  console.log(`swarmlab: lab '${spec.name}' machines: ${machines.map((m) => `${m.name} (${m.role}) ${m.state}`).join(", ") || "none"}`);
   const outputs = await stack.outputs();
   if (!outputs.nodes) return console.log(`swarmlab: stack '${stack.name}' has no lab up (npm run up)`);
   const show = Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "privateKey" && k !== "nodeAccess").map(([k, v]) => [k, v.value]));
