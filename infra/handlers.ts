@@ -11,6 +11,8 @@ type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-
 export interface Handler {
   create(inputs: Inputs, log: (l: string) => void): Promise<{ id: string; outs: Inputs }>;
   delete(id: string, outs: Inputs, log: (l: string) => void): Promise<void>;
+  /** For `pulumi refresh`: whether the part still exists (a part without it is assumed to). */
+  exists?(id: string, outs: Inputs): Promise<boolean>;
 }
 
 interface Common {
@@ -45,6 +47,9 @@ export const handlers: Record<string, Handler> = {
     async delete(_id, { spec }, log) {
       await parts.deleteLab(spec, log);
     },
+    async exists(_id, { spec }) {
+      return parts.isRunning(spec, spec.upstream.name);
+    },
   },
 
   node: {
@@ -54,6 +59,9 @@ export const handlers: Record<string, Handler> = {
     },
     async delete(_id, outs, log) {
       await parts.deleteNode(outs.spec, outs.name, log);
+    },
+    async exists(id, outs) {
+      return parts.isRunning(outs.spec, outs.name, id);
     },
   },
 

@@ -42,6 +42,12 @@ function makeProvider(kind: string): pulumi.dynamic.ResourceProvider {
       );
       return { changes: changed.length > 0, replaces: changed, deleteBeforeReplace: true };
     },
+    async read(id, props) {
+      // A machine that is gone (removed or stopped by hand) leaves the state, so the next up makes it again.
+      const { handler } = load();
+      const gone = handler.exists && !(await handler.exists(id, props));
+      return gone ? { id: "", props: {} } : { id, props };
+    },
     async delete(id, outs) {
       const { handler, logFor } = load();
       await handler.delete(id, outs, logFor(labOf(outs)));

@@ -3,7 +3,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { backendFor } from "../lab/backends/backend";
+import type { LabSpec } from "../lab/types";
 import { swarmlabProgram } from "./program";
 import { PROJECT_ROOT } from "./provider";
 
@@ -56,4 +58,21 @@ export async function openStack(name = stackName(), settings: Record<string, str
 export async function stackExists(name: string): Promise<boolean> {
   const ws = await LocalWorkspace.create({ workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv() });
   return (await ws.listStacks()).some((s) => s.name === name || s.name.endsWith(`/${name}`));
+}
+
+/**
+ * `pulumi up`, after a refresh when machines of the lab were removed or stopped by hand: their parts then leave the
+ * state and up makes them again (with a new swarm, overlay and service, which depend on them).
+ */
+export async function upLab(stack: Stack, spec: LabSpec, onOutput?: (out: string) => void): Promise<UpResult> {
+  if ((await stack.outputs()).nodes) {
+    const listed = await (await backendFor(spec.backend)).list(spec.name);
+    const running = new Set(listed.filter((m) => m.state === "running").map((m) => m.name));
+    const gone = [...spec.nodes.map((n) => n.name), spec.upstream.name].filter((n) => !running.has(n));
+    if (gone.length > 0) {
+      onOutput?.(`swarmlab: not running: ${gone.join(", ")}; refreshing the stack's state, then up makes them again\n`);
+      await stack.refresh({ onOutput });
+    }
+  }
+  return stack.up({ onOutput });
 }

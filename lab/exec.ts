@@ -18,6 +18,11 @@ export async function containerExec(docker: Docker, containerId: string, cmd: st
     stream.on("close", resolve);
     stream.on("error", reject);
   });
-  const { ExitCode } = await exec.inspect();
-  return { code: ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  // The output can end a moment before the engine records the exit code.
+  let info = await exec.inspect();
+  for (let i = 0; info.Running && i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    info = await exec.inspect();
+  }
+  return { code: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }

@@ -110,6 +110,12 @@ export async function createNode(
   return provisioned;
 }
 
+/** Whether the lab's machine of that name (and, if given, that id) is running. */
+export async function isRunning(spec: Pick<LabSpec, "name" | "backend">, machine: string, id?: string): Promise<boolean> {
+  const listed = await (await backendFor(spec.backend)).list(spec.name);
+  return listed.some((m) => m.name === machine && m.state === "running" && (id === undefined || m.id === id));
+}
+
 export async function deleteNode(spec: Pick<LabSpec, "name" | "backend">, nodeName: string, log: (l: string) => void) {
   await (await backendFor(spec.backend)).deleteNodes(spec.name, [nodeName], log);
 }

@@ -2,7 +2,7 @@
 import { labSpecFromConfig } from "../lab/config";
 import { assertBackendAvailable, backendFor } from "../lab/backends/backend";
 import { collectLabLogs, deleteLab } from "../lab/parts";
-import { openStack, stackName } from "../infra/stack";
+import { openStack, stackName, upLab } from "../infra/stack";
 import { swarmlabSettings } from "../infra/program";
 
 const print = (s: string) => process.stdout.write(s);
@@ -18,7 +18,7 @@ async function up() {
   assertBackendAvailable(spec.backend);
   console.log(`swarmlab: pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet})`);
   const started = Date.now();
-  const result = await stack.up({ onOutput: print });
+  const result = await upLab(stack, spec, print);
   const o = result.outputs;
   console.log(`\nswarmlab: lab '${spec.name}' is up in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
   for (const n of o.nodes.value as { name: string; role: string; address: string; ssh: string }[]) {

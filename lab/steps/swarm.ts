@@ -17,9 +17,9 @@ export interface SwarmInfo {
 
 const SWARM_PORT = 2377;
 
-async function localState(docker: Docker): Promise<{ state: string; clusterId?: string }> {
+async function localState(docker: Docker): Promise<{ state: string; nodeId?: string }> {
   const info = await docker.info();
-  return { state: info.Swarm?.LocalNodeState ?? "inactive", clusterId: info.Swarm?.Cluster?.ID };
+  return { state: info.Swarm?.LocalNodeState ?? "inactive", nodeId: info.Swarm?.NodeID };
 }
 
 export async function initSwarm(manager: SwarmMember, log: Log): Promise<SwarmInfo> {
@@ -33,10 +33,12 @@ export async function initSwarm(manager: SwarmMember, log: Log): Promise<SwarmIn
 }
 
 export async function joinWorker(worker: SwarmMember, manager: SwarmMember, swarm: SwarmInfo, log: Log): Promise<void> {
-  const { state, clusterId } = await localState(worker.docker);
-  if (state === "active" && clusterId === swarm.id) return;
-  if (state === "active") {
-    throw new Error(`${worker.name} belongs to another swarm (${clusterId}); leave it first: docker swarm leave --force`);
+  const { state, nodeId } = await localState(worker.docker);
+  if (state !== "inactive") {
+    // A worker does not know its cluster's id: ask the manager whether it counts this node as a member.
+    const members = await manager.docker.listNodes();
+    if (members.some((n) => n.ID === nodeId)) return;
+    throw new Error(`${worker.name} belongs to another swarm (node ${nodeId}, state ${state}); leave it first: docker swarm leave --force`);
   }
   await worker.docker.swarmJoin({
     ListenAddr: `0.0.0.0:${SWARM_PORT}`,

@@ -33,7 +33,7 @@ export async function missingPrerequisites(): Promise<string[]> {
   return missing;
 }
 
-function plain(outputs: Record<string, { value: unknown }>): LabOutputs {
+export function plainOutputs(outputs: Record<string, { value: unknown }>): LabOutputs {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
 }
 
@@ -47,7 +47,7 @@ export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest
   const selected = stackName();
   if (await stackExists(selected)) {
     const stack = await openStack(selected);
-    const outputs = plain(await stack.outputs()) as LabOutputs & { backend: BackendName };
+    const outputs = plainOutputs(await stack.outputs()) as LabOutputs & { backend: BackendName };
     if (await isRunning(outputs)) {
       log(`verifying the running lab '${outputs.lab}' of stack '${selected}' (left as it is afterwards)`);
       return { stack, outputs, backend: outputs.backend, owned: false };
@@ -58,7 +58,7 @@ export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest
   const stack = await openStack(name, THROWAWAY);
   try {
     const result = await stack.up();
-    const outputs = plain(result.outputs) as LabOutputs & { backend: BackendName };
+    const outputs = plainOutputs(result.outputs) as LabOutputs & { backend: BackendName };
     return { stack, outputs, backend: outputs.backend, owned: true };
   } catch (err) {
     await discard(stack);

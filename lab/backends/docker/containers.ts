@@ -32,6 +32,21 @@ export async function clearLeftover(docker: Docker, name: string, lab: string): 
   await removeContainer(docker, info.Id);
 }
 
+/** Removes a volume left by an earlier node of the lab; fails if another lab's volume has that name. */
+export async function clearLeftoverVolume(docker: Docker, name: string, lab: string): Promise<void> {
+  let info: Docker.VolumeInspectInfo;
+  try {
+    info = await docker.getVolume(name).inspect();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return;
+    throw err;
+  }
+  if (info.Labels?.[LABEL_LAB] !== lab) {
+    throw new Error(`volume ${name} exists and is not part of lab ${lab}: remove it or choose another swarmlab:name`);
+  }
+  await docker.getVolume(name).remove();
+}
+
 /** Files to place in a created (not yet started) container: path → [content, mode]. */
 export async function putFiles(container: Docker.Container, files: Record<string, [string, number]>): Promise<void> {
   const tar = pack();

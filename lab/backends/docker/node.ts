@@ -4,7 +4,7 @@ import { utils as sshUtils } from "ssh2";
 import type { LabSpec, NodeSpec } from "../../types";
 import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
-import { clearLeftover, dropDefaultRoute, putFiles } from "./containers";
+import { clearLeftover, clearLeftoverVolume, dropDefaultRoute, putFiles } from "./containers";
 import { containerName, networkName, NODE_IMAGE, NODE_USER, volumeName } from "./names";
 
 export async function createNode(
@@ -18,6 +18,7 @@ export async function createNode(
   await clearLeftover(docker, name, spec.name);
   const labels = { [LABEL_LAB]: spec.name, [LABEL_NODE]: node.name, [LABEL_ROLE]: node.role };
   const volume = volumeName(spec.name, node.name);
+  await clearLeftoverVolume(docker, volume, spec.name); // an old node's /var/lib/docker would rejoin its old swarm
   await docker.createVolume({ Name: volume, Labels: labels });
 
   const container = await docker.createContainer({
