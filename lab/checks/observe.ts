@@ -1,7 +1,7 @@
 // What the verification suite looks at, gathered over one SSH connection per node: the node's Engine API
 // (tunnelled), `docker exec` into tasks, and a few shell commands where no API exists (iptables, nsenter).
 import type Docker from "dockerode";
-import { containerExec } from "../exec";
+import { containerExec } from "../engine-api";
 import type { NodeAccess } from "../parts";
 import { connect } from "../parts";
 import type { ExecResult, NodeSession } from "../remote";

@@ -1,5 +1,6 @@
 // Waiting for a node's Docker engine, and giving it the images it needs without any registry.
 import type Docker from "dockerode";
+import { unless404 } from "../engine-api";
 
 export async function waitForEngine(docker: Docker, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -17,11 +18,7 @@ export async function waitForEngine(docker: Docker, what: string, timeoutMs = 60
 /** Copies an image from one engine to another (docker save | docker load), unless the target has it already. */
 export async function sideLoadImage(from: Docker, to: Docker, image: string): Promise<boolean> {
   const wanted = await from.getImage(image).inspect();
-  try {
-    if ((await to.getImage(image).inspect()).Id === wanted.Id) return false;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-  }
+  if ((await unless404(to.getImage(image).inspect()))?.Id === wanted.Id) return false;
   const tar = await from.getImage(image).get();
   const result = await to.loadImage(tar);
   await drain(result);

@@ -1,7 +1,7 @@
 // Container plumbing shared by nodes and the upstream host.
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
-import { containerExec } from "../../exec";
+import { containerExec, unless404 } from "../../engine-api";
 import { LABEL_LAB } from "../../types";
 
 export function labFilter(lab: string, extra: string[] = []) {
@@ -10,40 +10,28 @@ export function labFilter(lab: string, extra: string[] = []) {
 
 /** Removes a container (and its anonymous volumes) if it exists. */
 export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
-  try {
-    await docker.getContainer(idOrName).remove({ force: true, v: true });
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  await unless404(docker.getContainer(idOrName).remove({ force: true, v: true }));
+}
+
+function assertOurs(what: string, labels: Record<string, string> | undefined, lab: string): void {
+  if (labels?.[LABEL_LAB] !== lab) {
+    throw new Error(`${what} exists and is not part of lab ${lab}: remove it or choose another swarmlab:name`);
   }
 }
 
 /** Fails unless a container of that name is absent or belongs to the lab (then it is removed: a leftover). */
 export async function clearLeftover(docker: Docker, name: string, lab: string): Promise<void> {
-  let info: Docker.ContainerInspectInfo;
-  try {
-    info = await docker.getContainer(name).inspect();
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return;
-    throw err;
-  }
-  if (info.Config.Labels?.[LABEL_LAB] !== lab) {
-    throw new Error(`container ${name} exists and is not part of lab ${lab}: remove it or choose another swarmlab:name`);
-  }
+  const info = await unless404(docker.getContainer(name).inspect());
+  if (!info) return;
+  assertOurs(`container ${name}`, info.Config.Labels, lab);
   await removeContainer(docker, info.Id);
 }
 
 /** Removes a volume left by an earlier node of the lab; fails if another lab's volume has that name. */
 export async function clearLeftoverVolume(docker: Docker, name: string, lab: string): Promise<void> {
-  let info: Docker.VolumeInspectInfo;
-  try {
-    info = await docker.getVolume(name).inspect();
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return;
-    throw err;
-  }
-  if (info.Labels?.[LABEL_LAB] !== lab) {
-    throw new Error(`volume ${name} exists and is not part of lab ${lab}: remove it or choose another swarmlab:name`);
-  }
+  const info = await unless404(docker.getVolume(name).inspect());
+  if (!info) return;
+  assertOurs(`volume ${name}`, info.Labels, lab);
   await docker.getVolume(name).remove();
 }
 

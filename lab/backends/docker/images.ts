@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import Docker from "dockerode";
+import { unless404 } from "../../engine-api";
 import execa from "execa";
 import * as tarStream from "tar-stream";
 
@@ -252,13 +253,8 @@ async function copyWithLibs(bin: string, dest: string, rootfs: string): Promise<
 
 // ---------------------------------------------------------------- helpers
 
-async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
-  try {
-    return await docker.getImage(ref).inspect();
-  } catch (e: any) {
-    if (e?.statusCode === 404) return undefined;
-    throw e;
-  }
+function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+  return unless404(docker.getImage(ref).inspect());
 }
 
 /** Pull ref, giving up after PULL_TIMEOUT_MS (no registry reachable is a normal case here). */

@@ -5,17 +5,14 @@ import type Docker from "dockerode";
 import type { LabSpec } from "../../types";
 import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log } from "../backend";
+import { unless404 } from "../../engine-api";
 import { clearLeftover, dropDefaultRoute } from "./containers";
 import { containerName, networkName, WHOAMI_PORT } from "./names";
 
 export async function ensureUpstream(docker: Docker, spec: LabSpec, log: Log): Promise<void> {
   const name = containerName(spec.name, spec.upstream.name);
-  try {
-    const info = await docker.getContainer(name).inspect();
-    if (info.State.Running && info.Config.Labels?.[LABEL_LAB] === spec.name) return;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-  }
+  const info = await unless404(docker.getContainer(name).inspect());
+  if (info?.State.Running && info.Config.Labels?.[LABEL_LAB] === spec.name) return;
   await clearLeftover(docker, name, spec.name);
   const container = await docker.createContainer({
     name,

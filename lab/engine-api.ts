@@ -1,8 +1,9 @@
-// `docker exec` through the Engine API: run a command in a container and collect its exit code and output.
+// Small helpers over the Docker Engine API (dockerode), shared by the backends, the steps and the checks.
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { ExecResult } from "./remote";
 
+/** `docker exec`: runs a command in a container and collects its exit code and output. */
 export async function containerExec(docker: Docker, containerId: string, cmd: string[]): Promise<ExecResult> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
@@ -25,4 +26,14 @@ export async function containerExec(docker: Docker, containerId: string, cmd: st
     info = await exec.inspect();
   }
   return { code: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** What an Engine API call answers, or undefined where it answers 404 (no such object). */
+export async function unless404<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  }
 }
