@@ -177,22 +177,21 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
   };
 }
 
+/** A whole number from 1 to max; `tooMany` says why more is refused, with its own fix. */
+function parseCount(key: string, text: string, noun: string, none: string, fix: string, max: number, tooMany: [string, string]): number {
+  if (!INTEGER.test(text)) throw new ConfigError(key, text, fix, `the number of ${noun} must be a whole number`);
+  const n = Number(text);
+  if (n < 1) throw new ConfigError(key, text, fix, none);
+  if (n > max) throw new ConfigError(key, text, tooMany[1], tooMany[0]);
+  return n;
+}
+
 function parseWorkers(text: string): number {
   const fix = `pulumi config set ${NS}:workers ${DEFAULT_WORKERS}`;
-  if (!INTEGER.test(text)) {
-    throw new ConfigError("workers", text, fix, "the number of workers must be a whole number");
-  }
-  const workers = Number(text);
-  if (workers < 1) throw new ConfigError("workers", text, fix, "a lab needs at least one worker");
-  if (workers > MAX_WORKERS) {
-    throw new ConfigError(
-      "workers",
-      text,
-      fix,
-      `absurdly many workers: each node is a container running its own Docker engine, and more than ${MAX_WORKERS} would swamp a 2-core machine`,
-    );
-  }
-  return workers;
+  return parseCount("workers", text, "workers", "a lab needs at least one worker", fix, MAX_WORKERS, [
+    `absurdly many workers: each node is a container running its own Docker engine, and more than ${MAX_WORKERS} would swamp a 2-core machine`,
+    fix,
+  ]);
 }
 
 function defaultHostnames(workers: number): string[] {
@@ -288,20 +287,10 @@ function parseSubnet(text: string, nodeCount: number): Cidr {
 
 function parseReplicas(text: string, workers: number): number {
   const fix = `pulumi config set ${NS}:replicas ${Math.min(2, workers)}`;
-  if (!INTEGER.test(text)) {
-    throw new ConfigError("replicas", text, fix, "the number of replicas must be a whole number");
-  }
-  const replicas = Number(text);
-  if (replicas < 1) throw new ConfigError("replicas", text, fix, "the service needs at least one replica");
-  if (replicas > workers) {
-    throw new ConfigError(
-      "replicas",
-      text,
-      `${fix} (or raise ${NS}:workers to ${replicas})`,
-      `more replicas than workers (${workers}): the lab runs one task per worker`,
-    );
-  }
-  return replicas;
+  return parseCount("replicas", text, "replicas", "the service needs at least one replica", fix, workers, [
+    `more replicas than workers (${workers}): the lab runs one task per worker`,
+    `${fix} (or raise ${NS}:workers to ${text})`,
+  ]);
 }
 
 function checkDockerName(key: string, value: string, fallback: string, what: string): void {
