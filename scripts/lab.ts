@@ -1,6 +1,7 @@
 // npm run up | down | status — the lab's stack, through the Automation API (see infra/stack.ts).
 import { labSpecFromConfig } from "../lab/config";
 import { assertBackendAvailable, backendFor } from "../lab/backends/backend";
+import { canGuard } from "../lab/backends/docker/firewall";
 import { collectLabLogs, deleteLab } from "../lab/parts";
 import { openStack, stackName, upLab } from "../infra/stack";
 import { swarmlabSettings } from "../infra/program";
@@ -28,6 +29,9 @@ async function up() {
     console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.value.name} ${o.overlay.value.subnet})`);
   }
   console.log(`  upstream (stands for the internet): ${o.upstream.value.address}`);
+  if (spec.egress === "none" && spec.backend === "docker" && !(await canGuard())) {
+    console.log("  note: no egress firewall rule (iptables needs root or passwordless sudo); the lab still has no route out");
+  }
   console.log(`\nNext: npm test   (verifies this lab over SSH; npm run down removes it)`);
 }
 

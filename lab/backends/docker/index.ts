@@ -18,7 +18,9 @@ export class DockerBackend implements Backend {
 
   async prepare(spec: LabSpec, log: Log): Promise<void> {
     await ensureLabNetwork(this.docker, spec, log);
-    if (spec.egress === "none") await addEgressGuard(spec.name, spec.subnet);
+    if (spec.egress === "none" && !(await addEgressGuard(spec.name, spec.subnet))) {
+      log("egress guard NOT added: iptables needs root (or passwordless sudo); the lab still has no route off this machine");
+    }
     await ensureUpstream(this.docker, spec, log);
   }
 
