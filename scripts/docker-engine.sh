@@ -37,6 +37,12 @@ if pgrep -x dockerd >/dev/null 2>&1; then
   # Started but not answering yet (or by someone else): just wait for it.
   echo "docker-engine: dockerd is running but not answering yet; waiting"
 else
+  # A dockerd killed hard (a machine's session ending) leaves its pid file behind.
+  pidfile=/var/run/docker.pid
+  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "docker-engine: removing stale $pidfile"
+    rm -f "$pidfile"
+  fi
   echo "docker-engine: starting dockerd (log: $LOG)"
   # setsid + nohup: dockerd must outlive this script and its session.
   setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
