@@ -33,19 +33,23 @@ if ! command -v dockerd >/dev/null 2>&1; then
   fi
 fi
 
-if pgrep -x dockerd >/dev/null 2>&1; then
-  # Started but not answering yet (or by someone else): just wait for it.
-  echo "docker-engine: dockerd is running but not answering yet; waiting"
-else
-  # A dockerd killed hard (a machine's session ending) leaves its pid file behind.
-  pidfile=/var/run/docker.pid
-  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    echo "docker-engine: removing stale $pidfile"
-    rm -f "$pidfile"
-  fi
+# The host's dockerd is the one in /var/run/docker.pid: pgrep would also see the nested dockerds of lab nodes.
+pidfile=/var/run/docker.pid
+host_dockerd_alive() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+last_start=0
+start_dockerd() {
+  rm -f "$pidfile" # stale: a dockerd killed hard (a session ending) leaves it behind
+  last_start=$(date +%s)
   echo "docker-engine: starting dockerd (log: $LOG)"
   # setsid + nohup: dockerd must outlive this script and its session.
   setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
+}
+
+if host_dockerd_alive; then
+  echo "docker-engine: dockerd is running but not answering yet; waiting"
+else
+  start_dockerd
 fi
 
 start=$(date +%s.%N)
@@ -56,7 +60,10 @@ until docker info >/dev/null 2>&1; do
     tail -n 20 "$LOG" >&2 || true
     exit 1
   fi
-  sleep 0.2
+  sleep 0.5
+  # A dockerd that was still shutting down when we looked, or that died at start: (re)start it, but give a
+  # starting one 10 s to write its pid file first.
+  if ! host_dockerd_alive && [ $(( $(date +%s) - last_start )) -ge 10 ]; then start_dockerd; fi
 done
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 echo "docker-engine: engine up after ${elapsed}s ($(docker info --format '{{.ServerVersion}}'))"
