@@ -37,3 +37,23 @@ export async function unless404<T>(call: Promise<T>): Promise<T | undefined> {
     throw err;
   }
 }
+
+export interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/** Reads a JSON progress stream (build, load, import, pull) to its end; throws the first error it reports. */
+export async function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onEvent?: (event: ProgressEvent) => void,
+): Promise<void> {
+  const events = await new Promise<ProgressEvent[]>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, res: ProgressEvent[]) => (err ? reject(err) : resolve(res ?? [])), onEvent),
+  );
+  const bad = events.find((e) => e?.error || e?.errorDetail);
+  if (bad) throw new Error(bad.errorDetail?.message ?? bad.error);
+}

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import Docker from "dockerode";
-import { unless404 } from "../../engine-api";
+import { followProgress, unless404 } from "../../engine-api";
 import execa from "execa";
 import * as tarStream from "tar-stream";
 
@@ -264,15 +264,10 @@ async function tryPull(docker: Docker, ref: string, log: Log): Promise<boolean> 
   const timer = setTimeout(() => ac.abort(), PULL_TIMEOUT_MS);
   try {
     const stream: NodeJS.ReadableStream = await docker.pull(ref, { abortSignal: ac.signal });
-    await new Promise<void>((resolve, reject) => {
-      ac.signal.addEventListener("abort", () => reject(new Error(`timed out after ${PULL_TIMEOUT_MS / 1000}s`)));
-      docker.modem.followProgress(stream, (err: Error | null, out: any[]) => {
-        const bad = out?.find((o) => o?.error);
-        if (err) reject(err);
-        else if (bad) reject(new Error(bad.error));
-        else resolve();
-      });
-    });
+    const aborted = new Promise<never>((_, reject) =>
+      ac.signal.addEventListener("abort", () => reject(new Error(`timed out after ${PULL_TIMEOUT_MS / 1000}s`))),
+    );
+    await Promise.race([followProgress(docker, stream), aborted]);
     log(`images: pulled ${ref} in ${secs(t0)}`);
     return true;
   } catch (e: any) {
@@ -287,26 +282,17 @@ async function tryPull(docker: Docker, ref: string, log: Log): Promise<boolean> 
 /** Follow a build's JSON stream, log its steps, and throw with the build's own error message on failure. */
 async function followBuild(docker: Docker, stream: NodeJS.ReadableStream, log: Log, what: string): Promise<void> {
   const tail: string[] = [];
-  const out: any[] = await new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res)),
-      (ev: any) => {
-        if (typeof ev?.stream !== "string") return;
-        for (const line of ev.stream.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
-          if (!line.trim()) continue;
-          tail.push(line);
-          if (tail.length > 30) tail.shift();
-          if (/^Step \d+\/\d+ :/.test(line) || /^Successfully/.test(line)) log(`  ${line.length > 160 ? line.slice(0, 157) + "..." : line}`);
-        }
-      },
-    );
+  await followProgress(docker, stream, (ev) => {
+    if (typeof ev?.stream !== "string") return;
+    for (const line of ev.stream.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+      if (/^Step \d+\/\d+ :/.test(line) || /^Successfully/.test(line)) log(`  ${line.length > 160 ? line.slice(0, 157) + "..." : line}`);
+    }
+  }).catch((err) => {
+    throw new Error(`images: ${what} failed: ${err instanceof Error ? err.message : err}\n${tail.join("\n")}`);
   });
-  const bad = out.find((o) => o?.error || o?.errorDetail);
-  if (bad) {
-    const msg = bad.errorDetail?.message ?? bad.error;
-    throw new Error(`images: ${what} failed: ${msg}\n${tail.join("\n")}`);
-  }
 }
 
 /** `tar -C rootfs -c .` piped into POST /images/create?fromSrc=- (docker import). */
@@ -316,13 +302,11 @@ async function importRootfs(docker: Docker, rootfs: string, ref: string, changes
   let tarErr = "";
   tar.stderr!.on("data", (d) => (tarErr += d.toString()));
   const stream = (await (docker as any).importImage(tar.stdout, { repo, tag, changes })) as NodeJS.ReadableStream;
-  const out: any[] = await new Promise((resolve, reject) =>
-    docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))),
-  );
+  const imported = followProgress(docker, stream).catch((err) => err as Error);
   const res = await tar.catch((e) => e);
   if (res.exitCode !== 0) throw new Error(`images: tar of ${rootfs} failed (exit ${res.exitCode}): ${tarErr.trim()}`);
-  const bad = out.find((o) => o?.error);
-  if (bad) throw new Error(`images: import of ${ref} failed: ${bad.error}`);
+  const failure = await imported;
+  if (failure) throw new Error(`images: import of ${ref} failed: ${failure.message}`);
 }
 
 function tarOf(files: Record<string, string>): Readable {
