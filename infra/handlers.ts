@@ -48,7 +48,7 @@ export const handlers: Record<string, Handler> = {
       await parts.deleteLab(spec, log);
     },
     async exists(_id, { spec }) {
-      return parts.isRunning(spec, spec.upstream.name);
+      return (await parts.runningMachines(spec)).has(spec.upstream.name);
     },
   },
 
@@ -61,7 +61,7 @@ export const handlers: Record<string, Handler> = {
       await parts.deleteNode(outs.spec, outs.name, log);
     },
     async exists(id, outs) {
-      return parts.isRunning(outs.spec, outs.name, id);
+      return (await parts.runningMachines(outs.spec)).get(outs.name) === id;
     },
   },
 

@@ -16,10 +16,15 @@ export function swarmlabSettings(all: Record<string, string>): Record<string, st
   );
 }
 
-export function readSpec(): LabSpec {
-  const spec = labSpecFromConfig(swarmlabSettings(pulumi.runtime.allConfig()));
+/** All of a stack's config (every namespace) → the validated lab; fails for a backend this version cannot run. */
+export function specFromConfig(all: Record<string, string>): LabSpec {
+  const spec = labSpecFromConfig(swarmlabSettings(all));
   assertBackendAvailable(spec.backend);
   return spec;
+}
+
+export function readSpec(): LabSpec {
+  return specFromConfig(pulumi.runtime.allConfig());
 }
 
 export async function swarmlabProgram() {

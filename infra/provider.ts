@@ -25,14 +25,13 @@ function makeProvider(kind: string): pulumi.dynamic.ResourceProvider {
     if (!require("fs").existsSync(handlersPath + ".js")) require(tsNode); // running from TypeScript sources
     const { handlers } = require(handlersPath);
     const { labLogger } = require(require("path").join(root, "lab", "parts"));
-    return { handler: handlers[kind], logFor: (lab: string) => labLogger(root, lab ?? "unknown") };
+    return { handler: handlers[kind], logFor: (lab: string) => labLogger(root, lab) };
   };
-  const labOf = (props: Record<string, any>): string => props.lab ?? props.spec?.name ?? props.args?.lab; // eslint-disable-line @typescript-eslint/no-explicit-any
   return {
     async create(inputs) {
       const { handler, logFor } = load();
       const own = Object.fromEntries(Object.entries(inputs).filter(([k]) => !k.startsWith("__")));
-      const { id, outs } = await handler.create(own, logFor(labOf(own)));
+      const { id, outs } = await handler.create(own, logFor(String(own.lab)));
       return { id, outs: { ...own, ...outs } }; // inputs kept in the outputs, so diff can compare them
     },
     async diff(_id, olds, news) {
@@ -50,7 +49,7 @@ function makeProvider(kind: string): pulumi.dynamic.ResourceProvider {
     },
     async delete(id, outs) {
       const { handler, logFor } = load();
-      await handler.delete(id, outs, logFor(labOf(outs)));
+      await handler.delete(id, outs, logFor(outs.lab));
     },
   };
 }

@@ -1,12 +1,12 @@
 // The stack, driven through Pulumi's Automation API with the program inline: the same engine and state as
-// `npx pulumi up`, without needing the Node.js language host next to the CLI (which cannot be built offline).
-import { existsSync, mkdirSync } from "node:fs";
+// `npx pulumi up`, without needing the Node.js language host next to the CLI.
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
-import { backendFor } from "../lab/backends/backend";
+import { deleteLab, runningMachines } from "../lab/parts";
 import type { LabSpec } from "../lab/types";
-import { swarmlabProgram } from "./program";
+import { specFromConfig, swarmlabProgram } from "./program";
 import { PROJECT_ROOT } from "./provider";
 
 export const PROJECT = "swarmlab";
@@ -66,8 +66,7 @@ export async function stackExists(name: string): Promise<boolean> {
  */
 export async function upLab(stack: Stack, spec: LabSpec, onOutput?: (out: string) => void): Promise<UpResult> {
   if ((await stack.outputs()).nodes) {
-    const listed = await (await backendFor(spec.backend)).list(spec.name);
-    const running = new Set(listed.filter((m) => m.state === "running").map((m) => m.name));
+    const running = await runningMachines(spec);
     const gone = [...spec.nodes.map((n) => n.name), spec.upstream.name].filter((n) => !running.has(n));
     if (gone.length > 0) {
       onOutput?.(`swarmlab: not running: ${gone.join(", ")}; refreshing the stack's state, then up makes them again\n`);
@@ -75,4 +74,29 @@ export async function upLab(stack: Stack, spec: LabSpec, onOutput?: (out: string
     }
   }
   return stack.up({ onOutput });
+}
+
+/** The stack's lab, from its settings (validated; fails for a backend this version cannot run). */
+export async function specOf(stack: Stack): Promise<LabSpec> {
+  const all = await stack.getAllConfig();
+  return specFromConfig(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])));
+}
+
+/** Forgets a stack: its state, its settings file, and the backups `pulumi stack rm` leaves in the state folder. */
+export async function forgetStack(stack: Stack): Promise<void> {
+  await stack.workspace.removeStack(stack.name);
+  const dir = path.join(STATE_DIR, ".pulumi", "stacks", PROJECT);
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    if (f.startsWith(`${stack.name}.json`)) rmSync(path.join(dir, f), { force: true });
+  }
+}
+
+/** Destroys a throw-away stack's lab, sweeps whatever still carries the lab's label, and forgets the stack. */
+export async function discardStack(stack: Stack, lab: Pick<LabSpec, "name" | "backend">): Promise<void> {
+  try {
+    await stack.destroy();
+  } finally {
+    await deleteLab(lab, () => undefined);
+    await forgetStack(stack);
+  }
 }

@@ -5,7 +5,8 @@ import { labDir, NodeAccess } from "../lab/parts";
 import type { LabSpec } from "../lab/types";
 import { labProvider, PROJECT_ROOT } from "./provider";
 
-/** A lab part managed by its dynamic provider (see handlers.ts for what each kind does). */
+/** A lab part managed by its dynamic provider (see handlers.ts for what each kind does). Every part's inputs
+ * carry `lab`, the lab's name, which its provider logs under. */
 class LabPart extends pulumi.dynamic.Resource {
   /** `outputs` names the properties read back from the part (a dynamic resource exposes only declared ones). */
   constructor(kind: string, name: string, props: pulumi.Inputs, outputs: string[], opts: pulumi.CustomResourceOptions, secretOutputs: string[] = []) {
@@ -57,13 +58,14 @@ export class SwarmLab extends pulumi.ComponentResource {
     const key = new LabPart("key", `${name}-key`, { root, lab }, ["privateKey", "publicKey", "keyFile"], child);
     // 2. the node and busybox images, built locally when no registry answers
     const images = new LabPart("images", `${name}-images`, { root, lab }, ["node", "busybox"], child);
-    // 3. the lab network, its egress guard and the upstream host
-    const base = new LabPart("base", `${name}-base`, { root, spec }, [], { ...child, dependsOn: [images] });
+    // 3. the lab network, its egress guard and the upstream host (after the key: so on destroy the key and its
+    //    folder, where the parts log, go last)
+    const base = new LabPart("base", `${name}-base`, { root, lab, spec }, [], { ...child, dependsOn: [images, key] });
     // 4. one machine per node, running dockerd and sshd, with the service image side-loaded
     const nodes = spec.nodes.map(
       (node) =>
         new LabPart("node", `${name}-${node.name}`, {
-          root, spec, node, publicKey: key.getOutput("publicKey"), privateKey: key.getOutput("privateKey"),
+          root, lab, spec, node, publicKey: key.getOutput("publicKey"), privateKey: key.getOutput("privateKey"),
           images: images.getOutput("node"),
         }, NODE_OUTPUTS, { ...child, dependsOn: [base] }),
     );

@@ -20,8 +20,12 @@ export function labDir(root: string, lab: string): string {
 
 export function labLogger(root: string, lab: string): (line: string) => void {
   const dir = labDir(root, lab);
+  let made = false; // the folder is made at the first line: a logger that writes nothing must not recreate it
   return (line) => {
-    mkdirSync(dir, { recursive: true });
+    if (!made) {
+      mkdirSync(dir, { recursive: true });
+      made = true;
+    }
     appendFileSync(path.join(dir, "lab.log"), `${new Date().toISOString()} ${line}\n`);
   };
 }
@@ -110,10 +114,10 @@ export async function createNode(
   return provisioned;
 }
 
-/** Whether the lab's machine of that name (and, if given, that id) is running. */
-export async function isRunning(spec: Pick<LabSpec, "name" | "backend">, machine: string, id?: string): Promise<boolean> {
-  const listed = await (await backendFor(spec.backend)).list(spec.name);
-  return listed.some((m) => m.name === machine && m.state === "running" && (id === undefined || m.id === id));
+/** The lab's running machines, found by label: name → the backend's id. */
+export async function runningMachines(lab: Pick<LabSpec, "name" | "backend">): Promise<Map<string, string>> {
+  const listed = await (await backendFor(lab.backend)).list(lab.name);
+  return new Map(listed.filter((m) => m.state === "running").map((m) => [m.name, m.id]));
 }
 
 export async function deleteNode(spec: Pick<LabSpec, "name" | "backend">, nodeName: string, log: (l: string) => void) {

@@ -8,11 +8,11 @@
 // verification under 10 s. The script reports; it exits non-zero only when something failed to run.
 //
 // Both use their own lab names and subnets, so a lab of another stack (dev: swarmlab, 192.168.56.0/24) is untouched.
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import execa from "execa";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { openStack, PROJECT, STATE_DIR } from "../infra/stack";
+import { discardStack, openStack } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import { deleteLab } from "../lab/parts";
 import { NODE_IMAGE } from "../lab/backends/docker/names";
@@ -116,34 +116,12 @@ async function swarmlab(): Promise<boolean> {
   return verified;
 }
 
-/** Leaves nothing of the bench stack: destroys what is still deployed, sweeps the lab's label, removes the stack. */
+/** Leaves nothing of the bench stack: destroys what is still deployed, sweeps the lab's label, forgets the stack. */
 async function cleanUpSwarmlab(stack: Stack | undefined): Promise<void> {
-  if (stack) {
-    try {
-      const deployed = (await stack.exportStack()).deployment?.resources?.length ?? 0;
-      if (deployed > 0) await stack.destroy({ onOutput: () => undefined });
-    } catch (err) {
-      say(`clean-up: destroy of ${STACK} failed: ${err instanceof Error ? err.message : err}`);
-    }
-  }
-  try {
-    await deleteLab({ name: LAB, backend: "docker" }, () => undefined); // what carries the label but not the state
-  } catch (err) {
-    say(`clean-up: sweep of lab ${LAB} failed: ${err instanceof Error ? err.message : err}`);
-  }
-  if (stack) {
-    try {
-      await stack.workspace.removeStack(STACK);
-    } catch (err) {
-      say(`clean-up: removing stack ${STACK} failed: ${err instanceof Error ? err.message : err}`);
-    }
-  }
-  rmSync(path.join(PROJECT_ROOT, `Pulumi.${STACK}.yaml`), { force: true });
-  // `pulumi stack rm` leaves the state's backup files behind: remove this stack's (and only this stack's).
-  const stateDir = path.join(STATE_DIR, ".pulumi", "stacks", PROJECT);
-  if (existsSync(stateDir)) {
-    for (const f of readdirSync(stateDir)) if (f.startsWith(`${STACK}.json`)) rmSync(path.join(stateDir, f), { force: true });
-  }
+  if (!stack) return deleteLab({ name: LAB, backend: "docker" }, () => undefined);
+  await discardStack(stack, { name: LAB, backend: "docker" }).catch((err) =>
+    say(`clean-up of ${STACK} failed: ${err instanceof Error ? err.message : err}`),
+  );
 }
 
 function median(xs: number[]): number | undefined {

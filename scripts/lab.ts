@@ -1,22 +1,14 @@
 // npm run up | down | status — the lab's stack, through the Automation API (see infra/stack.ts).
-import { labSpecFromConfig } from "../lab/config";
-import { assertBackendAvailable, backendFor } from "../lab/backends/backend";
+import { backendFor } from "../lab/backends/backend";
 import { canGuard } from "../lab/backends/docker/firewall";
 import { collectLabLogs, deleteLab } from "../lab/parts";
-import { openStack, stackName, upLab } from "../infra/stack";
-import { swarmlabSettings } from "../infra/program";
+import { openStack, specOf, stackName, upLab } from "../infra/stack";
 
 const print = (s: string) => process.stdout.write(s);
 
-async function settingsOf(stack: Awaited<ReturnType<typeof openStack>>) {
-  const all = await stack.getAllConfig();
-  return swarmlabSettings(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])));
-}
-
 async function up() {
   const stack = await openStack();
-  const spec = labSpecFromConfig(await settingsOf(stack)); // fail on bad settings before the engine starts
-  assertBackendAvailable(spec.backend);
+  const spec = await specOf(stack); // fails on bad settings before the engine starts
   console.log(`swarmlab: pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet})`);
   const started = Date.now();
   const result = await upLab(stack, spec, print);
@@ -37,7 +29,7 @@ async function up() {
 
 async function down() {
   const stack = await openStack();
-  const spec = labSpecFromConfig(await settingsOf(stack));
+  const spec = await specOf(stack);
   await stack.destroy({ onOutput: print });
   // Also sweeps what carries the lab's label but is not in the state (state lost, interrupted run).
   await deleteLab(spec, (l) => console.log(`swarmlab: ${l}`));
@@ -46,7 +38,7 @@ async function down() {
 
 async function status() {
   const stack = await openStack();
-  const spec = labSpecFromConfig(await settingsOf(stack));
+  const spec = await specOf(stack);
   const backend = await backendFor(spec.backend);
   const { facts } = await backend.info();
   console.log(`swarmlab: backend ${spec.backend}: ${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
@@ -60,7 +52,7 @@ async function status() {
 
 async function logs() {
   const stack = await openStack();
-  const spec = labSpecFromConfig(await settingsOf(stack));
+  const spec = await specOf(stack);
   const files = await collectLabLogs(spec);
   console.log(files.length ? `swarmlab: logs of lab '${spec.name}':\n  ${files.join("\n  ")}` : `swarmlab: lab '${spec.name}' has no machines`);
 }

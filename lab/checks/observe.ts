@@ -5,7 +5,7 @@ import { containerExec } from "../engine-api";
 import type { NodeAccess } from "../parts";
 import { connect } from "../parts";
 import type { ExecResult, NodeSession } from "../remote";
-import { runningTasks, TaskInfo } from "../steps/service";
+import type { TaskInfo } from "../steps/service";
 import { Interface, interfaces } from "./interfaces";
 
 export interface LabOutputs {
@@ -79,11 +79,6 @@ export async function swarmNodes(manager: Docker): Promise<SwarmNode[]> {
   }));
 }
 
-/** `docker service ps <service>`, running tasks only. */
-export function serviceTasks(manager: Docker, service: string, network: string): Promise<TaskInfo[]> {
-  return runningTasks(manager, service, network);
-}
-
 /** `ip a` inside a task. */
 export async function taskInterfaces(node: Docker, containerId: string): Promise<Interface[]> {
   const [links, addrs] = await Promise.all([
@@ -103,10 +98,6 @@ export async function networkTable(docker: Docker): Promise<{ name: string; driv
   return (await docker.listNetworks())
     .map((n) => ({ name: n.Name, driver: n.Driver, scope: n.Scope }))
     .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-export function taskExec(node: Docker, containerId: string, cmd: string[]): Promise<ExecResult> {
-  return containerExec(node, containerId, cmd);
 }
 
 /** iputils' ping with don't-fragment, run in the task's network namespace (busybox's ping cannot set DF). */
@@ -132,7 +123,7 @@ export async function hasIpvs(n: ConnectedNode): Promise<boolean> {
 
 /** Addresses a name resolves to inside a task (Swarm's embedded DNS at 127.0.0.11). */
 export async function resolveInTask(node: Docker, containerId: string, name: string): Promise<string[]> {
-  const r = await taskExec(node, containerId, ["nslookup", name, "127.0.0.11"]);
+  const r = await containerExec(node, containerId, ["nslookup", name, "127.0.0.11"]);
   const answer = r.stdout.split(/\n\s*\n/).slice(1).join("\n"); // skip the server block
   return [...answer.matchAll(/Address(?: \d+)?:\s*(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]).sort();
 }

@@ -2,12 +2,13 @@
 // (never on a user's lab: it removes a node).
 import assert from "node:assert/strict";
 import Docker from "dockerode";
-import { openStack, upLab } from "../../infra/stack";
+import { discardStack, openStack, upLab } from "../../infra/stack";
 import { backendFor } from "../../lab/backends/backend";
 import { containerName } from "../../lab/backends/docker/names";
-import { ConnectedLab, serviceTasks, swarmNodes } from "../../lab/checks/observe";
+import { ConnectedLab, swarmNodes } from "../../lab/checks/observe";
+import { runningTasks } from "../../lab/steps/service";
 import { labSpecFromConfig } from "../../lab/config";
-import { discard, missingPrerequisites, plainOutputs } from "./lab-under-test";
+import { missingPrerequisites, plainOutputs } from "./lab-under-test";
 
 const SETTINGS = { name: "swarmlab-heal", subnet: "192.168.57.0/24" };
 
@@ -27,7 +28,7 @@ describe("npm run up heals a lab whose machines were removed by hand", function 
   });
 
   after(async function () {
-    if (stack) await discard(stack);
+    if (stack) await discardStack(stack, spec);
   });
 
   it("after a worker's container is removed, up makes it again and the swarm, mynet and test are whole", async function () {
@@ -43,7 +44,7 @@ describe("npm run up heals a lab whose machines were removed by hand", function 
       const nodes = await swarmNodes(lab.manager.docker);
       const ready = nodes.filter((n) => n.state === "ready").map((n) => n.hostname).sort();
       assert.deepEqual(ready, spec.nodes.map((n) => n.name).sort(), "every node Ready in the (new) swarm");
-      const tasks = await serviceTasks(lab.manager.docker, spec.service.name, spec.overlay.name);
+      const tasks = await runningTasks(lab.manager.docker, spec.service.name, spec.overlay.name);
       assert.equal(new Set(tasks.map((t) => t.node)).size, 2, `tasks: ${JSON.stringify(tasks)}`);
     } finally {
       lab.close();

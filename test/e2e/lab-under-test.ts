@@ -4,8 +4,8 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { cliRoot, openStack, stackExists, stackName } from "../../infra/stack";
-import { backendFor } from "../../lab/backends/backend";
+import { cliRoot, discardStack, openStack, stackExists, stackName } from "../../infra/stack";
+import { runningMachines } from "../../lab/parts";
 import type { LabOutputs } from "../../lab/checks/observe";
 import type { BackendName } from "../../lab/types";
 
@@ -39,8 +39,8 @@ export function plainOutputs(outputs: Record<string, { value: unknown }>): LabOu
 
 async function isRunning(outputs: LabOutputs & { backend?: BackendName }): Promise<boolean> {
   if (!outputs.nodeAccess?.length) return false;
-  const listed = await (await backendFor(outputs.backend ?? "docker")).list(outputs.lab);
-  return outputs.nodeAccess.every((n) => listed.some((l) => l.name === n.name && l.state === "running"));
+  const running = await runningMachines({ name: outputs.lab, backend: outputs.backend ?? "docker" });
+  return outputs.nodeAccess.every((n) => running.has(n.name));
 }
 
 export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest> {
@@ -61,13 +61,7 @@ export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest
     const outputs = plainOutputs(result.outputs) as LabOutputs & { backend: BackendName };
     return { stack, outputs, backend: outputs.backend, owned: true };
   } catch (err) {
-    await discard(stack);
+    await discardStack(stack, { name: THROWAWAY.name, backend: "docker" });
     throw err;
   }
-}
-
-/** Destroys a throw-away lab and forgets its stack. */
-export async function discard(stack: Stack): Promise<void> {
-  await stack.destroy();
-  await stack.workspace.removeStack(stack.name);
 }

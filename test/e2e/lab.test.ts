@@ -17,21 +17,20 @@ import {
   networkSubnet,
   networkTable,
   resolveInTask,
-  serviceTasks,
   swarmNodes,
-  taskExec,
   taskInterfaces,
   taskLog,
 } from "../../lab/checks/observe";
 import type { Interface } from "../../lab/checks/interfaces";
+import { containerExec } from "../../lab/engine-api";
 import { contains, parseCidr, parseIPv4 } from "../../lab/net";
-import { collectLabLogs, connect, labDir } from "../../lab/parts";
+import { collectLabLogs, connect, deleteLab, labDir } from "../../lab/parts";
 import { HostKeyMismatch } from "../../lab/remote";
-import type { TaskInfo } from "../../lab/steps/service";
+import { runningTasks, TaskInfo } from "../../lab/steps/service";
 import { PROJECT_ROOT } from "../../infra/provider";
-import { pulumiEnv } from "../../infra/stack";
+import { discardStack, forgetStack, pulumiEnv } from "../../infra/stack";
 import execa from "execa";
-import { acquireLab, discard, LabUnderTest, missingPrerequisites } from "./lab-under-test";
+import { acquireLab, LabUnderTest, missingPrerequisites } from "./lab-under-test";
 
 /** What the tutorial shows, and where this lab may differ from it. */
 const TUTORIAL = { gwbridge: "172.18.0.0/16", overlayMtu: 1450, gwbridgeMtu: 1500, vxlanOverhead: 50 };
@@ -58,6 +57,8 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
   let lab: ConnectedLab;
   let tasks: TaskInfo[] = [];
   const ifaces = new Map<string, Interface[]>();
+  /** docker_gwbridge's subnet on each worker that runs a task. */
+  const gwbridge = new Map<string, string>();
 
   before(async function () {
     const missing = await missingPrerequisites();
@@ -69,10 +70,12 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     }
     under = await acquireLab((l) => console.log(`      ${l}`));
     lab = await ConnectedLab.open(under.outputs);
-    tasks = await serviceTasks(lab.manager.docker, under.outputs.service, under.outputs.overlay.name);
+    tasks = await runningTasks(lab.manager.docker, under.outputs.service, under.outputs.overlay.name);
+    for (const t of tasks) gwbridge.set(t.node, await networkSubnet(lab.node(t.node).docker, "docker_gwbridge"));
   });
 
   let failed = false;
+  let discarded = false;
   afterEach(function () {
     if (this.currentTest?.state === "failed") failed = true;
   });
@@ -83,7 +86,10 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const files = await collectLabLogs({ name: under.outputs.lab, backend: under.backend });
       console.log(`      logs of the lab for the failure above:\n        ${files.join("\n        ")}`);
     }
-    if (under?.owned) await discard(under.stack); // a failed run leaves nothing behind either
+    // A throw-away lab leaves nothing, whatever failed: destroyed by the lifecycle test (then only swept) or here.
+    const thrown = under?.owned ? { name: under.outputs.lab, backend: under.backend } : undefined;
+    if (thrown && discarded) await deleteLab(thrown, () => undefined);
+    else if (thrown) await discardStack(under!.stack, thrown);
     if (notes.length) console.log(`\n      Where this lab differs from the tutorial:\n${notes.map((n) => `      - ${n}`).join("\n")}`);
   });
 
@@ -160,8 +166,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
     it(`eth1 holds an address in docker_gwbridge's subnet with MTU ${TUTORIAL.gwbridgeMtu} (a plain local bridge)`, async function () {
       for (const t of tasks) {
-        const node = workerOf(t);
-        const subnet = await networkSubnet(node.docker, "docker_gwbridge");
+        const subnet = gwbridge.get(t.node)!;
         const eth1 = ifaces.get(t.name)!.find((i) => i.name === "eth1");
         assert.ok(eth1, `${t.name} has no eth1`);
         assert.ok(inSubnet(subnet, eth1.ipv4), `${t.name} eth1 ${eth1.ipv4} is not in docker_gwbridge ${subnet}`);
@@ -188,7 +193,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const pairs = [tasks, [...tasks].reverse()].map(([from, to]) => ({ from, to }));
       await Promise.all(
         pairs.map(async ({ from, to }) => {
-          const r = await taskExec(workerOf(from).docker, from.containerId, ping(to.overlayIp));
+          const r = await containerExec(workerOf(from).docker, from.containerId, ping(to.overlayIp));
           assert.equal(r.code, 0, `${from.name} (${from.node}) → ${to.overlayIp}: ${r.stdout}${r.stderr}`);
           assert.match(r.stdout, / 0% packet loss/);
         }),
@@ -216,7 +221,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     it("each task pings the upstream host (the lab's stand-in for the internet)", async function () {
       await Promise.all(
         tasks.map(async (t) => {
-          const r = await taskExec(workerOf(t).docker, t.containerId, ping(o().upstream.address));
+          const r = await containerExec(workerOf(t).docker, t.containerId, ping(o().upstream.address));
           assert.equal(r.code, 0, `${t.name} → upstream ${o().upstream.address}: ${r.stdout}${r.stderr}`);
         }),
       );
@@ -224,18 +229,16 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
     it("the upstream sees the node's own lab address as the source, not the task's: masquerade", async function () {
       for (const t of tasks) {
-        const r = await taskExec(workerOf(t).docker, t.containerId, ["nc", "-w", "3", o().upstream.address, String(WHOAMI_PORT)]);
+        const r = await containerExec(workerOf(t).docker, t.containerId, ["nc", "-w", "3", o().upstream.address, String(WHOAMI_PORT)]);
         assert.equal(r.stdout.trim(), workerOf(t).access.address, `${t.name} on ${t.node}: upstream saw '${r.stdout.trim()}'`);
       }
     });
 
     it("each worker masquerades docker_gwbridge's subnet for traffic leaving by another interface (iptables -t nat)", async function () {
       for (const t of tasks) {
-        const node = workerOf(t);
-        const subnet = await networkSubnet(node.docker, "docker_gwbridge");
-        const rules = await natPostrouting(node);
+        const rules = await natPostrouting(workerOf(t));
         assert.ok(
-          rules.includes(`-A POSTROUTING -s ${subnet} ! -o docker_gwbridge -j MASQUERADE`),
+          rules.includes(`-A POSTROUTING -s ${gwbridge.get(t.node)} ! -o docker_gwbridge -j MASQUERADE`),
           `${t.node} POSTROUTING:\n${rules.join("\n")}`,
         );
       }
@@ -270,7 +273,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const [t] = tasks;
       const [vip] = await resolveInTask(workerOf(t).docker, t.containerId, o().service);
       assert.ok(vip && !tasks.some((x) => x.overlayIp === vip), `test resolves to ${vip}, not a VIP`);
-      const r = await taskExec(workerOf(t).docker, t.containerId, ping(vip));
+      const r = await containerExec(workerOf(t).docker, t.containerId, ping(vip));
       assert.equal(r.code, 0, `VIP ${vip}: ${r.stdout}`);
     });
   });
@@ -295,7 +298,8 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       await under!.stack.destroy();
       const state = await under!.stack.exportStack();
       assert.deepEqual(state.deployment.resources ?? [], [], "resources left in the stack's state");
-      await under!.stack.workspace.removeStack(under!.stack.name);
+      await forgetStack(under!.stack);
+      discarded = true;
       assert.deepEqual(await (await backendFor(under!.backend)).list(labName), [], "containers left");
       const docker = new Docker();
       const filter = { filters: { label: [`swarmlab.lab=${labName}`] } };
@@ -303,7 +307,6 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       assert.deepEqual(((await docker.listVolumes(filter)).Volumes ?? []).map((v) => v.Name), [], "volumes left");
       assert.deepEqual(await listEgressGuards(labName), [], "firewall rules left");
       assert.equal(existsSync(labDir(PROJECT_ROOT, labName)), false, "key folder left");
-      under = { ...under!, owned: false };
     });
   });
 });

@@ -214,6 +214,15 @@ function urnOf(r: Registration): string {
   return r.urn;
 }
 
+/** What the resource of that type sent with registerOutputs (asserting it did). */
+function registeredOutputs(rec: Recorder, type: string): Props {
+  const r = rec.registrations.find((x) => x.type === type);
+  assert.ok(r, `a ${type} was registered`);
+  const outputs = rec.outputs.get(urnOf(r));
+  assert.ok(outputs, `${type} called registerOutputs`);
+  return outputs;
+}
+
 /** Is v a serialised secret (as registerOutputs sends it with secrets kept)? */
 function isWireSecret(v: unknown): boolean {
   return typeof v === "object" && v !== null && (v as Props)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
@@ -321,7 +330,7 @@ describe("infra program (Pulumi mocks)", function () {
       assert.equal(service.inputs.overlay, "overlay-mock-id", "the service takes the overlay's id");
     });
 
-    it("orders the parts through dependencies: images -> base -> nodes -> swarm -> overlay -> service, the key before all that use it", async () => {
+    it("orders the parts through dependencies: images, key -> base -> nodes -> swarm -> overlay -> service (so destroy removes the key last)", async () => {
       const rec = await freshLab();
       await runProgram(rec);
       const key = urnOf(one(rec, "key"));
@@ -336,7 +345,7 @@ describe("infra program (Pulumi mocks)", function () {
       };
       assert.deepEqual(one(rec, "key").dependencies, []);
       assert.deepEqual(one(rec, "images").dependencies, []);
-      assert.deepEqual(base.dependencies, [images]);
+      assert.deepEqual([...base.dependencies].sort(), [images, key].sort());
       for (const n of nodes) dependsOn(n, urnOf(base), key, images);
       dependsOn(swarm, key, ...nodes.map(urnOf));
       assert.deepEqual([...swarm.propertyDependencies.nodes].sort(), nodes.map(urnOf).sort(), "swarm.nodes comes from every node");
@@ -440,9 +449,7 @@ describe("infra program (Pulumi mocks)", function () {
     it("the stack registers privateKey as a secret on the wire, the other outputs in the clear", async () => {
       const rec = await freshLab();
       await runProgram(rec);
-      const stack = rec.registrations.find((r) => r.type === STACK_TYPE)!;
-      const wire = rec.outputs.get(urnOf(stack));
-      assert.ok(wire, "the stack registered its outputs");
+      const wire = registeredOutputs(rec, STACK_TYPE);
       assert.ok(isWireSecret(wire.privateKey), `privateKey is serialised as a secret: ${JSON.stringify(wire.privateKey)}`);
       assert.equal(wire.privateKey.value, PRIVATE_KEY);
       for (const k of ["lab", "backend", "subnet", "nodes", "nodeAccess", "keyFile", "overlay", "tasks", "upstream", "pingTarget"]) {
@@ -501,9 +508,7 @@ describe("infra program (Pulumi mocks)", function () {
     it("the SwarmLab component registers nodes, overlay, tasks and upstream as its outputs", async () => {
       const rec = await freshLab();
       await runProgram(rec);
-      const component = rec.registrations.find((r) => r.type === COMPONENT)!;
-      const registered = rec.outputs.get(urnOf(component));
-      assert.ok(registered, "the component called registerOutputs");
+      const registered = registeredOutputs(rec, COMPONENT);
       assert.deepEqual(Object.keys(registered).sort(), ["nodes", "overlay", "tasks", "upstream"]);
       assert.deepEqual(registered.upstream, { name: "upstream", address: "192.168.56.254" });
       assert.equal(registered.nodes.length, 3);
