@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertBackendAvailable } from "../lab/backends/backend";
 import { labSpecFromConfig } from "../lab/config";
+import { observeLab } from "../lab/health";
 import type { LabSpec } from "../lab/types";
 import { SwarmLab } from "./swarmlab";
 
@@ -29,9 +30,10 @@ export function readSpec(): LabSpec {
 
 export async function swarmlabProgram() {
   const spec = readSpec();
-  const lab = new SwarmLab(spec.name, { spec });
+  const lab = new SwarmLab(spec.name, { spec, stack: pulumi.getStack(), observe: observeLab });
   return {
     lab: spec.name,
+    owner: lab.owner,
     backend: spec.backend,
     subnet: spec.subnet,
     nodes: lab.nodes,
@@ -40,7 +42,9 @@ export async function swarmlabProgram() {
     keyFile: lab.keyFile,
     overlay: lab.overlay,
     service: spec.service.name,
+    replicas: spec.service.replicas,
     tasks: lab.tasks,
+    problems: lab.problems,
     upstream: lab.upstream,
     pingTarget: spec.pingTarget,
   };

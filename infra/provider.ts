@@ -1,55 +1,38 @@
-// One dynamic provider per kind of lab part. Pulumi serialises these functions into its provider process, so they
-// capture only strings and load the handlers (plain TypeScript, see handlers.ts) by absolute path at run time.
+// One dynamic provider per kind of lab part (lab/parts/). Pulumi serialises these functions into the state and
+// runs them in its provider process; they capture nothing but the part's kind. The project folder is found there
+// at run time, so no path of this checkout lands in the state: a moved or cloned project keeps working.
 import * as pulumi from "@pulumi/pulumi";
 import path from "node:path";
+import type { PartKind } from "../lab/parts";
 
-const HANDLERS = path.join(__dirname, "handlers");
-const TS_NODE = require.resolve("ts-node/register/transpile-only");
-const ROOT = path.resolve(__dirname, "..");
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
-export const PROJECT_ROOT = ROOT;
-
-const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+const providers = new Map<PartKind, pulumi.dynamic.ResourceProvider>();
 
 /** One provider object per kind, so Pulumi serialises each only once. */
-export function labProvider(kind: string): pulumi.dynamic.ResourceProvider {
+export function partProvider(kind: PartKind): pulumi.dynamic.ResourceProvider {
   if (!providers.has(kind)) providers.set(kind, makeProvider(kind));
   return providers.get(kind)!;
 }
 
-function makeProvider(kind: string): pulumi.dynamic.ResourceProvider {
-  const handlersPath = HANDLERS;
-  const tsNode = TS_NODE;
-  const root = ROOT;
+function makeProvider(kind: PartKind): pulumi.dynamic.ResourceProvider {
   const load = () => {
-    if (!require("fs").existsSync(handlersPath + ".js")) require(tsNode); // running from TypeScript sources
-    const { handlers } = require(handlersPath);
-    const { labLogger } = require(require("path").join(root, "lab", "parts"));
-    return { handler: handlers[kind], logFor: (lab: string) => labLogger(root, lab) };
+    const path = require("path");
+    const fs = require("fs");
+    // SWARMLAB_ROOT when npm run up / the suite set it; else the provider's working folder, which Pulumi sets to the
+    // project's (or one below it).
+    let root: string = process.env.SWARMLAB_ROOT || process.cwd();
+    while (!fs.existsSync(path.join(root, "lab", "parts")) && path.dirname(root) !== root) root = path.dirname(root);
+    if (!fs.existsSync(path.join(root, "lab", "parts", "runner.js"))) {
+      require(require.resolve("ts-node/register/transpile-only", { paths: [root] })); // running from TypeScript sources
+    }
+    return require(path.join(root, "lab", "parts", "runner")).providerFor(kind, root);
   };
   return {
-    async create(inputs) {
-      const { handler, logFor } = load();
-      const own = Object.fromEntries(Object.entries(inputs).filter(([k]) => !k.startsWith("__")));
-      const { id, outs } = await handler.create(own, logFor(String(own.lab)));
-      return { id, outs: { ...own, ...outs } }; // inputs kept in the outputs, so diff can compare them
-    },
-    async diff(_id, olds, news) {
-      // Every input shapes the part it makes: any change replaces it (a new node, a new swarm, …).
-      const changed = Object.keys(news).filter(
-        (k) => !k.startsWith("__") && JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-      );
-      return { changes: changed.length > 0, replaces: changed, deleteBeforeReplace: true };
-    },
-    async read(id, props) {
-      // A machine that is gone (removed or stopped by hand) leaves the state, so the next up makes it again.
-      const { handler } = load();
-      const gone = handler.exists && !(await handler.exists(id, props));
-      return gone ? { id: "", props: {} } : { id, props };
-    },
-    async delete(id, outs) {
-      const { handler, logFor } = load();
-      await handler.delete(id, outs, logFor(outs.lab));
-    },
+    create: (inputs) => load().create(inputs),
+    diff: (id, olds, news) => load().diff(id, olds, news),
+    update: (id, olds, news) => load().update(id, olds, news),
+    read: (id, props) => load().read(id, props),
+    delete: (id, props) => load().delete(id, props),
   };
 }

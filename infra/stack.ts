@@ -4,10 +4,13 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
-import { deleteLab, runningMachines } from "../lab/parts";
-import type { LabSpec } from "../lab/types";
+import { LabRef, leftovers, sweepLab } from "../lab/inventory";
+import { labDir, removeLabDir } from "../lab/lab-dir";
+import { parts } from "../lab/parts";
+import type { BackendName, LabSpec } from "../lab/types";
 import { specFromConfig, swarmlabProgram } from "./program";
 import { PROJECT_ROOT } from "./provider";
+import { partType } from "./swarmlab";
 
 export const PROJECT = "swarmlab";
 export const DEFAULT_STACK = "dev";
@@ -39,47 +42,103 @@ export function pulumiEnv(): Record<string, string> {
     PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    // where the dynamic providers find the lab's code (infra/provider.ts)
+    SWARMLAB_ROOT: PROJECT_ROOT,
     // dynamic providers run through pulumi-resource-pulumi-nodejs, installed beside the CLI
     PATH: `${path.join(cliRoot(), "bin")}${path.delimiter}${process.env.PATH ?? ""}`,
   };
 }
 
+async function workspaceOptions() {
+  return { workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv() };
+}
+
 /** Selects the stack, creating it on first use; its settings live in Pulumi.<stack>.yaml. */
 export async function openStack(name = stackName(), settings: Record<string, string> = {}): Promise<Stack> {
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: name, projectName: PROJECT, program: swarmlabProgram },
-    { workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv() },
-  );
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions());
   for (const [key, value] of Object.entries(settings)) await stack.setConfig(`swarmlab:${key}`, { value });
   return stack;
 }
 
-/** Whether a stack exists in the local state (without creating it). */
-export async function stackExists(name: string): Promise<boolean> {
-  const ws = await LocalWorkspace.create({ workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv() });
-  return (await ws.listStacks()).some((s) => s.name === name || s.name.endsWith(`/${name}`));
+/** Selects an existing stack; fails, creating nothing, when there is none of that name. */
+export async function selectStack(name = stackName()): Promise<Stack> {
+  const stacks = await listStacks();
+  if (!stacks.includes(name)) {
+    throw new Error(`no stack '${name}' (stacks here: ${stacks.join(", ") || "none"}); nothing was touched`);
+  }
+  return LocalWorkspace.selectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions());
 }
 
-/**
- * `pulumi up`, after a refresh when machines of the lab were removed or stopped by hand: their parts then leave the
- * state and up makes them again (with a new swarm, overlay and service, which depend on them).
- */
-export async function upLab(stack: Stack, spec: LabSpec, onOutput?: (out: string) => void): Promise<UpResult> {
-  if ((await stack.outputs()).nodes) {
-    const running = await runningMachines(spec);
-    const gone = [...spec.nodes.map((n) => n.name), spec.upstream.name].filter((n) => !running.has(n));
-    if (gone.length > 0) {
-      onOutput?.(`swarmlab: not running: ${gone.join(", ")}; refreshing the stack's state, then up makes them again\n`);
-      await stack.refresh({ onOutput });
-    }
-  }
-  return stack.up({ onOutput });
+export async function listStacks(): Promise<string[]> {
+  const ws = await LocalWorkspace.create(await workspaceOptions());
+  return (await ws.listStacks()).map((s) => s.name.replace(/^.*\//, ""));
+}
+
+export async function stackExists(name: string): Promise<boolean> {
+  return (await listStacks()).includes(name);
+}
+
+/** `pulumi up` after a refresh that reads every part of the live lab: what drifted or broke is made whole again. */
+export async function upLab(stack: Stack, onOutput?: (out: string) => void): Promise<UpResult> {
+  return stack.up({ onOutput, refresh: true });
 }
 
 /** The stack's lab, from its settings (validated; fails for a backend this version cannot run). */
 export async function specOf(stack: Stack): Promise<LabSpec> {
   const all = await stack.getAllConfig();
   return specFromConfig(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])));
+}
+
+/**
+ * The lab the stack's state records (its claim: name, backend, owner), whatever the config says now. A stack
+ * made by swarmlab 0.1 has no claim: its lab is named by its key, and its objects carry no owner ("").
+ */
+export async function labOfState(stack: Stack): Promise<LabRef | undefined> {
+  const resources = (await stack.exportStack()).deployment?.resources ?? [];
+  const claim = resources.find((r: { type: string }) => r.type === partType(parts.claim));
+  if (claim) return { name: claim.outputs.lab, backend: claim.outputs.backend as BackendName, owner: claim.outputs.owner };
+  const legacyKey = resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/swarmlab:lab:key:Resource");
+  return legacyKey ? { name: legacyKey.outputs.lab, backend: "docker", owner: "" } : undefined;
+}
+
+export interface DownResult {
+  lab?: LabRef;
+  /** What the sweep after the destroy removed (it was not in the state, or its delete failed). */
+  swept: string[];
+  /** What is still there afterwards: empty on success. */
+  left: string[];
+  /** The destroy's error, when it failed (the sweep ran all the same). */
+  error?: Error;
+}
+
+/**
+ * `pulumi destroy`, then — whatever happened — a sweep of everything carrying the lab's label and owner. If the
+ * destroy failed, it runs once more after the sweep so that the state is empty too. Never touches another
+ * stack's lab.
+ */
+export async function downLab(stack: Stack, onOutput?: (out: string) => void, log: (l: string) => void = () => undefined): Promise<DownResult> {
+  const lab = await labOfState(stack);
+  let error: Error | undefined;
+  let swept: string[] = [];
+  try {
+    await stack.destroy({ onOutput });
+  } catch (err) {
+    error = err as Error;
+  } finally {
+    if (lab) swept = await sweepLab(lab, log);
+  }
+  if (error) {
+    try {
+      await stack.destroy({ onOutput });
+      error = undefined;
+    } catch (err) {
+      error = err as Error;
+    }
+  }
+  if (lab) removeLabDir(PROJECT_ROOT, lab.name);
+  const left = lab ? (await leftovers(lab)).map((o) => o.what) : [];
+  if (lab && existsSync(labDir(PROJECT_ROOT, lab.name))) left.push(`folder ${labDir(PROJECT_ROOT, lab.name)}`);
+  return { lab, swept, left, error };
 }
 
 /** Forgets a stack: its state, its settings file, and the backups `pulumi stack rm` leaves in the state folder. */
@@ -91,12 +150,11 @@ export async function forgetStack(stack: Stack): Promise<void> {
   }
 }
 
-/** Destroys a throw-away stack's lab, sweeps whatever still carries the lab's label, and forgets the stack. */
-export async function discardStack(stack: Stack, lab: Pick<LabSpec, "name" | "backend">): Promise<void> {
+/** Destroys a throw-away stack's lab (down: destroy, sweep), and forgets the stack. */
+export async function discardStack(stack: Stack): Promise<DownResult> {
   try {
-    await stack.destroy();
+    return await downLab(stack);
   } finally {
-    await deleteLab(lab, () => undefined);
     await forgetStack(stack);
   }
 }

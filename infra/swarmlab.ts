@@ -1,34 +1,45 @@
-// The lab as Pulumi resources: one ComponentResource whose children are the parts in the order they come to life.
+// The lab as Pulumi resources: one ComponentResource whose children are the lab's parts (lab/parts/), each a
+// dynamic resource getting only the inputs it uses, in the order they come to life.
 import * as pulumi from "@pulumi/pulumi";
-import path from "node:path";
-import { labDir, NodeAccess } from "../lab/parts";
+import type { Observation, ObservedLab } from "../lab/health";
+import { labDirRelative, KNOWN_HOSTS, KEY_FILE } from "../lab/lab-dir";
+import { parts, PartKind } from "../lab/parts";
+import type { Part, PartInputs } from "../lab/parts/part";
+import type { NodeInputs, NodeOutputs } from "../lab/parts/node";
+import type { NodeAccess } from "../lab/sessions";
+import type { TaskInfo } from "../lab/steps/service";
 import type { LabSpec } from "../lab/types";
-import { labProvider, PROJECT_ROOT } from "./provider";
+import { partProvider } from "./provider";
 
-/** A lab part managed by its dynamic provider (see handlers.ts for what each kind does). Every part's inputs
- * carry `lab`, the lab's name, which its provider logs under. */
-class LabPart extends pulumi.dynamic.Resource {
-  /** `outputs` names the properties read back from the part (a dynamic resource exposes only declared ones). */
-  constructor(kind: string, name: string, props: pulumi.Inputs, outputs: string[], opts: pulumi.CustomResourceOptions, secretOutputs: string[] = []) {
-    const declared = Object.fromEntries(outputs.map((k) => [k, undefined]));
-    super(labProvider(kind), name, { ...declared, ...props }, {
+type Inputs<I> = { [K in keyof I]: pulumi.Input<I[K]> };
+
+/** Type tokens of a part: pulumi-nodejs:dynamic/swarmlab:<Type>. */
+export const partType = (p: { type: string }) => `pulumi-nodejs:dynamic/swarmlab:${p.type}`;
+
+/** A lab part, run by its dynamic provider; its inputs and outputs are typed by the part's module. */
+class LabPart<I extends PartInputs, O extends object> extends pulumi.dynamic.Resource {
+  constructor(part: Part<I, O>, name: string, inputs: Inputs<I>, opts: pulumi.CustomResourceOptions) {
+    const kind = (Object.keys(parts) as PartKind[]).find((k) => parts[k] === (part as unknown));
+    if (!kind) throw new Error(`part ${part.type} is not in lab/parts/index.ts`);
+    const declared = Object.fromEntries(part.outputs.map((k) => [k, undefined]));
+    super(partProvider(kind), name, { ...declared, ...inputs }, {
       ...opts,
-      additionalSecretOutputs: ["privateKey", ...secretOutputs],
+      additionalSecretOutputs: ["privateKey", ...(part.secrets ?? [])],
       deleteBeforeReplace: true,
-    }, `swarmlab:lab:${kind}`);
+    }, "swarmlab", part.type);
   }
 
-  getOutput<T = any>(key: string): pulumi.Output<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    return (this as unknown as Record<string, pulumi.Output<T>>)[key];
+  out<K extends keyof (I & O) & string>(key: K): pulumi.Output<(I & O)[K]> {
+    return (this as unknown as Record<string, pulumi.Output<(I & O)[K]>>)[key];
   }
 }
 
-const NODE_OUTPUTS = ["name", "role", "address", "sshHost", "sshPort", "username", "hostKey"];
-
 export interface SwarmLabArgs {
   spec: LabSpec;
-  /** Where the lab keeps its SSH key copy and log (default: the project folder). */
-  root?: string;
+  /** The Pulumi stack: the readable half of the lab's owner id. */
+  stack: string;
+  /** Looks at the lab once every part is up (nodes Ready, tasks spread, pings); none in previews and mock tests. */
+  observe?: (lab: ObservedLab) => Promise<Observation>;
 }
 
 export interface NodeOutput {
@@ -39,77 +50,98 @@ export interface NodeOutput {
 }
 
 export class SwarmLab extends pulumi.ComponentResource {
+  readonly owner: pulumi.Output<string>;
   readonly nodes: pulumi.Output<NodeOutput[]>;
   readonly nodeAccess: pulumi.Output<NodeAccess[]>;
   readonly privateKey: pulumi.Output<string>;
   readonly keyFile: pulumi.Output<string>;
   readonly overlay: pulumi.Output<{ name: string; subnet: string; gateway: string }>;
-  readonly tasks: pulumi.Output<{ name: string; node: string; overlayIp: string }[]>;
+  readonly tasks: pulumi.Output<TaskInfo[]>;
+  /** What up observed to be wrong with the lab at its end (empty when healthy). */
+  readonly problems: pulumi.Output<string[]>;
   readonly upstream: { name: string; address: string };
 
   constructor(name: string, args: SwarmLabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarmlab:index:SwarmLab", name, {}, opts);
     const { spec } = args;
-    const root = args.root ?? PROJECT_ROOT;
     const lab = spec.name;
+    const backend = spec.backend;
     const child = { parent: this };
 
-    // 1. the lab's SSH key (a copy for `ssh -i` goes to .swarmlab/<lab>/id_ed25519)
-    const key = new LabPart("key", `${name}-key`, { root, lab }, ["privateKey", "publicKey", "keyFile"], child);
-    // 2. the node and busybox images, built locally when no registry answers
-    const images = new LabPart("images", `${name}-images`, { root, lab }, ["node", "busybox"], child);
-    // 3. the lab network, its egress guard and the upstream host (after the key: so on destroy the key and its
+    // 1. the stack's claim on the lab's name and subnet: another stack's lab is refused before anything is made
+    const claim = new LabPart(parts.claim, `${name}-claim`, { lab, backend, subnet: spec.subnet, stack: args.stack }, child);
+    const owner = claim.out("owner");
+    // 2. the lab's SSH key (a copy for `ssh -i` goes to .swarmlab/<lab>/id_ed25519)
+    const key = new LabPart(parts.key, `${name}-key`, { lab }, { ...child, dependsOn: [claim] });
+    const privateKey = key.out("privateKey");
+    // 3. the node and busybox images, built locally when no registry answers
+    const images = new LabPart(parts.images, `${name}-images`, { lab, backend }, { ...child, dependsOn: [claim] });
+    // 4. the lab network, its egress guard and the upstream host (after the key: so on destroy the key and its
     //    folder, where the parts log, go last)
-    const base = new LabPart("base", `${name}-base`, { root, lab, spec }, [], { ...child, dependsOn: [images, key] });
-    // 4. one machine per node, running dockerd and sshd, with the service image side-loaded
+    const base = new LabPart(parts.base, `${name}-base`, {
+      lab, owner, backend, subnet: spec.subnet, gateway: spec.gateway, egress: spec.egress, upstream: spec.upstream,
+      upstreamImage: images.out("busybox"),
+    }, { ...child, dependsOn: [key] });
+    // 5. one machine per node, running dockerd and sshd, with the service's image side-loaded
     const nodes = spec.nodes.map(
-      (node) =>
-        new LabPart("node", `${name}-${node.name}`, {
-          root, lab, spec, node, publicKey: key.getOutput("publicKey"), privateKey: key.getOutput("privateKey"),
-          images: images.getOutput("node"),
-        }, NODE_OUTPUTS, { ...child, dependsOn: [base] }),
+      (n) =>
+        new LabPart(parts.node, `${name}-${n.name}`, {
+          lab, owner, backend, name: n.name, role: n.role, address: n.address, egress: spec.egress,
+          authorizedKey: key.out("publicKey"), privateKey, nodeImage: images.out("node"), images: [spec.service.image],
+        }, { ...child, dependsOn: [base] }),
     );
-    const access = pulumi.all(nodes.map((n) => accessOf(n)));
-    const manager = access.apply((a) => a[0]);
-    // 5. docker swarm init on the manager, docker swarm join on each worker
-    const swarm = new LabPart("swarm", `${name}-swarm`, { root, lab, nodes: access, privateKey: key.getOutput("privateKey") }, ["workerToken", "managerToken"], child, [
-      "workerToken", "managerToken",
-    ]);
-    // 6. docker network create -d overlay mynet
-    const overlay = new LabPart("overlay", `${name}-${spec.overlay.name}`, {
-      root, lab, manager, privateKey: key.getOutput("privateKey"), name: spec.overlay.name, swarm: swarm.id,
-    }, ["subnet", "gateway"], child);
-    // 7. docker service create --network mynet --name test --replicas 2 busybox ping <target>
-    const service = new LabPart("service", `${name}-${spec.service.name}`, {
-      root, lab, manager, privateKey: key.getOutput("privateKey"), overlay: overlay.id,
-      args: {
-        lab, name: spec.service.name, image: spec.service.image, replicas: spec.service.replicas,
-        network: spec.overlay.name, pingTarget: spec.pingTarget,
-      },
-    }, ["tasks"], child);
+    const access = nodes.map(accessOf);
+    const [manager, ...workers] = access;
+    // 6. docker swarm init --advertise-addr <manager> on the manager
+    const swarm = new LabPart(parts.swarm, `${name}-swarm`, { lab, manager, privateKey }, child);
+    // 7. docker swarm join on each worker
+    const joins = workers.map(
+      (worker, i) =>
+        new LabPart(parts.join, `${name}-${spec.nodes[i + 1].name}-join`, {
+          lab, worker, manager, swarmId: swarm.out("swarmId"), workerToken: swarm.out("workerToken"), privateKey,
+        }, child),
+    );
+    // 8. docker network create -d overlay mynet
+    const overlay = new LabPart(parts.overlay, `${name}-${spec.overlay.name}`, {
+      lab, name: spec.overlay.name, swarmId: swarm.out("swarmId"), manager, privateKey,
+    }, child);
+    // 9. docker service create --network mynet --name test --replicas 2 busybox ping <target>
+    const service = new LabPart(parts.service, `${name}-${spec.service.name}`, {
+      lab, name: spec.service.name, image: spec.service.image, replicas: spec.service.replicas, network: spec.overlay.name,
+      networkId: overlay.out("networkId"), pingTarget: spec.pingTarget, manager, privateKey,
+    }, { ...child, dependsOn: joins });
 
-    this.nodeAccess = access;
-    this.privateKey = key.getOutput("privateKey");
-    this.keyFile = key.getOutput("keyFile");
-    // Relative to the project folder, where users run ssh from (the CLI runs this program from infra/).
-    const dir = path.relative(PROJECT_ROOT, labDir(root, lab)) || ".";
-    this.nodes = access.apply((list) =>
+    // 10. up ends by looking at the lab: the tasks it reports are the live ones
+    const nodeAccess = pulumi.all(access);
+    const observed = pulumi
+      .all([nodeAccess, pulumi.unsecret(privateKey), pulumi.all([service.id, ...joins.map((j) => j.id)])])
+      .apply(([list, keyText]): Promise<Observation | undefined> =>
+        args.observe && !pulumi.runtime.isDryRun()
+          ? args.observe({ nodes: list, privateKey: keyText, service: { name: spec.service.name, replicas: spec.service.replicas, network: spec.overlay.name } })
+          : Promise.resolve(undefined),
+      );
+
+    this.owner = owner;
+    this.nodeAccess = nodeAccess;
+    this.privateKey = privateKey;
+    this.keyFile = key.out("keyFile");
+    const dir = labDirRelative(lab); // relative to the project folder, where users run ssh from
+    this.nodes = nodeAccess.apply((list) =>
       list.map((n) => ({
         name: n.name, role: n.role, address: n.address,
-        ssh: `ssh -i ${dir}/id_ed25519 -o UserKnownHostsFile=${dir}/known_hosts${n.sshPort === 22 ? "" : ` -p ${n.sshPort}`} ${n.username}@${n.sshHost}`,
+        ssh: `ssh -i ${dir}/${KEY_FILE} -o UserKnownHostsFile=${dir}/${KNOWN_HOSTS}${n.sshPort === 22 ? "" : ` -p ${n.sshPort}`} ${n.username}@${n.sshHost}`,
       })),
     );
-    this.overlay = pulumi.all([overlay.getOutput<string>("name"), overlay.getOutput<string>("subnet"), overlay.getOutput<string>("gateway")]).apply(
-      ([n, subnet, gateway]) => ({ name: n, subnet, gateway }),
-    );
-    this.tasks = service.getOutput("tasks");
+    this.overlay = pulumi.all([overlay.out("subnet"), overlay.out("gateway")]).apply(([subnet, gateway]) => ({ name: spec.overlay.name, subnet, gateway }));
+    this.tasks = pulumi.all([observed, service.out("tasks")]).apply(([o, recorded]) => (o?.tasks ?? recorded) as TaskInfo[]);
+    this.problems = observed.apply((o) => o?.problems ?? []);
     this.upstream = spec.upstream;
     this.registerOutputs({ nodes: this.nodes, overlay: this.overlay, tasks: this.tasks, upstream: this.upstream });
   }
 }
 
-function accessOf(node: LabPart): pulumi.Output<NodeAccess> {
+function accessOf(node: LabPart<NodeInputs, NodeOutputs>): pulumi.Output<NodeAccess> {
   return pulumi
-    .all(NODE_OUTPUTS.map((k) => node.getOutput(k)))
-    .apply((values) => Object.fromEntries(NODE_OUTPUTS.map((k, i) => [k, values[i]])) as NodeAccess);
+    .all([node.out("name"), node.out("role"), node.out("address"), node.out("machine"), node.out("sshHost"), node.out("sshPort"), node.out("username"), node.out("hostKey")])
+    .apply(([name, role, address, machine, sshHost, sshPort, username, hostKey]) => ({ name, role, address, machine, sshHost, sshPort, username, hostKey }));
 }

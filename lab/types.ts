@@ -38,3 +38,26 @@ export interface LabSpec {
 export const LABEL_LAB = "swarmlab.lab";
 export const LABEL_NODE = "swarmlab.node";
 export const LABEL_ROLE = "swarmlab.role";
+/** Which stack's lab this is: "<stack>.<random id kept in the stack>". Two stacks never share a lab. */
+export const LABEL_OWNER = "swarmlab.owner";
+
+/** A lab as its owner knows it: the lab's name and the owner id its stack keeps. */
+export interface LabIdentity {
+  lab: string;
+  owner: string;
+}
+
+/** What the shared part of a lab (network, egress guard, upstream) is made from. */
+export interface BaseSettings extends LabIdentity {
+  subnet: string;
+  gateway: string;
+  egress: Egress;
+  upstream: { name: string; address: string };
+  /** The image the upstream host runs (busybox with tcpsvd). */
+  upstreamImage: string;
+}
+
+/** What one machine is made from. */
+export interface NodeSettings extends LabIdentity, NodeSpec {
+  egress: Egress;
+}

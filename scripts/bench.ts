@@ -14,7 +14,7 @@ import execa from "execa";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { discardStack, openStack } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
-import { deleteLab } from "../lab/parts";
+import { sweepLab } from "../lab/inventory";
 import { NODE_IMAGE } from "../lab/backends/docker/names";
 import { DEFAULT_IMAGE } from "../lab/config";
 
@@ -118,8 +118,8 @@ async function swarmlab(): Promise<boolean> {
 
 /** Leaves nothing of the bench stack: destroys what is still deployed, sweeps the lab's label, forgets the stack. */
 async function cleanUpSwarmlab(stack: Stack | undefined): Promise<void> {
-  if (!stack) return deleteLab({ name: LAB, backend: "docker" }, () => undefined);
-  await discardStack(stack, { name: LAB, backend: "docker" }).catch((err) =>
+  if (!stack) return void (await sweepLab({ name: LAB, backend: "docker" }, () => undefined));
+  await discardStack(stack).catch((err) =>
     say(`clean-up of ${STACK} failed: ${err instanceof Error ? err.message : err}`),
   );
 }

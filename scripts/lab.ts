@@ -1,69 +1,125 @@
-// npm run up | down | status — the lab's stack, through the Automation API (see infra/stack.ts).
+// npm run up | down | status | logs | clean — the lab's stack, through the Automation API (see infra/stack.ts).
 import { backendFor } from "../lab/backends/backend";
 import { canGuard } from "../lab/backends/docker/firewall";
-import { collectLabLogs, deleteLab } from "../lab/parts";
-import { openStack, specOf, stackName, upLab } from "../infra/stack";
+import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
+import { removeLabDir } from "../lab/lab-dir";
+import type { Observation } from "../lab/health";
+import type { TaskInfo } from "../lab/steps/service";
+import { downLab, labOfState, openStack, selectStack, specOf, stackName, upLab } from "../infra/stack";
+import { PROJECT_ROOT } from "../infra/provider";
+import path from "node:path";
 
 const print = (s: string) => process.stdout.write(s);
+const say = (l: string) => console.log(`swarmlab: ${l}`);
 
-async function up() {
+async function up(): Promise<number> {
   const stack = await openStack();
   const spec = await specOf(stack); // fails on bad settings before the engine starts
-  console.log(`swarmlab: pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet})`);
+  say(`pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet}); a refresh reads the live lab first`);
   const started = Date.now();
-  const result = await upLab(stack, spec, print);
-  const o = result.outputs;
-  console.log(`\nswarmlab: lab '${spec.name}' is up in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+  const o = (await upLab(stack, print)).outputs;
+  console.log(`\nswarmlab: lab '${spec.name}' up in ${((Date.now() - started) / 1000).toFixed(1)}s. What it looks like now:`);
   for (const n of o.nodes.value as { name: string; role: string; address: string; ssh: string }[]) {
     console.log(`  ${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${n.ssh}`);
   }
-  for (const t of o.tasks.value as { name: string; node: string; overlayIp: string }[]) {
+  for (const t of o.tasks.value as TaskInfo[]) {
     console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.value.name} ${o.overlay.value.subnet})`);
   }
   console.log(`  upstream (stands for the internet): ${o.upstream.value.address}`);
   if (spec.egress === "none" && spec.backend === "docker" && !(await canGuard())) {
     console.log("  note: no egress firewall rule (iptables needs root or passwordless sudo); the lab still has no route out");
   }
+  const problems = (o.problems?.value ?? []) as Observation["problems"];
+  if (problems.length > 0) {
+    console.log(`\nswarmlab: the lab is NOT healthy:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    const files = await collectLabLogs(spec);
+    console.log(`  logs: ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/ (${files.length} files) and .swarmlab/${spec.name}/lab.log`);
+    return 1;
+  }
+  console.log(`  every node Ready, ${spec.service.replicas} tasks Running on distinct workers, each task pings the others`);
   console.log(`\nNext: npm test   (verifies this lab over SSH; npm run down removes it)`);
+  return 0;
 }
 
-async function down() {
-  const stack = await openStack();
-  const spec = await specOf(stack);
-  await stack.destroy({ onOutput: print });
-  // Also sweeps what carries the lab's label but is not in the state (state lost, interrupted run).
-  await deleteLab(spec, (l) => console.log(`swarmlab: ${l}`));
-  console.log(`swarmlab: stack '${stack.name}' destroyed; nothing of lab '${spec.name}' is left.`);
+async function down(): Promise<number> {
+  const stack = await selectStack(); // a stack that does not exist is not created
+  const result = await downLab(stack, print, say);
+  if (!result.lab) {
+    say(`stack '${stack.name}' has no lab in its state; nothing to remove`);
+    return 0;
+  }
+  if (result.error) console.error(`swarmlab: pulumi destroy failed: ${result.error.message}`);
+  if (result.left.length > 0) {
+    console.error(`swarmlab: left of lab '${result.lab.name}':\n${result.left.map((l) => `  - ${l}`).join("\n")}`);
+    console.error(`  remove it with: npm run clean ${result.lab.name}`);
+    return 1;
+  }
+  say(`stack '${stack.name}' destroyed; nothing of lab '${result.lab.name}' is left`);
+  return result.error ? 1 : 0;
 }
 
-async function status() {
-  const stack = await openStack();
+/** Everything labelled with a lab, whatever any state says (lost, corrupt, another checkout's). */
+async function clean(): Promise<number> {
+  const backend = await backendFor("docker");
+  const labs = await backend.labs();
+  const named = process.argv[3];
+  if (!named && labs.length > 1) {
+    console.error(`swarmlab: several labs exist (${labs.join(", ")}): name one, e.g. npm run clean ${labs[0]}`);
+    return 2;
+  }
+  const lab = named ?? labs[0];
+  if (!lab) {
+    say("no lab exists; nothing to clean");
+    return 0;
+  }
+  const removed = await sweepLab({ name: lab, backend: "docker" }, () => undefined);
+  removeLabDir(PROJECT_ROOT, lab);
+  say(removed.length ? `removed of lab '${lab}':\n${removed.map((r) => `  - ${r}`).join("\n")}` : `nothing of lab '${lab}' was there`);
+  const left = await backend.objects(lab);
+  if (left.length) {
+    console.error(`swarmlab: still there: ${left.map((o) => o.what).join(", ")}`);
+    return 1;
+  }
+  return 0;
+}
+
+async function status(): Promise<number> {
+  const stack = await selectStack();
   const spec = await specOf(stack);
   const backend = await backendFor(spec.backend);
   const { facts } = await backend.info();
-  console.log(`swarmlab: backend ${spec.backend}: ${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-  const machines = await backend.list(spec.name);
-  console.log(`swarmlab: lab '${spec.name}' machines: ${machines.map((m) => `${m.name} (${m.role}) ${m.state}`).join(", ") || "none"}`);
+  say(`backend ${spec.backend}: ${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  const lab = (await labOfState(stack)) ?? { name: spec.name, backend: spec.backend };
+  const machines = await backend.list(lab.name, lab.owner);
+  say(`lab '${lab.name}' machines: ${machines.map((m) => `${m.name} (${m.role}) ${m.state}`).join(", ") || "none"}`);
   const outputs = await stack.outputs();
-  if (!outputs.nodes) return console.log(`swarmlab: stack '${stack.name}' has no lab up (npm run up)`);
+  if (!outputs.nodes) {
+    say(`stack '${stack.name}' has no lab up (npm run up)`);
+    return 0;
+  }
   const show = Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "privateKey" && k !== "nodeAccess").map(([k, v]) => [k, v.value]));
   console.log(JSON.stringify(show, null, 2));
+  return 0;
 }
 
-async function logs() {
-  const stack = await openStack();
-  const spec = await specOf(stack);
-  const files = await collectLabLogs(spec);
-  console.log(files.length ? `swarmlab: logs of lab '${spec.name}':\n  ${files.join("\n  ")}` : `swarmlab: lab '${spec.name}' has no machines`);
+async function logs(): Promise<number> {
+  const stack = await selectStack();
+  const lab = (await labOfState(stack)) ?? (await specOf(stack));
+  const files = await collectLabLogs(lab);
+  say(files.length ? `logs of lab '${lab.name}':\n  ${files.join("\n  ")}` : `lab '${lab.name}' has no machines`);
+  return 0;
 }
 
-const commands: Record<string, () => Promise<void>> = { up, down, status, logs };
+const commands: Record<string, () => Promise<number>> = { up, down, status, logs, clean };
 const command = commands[process.argv[2] ?? ""];
 if (!command) {
-  console.error(`usage: ts-node scripts/lab.ts up|down|status|logs   (stack: SWARMLAB_STACK, now '${stackName()}')`);
+  console.error(`usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK, now '${stackName()}')`);
   process.exit(2);
 }
-command().catch((err) => {
-  console.error(`swarmlab: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
-});
+command().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`swarmlab: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  },
+);

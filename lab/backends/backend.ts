@@ -1,7 +1,7 @@
 // The one small interface every backend implements (after kind's providers): make the machines, list them,
 // delete them, collect their logs. Everything above this line (swarm, network, service, checks) only needs SSH.
 import { ConfigError } from "../config";
-import type { BackendName, LabSpec, NodeSpec, Role } from "../types";
+import type { BackendName, BaseSettings, LabIdentity, NodeSettings, NodeSpec, Role } from "../types";
 
 export type Log = (line: string) => void;
 
@@ -22,6 +22,18 @@ export interface ListedNode {
   name: string;
   role: Role | "upstream";
   state: string;
+  /** The owner label ("" for a machine made by a swarmlab that had none). */
+  owner: string;
+}
+
+/** Something a backend made, found by its labels: for ownership checks and for saying what is left. */
+export interface LabObject {
+  /** e.g. "container swarmlab-swarm-worker1", "network swarmlab-net", "firewall rule …". */
+  what: string;
+  lab: string;
+  owner: string;
+  /** The lab network's subnet, for networks. */
+  subnet?: string;
 }
 
 export interface BackendInfo {
@@ -33,15 +45,23 @@ export interface BackendInfo {
 export interface Backend {
   readonly name: BackendName;
   /** Creates what the nodes share: the lab network, its egress guard, the upstream host. Idempotent. */
-  prepare(spec: LabSpec, log: Log): Promise<void>;
+  prepare(base: BaseSettings, log: Log): Promise<void>;
+  /** What of the shared part is missing or not as made (empty when whole). */
+  inspectBase(base: BaseSettings): Promise<string[]>;
+  /** Removes the shared part (upstream, egress guard, network); what is already gone is skipped. */
+  removeBase(id: LabIdentity, log: Log): Promise<void>;
   /** Creates and starts one node that accepts `authorizedKey` for user vagrant; waits until sshd answers. */
-  provision(spec: LabSpec, node: NodeSpec, authorizedKey: string, log: Log): Promise<ProvisionedNode>;
-  /** Every machine carrying the lab's label. */
-  list(labName: string): Promise<ListedNode[]>;
-  /** Deletes the named nodes of a lab. */
-  deleteNodes(labName: string, nodeNames: string[], log: Log): Promise<void>;
-  /** Deletes everything carrying the lab's label (nodes, upstream, network, volumes, firewall rules). */
-  deleteLab(labName: string, log: Log): Promise<void>;
+  provision(node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode>;
+  /** Every machine carrying the lab's label (of one owner, when given). */
+  list(labName: string, owner?: string): Promise<ListedNode[]>;
+  /** Everything carrying the lab's label (of one owner, when given), and every lab network using `subnet`. */
+  objects(labName: string, owner?: string, subnet?: string): Promise<LabObject[]>;
+  /** The names of every lab that has something here. */
+  labs(): Promise<string[]>;
+  /** Deletes the named nodes of a lab; nodes already gone are skipped. */
+  deleteNodes(id: LabIdentity, nodeNames: string[], log: Log): Promise<void>;
+  /** Deletes everything carrying the lab's label (of one owner, when given); returns what it removed. */
+  deleteLab(labName: string, owner: string | undefined, log: Log): Promise<string[]>;
   /** Writes each machine's logs below dir; returns the files written. */
   collectLogs(labName: string, dir: string): Promise<string[]>;
   info(): Promise<BackendInfo>;

@@ -2,14 +2,18 @@
 // (tunnelled), `docker exec` into tasks, and a few shell commands where no API exists (iptables, nsenter).
 import type Docker from "dockerode";
 import { containerExec } from "../engine-api";
-import type { NodeAccess } from "../parts";
-import { connect } from "../parts";
+import type { NodeAccess } from "../sessions";
+import { connect } from "../sessions";
 import type { ExecResult, NodeSession } from "../remote";
 import type { TaskInfo } from "../steps/service";
+import type { BackendName } from "../types";
 import { Interface, interfaces } from "./interfaces";
 
 export interface LabOutputs {
   lab: string;
+  /** The stack's owner id on everything the lab made. */
+  owner: string;
+  backend: BackendName;
   subnet: string;
   /** As printed by up: name, role, address and the ssh command to reach the node. */
   nodes: { name: string; role: string; address: string; ssh: string }[];
@@ -17,7 +21,10 @@ export interface LabOutputs {
   privateKey: string;
   overlay: { name: string; subnet: string; gateway: string };
   service: string;
+  replicas: number;
   tasks: TaskInfo[];
+  /** What up observed to be wrong at its end. */
+  problems: string[];
   upstream: { name: string; address: string };
   pingTarget: string;
 }

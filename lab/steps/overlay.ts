@@ -10,8 +10,12 @@ export interface OverlayInfo {
   gateway: string;
 }
 
+export async function findNetwork(docker: Docker, name: string): Promise<Docker.NetworkInspectInfo | undefined> {
+  return (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+}
+
 export async function ensureOverlay(manager: Docker, lab: string, name: string, log: Log): Promise<OverlayInfo> {
-  const found = (await manager.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+  const found = await findNetwork(manager, name);
   if (found && found.Driver !== "overlay") throw new Error(`network ${name} exists with driver ${found.Driver}, not overlay`);
   if (!found) {
     await manager.createNetwork({ Name: name, Driver: "overlay", Labels: { [LABEL_LAB]: lab } });
@@ -32,11 +36,23 @@ async function allocated(manager: Docker, name: string, timeoutMs = 15_000): Pro
   }
 }
 
-/** Removes the network; while the tasks of a just-removed service shut down, swarm still calls it in use. */
-export async function removeOverlay(manager: Docker, name: string, timeoutMs = 20_000): Promise<void> {
+/**
+ * Removes the network, and first any service still attached to it (one the lab's state does not know of would
+ * otherwise keep it). While the tasks of a just-removed service shut down, swarm still calls it in use.
+ */
+export async function removeOverlay(manager: Docker, name: string, log: Log, timeoutMs = 20_000): Promise<void> {
+  const network = await findNetwork(manager, name);
+  if (!network) return;
+  for (const s of await manager.listServices()) {
+    const attached = (s.Spec?.TaskTemplate as { Networks?: { Target?: string }[] } | undefined)?.Networks ?? [];
+    if (attached.some((n) => n.Target === network.Id || n.Target === name)) {
+      await manager.getService(s.ID).remove();
+      log(`service ${s.Spec?.Name} removed: it used ${name}`);
+    }
+  }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = (await manager.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+    const found = await findNetwork(manager, name);
     if (!found) return;
     try {
       await manager.getNetwork(found.Id).remove();

@@ -37,22 +37,40 @@ function serviceSpec(a: ServiceArgs) {
   };
 }
 
+export async function findService(manager: Docker, name: string) {
+  return (await manager.listServices({ filters: { name: [name] } })).find((s) => s.Spec?.Name === name);
+}
+
+type LiveService = NonNullable<Awaited<ReturnType<typeof findService>>>;
+
+/** What a running service is, in the terms of ServiceArgs (a command other than `ping <target>` is shown whole). */
+export function observedArgs(s: LiveService): Pick<ServiceArgs, "image" | "replicas" | "pingTarget"> & { networks: string[] } {
+  const spec = s.Spec as {
+    TaskTemplate?: { ContainerSpec?: { Command?: string[]; Image?: string }; Networks?: { Target: string }[] };
+    Mode?: { Replicated?: { Replicas?: number } };
+  };
+  const command = spec.TaskTemplate?.ContainerSpec?.Command ?? [];
+  return {
+    image: (spec.TaskTemplate?.ContainerSpec?.Image ?? "").replace(/@sha256:[0-9a-f]+$/, ""),
+    replicas: spec.Mode?.Replicated?.Replicas ?? 0,
+    pingTarget: command.length === 2 && command[0] === "ping" ? command[1] : command.join(" "),
+    networks: (spec.TaskTemplate?.Networks ?? []).map((n) => n.Target),
+  };
+}
+
 export async function ensureService(manager: Docker, args: ServiceArgs, log: Log): Promise<string> {
-  const existing = (await manager.listServices({ filters: { name: [args.name] } })).find((s) => s.Spec?.Name === args.name);
+  const existing = await findService(manager, args.name);
   const spec = serviceSpec(args);
   if (!existing) {
     const created = await manager.createService(spec);
     log(`service ${args.name} created: ${args.replicas} × ${args.image} ping ${args.pingTarget}`);
     return created.id;
   }
-  const current = existing.Spec as { TaskTemplate?: { ContainerSpec?: { Command?: string[]; Image?: string } }; Mode?: { Replicated?: { Replicas?: number } } };
-  const same =
-    current.TaskTemplate?.ContainerSpec?.Image === args.image &&
-    JSON.stringify(current.TaskTemplate?.ContainerSpec?.Command) === JSON.stringify(spec.TaskTemplate.ContainerSpec.Command) &&
-    current.Mode?.Replicated?.Replicas === args.replicas;
-  if (!same) {
+  const current = observedArgs(existing);
+  const changed = (["image", "replicas", "pingTarget"] as const).filter((k) => current[k] !== args[k]);
+  if (changed.length > 0) {
     await manager.getService(existing.ID).update({ ...spec, version: existing.Version?.Index });
-    log(`service ${args.name} updated`);
+    log(`service ${args.name} updated: ${changed.map((k) => `${k} ${current[k]} → ${args[k]}`).join(", ")}`);
   }
   return existing.ID;
 }
@@ -97,6 +115,6 @@ interface RawTask {
 }
 
 export async function removeService(manager: Docker, name: string): Promise<void> {
-  const existing = (await manager.listServices({ filters: { name: [name] } })).find((s) => s.Spec?.Name === name);
+  const existing = await findService(manager, name);
   if (existing) await manager.getService(existing.ID).remove();
 }

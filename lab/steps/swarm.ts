@@ -66,3 +66,33 @@ export async function leaveSwarm(member: SwarmMember, force: boolean): Promise<v
   const { state } = await localState(member.docker);
   if (state !== "inactive") await member.docker.swarmLeave({ force });
 }
+
+/** The swarm as this node's engine sees it: its state, its node id, and its cluster's id (managers only). */
+export async function swarmState(docker: Docker): Promise<{ state: string; nodeId: string; clusterId: string }> {
+  const info = await docker.info();
+  return { state: info.Swarm?.LocalNodeState ?? "inactive", nodeId: info.Swarm?.NodeID ?? "", clusterId: info.Swarm?.Cluster?.ID ?? "" };
+}
+
+/**
+ * `docker node rm --force` of the manager's other entries for a hostname: a worker's earlier life (removed, remade,
+ * left), which may still count as Ready until the manager notices it is gone.
+ */
+export async function removeStaleNodes(manager: Docker, hostname: string, current: string, log: Log): Promise<void> {
+  for (const n of await manager.listNodes()) {
+    if (n.Description?.Hostname === hostname && n.ID !== current) {
+      await manager.getNode(n.ID).remove({ force: true });
+      log(`stale swarm node ${hostname} (${n.ID}, ${n.Status?.State}) removed`);
+    }
+  }
+}
+
+/** `docker node update --availability drain`: swarm moves the node's tasks elsewhere. */
+export async function drainNode(manager: Docker, nodeId: string): Promise<void> {
+  const n = await manager.getNode(nodeId).inspect();
+  if (n.Spec?.Availability === "drain") return;
+  await manager.getNode(nodeId).update({ version: n.Version.Index, ...n.Spec, Availability: "drain" });
+}
+
+export async function removeNode(manager: Docker, nodeId: string): Promise<void> {
+  await manager.getNode(nodeId).remove({ force: true });
+}

@@ -4,11 +4,12 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { cliRoot, discardStack, openStack, stackExists, stackName } from "../../infra/stack";
-import { runningMachines } from "../../lab/parts";
+import { cliRoot, discardStack, openStack, stackExists, stackName, upLab } from "../../infra/stack";
+import { runningMachines } from "../../lab/inventory";
 import type { LabOutputs } from "../../lab/checks/observe";
 import type { BackendName } from "../../lab/types";
 
+/** Throw-away labs get names and subnets of their own, so that they never meet the user's lab. */
 export const THROWAWAY = { name: "swarmlab-e2e", subnet: "192.168.58.0/24" };
 
 export interface LabUnderTest {
@@ -33,35 +34,49 @@ export async function missingPrerequisites(): Promise<string[]> {
   return missing;
 }
 
+/** Fails (in CI) or skips (elsewhere, saying what is missing) when the e2e tests cannot run here. */
+export async function requirePrerequisites(ctx: Mocha.Context): Promise<void> {
+  const missing = await missingPrerequisites();
+  if (missing.length === 0) return;
+  const message = `cannot run:\n  - ${missing.join("\n  - ")}\n  (npm test runs scripts/setup.sh, which installs them)`;
+  if (process.env.CI) throw new Error(message);
+  console.log(`      ${message}`);
+  ctx.skip();
+}
+
 export function plainOutputs(outputs: Record<string, { value: unknown }>): LabOutputs {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
 }
 
-async function isRunning(outputs: LabOutputs & { backend?: BackendName }): Promise<boolean> {
+async function isRunning(outputs: LabOutputs): Promise<boolean> {
   if (!outputs.nodeAccess?.length) return false;
-  const running = await runningMachines({ name: outputs.lab, backend: outputs.backend ?? "docker" });
+  const running = await runningMachines({ name: outputs.lab, backend: outputs.backend ?? "docker", owner: outputs.owner });
   return outputs.nodeAccess.every((n) => running.has(n.name));
+}
+
+/** Stands up a throw-away lab on a stack of its own; nothing is left of it if that fails. */
+export async function throwAwayLab(prefix: string, settings: Record<string, string>): Promise<{ stack: Stack; outputs: LabOutputs }> {
+  const stack = await openStack(`${prefix}-${process.pid}`, settings);
+  try {
+    const result = await upLab(stack);
+    return { stack, outputs: plainOutputs(result.outputs) };
+  } catch (err) {
+    await discardStack(stack);
+    throw err;
+  }
 }
 
 export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest> {
   const selected = stackName();
   if (await stackExists(selected)) {
     const stack = await openStack(selected);
-    const outputs = plainOutputs(await stack.outputs()) as LabOutputs & { backend: BackendName };
+    const outputs = plainOutputs(await stack.outputs());
     if (await isRunning(outputs)) {
       log(`verifying the running lab '${outputs.lab}' of stack '${selected}' (left as it is afterwards)`);
       return { stack, outputs, backend: outputs.backend, owned: false };
     }
   }
-  const name = `e2e-${process.pid}`;
-  log(`no lab of stack '${selected}' is up: standing up a throw-away lab (stack '${name}', ${THROWAWAY.subnet})`);
-  const stack = await openStack(name, THROWAWAY);
-  try {
-    const result = await stack.up();
-    const outputs = plainOutputs(result.outputs) as LabOutputs & { backend: BackendName };
-    return { stack, outputs, backend: outputs.backend, owned: true };
-  } catch (err) {
-    await discardStack(stack, { name: THROWAWAY.name, backend: "docker" });
-    throw err;
-  }
+  log(`no lab of stack '${selected}' is up: standing up a throw-away lab (${THROWAWAY.name}, ${THROWAWAY.subnet})`);
+  const { stack, outputs } = await throwAwayLab("e2e", THROWAWAY);
+  return { stack, outputs, backend: outputs.backend, owned: true };
 }

@@ -24,13 +24,16 @@ import {
 import type { Interface } from "../../lab/checks/interfaces";
 import { containerExec } from "../../lab/engine-api";
 import { contains, parseCidr, parseIPv4 } from "../../lab/net";
-import { collectLabLogs, connect, deleteLab, labDir } from "../../lab/parts";
+import { collectLabLogs, sweepLab } from "../../lab/inventory";
+import { labDir } from "../../lab/lab-dir";
+import { observeOnce } from "../../lab/health";
+import { connect } from "../../lab/sessions";
 import { HostKeyMismatch } from "../../lab/remote";
 import { runningTasks, TaskInfo } from "../../lab/steps/service";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { discardStack, forgetStack, pulumiEnv } from "../../infra/stack";
 import execa from "execa";
-import { acquireLab, LabUnderTest, missingPrerequisites } from "./lab-under-test";
+import { acquireLab, LabUnderTest, requirePrerequisites } from "./lab-under-test";
 
 /** What the tutorial shows, and where this lab may differ from it. */
 const TUTORIAL = { gwbridge: "172.18.0.0/16", overlayMtu: 1450, gwbridgeMtu: 1500, vxlanOverhead: 50 };
@@ -61,14 +64,18 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
   const gwbridge = new Map<string, string>();
 
   before(async function () {
-    const missing = await missingPrerequisites();
-    if (missing.length > 0) {
-      const message = `cannot run the verification suite:\n  - ${missing.join("\n  - ")}\n  (npm test runs scripts/setup.sh, which installs them)`;
-      if (process.env.CI) throw new Error(message);
-      console.log(`      ${message}`);
-      this.skip();
-    }
+    await requirePrerequisites(this);
     under = await acquireLab((l) => console.log(`      ${l}`));
+    // A broken lab is said in plain words (which node, what symptom) before any check trips over it.
+    const { problems } = await observeOnce({
+      nodes: under.outputs.nodeAccess,
+      privateKey: under.outputs.privateKey,
+      service: { name: under.outputs.service, replicas: under.outputs.replicas, network: under.outputs.overlay.name },
+    });
+    if (problems.length > 0) {
+      failed = true;
+      throw new Error(`the lab is not healthy (npm run up heals it):\n  - ${problems.join("\n  - ")}`);
+    }
     lab = await ConnectedLab.open(under.outputs);
     tasks = await runningTasks(lab.manager.docker, under.outputs.service, under.outputs.overlay.name);
     for (const t of tasks) gwbridge.set(t.node, await networkSubnet(lab.node(t.node).docker, "docker_gwbridge"));
@@ -87,9 +94,9 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       console.log(`      logs of the lab for the failure above:\n        ${files.join("\n        ")}`);
     }
     // A throw-away lab leaves nothing, whatever failed: destroyed by the lifecycle test (then only swept) or here.
-    const thrown = under?.owned ? { name: under.outputs.lab, backend: under.backend } : undefined;
-    if (thrown && discarded) await deleteLab(thrown, () => undefined);
-    else if (thrown) await discardStack(under!.stack, thrown);
+    const thrown = under?.owned ? { name: under.outputs.lab, backend: under.backend, owner: under.outputs.owner } : undefined;
+    if (thrown && discarded) await sweepLab(thrown, () => undefined);
+    else if (thrown) await discardStack(under!.stack);
     if (notes.length) console.log(`\n      Where this lab differs from the tutorial:\n${notes.map((n) => `      - ${n}`).join("\n")}`);
   });
 
@@ -131,10 +138,10 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       for (const w of lab.workers) assert.equal(nodes.find((n) => n.hostname === w.access.name)?.role, "worker");
     });
 
-    it("docker service ps test: two tasks Running, one on each of two different workers", function () {
-      assert.equal(tasks.length, 2, `running tasks: ${JSON.stringify(tasks)}`);
+    it("docker service ps test: as many tasks Running as replicas, each on a different worker", function () {
+      assert.equal(tasks.length, o().replicas, `running tasks: ${JSON.stringify(tasks)}`);
       const hosts = tasks.map((t) => t.node);
-      assert.equal(new Set(hosts).size, 2, `both tasks on ${hosts[0]}`);
+      assert.equal(new Set(hosts).size, o().replicas, `tasks share a node: ${hosts.join(", ")}`);
       for (const h of hosts) assert.ok(lab.workers.some((w) => w.access.name === h), `${h} is not a worker`);
     });
 

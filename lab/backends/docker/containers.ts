@@ -2,10 +2,21 @@
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import { containerExec, unless404 } from "../../engine-api";
-import { LABEL_LAB } from "../../types";
+import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../../types";
 
-export function labFilter(lab: string, extra: string[] = []) {
-  return { label: [`${LABEL_LAB}=${lab}`, ...extra] };
+/** Engine API filter for what carries the lab's label. */
+export function labFilter(lab: string) {
+  return { label: [`${LABEL_LAB}=${lab}`] };
+}
+
+/** Whether labels name the owner: any owner when none is given; "" stands for objects without an owner label. */
+export function ownedBy(labels: Record<string, string> | null | undefined, owner: string | undefined): boolean {
+  return owner === undefined || (labels?.[LABEL_OWNER] ?? "") === owner;
+}
+
+/** The labels of everything a lab makes. */
+export function labLabels(id: LabIdentity, extra: Record<string, string> = {}): Record<string, string> {
+  return { [LABEL_LAB]: id.lab, [LABEL_OWNER]: id.owner, ...extra };
 }
 
 /** Removes a container (and its anonymous volumes) if it exists. */
@@ -13,25 +24,34 @@ export async function removeContainer(docker: Docker, idOrName: string): Promise
   await unless404(docker.getContainer(idOrName).remove({ force: true, v: true }));
 }
 
-function assertOurs(what: string, labels: Record<string, string> | undefined, lab: string): void {
-  if (labels?.[LABEL_LAB] !== lab) {
-    throw new Error(`${what} exists and is not part of lab ${lab}: remove it or choose another swarmlab:name`);
+/** Fails unless labels mark the object as the lab's, made by the same owner. */
+export function assertOurs(what: string, labels: Record<string, string> | undefined, id: LabIdentity): void {
+  if (labels?.[LABEL_LAB] !== id.lab) {
+    throw new Error(`${what} exists and is not part of lab ${id.lab}: remove it or choose another swarmlab:name`);
+  }
+  if (labels?.[LABEL_OWNER] !== id.owner) {
+    throw new Error(`${what} belongs to ${ownerText(labels?.[LABEL_OWNER])}, not to this one: choose another swarmlab:name`);
   }
 }
 
+/** "stack dev (owner dev.1a2b3c4d)" for an owner label. */
+export function ownerText(owner: string | undefined): string {
+  return owner ? `stack ${owner.replace(/\.[^.]*$/, "")} (owner ${owner})` : "a lab made without an owner label";
+}
+
 /** Fails unless a container of that name is absent or belongs to the lab (then it is removed: a leftover). */
-export async function clearLeftover(docker: Docker, name: string, lab: string): Promise<void> {
+export async function clearLeftover(docker: Docker, name: string, id: LabIdentity): Promise<void> {
   const info = await unless404(docker.getContainer(name).inspect());
   if (!info) return;
-  assertOurs(`container ${name}`, info.Config.Labels, lab);
+  assertOurs(`container ${name}`, info.Config.Labels, id);
   await removeContainer(docker, info.Id);
 }
 
 /** Removes a volume left by an earlier node of the lab; fails if another lab's volume has that name. */
-export async function clearLeftoverVolume(docker: Docker, name: string, lab: string): Promise<void> {
+export async function clearLeftoverVolume(docker: Docker, name: string, id: LabIdentity): Promise<void> {
   const info = await unless404(docker.getVolume(name).inspect());
   if (!info) return;
-  assertOurs(`volume ${name}`, info.Labels, lab);
+  assertOurs(`volume ${name}`, info.Labels, id);
   await docker.getVolume(name).remove();
 }
 

@@ -2,12 +2,14 @@
 // routes removed), packets from the lab subnet to anywhere else are dropped in DOCKER-USER. iptables has no JSON
 // interface: the rules are found again by their comment. It needs root: as another user, `sudo -n` is tried.
 import execa from "execa";
+import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../../types";
 
 const CHAIN = "DOCKER-USER";
-const comment = (lab: string) => `swarmlab.lab=${lab}`;
+/** The rule's comment names the lab and its owner: the rule is found again by it. */
+const comment = (id: LabIdentity) => `${LABEL_LAB}=${id.lab},${LABEL_OWNER}=${id.owner}`;
 
-function guardRule(lab: string, subnet: string): string[] {
-  return ["-s", subnet, "!", "-d", subnet, "-m", "comment", "--comment", comment(lab), "-j", "DROP"];
+function guardRule(id: LabIdentity, subnet: string): string[] {
+  return ["-s", subnet, "!", "-d", subnet, "-m", "comment", "--comment", comment(id), "-j", "DROP"];
 }
 
 let command: Promise<string[] | undefined> | undefined;
@@ -37,28 +39,39 @@ async function ensureChain(): Promise<void> {
 }
 
 /** Adds the guard; false (nothing added) where iptables cannot be run: not root, no passwordless sudo, no iptables. */
-export async function addEgressGuard(lab: string, subnet: string): Promise<boolean> {
+export async function addEgressGuard(id: LabIdentity, subnet: string): Promise<boolean> {
   if (!(await iptablesCommand())) return false;
   await ensureChain();
-  const rule = guardRule(lab, subnet);
+  const rule = guardRule(id, subnet);
   if ((await iptables(["-C", CHAIN, ...rule], false)).exitCode !== 0) await iptables(["-I", CHAIN, ...rule]);
   return true;
 }
 
-/** Rules of the lab as `iptables -S` prints them. */
-export async function listEgressGuards(lab: string): Promise<string[]> {
+/** Rules of the lab (of one owner, when given) as `iptables -S` prints them. */
+export async function listEgressGuards(lab: string | undefined, owner?: string): Promise<string[]> {
   if (!(await iptablesCommand())) return [];
   const r = await iptables(["-S", CHAIN], false);
   if (r.exitCode !== 0) return [];
-  const tagged = [`--comment ${comment(lab)} `, `--comment "${comment(lab)}" `]; // iptables-nft quotes it
-  return r.stdout.split("\n").filter((l) => l.startsWith(`-A ${CHAIN} `) && tagged.some((t) => l.includes(t)));
+  const legacy = `${LABEL_LAB}=${lab}`; // an older swarmlab's rule, without owner
+  const ours = (c: string) =>
+    lab === undefined
+      ? c.startsWith(`${LABEL_LAB}=`)
+      : owner === undefined
+        ? c === legacy || c.startsWith(`${legacy},`)
+        : c === (owner === "" ? legacy : comment({ lab, owner }));
+  return r.stdout.split("\n").filter((l) => {
+    const c = /--comment "?([^" ]+)"?/.exec(l)?.[1]; // iptables-nft quotes it
+    return l.startsWith(`-A ${CHAIN} `) && c !== undefined && ours(c);
+  });
 }
 
-export async function removeEgressGuards(lab: string): Promise<void> {
-  for (const rule of await listEgressGuards(lab)) {
+export async function removeEgressGuards(lab: string, owner?: string): Promise<string[]> {
+  const rules = await listEgressGuards(lab, owner);
+  for (const rule of rules) {
     const args = rule.replace(/^-A /, "-D ").split(" ").map((a) => a.replace(/^"(.*)"$/, "$1"));
     await iptables(args);
   }
+  return rules;
 }
 
 export async function canGuard(): Promise<boolean> {

@@ -3,58 +3,120 @@ import { mkdir, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import Docker from "dockerode";
-import type { LabSpec, NodeSpec, Role } from "../../types";
-import { LABEL_NODE, LABEL_ROLE } from "../../types";
-import type { Backend, BackendInfo, ListedNode, Log, ProvisionedNode } from "../backend";
-import { labFilter, removeContainer } from "./containers";
-import { addEgressGuard, removeEgressGuards } from "./firewall";
-import { ensureLabNetwork, removeLabNetworks } from "./network";
+import { unless404 } from "../../engine-api";
+import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types";
+import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE } from "../../types";
+import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
+import { labFilter, ownedBy, removeContainer } from "./containers";
+import { addEgressGuard, canGuard, listEgressGuards, removeEgressGuards } from "./firewall";
+import { ensureLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
 import { createNode } from "./node";
-import { ensureUpstream } from "./upstream";
+import { containerName } from "./names";
+import { ensureUpstream, upstreamRunning } from "./upstream";
 
 export class DockerBackend implements Backend {
   readonly name = "docker" as const;
   constructor(readonly docker: Docker = new Docker()) {}
 
-  async prepare(spec: LabSpec, log: Log): Promise<void> {
-    await ensureLabNetwork(this.docker, spec, log);
-    if (spec.egress === "none" && !(await addEgressGuard(spec.name, spec.subnet))) {
+  async prepare(base: BaseSettings, log: Log): Promise<void> {
+    await ensureLabNetwork(this.docker, base, log);
+    if (base.egress === "none" && !(await addEgressGuard(base, base.subnet))) {
       log("egress guard NOT added: iptables needs root (or passwordless sudo); the lab still has no route off this machine");
     }
-    await ensureUpstream(this.docker, spec, log);
+    await ensureUpstream(this.docker, base, log);
   }
 
-  async provision(spec: LabSpec, node: NodeSpec, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
-    const provisioned = await createNode(this.docker, spec, node, authorizedKey, log);
+  async inspectBase(base: BaseSettings): Promise<string[]> {
+    const problems = [await labNetworkProblem(this.docker, base)].filter(Boolean);
+    if (!(await upstreamRunning(this.docker, base))) problems.push(`the upstream host ${base.upstream.address} is not running`);
+    if (base.egress === "none" && (await canGuard()) && (await listEgressGuards(base.lab, base.owner)).length === 0) {
+      problems.push("the egress guard (its iptables DOCKER-USER rule) is gone");
+    }
+    return problems;
+  }
+
+  async removeBase(id: LabIdentity, log: Log): Promise<void> {
+    for (const c of await this.list(id.lab, id.owner)) {
+      if (c.role === "upstream") await removeContainer(this.docker, c.id);
+    }
+    await removeEgressGuards(id.lab, id.owner);
+    const removed = await removeLabNetworks(this.docker, id.lab, id.owner);
+    log(`lab ${id.lab}: upstream, egress guard and ${removed.join(", ") || "no network"} removed`);
+  }
+
+  async provision(node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
+    const provisioned = await createNode(this.docker, node, authorizedKey, log);
     await waitForPort(node.address, 22, 30_000);
     return provisioned;
   }
 
-  async list(labName: string): Promise<ListedNode[]> {
+  async list(labName: string, owner?: string): Promise<ListedNode[]> {
     const containers = await this.docker.listContainers({ all: true, filters: labFilter(labName) });
-    return containers.map((c) => ({
+    return containers.filter((c) => ownedBy(c.Labels, owner)).map((c) => ({
       id: c.Id,
       name: c.Labels[LABEL_NODE],
       role: c.Labels[LABEL_ROLE] as Role | "upstream",
       state: c.State,
+      owner: c.Labels[LABEL_OWNER] ?? "",
     }));
   }
 
-  async deleteNodes(labName: string, nodeNames: string[], log: Log): Promise<void> {
-    for (const node of await this.list(labName)) {
+  async objects(labName: string, owner?: string, subnet?: string): Promise<LabObject[]> {
+    const filters = labFilter(labName);
+    const [allContainers, { Volumes: allVolumes }, networks, guards] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listVolumes({ filters }),
+      this.docker.listNetworks(),
+      listEgressGuards(labName, owner),
+    ]);
+    const of = (labels: Record<string, string> | null | undefined) => ({ lab: labels?.[LABEL_LAB] ?? "", owner: labels?.[LABEL_OWNER] ?? "" });
+    const containers = allContainers.filter((c) => ownedBy(c.Labels, owner));
+    const Volumes = (allVolumes ?? []).filter((v) => ownedBy(v.Labels, owner));
+    const labNetworks = networks.filter(
+      (n) => (n.Labels?.[LABEL_LAB] === labName && ownedBy(n.Labels, owner)) ||
+        (subnet !== undefined && n.IPAM?.Config?.some((c) => c.Subnet === subnet)),
+    );
+    return [
+      ...containers.map((c) => ({ what: `container ${c.Names[0]?.replace(/^\//, "") ?? c.Id}`, ...of(c.Labels) })),
+      ...(Volumes ?? []).map((v) => ({ what: `volume ${v.Name}`, ...of(v.Labels) })),
+      ...labNetworks.map((n) => ({ what: `network ${n.Name}`, ...of(n.Labels), subnet: n.IPAM?.Config?.[0]?.Subnet })),
+      ...guards.map((g) => ({ what: `firewall rule '${g}'`, lab: labName, owner: /owner=([^" ,]+)/.exec(g)?.[1] ?? "" })),
+    ];
+  }
+
+  async labs(): Promise<string[]> {
+    const filters = { label: [LABEL_LAB] };
+    const [containers, { Volumes }, networks, guards] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listVolumes({ filters }),
+      this.docker.listNetworks({ filters }),
+      listEgressGuards(undefined),
+    ]);
+    const names = [...containers, ...(Volumes ?? []), ...networks].map((o) => o.Labels?.[LABEL_LAB] ?? "");
+    names.push(...guards.map((g) => /swarmlab\.lab=([^" ,]+)/.exec(g)?.[1] ?? ""));
+    return [...new Set(names.filter(Boolean))].sort();
+  }
+
+  async deleteNodes(id: LabIdentity, nodeNames: string[], log: Log): Promise<void> {
+    for (const node of await this.list(id.lab, id.owner)) {
       if (!nodeNames.includes(node.name)) continue;
       await removeContainer(this.docker, node.id);
       log(`node ${node.name} removed`);
     }
-    await this.removeVolumes(labName, nodeNames);
+    await this.removeVolumes(id.lab, id.owner, nodeNames);
   }
 
-  async deleteLab(labName: string, log: Log): Promise<void> {
-    await Promise.all((await this.list(labName)).map((c) => removeContainer(this.docker, c.id)));
-    await this.removeVolumes(labName);
-    await removeLabNetworks(this.docker, labName);
-    await removeEgressGuards(labName);
-    log(`lab ${labName}: containers, volumes, network and firewall rules removed`);
+  async deleteLab(labName: string, owner: string | undefined, log: Log): Promise<string[]> {
+    const containers = await this.list(labName, owner);
+    await Promise.all(containers.map((c) => removeContainer(this.docker, c.id)));
+    const removed = [
+      ...containers.map((c) => `container ${containerName(labName, c.name)}`),
+      ...(await this.removeVolumes(labName, owner)).map((v) => `volume ${v}`),
+      ...(await removeLabNetworks(this.docker, labName, owner)).map((n) => `network ${n}`),
+      ...(await removeEgressGuards(labName, owner)).map((r) => `firewall rule '${r}'`),
+    ];
+    log(`lab ${labName}: ${removed.length ? `removed ${removed.join(", ")}` : "nothing to remove"}`);
+    return removed;
   }
 
   async collectLogs(labName: string, dir: string): Promise<string[]> {
@@ -80,12 +142,11 @@ export class DockerBackend implements Backend {
     };
   }
 
-  private async removeVolumes(labName: string, nodeNames?: string[]): Promise<void> {
+  private async removeVolumes(labName: string, owner?: string, nodeNames?: string[]): Promise<string[]> {
     const { Volumes } = await this.docker.listVolumes({ filters: labFilter(labName) });
-    for (const v of Volumes ?? []) {
-      if (nodeNames && !nodeNames.includes(v.Labels?.[LABEL_NODE] ?? "")) continue;
-      await this.docker.getVolume(v.Name).remove();
-    }
+    const doomed = (Volumes ?? []).filter((v) => ownedBy(v.Labels, owner) && (!nodeNames || nodeNames.includes(v.Labels?.[LABEL_NODE] ?? "")));
+    for (const v of doomed) await unless404(this.docker.getVolume(v.Name).remove());
+    return doomed.map((v) => v.Name);
   }
 }
 

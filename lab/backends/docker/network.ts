@@ -1,43 +1,60 @@
 // The lab network: a Docker bridge network with the lab's subnet and static addresses, --internal unless the
 // user opted into real egress (then containers get a default route through the host).
 import type Docker from "dockerode";
-import type { LabSpec } from "../../types";
-import { LABEL_LAB } from "../../types";
+import type { BaseSettings } from "../../types";
+import { LABEL_LAB, LABEL_OWNER } from "../../types";
 import type { Log } from "../backend";
+import { assertOurs, labFilter, labLabels, ownedBy, ownerText } from "./containers";
 import { networkName } from "./names";
 
-export async function ensureLabNetwork(docker: Docker, spec: LabSpec, log: Log): Promise<void> {
-  const name = networkName(spec.name);
-  const existing = (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+type NetworkInfo = Docker.NetworkInspectInfo;
+
+export async function findLabNetwork(docker: Docker, lab: string): Promise<NetworkInfo | undefined> {
+  const name = networkName(lab);
+  return (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+}
+
+export async function ensureLabNetwork(docker: Docker, base: BaseSettings, log: Log): Promise<void> {
+  const name = networkName(base.lab);
+  const existing = await findLabNetwork(docker, base.lab);
   if (existing) {
+    assertOurs(`network ${name}`, existing.Labels, base);
     const subnet = existing.IPAM?.Config?.[0]?.Subnet;
-    if (existing.Labels?.[LABEL_LAB] !== spec.name || subnet !== spec.subnet) {
-      throw new Error(
-        `network ${name} exists but is not this lab's (label ${LABEL_LAB}=${existing.Labels?.[LABEL_LAB]}, subnet ${subnet}); ` +
-          `remove it or choose another swarmlab:name`,
-      );
-    }
+    if (subnet !== base.subnet) throw new Error(`network ${name} exists with subnet ${subnet}, not ${base.subnet}: run npm run down first`);
     return;
   }
-  const clash = (await docker.listNetworks()).find((n) => n.IPAM?.Config?.some((c) => c.Subnet === spec.subnet));
+  const clash = (await docker.listNetworks()).find((n) => n.IPAM?.Config?.some((c) => c.Subnet === base.subnet));
   if (clash) {
+    const whose = clash.Labels?.[LABEL_LAB] ? `, lab ${clash.Labels[LABEL_LAB]} of ${ownerText(clash.Labels[LABEL_OWNER])}` : "";
     throw new Error(
-      `swarmlab:subnet = "${spec.subnet}": Docker network ${clash.Name} already uses it. ` +
+      `swarmlab:subnet = "${base.subnet}": Docker network ${clash.Name}${whose} already uses it. ` +
         `Fix: pulumi config set swarmlab:subnet <another /24, e.g. 192.168.57.0/24>`,
     );
   }
   await docker.createNetwork({
     Name: name,
     Driver: "bridge",
-    Internal: spec.egress === "none", // no default route: nothing leaves the machine
-    IPAM: { Driver: "default", Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
-    Labels: { [LABEL_LAB]: spec.name },
+    Internal: base.egress === "none", // no default route: nothing leaves the machine
+    IPAM: { Driver: "default", Config: [{ Subnet: base.subnet, Gateway: base.gateway }] },
+    Labels: labLabels(base),
   });
-  log(`network ${name} ${spec.subnet} created (${spec.egress === "none" ? "internal: no route off this machine" : "with egress"})`);
+  log(`network ${name} ${base.subnet} created (${base.egress === "none" ? "internal: no route off this machine" : "with egress"})`);
 }
 
-export async function removeLabNetworks(docker: Docker, lab: string): Promise<void> {
-  for (const n of await docker.listNetworks({ filters: { label: [`${LABEL_LAB}=${lab}`] } })) {
-    await docker.getNetwork(n.Id).remove();
-  }
+/** What is wrong with the lab network ("" when it is as made). */
+export async function labNetworkProblem(docker: Docker, base: BaseSettings): Promise<string> {
+  const found = await findLabNetwork(docker, base.lab);
+  if (!found) return `network ${networkName(base.lab)} is gone`;
+  if (found.Labels?.[LABEL_OWNER] !== base.owner) return `network ${found.Name} belongs to ${ownerText(found.Labels?.[LABEL_OWNER])}`;
+  if (found.IPAM?.Config?.[0]?.Subnet !== base.subnet) return `network ${found.Name} has another subnet`;
+  if (found.Internal !== (base.egress === "none")) return `network ${found.Name} is ${found.Internal ? "" : "not "}internal`;
+  return "";
 }
+
+/** Removes the lab's networks (of one owner, when given); returns their names. */
+export async function removeLabNetworks(docker: Docker, lab: string, owner?: string): Promise<string[]> {
+  const found = (await docker.listNetworks({ filters: labFilter(lab) })).filter((n) => ownedBy(n.Labels, owner));
+  for (const n of found) await docker.getNetwork(n.Id).remove();
+  return found.map((n) => n.Name);
+}
+

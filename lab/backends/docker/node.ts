@@ -1,24 +1,18 @@
 // A node: a container running its own dockerd and sshd (docker-in-docker, as kind and play-with-docker do).
 import type Docker from "dockerode";
 import { utils as sshUtils } from "ssh2";
-import type { LabSpec, NodeSpec } from "../../types";
-import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from "../../types";
+import type { NodeSettings } from "../../types";
+import { LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
-import { clearLeftover, clearLeftoverVolume, dropDefaultRoute, putFiles } from "./containers";
+import { clearLeftover, clearLeftoverVolume, dropDefaultRoute, labLabels, putFiles } from "./containers";
 import { containerName, networkName, NODE_IMAGE, NODE_USER, volumeName } from "./names";
 
-export async function createNode(
-  docker: Docker,
-  spec: LabSpec,
-  node: NodeSpec,
-  authorizedKey: string,
-  log: Log,
-): Promise<ProvisionedNode> {
-  const name = containerName(spec.name, node.name);
-  await clearLeftover(docker, name, spec.name);
-  const labels = { [LABEL_LAB]: spec.name, [LABEL_NODE]: node.name, [LABEL_ROLE]: node.role };
-  const volume = volumeName(spec.name, node.name);
-  await clearLeftoverVolume(docker, volume, spec.name); // an old node's /var/lib/docker would rejoin its old swarm
+export async function createNode(docker: Docker, node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
+  const name = containerName(node.lab, node.name);
+  await clearLeftover(docker, name, node);
+  const labels = labLabels(node, { [LABEL_NODE]: node.name, [LABEL_ROLE]: node.role });
+  const volume = volumeName(node.lab, node.name);
+  await clearLeftoverVolume(docker, volume, node); // an old node's /var/lib/docker would rejoin its old swarm
   await docker.createVolume({ Name: volume, Labels: labels });
 
   const container = await docker.createContainer({
@@ -36,11 +30,11 @@ export async function createNode(
       Binds: ["/sys/fs/cgroup:/sys/fs/cgroup:rw"], // the nested dockerd creates its tasks' cgroups here
       Mounts: [{ Type: "volume", Source: volume, Target: "/var/lib/docker" }], // overlay2 cannot sit on overlay
       Tmpfs: { "/run": "", "/tmp": "" },
-      NetworkMode: networkName(spec.name),
+      NetworkMode: networkName(node.lab),
       RestartPolicy: { Name: "no" },
     },
     NetworkingConfig: {
-      EndpointsConfig: { [networkName(spec.name)]: { IPAMConfig: { IPv4Address: node.address } } },
+      EndpointsConfig: { [networkName(node.lab)]: { IPAMConfig: { IPv4Address: node.address } } },
     },
   });
   // A host key per node, made here so that it is known (and checked) before the first connection.
@@ -50,13 +44,15 @@ export async function createNode(
     "/etc/swarmlab/authorized_keys": [authorizedKey.trim() + "\n", 0o644],
     // Without egress, the nested containers must not fall back to public resolvers (dockerd's default when the
     // node's resolv.conf names only a loopback server): a loopback-only resolver fails at once, on the node.
-    ...(spec.egress === "none" ? { "/etc/docker/daemon.json": [JSON.stringify({ dns: ["127.0.0.1"] }) + "\n", 0o644] } : {}),
+    ...(node.egress === "none" ? { "/etc/docker/daemon.json": [JSON.stringify({ dns: ["127.0.0.1"] }) + "\n", 0o644] } : {}),
   });
   await container.start();
-  if (spec.egress === "none") await dropDefaultRoute(docker, container.id);
+  if (node.egress === "none") await dropDefaultRoute(docker, container.id);
   log(`node ${node.name} (${node.role}) started at ${node.address}`);
   return {
-    ...node,
+    name: node.name,
+    role: node.role,
+    address: node.address,
     id: container.id,
     sshHost: node.address,
     sshPort: 22,

@@ -2,30 +2,35 @@
 // It answers pings, and on WHOAMI_PORT it replies with the source address it sees — which proves the
 // masquerade (north-south traffic leaves a node with the node's own lab address).
 import type Docker from "dockerode";
-import type { LabSpec } from "../../types";
-import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from "../../types";
+import type { BaseSettings } from "../../types";
+import { LABEL_NODE, LABEL_OWNER, LABEL_ROLE } from "../../types";
 import type { Log } from "../backend";
 import { unless404 } from "../../engine-api";
-import { clearLeftover, dropDefaultRoute } from "./containers";
+import { clearLeftover, dropDefaultRoute, labLabels } from "./containers";
 import { containerName, networkName, WHOAMI_PORT } from "./names";
 
-export async function ensureUpstream(docker: Docker, spec: LabSpec, log: Log): Promise<void> {
-  const name = containerName(spec.name, spec.upstream.name);
-  const info = await unless404(docker.getContainer(name).inspect());
-  if (info?.State.Running && info.Config.Labels?.[LABEL_LAB] === spec.name) return;
-  await clearLeftover(docker, name, spec.name);
+/** Whether the lab's upstream container runs. */
+export async function upstreamRunning(docker: Docker, base: BaseSettings): Promise<boolean> {
+  const info = await unless404(docker.getContainer(containerName(base.lab, base.upstream.name)).inspect());
+  return info?.State.Running === true && info.Config.Labels?.[LABEL_OWNER] === base.owner;
+}
+
+export async function ensureUpstream(docker: Docker, base: BaseSettings, log: Log): Promise<void> {
+  if (await upstreamRunning(docker, base)) return;
+  const name = containerName(base.lab, base.upstream.name);
+  await clearLeftover(docker, name, base);
   const container = await docker.createContainer({
     name,
-    Image: spec.service.image,
-    Hostname: spec.upstream.name,
-    Labels: { [LABEL_LAB]: spec.name, [LABEL_NODE]: spec.upstream.name, [LABEL_ROLE]: "upstream" },
+    Image: base.upstreamImage,
+    Hostname: base.upstream.name,
+    Labels: labLabels(base, { [LABEL_NODE]: base.upstream.name, [LABEL_ROLE]: "upstream" }),
     Cmd: ["tcpsvd", "0.0.0.0", String(WHOAMI_PORT), "sh", "-c", 'echo "$TCPREMOTEIP"'],
-    HostConfig: { NetworkMode: networkName(spec.name), Init: true, CapAdd: ["NET_ADMIN"] }, // NET_ADMIN: to drop its default route
+    HostConfig: { NetworkMode: networkName(base.lab), Init: true, CapAdd: ["NET_ADMIN"] }, // NET_ADMIN: to drop its default route
     NetworkingConfig: {
-      EndpointsConfig: { [networkName(spec.name)]: { IPAMConfig: { IPv4Address: spec.upstream.address } } },
+      EndpointsConfig: { [networkName(base.lab)]: { IPAMConfig: { IPv4Address: base.upstream.address } } },
     },
   });
   await container.start();
-  if (spec.egress === "none") await dropDefaultRoute(docker, container.id);
-  log(`upstream ${spec.upstream.address} started (answers ping, and on :${WHOAMI_PORT} the source address it sees)`);
+  if (base.egress === "none") await dropDefaultRoute(docker, container.id);
+  log(`upstream ${base.upstream.address} started (answers ping, and on :${WHOAMI_PORT} the source address it sees)`);
 }

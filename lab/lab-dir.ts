@@ -1,0 +1,52 @@
+// The lab's folder in the project, .swarmlab/<lab>/ (gitignored): the SSH key copy, known_hosts and the lab's log.
+// Paths given out are relative to the project folder, so nothing in the stack depends on where the checkout is.
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+export const LAB_DIR = ".swarmlab";
+
+/** The lab's folder relative to the project folder. */
+export function labDirRelative(lab: string): string {
+  return path.join(LAB_DIR, lab);
+}
+
+export function labDir(root: string, lab: string): string {
+  return path.join(root, labDirRelative(lab));
+}
+
+export const KEY_FILE = "id_ed25519";
+export const KNOWN_HOSTS = "known_hosts";
+
+export function labLogger(root: string, lab: string): (line: string) => void {
+  const dir = labDir(root, lab);
+  let made = false; // the folder is made at the first line: a logger that writes nothing must not recreate it
+  return (line) => {
+    if (!made) {
+      mkdirSync(dir, { recursive: true });
+      made = true;
+    }
+    appendFileSync(path.join(dir, "lab.log"), `${new Date().toISOString()} ${line}\n`);
+  };
+}
+
+/** Writes the copy of the lab's private key for `ssh -i` (mode 600, also over an existing file); false if it was there. */
+export function writeKeyCopy(root: string, lab: string, privateKey: string): boolean {
+  const file = path.join(labDir(root, lab), KEY_FILE);
+  if (existsSync(file) && readFileSync(file, "utf8") === privateKey) return false;
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, privateKey, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return true;
+}
+
+export function removeLabDir(root: string, lab: string): void {
+  rmSync(labDir(root, lab), { recursive: true, force: true });
+}
+
+/** Keeps .swarmlab/<lab>/known_hosts in step with the host keys recorded at creation, for `ssh` by hand. */
+export function recordHostKey(root: string, lab: string, host: string, hostKey: string): void {
+  const file = path.join(labDir(root, lab), KNOWN_HOSTS);
+  const others = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l && !l.startsWith(`${host} `)) : [];
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, [...others, `${host} ${hostKey}`].join("\n") + "\n");
+}

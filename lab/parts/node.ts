@@ -1,0 +1,94 @@
+// One machine of the lab (swarm-manager, swarm-workerN): made by the backend, running dockerd and sshd, with the
+// service's image side-loaded so that no node ever needs a registry.
+import Docker from "dockerode";
+import { backendFor } from "../backends/backend";
+import { recordHostKey } from "../lab-dir";
+import { NodeAccess, NodeProblem, engineProblem, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
+import { unless404 } from "../engine-api";
+import { sideLoadImage, waitForEngine } from "../steps/engine";
+import type { BackendName, NodeSettings } from "../types";
+import type { Part, PartContext } from "./part";
+
+export interface NodeInputs extends NodeSettings {
+  backend: BackendName;
+  /** The lab's public key, authorised for user vagrant. */
+  authorizedKey: string;
+  privateKey: string;
+  /** The machine's image (docker backend). */
+  nodeImage: string;
+  /** Images side-loaded into the node's engine (the service's). */
+  images: string[];
+}
+
+export type NodeOutputs = Pick<NodeAccess, "machine" | "sshHost" | "sshPort" | "username" | "hostKey">;
+
+export const node: Part<NodeInputs, NodeOutputs> = {
+  type: "Node",
+  identity: ["lab", "owner", "backend", "name", "role", "address", "egress", "authorizedKey", "nodeImage"],
+  outputs: ["machine", "sshHost", "sshPort", "username", "hostKey"],
+  async create(i, ctx) {
+    const p = await (await backendFor(i.backend)).provision(i, i.authorizedKey, ctx.log);
+    const outs: NodeOutputs = { machine: p.id, sshHost: p.sshHost, sshPort: p.sshPort, username: p.username, hostKey: p.hostKey };
+    recordHostKey(ctx.root, i.lab, p.sshHost, p.hostKey);
+    await withSessions([accessOf(i, outs)], i.privateKey, async ([s]) => {
+      await waitForEngine(s.docker(), i.name);
+    });
+    await loadImages(i, outs, ctx);
+    return { id: p.id, outs };
+  },
+  async read(_id, state, { log }) {
+    const listed = (await (await backendFor(state.backend)).list(state.lab, state.owner)).find((m) => m.name === state.name);
+    const gone = !listed || listed.id !== state.machine ? "its machine is gone" : listed.state !== "running" ? `its machine is ${listed.state}` : "";
+    const symptom = gone || (await liveProblem(state));
+    if (typeof symptom === "string" && symptom) {
+      log(`${state.name}: ${symptom}; up makes it again`);
+      return undefined;
+    }
+    return { ...outputsOf(state), images: symptom as string[] };
+  },
+  async update(_id, olds, news, ctx) {
+    const outs = outputsOf(olds);
+    await loadImages(news, outs, ctx);
+    return outs;
+  },
+  async delete(_id, state, { log }) {
+    await (await backendFor(state.backend)).deleteNodes(state, [state.name], log);
+  },
+};
+
+function outputsOf(s: NodeOutputs): NodeOutputs {
+  return { machine: s.machine, sshHost: s.sshHost, sshPort: s.sshPort, username: s.username, hostKey: s.hostKey };
+}
+
+export function accessOf(i: Pick<NodeInputs, "name" | "role" | "address">, o: NodeOutputs): NodeAccess {
+  return { name: i.name, role: i.role, address: i.address, ...outputsOf(o) };
+}
+
+/** The symptom of a node whose machine runs (SSH, its engine), or the service images it holds when it is well. */
+async function liveProblem(state: NodeInputs & NodeOutputs): Promise<string | string[]> {
+  try {
+    return await withSessions(
+      [accessOf(state, state)],
+      state.privateKey,
+      async ([s]) => {
+        const problem = await engineProblem(s);
+        if (problem) return problem;
+        const docker = s.docker();
+        const held = await Promise.all(state.images.map(async (img) => ((await unless404(docker.getImage(img).inspect())) ? img : "")));
+        return held.filter(Boolean);
+      },
+      LOOK_TIMEOUT_MS,
+    );
+  } catch (err) {
+    if (err instanceof NodeProblem) return err.symptom;
+    throw err;
+  }
+}
+
+async function loadImages(i: NodeInputs, outs: NodeOutputs, { log }: PartContext): Promise<void> {
+  await withSessions([accessOf(i, outs)], i.privateKey, async ([s]) => {
+    for (const image of i.images) {
+      if (await sideLoadImage(new Docker(), s.docker(), image)) log(`${image} loaded into ${i.name}`);
+    }
+  });
+}

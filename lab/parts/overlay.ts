@@ -1,0 +1,46 @@
+// `docker network create -d overlay mynet` on the manager.
+import { ensureOverlay, findNetwork, removeOverlay } from "../steps/overlay";
+import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
+import type { Part } from "./part";
+
+export interface OverlayInputs {
+  lab: string;
+  name: string;
+  /** The swarm it lives in: a new swarm has a new network. */
+  swarmId: string;
+  manager: NodeAccess;
+  privateKey: string;
+}
+
+export interface OverlayOutputs {
+  networkId: string;
+  subnet: string;
+  gateway: string;
+}
+
+export const overlay: Part<OverlayInputs, OverlayOutputs> = {
+  type: "Overlay",
+  identity: ["lab", "name", "swarmId"],
+  outputs: ["networkId", "subnet", "gateway"],
+  async create(i, { log }) {
+    const o = await withSessions([i.manager], i.privateKey, ([m]) => ensureOverlay(m.docker(), i.lab, i.name, log));
+    return { id: o.id, outs: { networkId: o.id, subnet: o.subnet, gateway: o.gateway } };
+  },
+  async read(_id, state, { log }) {
+    try {
+      const found = await withSessions([state.manager], state.privateKey, ([m]) => findNetwork(m.docker(), state.name), LOOK_TIMEOUT_MS);
+      if (found?.Driver === "overlay") {
+        const ipam = found.IPAM?.Config?.[0];
+        return { networkId: found.Id, subnet: ipam?.Subnet ?? "", gateway: ipam?.Gateway ?? "" };
+      }
+      log(`overlay: ${state.name} ${found ? `is a ${found.Driver} network` : "is gone"}; up makes it again`);
+    } catch (err) {
+      if (!(err instanceof NodeProblem)) throw err;
+      log(`overlay: ${err.message}; up makes it again`);
+    }
+    return undefined;
+  },
+  async delete(_id, state, { log }) {
+    await onReachable([state.manager], state.privateKey, (_, m) => removeOverlay(m.docker(), state.name, log));
+  },
+};

@@ -1,0 +1,51 @@
+// Runs a part (part.ts) as a Pulumi dynamic provider: infra/provider.ts serialises only the part's kind and loads
+// this file in Pulumi's provider process. Plain JSON in and out; the provider keeps a part's inputs in its outputs,
+// so diff, update, read and delete see both.
+import { labLogger } from "../lab-dir";
+import { parts, PartKind } from "./index";
+import type { AnyPart, PartContext } from "./part";
+
+type Props = Record<string, unknown>;
+
+/** Without Pulumi's own keys (__provider). */
+const own = (props: Props): Props => Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export function contextFor(root: string, props: Props): PartContext {
+  return { root, log: labLogger(root, String(props.lab)) };
+}
+
+/** Which inputs changed, and which of those replace the part. */
+export function diffInputs(part: AnyPart, olds: Props, news: Props): { changed: string[]; replaces: string[] } {
+  const changed = Object.keys(own(news)).filter((k) => !same(olds[k], news[k]));
+  return { changed, replaces: changed.filter((k) => part.identity.includes(k)) };
+}
+
+export function providerFor(kind: PartKind, root: string) {
+  const part: AnyPart = parts[kind];
+  return {
+    async create(inputs: Props) {
+      const i = own(inputs);
+      const { id, outs } = await part.create(i, contextFor(root, i));
+      return { id, outs: { ...i, ...outs } };
+    },
+    async diff(_id: string, olds: Props, news: Props) {
+      const { changed, replaces } = diffInputs(part, olds, news);
+      return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
+    },
+    async update(id: string, olds: Props, news: Props) {
+      const n = own(news);
+      const outs = part.update ? await part.update(id, own(olds), n, contextFor(root, n)) : {};
+      return { outs: { ...own(olds), ...n, ...outs } };
+    },
+    async read(id: string, props: Props) {
+      const state = own(props);
+      const live = await part.read(id, state, contextFor(root, state));
+      return live ? { id, props: { ...state, ...live } } : { id: "", props: {} };
+    },
+    async delete(id: string, props: Props) {
+      const state = own(props);
+      await part.delete(id, state, contextFor(root, state));
+    },
+  };
+}

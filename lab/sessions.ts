@@ -1,0 +1,103 @@
+// Reaching nodes: one SSH session per node (lab/remote.ts), opened from what a node part recorded, and failures
+// said in plain words ("swarm-worker2: its Docker engine does not answer").
+import { NodeSession } from "./remote";
+import type { Role } from "./types";
+
+/** What it takes to reach a node: recorded by its part at creation, kept in the stack's outputs. */
+export interface NodeAccess {
+  name: string;
+  role: Role;
+  address: string;
+  /** The backend's id of the machine (container id, VM name): a new machine is a new node. */
+  machine: string;
+  sshHost: string;
+  sshPort: number;
+  username: string;
+  /** The host key recorded at creation ("ssh-ed25519 AAAA…"). */
+  hostKey: string;
+}
+
+/** How long a part waits for a node it only wants to look at (refresh, delete) before calling it unreachable. */
+export const LOOK_TIMEOUT_MS = 5_000;
+
+export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number): Promise<NodeSession> {
+  return NodeSession.connect(
+    { host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
+    timeoutMs,
+  ).catch((err) => {
+    throw new NodeProblem(node.name, `does not answer over SSH at ${node.sshHost}:${node.sshPort} (${err.message ?? err})`);
+  });
+}
+
+/** A node that is not as a lab needs it, with the symptom in plain words. */
+export class NodeProblem extends Error {
+  constructor(
+    readonly node: string,
+    readonly symptom: string,
+  ) {
+    super(`${node}: ${symptom}`);
+    this.name = "NodeProblem";
+  }
+}
+
+/** Runs fn with one SSH session per node, closing them all afterwards. */
+export async function withSessions<T>(
+  nodes: NodeAccess[],
+  privateKey: string,
+  fn: (sessions: NodeSession[]) => Promise<T>,
+  timeoutMs?: number,
+): Promise<T> {
+  const opened = await Promise.allSettled(nodes.map((n) => connect(n, privateKey, timeoutMs)));
+  const sessions = opened.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+  try {
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
+    return await fn(sessions);
+  } finally {
+    sessions.forEach((s) => s.close());
+  }
+}
+
+/** Runs fn on each node that still answers; on a node that is gone there is nothing to undo. */
+export async function onReachable(nodes: NodeAccess[], privateKey: string, fn: (node: NodeAccess, s: NodeSession) => Promise<void>) {
+  await Promise.all(
+    nodes.map(async (node) => {
+      let session: NodeSession;
+      try {
+        session = await connect(node, privateKey, 3_000);
+      } catch {
+        return;
+      }
+      try {
+        await fn(node, session);
+      } catch (err) {
+        if (!engineUnreachable(err)) throw err;
+      } finally {
+        session.close();
+      }
+    }),
+  );
+}
+
+/** Whether an error means the node's Docker engine is not there to answer (socket gone, dockerd dead). */
+export function engineUnreachable(err: unknown): boolean {
+  return /Channel open failure|ECONNREFUSED|connect ENOENT|socket hang up|No response from server/i.test(String((err as Error)?.message ?? err));
+}
+
+/** What is wrong with a node reached through a session, as a symptom ("" when its engine answers). */
+export async function engineProblem(session: NodeSession): Promise<string> {
+  try {
+    await withTimeout(session.docker().ping(), 5_000);
+    return "";
+  } catch (err) {
+    return engineUnreachable(err) || /timed out/.test(String(err)) ? "its Docker engine does not answer" : `its Docker engine fails: ${err}`;
+  }
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000}s`)), ms))),
+  ]);
+}
