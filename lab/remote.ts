@@ -6,6 +6,8 @@ import Docker from "dockerode";
 import { Client, ClientChannel } from "ssh2";
 
 export interface SshTarget {
+  /** The node's name, for messages. */
+  name?: string;
   host: string;
   port: number;
   username: string;
@@ -24,6 +26,17 @@ export interface ExecResult {
 const DOCKER_SOCKET = "/var/run/docker.sock";
 
 export class HostKeyMismatch extends Error {}
+
+/** A node that is not as a lab needs it, with the symptom in plain words. */
+export class NodeProblem extends Error {
+  constructor(
+    readonly node: string,
+    readonly symptom: string,
+  ) {
+    super(`${node}: ${symptom}`);
+    this.name = "NodeProblem";
+  }
+}
 
 export class NodeSession {
   private constructor(
@@ -74,7 +87,8 @@ export class NodeSession {
 
   /** The node's Docker Engine API, over this SSH connection. */
   docker(): Docker {
-    return new Docker({ protocol: "http", host: "docker.sock", port: 80, agent: new SocketForwardAgent(this.client) } as Docker.DockerOptions);
+    const agent = new SocketForwardAgent(this.client, this.target.name ?? this.target.host);
+    return new Docker({ protocol: "http", host: "docker.sock", port: 80, agent } as Docker.DockerOptions);
   }
 
   close(): void {
@@ -118,13 +132,17 @@ function hostKeyBlob(publicKey: string): Buffer {
 
 /** An http.Agent whose sockets are SSH channels to the node's Docker socket (one channel per request). */
 class SocketForwardAgent extends http.Agent {
-  constructor(private readonly client: Client) {
+  constructor(
+    private readonly client: Client,
+    private readonly node: string,
+  ) {
     super({ keepAlive: false });
   }
 
   createConnection(_options: unknown, callback: (err: Error | null, socket?: Duplex) => void): undefined {
     this.client.openssh_forwardOutStreamLocal(DOCKER_SOCKET, (err: Error | undefined, channel: ClientChannel) => {
-      if (err) return callback(err);
+      // sshd opens the channel only when something listens on the socket: no dockerd, no channel
+      if (err) return callback(new NodeProblem(this.node, `its Docker engine does not answer (${err.message})`));
       callback(null, asSocket(channel));
     });
     return undefined;

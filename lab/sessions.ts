@@ -1,6 +1,8 @@
 // Reaching nodes: one SSH session per node (lab/remote.ts), opened from what a node part recorded, and failures
 // said in plain words ("swarm-worker2: its Docker engine does not answer").
-import { NodeSession } from "./remote";
+import { NodeProblem, NodeSession } from "./remote";
+
+export { NodeProblem };
 import type { Role } from "./types";
 
 /** What it takes to reach a node: recorded by its part at creation, kept in the stack's outputs. */
@@ -22,22 +24,11 @@ export const LOOK_TIMEOUT_MS = 5_000;
 
 export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number): Promise<NodeSession> {
   return NodeSession.connect(
-    { host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
+    { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
     timeoutMs,
   ).catch((err) => {
     throw new NodeProblem(node.name, `does not answer over SSH at ${node.sshHost}:${node.sshPort} (${err.message ?? err})`);
   });
-}
-
-/** A node that is not as a lab needs it, with the symptom in plain words. */
-export class NodeProblem extends Error {
-  constructor(
-    readonly node: string,
-    readonly symptom: string,
-  ) {
-    super(`${node}: ${symptom}`);
-    this.name = "NodeProblem";
-  }
 }
 
 /** Runs fn with one SSH session per node, closing them all afterwards. */
@@ -71,7 +62,7 @@ export async function onReachable(nodes: NodeAccess[], privateKey: string, fn: (
       try {
         await fn(node, session);
       } catch (err) {
-        if (!engineUnreachable(err)) throw err;
+        if (!(err instanceof NodeProblem) && !engineUnreachable(err)) throw err;
       } finally {
         session.close();
       }
@@ -90,6 +81,7 @@ export async function engineProblem(session: NodeSession): Promise<string> {
     await withTimeout(session.docker().ping(), 5_000);
     return "";
   } catch (err) {
+    if (err instanceof NodeProblem) return err.symptom;
     return engineUnreachable(err) || /timed out/.test(String(err)) ? "its Docker engine does not answer" : `its Docker engine fails: ${err}`;
   }
 }
