@@ -141,9 +141,12 @@ export async function downLab(stack: Stack, onOutput?: (out: string) => void, lo
   return { lab, swept, left, error };
 }
 
-/** Forgets a stack: its state, its settings file, and the backups `pulumi stack rm` leaves in the state folder. */
+/**
+ * Forgets a throw-away stack: its state (even one that still lists parts, e.g. the component of a refused up),
+ * its settings file, and the backups `pulumi stack rm` leaves in the state folder.
+ */
 export async function forgetStack(stack: Stack): Promise<void> {
-  await stack.workspace.removeStack(stack.name);
+  await stack.workspace.removeStack(stack.name, { force: true });
   const dir = path.join(STATE_DIR, ".pulumi", "stacks", PROJECT);
   for (const f of existsSync(dir) ? readdirSync(dir) : []) {
     if (f.startsWith(`${stack.name}.json`)) rmSync(path.join(dir, f), { force: true });

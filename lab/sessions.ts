@@ -1,6 +1,6 @@
 // Reaching nodes: one SSH session per node (lab/remote.ts), opened from what a node part recorded, and failures
 // said in plain words ("swarm-worker2: its Docker engine does not answer").
-import { NodeProblem, NodeSession } from "./remote";
+import { HostKeyMismatch, NodeProblem, NodeSession } from "./remote";
 
 export { NodeProblem };
 import type { Role } from "./types";
@@ -27,6 +27,7 @@ export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number
     { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
     timeoutMs,
   ).catch((err) => {
+    if (err instanceof HostKeyMismatch) throw err;
     throw new NodeProblem(node.name, `does not answer over SSH at ${node.sshHost}:${node.sshPort} (${err.message ?? err})`);
   });
 }

@@ -1,15 +1,23 @@
 // The Pulumi program's resource graph, under Pulumi's mocks: no CLI, no engine, no Docker. Every resource the program
 // registers goes through a mock monitor that records it (type, name, inputs, parent, dependencies, options) and answers
-// with plausible outputs for its kind of lab part, as the dynamic providers in infra/handlers.ts would.
+// with plausible outputs for its kind of lab part, keyed by the outputs the part declares in lab/parts/.
 //
 // Mocks, config and the root stack resource are process-global in Pulumi's runtime, so every test starts from
 // freshLab(): a new mock monitor (pulumi.runtime.setMocks resets the runtime's settings and root resource), a new
 // record of registrations, and config replaced wholesale (pulumi.runtime.setAllConfig).
+//
+// The mocks run as a preview: the program observes the lab (SSH into every node) only outside previews, and a unit
+// test must never try that.
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { swarmlabProgram, readSpec, swarmlabSettings } from "../../infra/program";
 import { PROJECT_ROOT } from "../../infra/provider";
+import { partType } from "../../infra/swarmlab";
 import { ConfigError } from "../../lab/config";
+import { parts, PartKind } from "../../lab/parts";
+import type { NodeAccess } from "../../lab/sessions";
+import type { TaskInfo } from "../../lab/steps/service";
+import { inputKeys, OutputsOf } from "./part-inputs";
 
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -17,14 +25,55 @@ const PROJECT = "swarmlab";
 const STACK = "unit";
 const COMPONENT = "swarmlab:index:SwarmLab";
 const STACK_TYPE = "pulumi:pulumi:Stack";
-const KINDS = ["key", "images", "base", "node", "swarm", "overlay", "service"] as const;
-type Kind = (typeof KINDS)[number];
-/** LabPart passes `swarmlab:lab:<kind>` as the dynamic resource's module, so the type token (part of every URN) names the kind. */
-const partType = (kind: Kind) => `pulumi-nodejs:dynamic/swarmlab:lab:${kind}:Resource`;
+const KINDS = Object.keys(parts) as PartKind[];
 
+const OWNER = `${STACK}.0badc0de`;
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbW9jayBrZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockMockMockMockMockMockMockMockMockMockMock swarmlab-swarmlab";
+const NODE_IMAGE = "swarmlab-node:latest";
+const SWARM_ID = "swarm-mock-id";
+const WORKER_TOKEN = "SWMTKN-1-worker";
+const NETWORK_ID = "overlay-mock-id";
 const hostKeyOf = (name: string) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost${name.replace(/-/g, "")} ${name}`;
+
+/** What each kind of part would give back for these inputs: every output its module declares (tsc checks the keys). */
+const MOCK_OUTPUTS: { [K in PartKind]: (i: Props) => OutputsOf<(typeof parts)[K]> } = {
+  claim: () => ({ owner: OWNER }),
+  key: (i) => ({ publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, keyFile: `.swarmlab/${i.lab}/id_ed25519` }),
+  images: () => ({ node: NODE_IMAGE, busybox: "busybox:latest" }),
+  base: () => ({}),
+  node: (i) => ({ machine: `container-${i.name}`, sshHost: i.address, sshPort: 22, username: "vagrant", hostKey: hostKeyOf(i.name) }),
+  swarm: () => ({ swarmId: SWARM_ID, workerToken: WORKER_TOKEN, managerToken: "SWMTKN-1-manager" }),
+  join: (i) => ({ nodeId: `node-${i.worker.name}` }),
+  overlay: () => ({ networkId: NETWORK_ID, subnet: "10.0.1.0/24", gateway: "10.0.1.1" }),
+  service: (i) => ({ serviceId: `service-${i.name}`, tasks: mockTasks(i.name, i.replicas) }),
+};
+
+function mockTasks(service: string, replicas: number): TaskInfo[] {
+  return Array.from({ length: replicas }, (_, i) => ({
+    name: `${service}.${i + 1}`,
+    node: `swarm-worker${i + 1}`,
+    overlayIp: `10.0.1.${3 + i}`,
+    containerId: `task-${i + 1}`,
+  }));
+}
+
+/** The declared outputs of a part, as its dynamic provider would return them. */
+function partOutputs(kind: PartKind, inputs: Props): Props {
+  const made = MOCK_OUTPUTS[kind](inputs) as Props;
+  return Object.fromEntries(
+    parts[kind].outputs.map((k) => {
+      assert.ok(k in made, `the mock gives ${kind}'s declared output ${k}`);
+      return [k, made[k]];
+    }),
+  );
+}
+
+/** The state with these properties marked secret, as the engine marks a resource's additionalSecretOutputs. */
+function withSecrets(state: Props, secrets: string[]): Props {
+  const wrap = (k: string, v: unknown) => (secrets.includes(k) ? { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: v } : v);
+  return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, wrap(k, v)]));
+}
 
 /** One resource registration as the engine would receive it. */
 interface Registration {
@@ -33,14 +82,18 @@ interface Registration {
   custom: boolean;
   /** Inputs as the mock's newResource saw them (secrets unwrapped, unknowns dropped). */
   inputs: Props;
+  /** Inputs as they went over the wire (secrets still wrapped in secret markers). */
+  wireInputs: Props;
+  /** What the mock answered: the inputs plus the part's outputs, as a dynamic provider keeps them. */
+  state: Props;
   parent: string;
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
   additionalSecretOutputs: string[];
   deleteBeforeReplace: boolean;
   urn?: string;
-  /** The dynamic part's kind (from its type token), for dynamic resources. */
-  kind?: Kind;
+  /** The part's kind, for dynamic resources (found from the type token). */
+  kind?: PartKind;
 }
 
 interface Recorder {
@@ -51,60 +104,10 @@ interface Recorder {
   invokes: string[];
 }
 
-function kindOf(type: string, name: string, inputs: Props): Kind | undefined {
-  const m = /^pulumi-nodejs:dynamic(?:\/swarmlab:lab:(\w+))?:Resource$/.exec(type);
-  if (!m) return undefined;
-  if (m[1]) return m[1] as Kind;
-  // a plain pulumi-nodejs:dynamic:Resource token: tell the kinds apart by their inputs and names
-  if (inputs.node) return "node";
-  if (inputs.nodes) return "swarm";
-  if (inputs.args) return "service";
-  if (inputs.manager) return "overlay";
-  if (inputs.spec) return "base";
-  if (name.endsWith("-key")) return "key";
-  if (name.endsWith("-images")) return "images";
-  return undefined;
-}
+const kindOfType = (type: string) => KINDS.find((k) => partType(parts[k]) === type);
+const withoutPulumiKeys = (props: Props) => Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
 
-/** What each kind of part gives back: its inputs (the provider keeps them in its outputs) plus its own outputs. */
-function partOutputs(kind: Kind | undefined, inputs: Props): { id: string; outs: Props } {
-  switch (kind) {
-    case "key":
-      return {
-        id: inputs.lab,
-        outs: { publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, keyFile: `${inputs.root}/.swarmlab/${inputs.lab}/id_ed25519` },
-      };
-    case "images":
-      return { id: inputs.lab, outs: { node: "swarmlab-node:mock", busybox: "busybox:latest" } };
-    case "base":
-      return { id: inputs.spec.name, outs: {} };
-    case "node": {
-      const { name, role, address } = inputs.node;
-      return {
-        id: `container-${name}`,
-        outs: { name, role, address, sshHost: address, sshPort: 22, username: "vagrant", hostKey: hostKeyOf(name) },
-      };
-    }
-    case "swarm":
-      return { id: "swarm-mock-id", outs: { workerToken: "SWMTKN-1-worker", managerToken: "SWMTKN-1-manager" } };
-    case "overlay":
-      return { id: "overlay-mock-id", outs: { name: inputs.name, subnet: "10.0.1.0/24", gateway: "10.0.1.1" } };
-    case "service": {
-      const a = inputs.args;
-      const tasks = Array.from({ length: a.replicas }, (_, i) => ({
-        name: `${a.name}.${i + 1}`,
-        node: `swarm-worker${i + 1}`,
-        overlayIp: `10.0.1.${3 + i}`,
-        containerId: `task-${i + 1}`,
-      }));
-      return { id: a.name, outs: { tasks } };
-    }
-    default:
-      throw new Error(`no mock outputs for a dynamic part of unknown kind (inputs ${Object.keys(inputs).join(", ")})`);
-  }
-}
-
-/** Fresh mocks, a fresh record and the given swarmlab: settings (all other config dropped). */
+/** Fresh mocks (as a preview), a fresh record and the given swarmlab: settings (all other config dropped). */
 async function freshLab(settings: Record<string, string> = {}): Promise<Recorder> {
   pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(settings).map(([k, v]) => [`swarmlab:${k}`, v])));
   const rec: Recorder = { registrations: [], outputs: new Map(), reads: [], invokes: [] };
@@ -115,24 +118,25 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
     newResource(args) {
       const r = pending.get(keyOf(args.type, args.name));
       if (!r) {
-        rec.reads.push(`${args.type}::${args.name}`); // a read (get), not a registration: the program makes none
+        rec.reads.push(keyOf(args.type, args.name)); // a read (get), not a registration: the program makes none
         return { id: args.id, state: {} };
       }
       pending.delete(keyOf(args.type, args.name));
       r.inputs = args.inputs;
-      r.custom = Boolean(args.custom);
       if (r.type === STACK_TYPE || r.type === COMPONENT) return { id: undefined, state: {} };
-      r.kind = kindOf(args.type, args.name, args.inputs);
-      const own = Object.fromEntries(Object.entries(args.inputs as Props).filter(([k]) => !k.startsWith("__")));
-      const { id, outs } = partOutputs(r.kind, own);
-      return { id, state: { ...own, ...outs } };
+      r.kind = kindOfType(r.type);
+      assert.ok(r.kind, `${r.name}'s type ${r.type} is the token of a part in lab/parts/index.ts`);
+      const own = withoutPulumiKeys(args.inputs);
+      r.state = { ...own, ...partOutputs(r.kind, own) };
+      return { id: `${r.kind}-${r.name}`, state: withSecrets(r.state, r.additionalSecretOutputs) };
     },
     call(args) {
       rec.invokes.push(args.token);
       throw new Error(`the program should invoke nothing, invoked ${args.token}`);
     },
   };
-  await pulumi.runtime.setMocks(mocks, PROJECT, STACK);
+  await pulumi.runtime.setMocks(mocks, PROJECT, STACK, true);
+  assert.equal(pulumi.runtime.isDryRun(), true, "the mocks run as a preview, so the program does not observe the lab over SSH");
 
   // MockResourceArgs carries neither parent nor dependencies nor options: read them off the request itself.
   const monitor = pulumi.runtime.getMonitor() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -148,6 +152,8 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
       name: req.getName(),
       custom: req.getCustom(),
       inputs: {},
+      wireInputs: req.getObject()?.toJavaScript() ?? {},
+      state: {},
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
       propertyDependencies,
@@ -169,16 +175,6 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
   return rec;
 }
 
-/** The value of an output (deeply unwrapped, secrets included). */
-function valueOf<T>(o: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
-  return new Promise((resolve) => {
-    pulumi.output(o).apply((v) => {
-      resolve(v);
-      return v;
-    });
-  });
-}
-
 /**
  * Runs the program as the Automation API's inline program runs: under a root Stack resource. Returns the stack's
  * outputs once the stack has also sent them to the monitor (registerOutputs is asynchronous and lands after
@@ -190,6 +186,12 @@ async function runProgram(rec: Recorder): Promise<Props> {
   return outputs;
 }
 
+/** A fresh lab with these settings, run: its record and the stack's outputs. */
+async function labWith(settings: Record<string, string> = {}): Promise<{ rec: Recorder; out: Props }> {
+  const rec = await freshLab(settings);
+  return { rec, out: await runProgram(rec) };
+}
+
 /** Waits (up to 5 s) until the resource of this type has sent its outputs to the monitor. */
 async function outputsRegistered(rec: Recorder, type: string): Promise<void> {
   const urn = () => rec.registrations.find((r) => r.type === type)?.urn;
@@ -199,13 +201,18 @@ async function outputsRegistered(rec: Recorder, type: string): Promise<void> {
   }
 }
 
-function parts(rec: Recorder, kind: Kind): Registration[] {
-  return rec.registrations.filter((r) => r.kind === kind);
+const dynamicParts = (rec: Recorder) => rec.registrations.filter((r) => r.kind);
+const partsOf = (rec: Recorder, kind: PartKind) => rec.registrations.filter((r) => r.kind === kind);
+
+function one(rec: Recorder, kind: PartKind): Registration {
+  const found = partsOf(rec, kind);
+  assert.equal(found.length, 1, `exactly one ${kind} part, got ${found.map((r) => r.name).join(", ") || "none"}`);
+  return found[0];
 }
 
-function one(rec: Recorder, kind: Kind): Registration {
-  const found = parts(rec, kind);
-  assert.equal(found.length, 1, `exactly one ${kind} part, got ${found.map((r) => r.name).join(", ") || "none"}`);
+function byType(rec: Recorder, type: string): Registration {
+  const found = rec.registrations.filter((r) => r.type === type);
+  assert.equal(found.length, 1, `exactly one ${type}`);
   return found[0];
 }
 
@@ -216,19 +223,46 @@ function urnOf(r: Registration): string {
 
 /** What the resource of that type sent with registerOutputs (asserting it did). */
 function registeredOutputs(rec: Recorder, type: string): Props {
-  const r = rec.registrations.find((x) => x.type === type);
-  assert.ok(r, `a ${type} was registered`);
-  const outputs = rec.outputs.get(urnOf(r));
+  const outputs = rec.outputs.get(urnOf(byType(rec, type)));
   assert.ok(outputs, `${type} called registerOutputs`);
   return outputs;
 }
 
-/** Is v a serialised secret (as registerOutputs sends it with secrets kept)? */
+/** Is v a serialised secret (as it goes over the wire with secrets kept)? */
 function isWireSecret(v: unknown): boolean {
   return typeof v === "object" && v !== null && (v as Props)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
 }
 
-describe("infra program (Pulumi mocks)", function () {
+/** The part's own inputs: without Pulumi's keys and without the outputs it declares up front. */
+function ownInputs(r: Registration): Props {
+  const outputs: readonly string[] = parts[r.kind!].outputs;
+  return Object.fromEntries(Object.entries(withoutPulumiKeys(r.inputs)).filter(([k]) => !outputs.includes(k)));
+}
+
+/** Every [path, string] inside a value, depth first. */
+function stringsIn(v: unknown, at = ""): [string, string][] {
+  if (typeof v === "string") return [[at, v]];
+  if (typeof v !== "object" || v === null) return [];
+  return Object.entries(v).flatMap(([k, x]) => stringsIn(x, `${at}.${k}`));
+}
+
+/** Every key inside a value, depth first. */
+function keysIn(v: unknown): string[] {
+  if (typeof v !== "object" || v === null) return [];
+  return Object.entries(v).flatMap(([k, x]) => (Array.isArray(v) ? keysIn(x) : [k, ...keysIn(x)]));
+}
+
+/** The registrations' [kind, name], sorted (registration order depends on when each part's inputs resolve). */
+const kindsAndNames = (rec: Recorder) => dynamicParts(rec).map((r) => `${r.kind} ${r.name}`).sort();
+
+/** The expected access data of a node, as the program passes it from the node's outputs to later parts. */
+function accessOf(name: string, role: "manager" | "worker", address: string): NodeAccess {
+  return { name, role, address, machine: `container-${name}`, sshHost: address, sshPort: 22, username: "vagrant", hostKey: hostKeyOf(name) };
+}
+const MANAGER = accessOf("swarm-manager", "manager", "192.168.56.10");
+const WORKERS = [accessOf("swarm-worker1", "worker", "192.168.56.11"), accessOf("swarm-worker2", "worker", "192.168.56.12")];
+
+describe("infra program (Pulumi mocks, as a preview)", function () {
   // dynamic resources serialise their provider closure on construction, even under mocks
   this.timeout(30_000);
 
@@ -236,278 +270,203 @@ describe("infra program (Pulumi mocks)", function () {
     pulumi.runtime.setAllConfig({});
   });
 
-  describe("the default config", () => {
-    it("declares exactly one SwarmLab component with one key, images, base, three nodes, swarm, overlay and service part", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-
-      const byType = (t: string) => rec.registrations.filter((r) => r.type === t);
-      assert.equal(byType(STACK_TYPE).length, 1, "the root stack");
-      const [component] = byType(COMPONENT);
-      assert.equal(byType(COMPONENT).length, 1, "one SwarmLab component");
+  describe("the default lab", () => {
+    it("registers one SwarmLab component and, as its children, exactly claim, key, images, base, three nodes, swarm, two joins, overlay and service", async () => {
+      const { rec } = await labWith();
+      const stack = byType(rec, STACK_TYPE);
+      const component = byType(rec, COMPONENT);
+      assert.equal(stack.parent, "");
       assert.equal(component.name, "swarmlab");
       assert.equal(component.custom, false);
+      assert.equal(component.parent, urnOf(stack));
 
-      const dynamic = rec.registrations.filter((r) => r.type !== STACK_TYPE && r.type !== COMPONENT);
+      const expected: [PartKind, string][] = [
+        ["claim", "swarmlab-claim"],
+        ["key", "swarmlab-key"],
+        ["images", "swarmlab-images"],
+        ["base", "swarmlab-base"],
+        ["node", "swarmlab-swarm-manager"],
+        ["node", "swarmlab-swarm-worker1"],
+        ["node", "swarmlab-swarm-worker2"],
+        ["swarm", "swarmlab-swarm"],
+        ["join", "swarmlab-swarm-worker1-join"],
+        ["join", "swarmlab-swarm-worker2-join"],
+        ["overlay", "swarmlab-mynet"],
+        ["service", "swarmlab-test"],
+      ];
+      const children = rec.registrations.filter((r) => r !== stack && r !== component);
       assert.deepEqual(
-        dynamic.map((r) => [r.kind, r.name]).sort(),
-        [
-          ["base", "swarmlab-base"],
-          ["images", "swarmlab-images"],
-          ["key", "swarmlab-key"],
-          ["node", "swarmlab-swarm-manager"],
-          ["node", "swarmlab-swarm-worker1"],
-          ["node", "swarmlab-swarm-worker2"],
-          ["overlay", "swarmlab-mynet"],
-          ["service", "swarmlab-test"],
-          ["swarm", "swarmlab-swarm"],
-        ],
+        children.map((r) => `${r.type} ${r.name}`).sort(),
+        expected.map(([kind, name]) => `${partType(parts[kind])} ${name}`).sort(),
       );
-      assert.equal(rec.registrations.length, 11, "stack + component + 9 parts, nothing else");
-      for (const r of dynamic) {
+      for (const r of children) {
         assert.equal(r.custom, true, `${r.name} is a custom resource`);
-        assert.equal(r.type, partType(r.kind!), `${r.name}'s type token names its kind`);
-        assert.equal(typeof r.inputs.__provider, "string", `${r.name} carries its serialised provider`);
-        assert.ok(r.inputs.__provider.length > 0);
+        assert.equal(r.parent, urnOf(component), `${r.name}'s parent`);
+        assert.match(r.type, /^pulumi-nodejs:dynamic\/swarmlab:[A-Z]\w+$/);
+        assert.ok(typeof r.inputs.__provider === "string" && r.inputs.__provider.length > 0, `${r.name} carries its serialised provider`);
       }
       assert.deepEqual(rec.reads, [], "no resource reads");
       assert.deepEqual(rec.invokes, [], "no invokes");
     });
 
-    it("makes every dynamic part a child of the SwarmLab component, and the component a child of the stack", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-      const stack = rec.registrations.find((r) => r.type === STACK_TYPE)!;
-      const component = rec.registrations.find((r) => r.type === COMPONENT)!;
-      assert.equal(stack.parent, "");
-      assert.equal(component.parent, urnOf(stack));
-      const dynamic = rec.registrations.filter((r) => r.kind);
-      assert.equal(dynamic.length, 9);
-      for (const r of dynamic) {
-        assert.equal(r.parent, urnOf(component), `${r.name}'s parent`);
-        assert.ok(urnOf(r).includes(`${COMPONENT}$${partType(r.kind!)}::${r.name}`), urnOf(r));
+    it("gives each part exactly the inputs its module declares (a node its own settings, not the whole spec)", async () => {
+      const { rec } = await labWith();
+      for (const r of dynamicParts(rec)) {
+        assert.deepEqual(Object.keys(ownInputs(r)).sort(), inputKeys(r.kind!), `${r.name}'s inputs`);
       }
-    });
-
-    it("declares three nodes swarm-manager, swarm-worker1, swarm-worker2 at 192.168.56.10/.11/.12, the manager first", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-      const nodes = parts(rec, "node");
       assert.deepEqual(
-        nodes.map((r) => r.inputs.node),
-        [
-          { name: "swarm-manager", role: "manager", address: "192.168.56.10" },
-          { name: "swarm-worker1", role: "worker", address: "192.168.56.11" },
-          { name: "swarm-worker2", role: "worker", address: "192.168.56.12" },
-        ],
+        partsOf(rec, "node").map(ownInputs),
+        [MANAGER, ...WORKERS].map(({ name, role, address }) => ({
+          lab: "swarmlab", owner: OWNER, backend: "docker", name, role, address, egress: "none",
+          authorizedKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, nodeImage: NODE_IMAGE, images: ["busybox:latest"],
+        })),
       );
-      for (const n of nodes) {
-        assert.equal(n.inputs.spec.name, "swarmlab");
-        assert.equal(n.inputs.root, PROJECT_ROOT);
-        assert.equal(n.inputs.publicKey, PUBLIC_KEY, "the lab key's public half goes onto each node");
-        assert.equal(n.inputs.privateKey, PRIVATE_KEY);
-        assert.equal(n.inputs.images, "swarmlab-node:mock", "the node image from the images part");
+    });
+
+    it("passes no spec, no root and no path of the checkout in any input or output", async () => {
+      const { rec } = await labWith();
+      const recorded: [string, unknown][] = [
+        ...rec.registrations.flatMap((r): [string, unknown][] => [[`${r.name} inputs`, r.inputs], [`${r.name} state`, r.state]]),
+        ...[...rec.outputs].map(([urn, o]): [string, unknown] => [`${urn} outputs`, o]),
+      ];
+      for (const [what, value] of recorded) {
+        for (const k of keysIn(value)) assert.ok(k !== "spec" && k !== "root", `${what} has no ${k}`);
+        for (const [at, s] of stringsIn(value)) {
+          assert.ok(!s.includes(PROJECT_ROOT), `${what}${at} names the checkout: ${s.slice(0, 200)}`);
+          assert.ok(!s.startsWith("/"), `${what}${at} is an absolute path: ${s.slice(0, 200)}`);
+        }
       }
     });
 
-    it("declares overlay mynet and service test pinging the upstream 192.168.56.254 with 2 replicas of busybox:latest", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-      const overlay = one(rec, "overlay");
-      assert.equal(overlay.name, "swarmlab-mynet");
-      assert.equal(overlay.inputs.name, "mynet");
-      assert.equal(overlay.inputs.lab, "swarmlab");
-      assert.equal(overlay.inputs.swarm, "swarm-mock-id", "the overlay takes the swarm's id");
-      const service = one(rec, "service");
-      assert.deepEqual(service.inputs.args, {
-        lab: "swarmlab",
-        name: "test",
-        image: "busybox:latest",
-        replicas: 2,
-        network: "mynet",
-        pingTarget: "192.168.56.254",
-      });
-      assert.equal(service.inputs.overlay, "overlay-mock-id", "the service takes the overlay's id");
-    });
-
-    it("orders the parts through dependencies: images, key -> base -> nodes -> swarm -> overlay -> service (so destroy removes the key last)", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-      const key = urnOf(one(rec, "key"));
-      const images = urnOf(one(rec, "images"));
-      const base = one(rec, "base");
-      const nodes = parts(rec, "node");
-      const swarm = one(rec, "swarm");
-      const overlay = one(rec, "overlay");
-      const service = one(rec, "service");
+    it("orders the parts: key and images after claim, base after key, nodes after base; later parts take the outputs they consume", async () => {
+      const { rec } = await labWith();
+      const [claim, key, images, base, swarm, overlay] = (["claim", "key", "images", "base", "swarm", "overlay"] as const).map((k) => urnOf(one(rec, k)));
+      const nodes = partsOf(rec, "node").map(urnOf);
+      const joins = partsOf(rec, "join");
       const dependsOn = (r: Registration, ...urns: string[]) => {
         for (const u of urns) assert.ok(r.dependencies.includes(u), `${r.name} depends on ${u}; has ${r.dependencies.join(", ")}`);
       };
-      assert.deepEqual(one(rec, "key").dependencies, []);
-      assert.deepEqual(one(rec, "images").dependencies, []);
-      assert.deepEqual([...base.dependencies].sort(), [images, key].sort());
-      for (const n of nodes) dependsOn(n, urnOf(base), key, images);
-      dependsOn(swarm, key, ...nodes.map(urnOf));
-      assert.deepEqual([...swarm.propertyDependencies.nodes].sort(), nodes.map(urnOf).sort(), "swarm.nodes comes from every node");
-      dependsOn(overlay, urnOf(swarm), key, urnOf(nodes[0]));
-      dependsOn(service, urnOf(overlay), key, urnOf(nodes[0]));
+      const takes = (r: Registration, deps: Record<string, string[]>) => {
+        for (const [input, urns] of Object.entries(deps)) {
+          assert.deepEqual([...(r.propertyDependencies[input] ?? [])].sort(), [...urns].sort(), `${r.name}.${input} comes from`);
+        }
+      };
+
+      assert.deepEqual(one(rec, "claim").dependencies, []);
+      assert.deepEqual(one(rec, "key").dependencies, [claim]);
+      assert.deepEqual(one(rec, "images").dependencies, [claim]);
+      dependsOn(one(rec, "base"), key);
+      takes(one(rec, "base"), { owner: [claim], upstreamImage: [images] });
+      for (const n of partsOf(rec, "node")) {
+        dependsOn(n, base);
+        takes(n, { owner: [claim], authorizedKey: [key], privateKey: [key], nodeImage: [images] });
+      }
+      takes(one(rec, "swarm"), { manager: [nodes[0]], privateKey: [key] });
+      assert.deepEqual(joins.map((j) => j.propertyDependencies.worker), nodes.slice(1).map((n) => [n]), "each join takes its own worker");
+      for (const j of joins) takes(j, { manager: [nodes[0]], swarmId: [swarm], workerToken: [swarm], privateKey: [key] });
+      takes(one(rec, "overlay"), { manager: [nodes[0]], swarmId: [swarm], privateKey: [key] });
+      takes(one(rec, "service"), { manager: [nodes[0]], networkId: [overlay], privateKey: [key] });
+      dependsOn(one(rec, "service"), ...joins.map(urnOf));
     });
 
-    it("replaces parts delete-first and marks privateKey (and the swarm's join tokens) as secret outputs", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-      for (const r of rec.registrations.filter((x) => x.kind)) {
+    it("hands the swarm, joins, overlay and service the manager's (and each join its worker's) access as its node reported it", async () => {
+      const { rec } = await labWith();
+      assert.deepEqual(ownInputs(one(rec, "swarm")), { lab: "swarmlab", manager: MANAGER, privateKey: PRIVATE_KEY });
+      assert.deepEqual(
+        partsOf(rec, "join").map(ownInputs),
+        WORKERS.map((worker) => ({ lab: "swarmlab", worker, manager: MANAGER, swarmId: SWARM_ID, workerToken: WORKER_TOKEN, privateKey: PRIVATE_KEY })),
+      );
+      assert.deepEqual(ownInputs(one(rec, "overlay")), { lab: "swarmlab", name: "mynet", swarmId: SWARM_ID, manager: MANAGER, privateKey: PRIVATE_KEY });
+      assert.deepEqual(ownInputs(one(rec, "service")), {
+        lab: "swarmlab", name: "test", image: "busybox:latest", replicas: 2, network: "mynet", pingTarget: "192.168.56.254",
+        networkId: NETWORK_ID, manager: MANAGER, privateKey: PRIVATE_KEY,
+      });
+    });
+
+    it("replaces every part delete-first, keeps privateKey and the swarm's tokens secret, and sends the join token and private key as secrets", async () => {
+      const { rec } = await labWith();
+      for (const r of dynamicParts(rec)) {
         assert.equal(r.deleteBeforeReplace, true, `${r.name} deleteBeforeReplace`);
         assert.ok(r.additionalSecretOutputs.includes("privateKey"), `${r.name} keeps privateKey secret`);
+        if ("privateKey" in ownInputs(r)) assert.ok(isWireSecret(r.wireInputs.privateKey), `${r.name}'s privateKey input is sent as a secret`);
       }
-      assert.deepEqual([...one(rec, "swarm").additionalSecretOutputs].sort(), ["managerToken", "privateKey", "workerToken"]);
+      assert.deepEqual([...new Set(one(rec, "swarm").additionalSecretOutputs)].sort(), ["managerToken", "privateKey", "workerToken"]);
+      for (const j of partsOf(rec, "join")) assert.ok(isWireSecret(j.wireInputs.workerToken), `${j.name}'s workerToken is sent as a secret`);
     });
   });
 
-  describe("swarmlab:workers", () => {
-    it("swarmlab:workers=3 gives four nodes at .10-.13 and the swarm part receives all four", async () => {
-      const rec = await freshLab({ workers: "3" });
-      const out = await runProgram(rec);
-      const nodes = parts(rec, "node");
-      assert.deepEqual(
-        nodes.map((r) => [r.name, r.inputs.node.role, r.inputs.node.address]),
-        [
-          ["swarmlab-swarm-manager", "manager", "192.168.56.10"],
-          ["swarmlab-swarm-worker1", "worker", "192.168.56.11"],
-          ["swarmlab-swarm-worker2", "worker", "192.168.56.12"],
-          ["swarmlab-swarm-worker3", "worker", "192.168.56.13"],
-        ],
-      );
-      const swarm = one(rec, "swarm");
-      assert.deepEqual(
-        swarm.inputs.nodes.map((n: Props) => n.name),
-        ["swarm-manager", "swarm-worker1", "swarm-worker2", "swarm-worker3"],
-      );
-      assert.equal(out.nodes.length, 4);
-      assert.equal(one(rec, "service").inputs.args.replicas, 2, "replicas stay at the default 2");
-    });
-  });
+  describe("a setting changes only what it names", () => {
+    /** Each part's own inputs by name. */
+    const inputsByName = (rec: Recorder) => new Map(dynamicParts(rec).map((r) => [r.name, ownInputs(r)]));
 
-  describe("what the parts receive", () => {
-    it("the swarm part gets every node's access data (address, ssh host/port, user, host key) and the private key", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-      const swarm = one(rec, "swarm");
-      assert.equal(swarm.inputs.lab, "swarmlab");
-      assert.equal(swarm.inputs.privateKey, PRIVATE_KEY);
-      assert.deepEqual(swarm.inputs.nodes, [
-        { name: "swarm-manager", role: "manager", address: "192.168.56.10", sshHost: "192.168.56.10", sshPort: 22, username: "vagrant", hostKey: hostKeyOf("swarm-manager") },
-        { name: "swarm-worker1", role: "worker", address: "192.168.56.11", sshHost: "192.168.56.11", sshPort: 22, username: "vagrant", hostKey: hostKeyOf("swarm-worker1") },
-        { name: "swarm-worker2", role: "worker", address: "192.168.56.12", sshHost: "192.168.56.12", sshPort: 22, username: "vagrant", hostKey: hostKeyOf("swarm-worker2") },
-      ]);
+    it("swarmlab:workers=3 adds exactly the node swarm-worker3 and its join", async () => {
+      const before = kindsAndNames((await labWith()).rec);
+      const { rec } = await labWith({ workers: "3" });
+      const after = kindsAndNames(rec);
+      assert.deepEqual(after.filter((x) => !before.includes(x)), ["join swarmlab-swarm-worker3-join", "node swarmlab-swarm-worker3"]);
+      assert.deepEqual(before.filter((x) => !after.includes(x)), []);
+      const worker3 = accessOf("swarm-worker3", "worker", "192.168.56.13");
+      assert.equal(partsOf(rec, "node")[3].inputs.address, worker3.address);
+      assert.deepEqual(partsOf(rec, "join")[2].inputs.worker, worker3);
     });
 
-    it("the overlay and service parts get the manager's access data and the private key", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
-      const manager = {
-        name: "swarm-manager", role: "manager", address: "192.168.56.10", sshHost: "192.168.56.10", sshPort: 22,
-        username: "vagrant", hostKey: hostKeyOf("swarm-manager"),
-      };
-      for (const kind of ["overlay", "service"] as const) {
-        const r = one(rec, kind);
-        assert.deepEqual(r.inputs.manager, manager, `${kind}.manager`);
-        assert.equal(r.inputs.privateKey, PRIVATE_KEY, `${kind}.privateKey`);
+    it("swarmlab:replicas=1 changes the service's replicas input and no other input of any part", async () => {
+      const before = inputsByName((await labWith()).rec);
+      const after = inputsByName((await labWith({ replicas: "1" })).rec);
+      assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
+      for (const [name, inputs] of before) {
+        const expected = name === "swarmlab-test" ? { ...inputs, replicas: 1 } : inputs;
+        assert.deepEqual(after.get(name), expected, `${name}'s inputs`);
       }
-    });
-
-    it("the key and images parts get the project root and lab name; base gets the whole spec", async () => {
-      const rec = await freshLab({ name: "lab2" });
-      await runProgram(rec);
-      assert.equal(one(rec, "key").name, "lab2-key");
-      assert.deepEqual(
-        Object.fromEntries(Object.entries(one(rec, "key").inputs).filter(([k]) => !k.startsWith("__"))),
-        { root: PROJECT_ROOT, lab: "lab2" },
-      );
-      assert.deepEqual(
-        Object.fromEntries(Object.entries(one(rec, "images").inputs).filter(([k]) => !k.startsWith("__"))),
-        { root: PROJECT_ROOT, lab: "lab2" },
-      );
-      assert.deepEqual(one(rec, "base").inputs.spec, readSpec());
-      assert.equal(rec.registrations.find((r) => r.type === COMPONENT)!.name, "lab2");
     });
   });
 
   describe("stack outputs", () => {
-    it("the program's privateKey output is secret, and the rest of what it exports is not", async () => {
-      const rec = await freshLab();
-      const out = await swarmlabProgram();
-      assert.equal(await pulumi.isSecret(out.privateKey), true, "privateKey");
-      assert.equal(await valueOf(out.privateKey), PRIVATE_KEY);
-      for (const k of ["nodes", "nodeAccess", "keyFile", "overlay", "tasks"] as const) {
-        assert.equal(await pulumi.isSecret(out[k] as pulumi.Output<unknown>), false, `${k} is not secret`);
-      }
-      await valueOf(out);
-      await outputsRegistered(rec, COMPONENT); // nothing of this run still in flight when the next test sets its mocks
-    });
-
-    it("the stack registers privateKey as a secret on the wire, the other outputs in the clear", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
+    it("exports exactly the lab's outputs, privateKey as a secret on the wire and nothing else secret", async () => {
+      const { rec } = await labWith();
       const wire = registeredOutputs(rec, STACK_TYPE);
+      assert.deepEqual(
+        Object.keys(wire).sort(),
+        ["backend", "keyFile", "lab", "nodeAccess", "nodes", "overlay", "owner", "pingTarget", "privateKey", "problems", "replicas", "service", "subnet", "tasks", "upstream"],
+      );
       assert.ok(isWireSecret(wire.privateKey), `privateKey is serialised as a secret: ${JSON.stringify(wire.privateKey)}`);
       assert.equal(wire.privateKey.value, PRIVATE_KEY);
-      for (const k of ["lab", "backend", "subnet", "nodes", "nodeAccess", "keyFile", "overlay", "tasks", "upstream", "pingTarget"]) {
-        assert.ok(k in wire, `stack output ${k}`);
-      }
       for (const [k, v] of Object.entries(wire).filter(([k]) => k !== "privateKey")) {
         assert.ok(!JSON.stringify(v).includes(pulumi.runtime.specialSecretSig), `${k} carries no secret`);
         assert.ok(!JSON.stringify(v).includes("PRIVATE KEY"), `${k} does not leak the private key`);
       }
     });
 
-    it("nodes: name, role, address and an ssh command `ssh -i .swarmlab/<lab>/id_ed25519 ... vagrant@<address>`", async () => {
-      const rec = await freshLab();
-      const out = await runProgram(rec);
+    it("nodes: name, role, address and an ssh command relative to the project folder", async () => {
+      const { out } = await labWith();
+      const ssh = (address: string) =>
+        `ssh -i .swarmlab/swarmlab/id_ed25519 -o UserKnownHostsFile=.swarmlab/swarmlab/known_hosts vagrant@${address}`;
       assert.deepEqual(
-        out.nodes.map((n: Props) => [n.name, n.role, n.address]),
-        [
-          ["swarm-manager", "manager", "192.168.56.10"],
-          ["swarm-worker1", "worker", "192.168.56.11"],
-          ["swarm-worker2", "worker", "192.168.56.12"],
-        ],
+        out.nodes,
+        [MANAGER, ...WORKERS].map(({ name, role, address }) => ({ name, role, address, ssh: ssh(address) })),
       );
-      for (const n of out.nodes) assert.deepEqual(Object.keys(n).sort(), ["address", "name", "role", "ssh"]);
-      const ssh: string = out.nodes[0].ssh;
-      assert.ok(ssh.startsWith("ssh "), ssh);
-      assert.ok(ssh.includes("-i .swarmlab/swarmlab/id_ed25519"), ssh);
-      assert.ok(ssh.includes("UserKnownHostsFile=.swarmlab/swarmlab/known_hosts"), ssh);
-      assert.ok(ssh.endsWith(" vagrant@192.168.56.10"), ssh);
-      assert.ok(out.nodes[2].ssh.endsWith(" vagrant@192.168.56.12"), out.nodes[2].ssh);
     });
 
-    it("nodeAccess, keyFile, overlay (mynet 10.0.1.0/24 via 10.0.1.1), tasks, upstream and the lab's settings", async () => {
-      const rec = await freshLab();
-      const out = await runProgram(rec);
+    it("lab, owner, backend, subnet, nodeAccess, keyFile, overlay, service, replicas, tasks, problems, upstream and pingTarget", async () => {
+      const { out } = await labWith();
       assert.equal(out.lab, "swarmlab");
+      assert.equal(out.owner, OWNER);
       assert.equal(out.backend, "docker");
       assert.equal(out.subnet, "192.168.56.0/24");
-      assert.equal(out.pingTarget, "192.168.56.254");
-      assert.deepEqual(out.upstream, { name: "upstream", address: "192.168.56.254" });
+      assert.deepEqual(out.nodeAccess, [MANAGER, ...WORKERS]);
+      assert.equal(out.keyFile, ".swarmlab/swarmlab/id_ed25519");
       assert.deepEqual(out.overlay, { name: "mynet", subnet: "10.0.1.0/24", gateway: "10.0.1.1" });
-      assert.deepEqual(out.tasks, [
-        { name: "test.1", node: "swarm-worker1", overlayIp: "10.0.1.3", containerId: "task-1" },
-        { name: "test.2", node: "swarm-worker2", overlayIp: "10.0.1.4", containerId: "task-2" },
-      ]);
-      assert.equal(out.keyFile, `${PROJECT_ROOT}/.swarmlab/swarmlab/id_ed25519`);
-      assert.deepEqual(
-        out.nodeAccess.map((n: Props) => [n.name, n.sshHost, n.sshPort, n.username, n.hostKey]),
-        [
-          ["swarm-manager", "192.168.56.10", 22, "vagrant", hostKeyOf("swarm-manager")],
-          ["swarm-worker1", "192.168.56.11", 22, "vagrant", hostKeyOf("swarm-worker1")],
-          ["swarm-worker2", "192.168.56.12", 22, "vagrant", hostKeyOf("swarm-worker2")],
-        ],
-      );
+      assert.equal(out.service, "test");
+      assert.equal(out.replicas, 2);
+      // a preview does not observe the lab: the tasks are the service's recorded ones and there are no problems
+      assert.deepEqual(out.tasks, mockTasks("test", 2));
+      assert.deepEqual(out.problems, []);
+      assert.deepEqual(out.upstream, { name: "upstream", address: "192.168.56.254" });
+      assert.equal(out.pingTarget, "192.168.56.254");
     });
 
     it("the SwarmLab component registers nodes, overlay, tasks and upstream as its outputs", async () => {
-      const rec = await freshLab();
-      await runProgram(rec);
+      const { rec } = await labWith();
       const registered = registeredOutputs(rec, COMPONENT);
       assert.deepEqual(Object.keys(registered).sort(), ["nodes", "overlay", "tasks", "upstream"]);
       assert.deepEqual(registered.upstream, { name: "upstream", address: "192.168.56.254" });
@@ -515,7 +474,7 @@ describe("infra program (Pulumi mocks)", function () {
     });
   });
 
-  describe("config", () => {
+  describe("settings", () => {
     it("readSpec() reads only the swarmlab: namespace of the stack's config", async () => {
       await freshLab();
       pulumi.runtime.setAllConfig({ "swarmlab:workers": "1", "aws:region": "eu-west-1", "other:workers": "9" });
@@ -532,7 +491,7 @@ describe("infra program (Pulumi mocks)", function () {
       ["colour", "blue"],
       ["backend", "vagrant"], // a known backend that this version cannot run yet
     ] as const) {
-      it(`bad config swarmlab:${key}=${value} makes the program throw a ConfigError on ${key} and declare no resource at all`, async () => {
+      it(`bad setting swarmlab:${key}=${value} makes the program throw a ConfigError on ${key} before declaring any resource`, async () => {
         const rec = await freshLab({ [key]: value });
         await assert.rejects(swarmlabProgram(), (e: unknown) => {
           assert.ok(e instanceof ConfigError, `a ConfigError, got ${String(e)}`);

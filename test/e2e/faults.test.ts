@@ -1,0 +1,131 @@
+// A student breaks the lab on purpose; one `up` heals it. Each scenario breaks a throw-away lab of its own (never
+// the user's) the way a student would, runs up once, and then requires what the verification suite requires of a
+// healthy lab. Scenarios follow one another on the same lab; the last ones take it down after a fault.
+import assert from "node:assert/strict";
+import type { Stack } from "@pulumi/pulumi/automation";
+import Docker from "dockerode";
+import { downLab, forgetStack, upLab } from "../../infra/stack";
+import { listEgressGuards, removeEgressGuards } from "../../lab/backends/docker/firewall";
+import { containerName } from "../../lab/backends/docker/names";
+import type { LabOutputs } from "../../lab/checks/observe";
+import { containerExec } from "../../lab/engine-api";
+import { leftovers } from "../../lab/inventory";
+import { assertTutorialHolds } from "./tutorial-claims";
+import { plainOutputs, requirePrerequisites, throwAwayLab } from "./lab-under-test";
+
+const SETTINGS = { name: "swarmlab-faults", subnet: "192.168.57.0/24" };
+const docker = new Docker();
+const node = (name: string) => docker.getContainer(containerName(SETTINGS.name, name));
+/** A command on a node, as a student types it there (the node's own docker CLI). */
+const onNode = async (name: string, cmd: string) => {
+  const r = await containerExec(docker, containerName(SETTINGS.name, name), ["sh", "-c", cmd]);
+  assert.equal(r.code, 0, `${name}: ${cmd}: ${r.stderr}`);
+};
+
+/** How long each heal took, printed at the end (the closing note's table). */
+const timings: string[] = [];
+
+describe("faults: one up heals what a student broke; down always finishes", function () {
+  let stack: Stack;
+  let outputs: LabOutputs;
+
+  before(async function () {
+    await requirePrerequisites(this);
+    ({ stack, outputs } = await throwAwayLab("faults", SETTINGS));
+  });
+
+  after(async function () {
+    if (stack) {
+      const { left } = await downLab(stack);
+      await forgetStack(stack);
+      assert.deepEqual(left, [], "left after the last down");
+    }
+    if (timings.length) console.log(`\n      heal times:\n${timings.map((t) => `        ${t}`).join("\n")}`);
+  });
+
+  /** Runs up once, records how long it took and what it did, and requires a healthy lab that keeps the tutorial's claims. */
+  async function healsBy(fault: string, expected: Record<string, number>) {
+    const started = Date.now();
+    const result = await upLab(stack);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
+    timings.push(`${fault}: ${secs}s (${changes.map(([op, n]) => `${op} ${n}`).join(", ") || "no change"})`);
+    outputs = plainOutputs(result.outputs);
+    assert.deepEqual(outputs.problems, [], "up observed a healthy lab");
+    await assertTutorialHolds(outputs);
+    const counts = (result.summary.resourceChanges ?? {}) as Record<string, number>;
+    for (const [op, n] of Object.entries(expected)) assert.equal(counts[op], n, `${op}: ${JSON.stringify(result.summary.resourceChanges)}`);
+  }
+
+  it("docker service scale test=1: up scales it back to the configured replicas (an update, nothing made again)", async function () {
+    await onNode("swarm-manager", "docker service scale -d test=1");
+    await healsBy("service scaled to 1", { update: 1 });
+  });
+
+  it("docker service rm test; docker network rm mynet: up makes both again", async function () {
+    await onNode("swarm-manager", "docker service rm test && sleep 3 && docker network rm mynet");
+    await healsBy("service and mynet removed", { create: 2 });
+  });
+
+  it("worker2's dockerd killed: up makes the node again and it rejoins; the tasks come back", async function () {
+    await onNode("swarm-worker2", "pkill dockerd");
+    await healsBy("worker2's dockerd killed", { create: 2 });
+  });
+
+  it("worker1's container removed: up makes it again", async function () {
+    await node("swarm-worker1").remove({ force: true });
+    await healsBy("worker1's container removed", { create: 2 });
+  });
+
+  it("worker2 stopped: up makes it again", async function () {
+    await node("swarm-worker2").stop({ t: 1 });
+    await healsBy("worker2 stopped", { create: 2 });
+  });
+
+  it("worker1 left the swarm (docker swarm leave): up joins it again, and docker node ls has no Down leftover", async function () {
+    await onNode("swarm-worker1", "docker swarm leave");
+    await healsBy("worker1 left the swarm", { create: 1 });
+  });
+
+  it("the upstream host removed: up makes it again", async function () {
+    await node("upstream").remove({ force: true });
+    await healsBy("upstream removed", { create: 1 });
+  });
+
+  it("the egress rule deleted: up adds it again", async function () {
+    await removeEgressGuards(SETTINGS.name);
+    await healsBy("egress rule deleted", { create: 1 });
+    assert.equal((await listEgressGuards(SETTINGS.name, outputs.owner)).length, 1);
+  });
+
+  it("workers 2→3 adds one node and its join, and nothing else; 3→2 drains, removes and deletes it", async function () {
+    await stack.setConfig("swarmlab:workers", { value: "3" });
+    const grow = await stack.preview();
+    assert.deepEqual(grow.changeSummary, { create: 2, same: 14 }, "preview of workers 3");
+    await healsBy("workers 2→3", { create: 2 });
+    assert.deepEqual(outputs.nodeAccess.map((n) => n.name), ["swarm-manager", "swarm-worker1", "swarm-worker2", "swarm-worker3"]);
+    await stack.setConfig("swarmlab:workers", { value: "2" });
+    const shrink = await stack.preview();
+    assert.deepEqual(shrink.changeSummary, { delete: 2, same: 14 }, "preview of workers 2");
+    await healsBy("workers 3→2", { delete: 2 });
+  });
+
+  it("replicas 2→1 updates the service in place, and back", async function () {
+    await stack.setConfig("swarmlab:replicas", { value: "1" });
+    assert.deepEqual((await stack.preview()).changeSummary, { update: 1, same: 13 }, "preview of replicas 1");
+    await healsBy("replicas 2→1", { update: 1 });
+    assert.equal(outputs.tasks.length, 1);
+    await stack.removeConfig("swarmlab:replicas");
+    await healsBy("replicas 1→2", { update: 1 });
+  });
+
+  it("down after a dead engine and a service the state does not know of (using mynet) finishes and leaves nothing", async function () {
+    await onNode("swarm-manager", "docker service create -d --no-resolve-image --network mynet --name rogue busybox:latest sleep 600");
+    await onNode("swarm-worker2", "pkill dockerd");
+    const result = await downLab(stack);
+    assert.equal(result.error, undefined, `destroy failed: ${result.error?.message}`);
+    assert.deepEqual(result.left, []);
+    assert.deepEqual(await leftovers({ name: SETTINGS.name, backend: "docker" }), [], "nothing carries the lab's label");
+    assert.deepEqual((await stack.exportStack()).deployment.resources ?? [], [], "the state is empty");
+  });
+});

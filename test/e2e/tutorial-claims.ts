@@ -1,0 +1,314 @@
+// What the Swarm overlay tutorial shows, as claims about a running lab, each with the sentence it proves. The
+// verification suite (lab.test.ts) makes one test of each; the fault scenarios (faults.test.ts) require them all
+// after every heal. One SSH connection per node, opened once; each node's Engine API goes through it.
+import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import path from "node:path";
+import execa from "execa";
+import { PROJECT_ROOT } from "../../infra/provider";
+import { canGuard, listEgressGuards } from "../../lab/backends/docker/firewall";
+import { WHOAMI_PORT } from "../../lab/backends/docker/names";
+import type { Interface } from "../../lab/checks/interfaces";
+import {
+  ConnectedLab,
+  ConnectedNode,
+  defaultRoutes,
+  dontFragmentPing,
+  hasIpvs,
+  LabOutputs,
+  natPostrouting,
+  networkSubnet,
+  networkTable,
+  resolveInTask,
+  swarmNodes,
+  taskInterfaces,
+  taskLog,
+} from "../../lab/checks/observe";
+import { containerExec } from "../../lab/engine-api";
+import { labDir, KEY_FILE } from "../../lab/lab-dir";
+import { contains, parseCidr, parseIPv4 } from "../../lab/net";
+import { HostKeyMismatch } from "../../lab/remote";
+import { connect } from "../../lab/sessions";
+import { runningTasks, TaskInfo } from "../../lab/steps/service";
+
+/** What the tutorial shows, and where this lab may differ from it. */
+export const TUTORIAL = { gwbridge: "172.18.0.0/16", overlayMtu: 1450, gwbridgeMtu: 1500, vxlanOverhead: 50 };
+const NETWORK_LS = [
+  { name: "bridge", driver: "bridge", scope: "local" },
+  { name: "docker_gwbridge", driver: "bridge", scope: "local" },
+  { name: "host", driver: "host", scope: "local" },
+  { name: "ingress", driver: "overlay", scope: "swarm" },
+  { name: "mynet", driver: "overlay", scope: "swarm" },
+  { name: "none", driver: "null", scope: "local" },
+];
+
+/** busybox ping: 3 echoes, each sent as soon as the previous reply is back (-A), 2 s to wait at most. */
+const ping = (target: string) => ["ping", "-c", "3", "-A", "-W", "2", target];
+const inSubnet = (cidr: string, address: string) => contains(parseCidr(cidr)!, parseIPv4(address.split("/")[0])!);
+
+/** A connected lab and what the claims gather once about it. */
+export class LabView {
+  readonly ifaces = new Map<string, Interface[]>();
+  /** docker_gwbridge's subnet on each worker that runs a task. */
+  readonly gwbridge = new Map<string, string>();
+  /** Where the lab differs from the tutorial, with the reason. */
+  readonly notes = new Set<string>();
+
+  private constructor(
+    readonly outputs: LabOutputs,
+    readonly lab: ConnectedLab,
+    readonly tasks: TaskInfo[],
+  ) {}
+
+  static async open(outputs: LabOutputs): Promise<LabView> {
+    const lab = await ConnectedLab.open(outputs);
+    try {
+      const view = new LabView(outputs, lab, await runningTasks(lab.manager.docker, outputs.service, outputs.overlay.name));
+      for (const t of view.tasks) {
+        view.gwbridge.set(t.node, await networkSubnet(lab.node(t.node).docker, "docker_gwbridge"));
+        view.ifaces.set(t.name, await taskInterfaces(view.workerOf(t).docker, t.containerId));
+      }
+      return view;
+    } catch (err) {
+      lab.close();
+      throw err;
+    }
+  }
+
+  workerOf(t: TaskInfo): ConnectedNode {
+    return this.lab.node(t.node);
+  }
+
+  note(line: string): void {
+    this.notes.add(line);
+  }
+
+  close(): void {
+    this.lab.close();
+  }
+}
+
+export interface Claim {
+  group: string;
+  says: string;
+  check(v: LabView): Promise<void>;
+}
+
+export const CLAIMS: Claim[] = [
+  {
+    group: "access: user vagrant, the lab's key, host keys recorded at creation",
+    says: "the ssh command that up printed works as printed (OpenSSH, strict host key checking against known_hosts)",
+    async check({ outputs }) {
+      for (const n of outputs.nodes) {
+        const r = await execa("sh", ["-c", `${n.ssh} -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 hostname`], {
+          cwd: PROJECT_ROOT,
+          reject: false,
+        });
+        assert.equal(r.exitCode, 0, `${n.ssh}: ${r.stderr}`);
+        assert.equal(r.stdout.trim(), n.name);
+      }
+    },
+  },
+  {
+    group: "access: user vagrant, the lab's key, host keys recorded at creation",
+    says: "the copy of the lab's private key is readable by its owner only (mode 600)",
+    async check({ outputs }) {
+      const mode = statSync(path.join(labDir(PROJECT_ROOT, outputs.lab), KEY_FILE)).mode & 0o777;
+      assert.equal(mode.toString(8), "600");
+    },
+  },
+  {
+    group: "access: user vagrant, the lab's key, host keys recorded at creation",
+    says: "a node answering with another host key than the one recorded is refused",
+    async check({ lab, outputs }) {
+      const impostor = { ...lab.manager.access, hostKey: lab.workers[0].access.hostKey };
+      await assert.rejects(connect(impostor, outputs.privateKey, 5_000), HostKeyMismatch);
+    },
+  },
+  {
+    group: "the swarm",
+    says: "docker node ls: every node is Ready, once (no Down leftover), and swarm-manager is the Leader",
+    async check({ lab }) {
+      const nodes = await swarmNodes(lab.manager.docker);
+      assert.deepEqual(nodes.map((n) => n.hostname).sort(), lab.nodes.map((n) => n.access.name).sort());
+      for (const n of nodes) assert.equal(n.state, "ready", `${n.hostname} is ${n.state}`);
+      const leader = nodes.find((n) => n.leader);
+      assert.equal(leader?.hostname, lab.manager.access.name);
+      assert.equal(leader?.role, "manager");
+      for (const w of lab.workers) assert.equal(nodes.find((n) => n.hostname === w.access.name)?.role, "worker");
+    },
+  },
+  {
+    group: "the swarm",
+    says: "docker service ps test: as many tasks Running as replicas, each on a different worker",
+    async check({ lab, tasks, outputs }) {
+      assert.equal(tasks.length, outputs.replicas, `running tasks: ${JSON.stringify(tasks)}`);
+      const hosts = tasks.map((t) => t.node);
+      assert.equal(new Set(hosts).size, hosts.length, `tasks share a node: ${hosts.join(", ")}`);
+      for (const h of hosts) assert.ok(lab.workers.some((w) => w.access.name === h), `${h} is not a worker`);
+    },
+  },
+  {
+    group: "the swarm",
+    says: "each task runs the tutorial's command and its pings are answered (docker logs)",
+    async check(v) {
+      for (const t of v.tasks) {
+        const log = await taskLog(v.workerOf(t).docker, t.containerId);
+        assert.match(log, new RegExp(`bytes from ${v.outputs.pingTarget.replace(/\./g, "\\.")}`), `${t.name} log:\n${log}`);
+      }
+    },
+  },
+  {
+    group: "inside a task: eth0 on mynet, eth1 on docker_gwbridge",
+    says: `eth0 holds an address in mynet's subnet with MTU ${TUTORIAL.overlayMtu}: VXLAN takes ${TUTORIAL.vxlanOverhead} of the 1500 bytes`,
+    async check(v) {
+      const subnet = await networkSubnet(v.lab.manager.docker, v.outputs.overlay.name);
+      assert.equal(subnet, v.outputs.overlay.subnet);
+      for (const t of v.tasks) {
+        const eth0 = v.ifaces.get(t.name)!.find((i) => i.name === "eth0");
+        assert.ok(eth0, `${t.name} has no eth0`);
+        assert.ok(inSubnet(subnet, eth0.ipv4), `${t.name} eth0 ${eth0.ipv4} is not in mynet ${subnet}`);
+        assert.equal(eth0.ipv4.split("/")[0], t.overlayIp, `${t.name} eth0 is not the address swarm gave the task`);
+        assert.equal(eth0.mtu, TUTORIAL.overlayMtu);
+      }
+      if (subnet !== "10.0.1.0/24") v.note(`mynet is ${subnet}, not the tutorial's 10.0.1.0/24 (Swarm picked the next free /24 of 10.0.0.0/8)`);
+    },
+  },
+  {
+    group: "inside a task: eth0 on mynet, eth1 on docker_gwbridge",
+    says: `eth1 holds an address in docker_gwbridge's subnet with MTU ${TUTORIAL.gwbridgeMtu} (a plain local bridge)`,
+    async check(v) {
+      for (const t of v.tasks) {
+        const subnet = v.gwbridge.get(t.node)!;
+        const eth1 = v.ifaces.get(t.name)!.find((i) => i.name === "eth1");
+        assert.ok(eth1, `${t.name} has no eth1`);
+        assert.ok(inSubnet(subnet, eth1.ipv4), `${t.name} eth1 ${eth1.ipv4} is not in docker_gwbridge ${subnet}`);
+        assert.equal(eth1.mtu, TUTORIAL.gwbridgeMtu);
+        if (subnet !== TUTORIAL.gwbridge) {
+          v.note(
+            `docker_gwbridge on ${t.node} is ${subnet}, not ${TUTORIAL.gwbridge}: dockerd takes the first free /16 of ` +
+              `172.17, 172.18, … that no route of the node uses (docker0 has 172.17; a node network inside 172.16/12 shifts it)`,
+          );
+        }
+      }
+    },
+  },
+  {
+    group: "inside a task: eth0 on mynet, eth1 on docker_gwbridge",
+    says: "docker network ls on each worker: exactly bridge, docker_gwbridge, host, ingress, mynet, none",
+    async check(v) {
+      const expected = NETWORK_LS.map((n) => (n.name === "mynet" ? { ...n, name: v.outputs.overlay.name } : n)).sort((a, b) => a.name.localeCompare(b.name));
+      for (const t of v.tasks) assert.deepEqual(await networkTable(v.workerOf(t).docker), expected, t.node);
+    },
+  },
+  {
+    group: "east-west: task to task across nodes, over the VXLAN overlay",
+    says: "each task pings every other task's overlay IP",
+    async check(v) {
+      const pairs = v.tasks.flatMap((from) => v.tasks.filter((to) => to !== from).map((to) => ({ from, to })));
+      await Promise.all(
+        pairs.map(async ({ from, to }) => {
+          const r = await containerExec(v.workerOf(from).docker, from.containerId, ping(to.overlayIp));
+          assert.equal(r.code, 0, `${from.name} (${from.node}) → ${to.overlayIp}: ${r.stdout}${r.stderr}`);
+          assert.match(r.stdout, / 0% packet loss/);
+        }),
+      );
+    },
+  },
+  {
+    group: "east-west: task to task across nodes, over the VXLAN overlay",
+    says: "a 1422-byte don't-fragment ping passes and a 1423-byte one does not: the path MTU is 1450 (1422 + 28 header bytes)",
+    async check(v) {
+      const [from, to] = v.tasks;
+      if (!to) return v.note("one task only (swarmlab:replicas 1): the path MTU between tasks is not measured");
+      const [fits, tooBig] = await Promise.all([1422, 1423].map((size) => dontFragmentPing(v.workerOf(from), from.containerId, to.overlayIp, size)));
+      assert.equal(fits.code, 0, `1422 bytes with DF: ${fits.stdout}${fits.stderr}`);
+      assert.notEqual(tooBig.code, 0, "a 1423-byte DF ping went through: the MTU is not 1450");
+      assert.match(tooBig.stdout + tooBig.stderr, /mtu ?= ?1450|message too long/i);
+    },
+  },
+  {
+    group: "east-west: task to task across nodes, over the VXLAN overlay",
+    says: "Swarm's DNS answers tasks.test with every task's address",
+    async check(v) {
+      const [t] = v.tasks;
+      const addrs = await resolveInTask(v.workerOf(t).docker, t.containerId, `tasks.${v.outputs.service}`);
+      assert.deepEqual(addrs, v.tasks.map((x) => x.overlayIp).sort());
+    },
+  },
+  {
+    group: "north-south: out of a task through docker_gwbridge and NAT",
+    says: "each task pings the upstream host (the lab's stand-in for the internet)",
+    async check(v) {
+      await Promise.all(
+        v.tasks.map(async (t) => {
+          const r = await containerExec(v.workerOf(t).docker, t.containerId, ping(v.outputs.upstream.address));
+          assert.equal(r.code, 0, `${t.name} → upstream ${v.outputs.upstream.address}: ${r.stdout}${r.stderr}`);
+        }),
+      );
+    },
+  },
+  {
+    group: "north-south: out of a task through docker_gwbridge and NAT",
+    says: "the upstream sees the node's own lab address as the source, not the task's: masquerade",
+    async check(v) {
+      for (const t of v.tasks) {
+        const r = await containerExec(v.workerOf(t).docker, t.containerId, ["nc", "-w", "3", v.outputs.upstream.address, String(WHOAMI_PORT)]);
+        assert.equal(r.stdout.trim(), v.workerOf(t).access.address, `${t.name} on ${t.node}: upstream saw '${r.stdout.trim()}'`);
+      }
+    },
+  },
+  {
+    group: "north-south: out of a task through docker_gwbridge and NAT",
+    says: "each worker masquerades docker_gwbridge's subnet for traffic leaving by another interface (iptables -t nat)",
+    async check(v) {
+      for (const t of v.tasks) {
+        const rules = await natPostrouting(v.workerOf(t));
+        assert.ok(rules.includes(`-A POSTROUTING -s ${v.gwbridge.get(t.node)} ! -o docker_gwbridge -j MASQUERADE`), `${t.node} POSTROUTING:\n${rules.join("\n")}`);
+      }
+    },
+  },
+  {
+    group: "north-south: out of a task through docker_gwbridge and NAT",
+    says: "no node has a route off this machine (egress none): no default route, and the host drops the lab subnet's egress",
+    async check(v) {
+      const o = v.outputs;
+      if (o.pingTarget !== o.upstream.address) return v.note("swarmlab:egress is internet: the tasks ping a real internet address, as the tutorial does");
+      for (const n of v.lab.nodes) assert.deepEqual(await defaultRoutes(n), [], `${n.access.name} has a default route`);
+      if (o.backend !== "docker") return;
+      if (!(await canGuard())) return v.note("the host's egress guard (iptables) could not be checked: it needs root or passwordless sudo");
+      const guards = await listEgressGuards(o.lab, o.owner);
+      assert.equal(guards.length, 1, `DOCKER-USER rules of ${o.lab}: ${guards.join("; ")}`);
+      assert.ok(guards[0].includes(`-s ${o.subnet}`), guards[0]);
+    },
+  },
+  {
+    group: "ingress: service VIPs and the routing mesh need IPVS",
+    says: "IPVS is detected and reported; where it exists, the service name resolves to a VIP that answers",
+    async check(v) {
+      const [t] = v.tasks;
+      if (!(await hasIpvs(v.lab.manager))) {
+        v.note("this kernel has no IPVS: tasks run, but service VIPs and the ingress routing mesh cannot work here (they do in the libvirt VMs)");
+        // Without IPVS, Swarm's DNS still answers for the service name: it is the VIP that cannot forward.
+        assert.equal((await resolveInTask(v.workerOf(t).docker, t.containerId, v.outputs.service)).length, 1);
+        return;
+      }
+      const [vip] = await resolveInTask(v.workerOf(t).docker, t.containerId, v.outputs.service);
+      assert.ok(vip && !v.tasks.some((x) => x.overlayIp === vip), `test resolves to ${vip}, not a VIP`);
+      const r = await containerExec(v.workerOf(t).docker, t.containerId, ping(vip));
+      assert.equal(r.code, 0, `VIP ${vip}: ${r.stdout}`);
+    },
+  },
+];
+
+/** Requires every claim of a lab (for a lab just healed): all are checked, and every failure is reported. */
+export async function assertTutorialHolds(outputs: LabOutputs): Promise<void> {
+  const view = await LabView.open(outputs);
+  try {
+    const failures: string[] = [];
+    for (const claim of CLAIMS) await claim.check(view).catch((err) => failures.push(`${claim.says}: ${err.message}`));
+    assert.deepEqual(failures, [], "the healed lab keeps the tutorial's claims");
+  } finally {
+    view.close();
+  }
+}

@@ -1,0 +1,33 @@
+// The inputs each lab part declares (lab/parts/*.ts), written out by hand for the unit tests. Each list is an object
+// of `key: true` typed against the part's Inputs interface, so tsc fails when a key is missing or extra: the lists
+// follow the modules, and the tests then hold the program and the registry to them.
+import type { PartKind, parts } from "../../lab/parts";
+import type { Part } from "../../lab/parts/part";
+
+// lab/parts/part.ts's InputsOf/OutputsOf fix one side to PartInputs/object and resolve to never for every part.
+export type InputsOf<P> = P extends Part<infer I, infer _O> ? I : never;
+export type OutputsOf<P> = P extends Part<infer _I, infer O> ? O : never;
+type KeysOf<I> = { [K in keyof I]-?: true };
+
+const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
+  claim: { lab: true, backend: true, subnet: true, stack: true },
+  key: { lab: true },
+  images: { lab: true, backend: true },
+  base: { lab: true, owner: true, backend: true, subnet: true, gateway: true, egress: true, upstream: true, upstreamImage: true },
+  node: {
+    lab: true, owner: true, backend: true, name: true, role: true, address: true, egress: true,
+    authorizedKey: true, privateKey: true, nodeImage: true, images: true,
+  },
+  swarm: { lab: true, manager: true, privateKey: true },
+  join: { lab: true, worker: true, manager: true, swarmId: true, workerToken: true, privateKey: true },
+  overlay: { lab: true, name: true, swarmId: true, manager: true, privateKey: true },
+  service: {
+    lab: true, name: true, image: true, replicas: true, network: true, pingTarget: true,
+    networkId: true, manager: true, privateKey: true,
+  },
+};
+
+/** The input keys of a kind of part, sorted. */
+export function inputKeys(kind: PartKind): string[] {
+  return Object.keys(INPUTS[kind]).sort();
+}
