@@ -24,7 +24,7 @@ class LabPart<I extends PartInputs, O extends object> extends pulumi.dynamic.Res
     const declared = Object.fromEntries(part.outputs.map((k) => [k, undefined]));
     super(partProvider(kind), name, { ...declared, ...inputs }, {
       ...opts,
-      additionalSecretOutputs: ["privateKey", ...(part.secrets ?? [])],
+      additionalSecretOutputs: [...new Set(["privateKey", ...(part.secrets ?? [])])],
       deleteBeforeReplace: true,
     }, "swarmlab", part.type);
   }

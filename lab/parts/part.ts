@@ -37,5 +37,5 @@ export interface Part<I extends PartInputs, O extends object> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyPart = Part<any, any>;
-export type InputsOf<P> = P extends Part<infer I, object> ? I : never;
-export type OutputsOf<P> = P extends Part<PartInputs, infer O> ? O : never;
+export type InputsOf<P> = P extends Part<infer I, infer _O> ? I : never;
+export type OutputsOf<P> = P extends Part<infer _I, infer O> ? O : never;

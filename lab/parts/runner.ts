@@ -17,7 +17,8 @@ export function contextFor(root: string, props: Props): PartContext {
 
 /** Which inputs changed, and which of those replace the part. */
 export function diffInputs(part: AnyPart, olds: Props, news: Props): { changed: string[]; replaces: string[] } {
-  const changed = Object.keys(own(news)).filter((k) => !same(olds[k], news[k]));
+  const inputs = new Set([...Object.keys(own(news)), ...Object.keys(own(olds)).filter((k) => !part.outputs.includes(k))]);
+  const changed = [...inputs].filter((k) => !same(olds[k], news[k]));
   return { changed, replaces: changed.filter((k) => part.identity.includes(k)) };
 }
 

@@ -2,11 +2,10 @@
 // of `key: true` typed against the part's Inputs interface, so tsc fails when a key is missing or extra: the lists
 // follow the modules, and the tests then hold the program and the registry to them.
 import type { PartKind, parts } from "../../lab/parts";
-import type { Part } from "../../lab/parts/part";
+import type { InputsOf, OutputsOf } from "../../lab/parts/part";
 
-// lab/parts/part.ts's InputsOf/OutputsOf fix one side to PartInputs/object and resolve to never for every part.
-export type InputsOf<P> = P extends Part<infer I, infer _O> ? I : never;
-export type OutputsOf<P> = P extends Part<infer _I, infer O> ? O : never;
+export type { OutputsOf };
+
 type KeysOf<I> = { [K in keyof I]-?: true };
 
 const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {

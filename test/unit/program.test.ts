@@ -80,7 +80,7 @@ interface Registration {
   type: string;
   name: string;
   custom: boolean;
-  /** Inputs as the mock's newResource saw them (secrets unwrapped, unknowns dropped). */
+  /** Inputs as the mock's newResource saw them, secrets revealed. */
   inputs: Props;
   /** Inputs as they went over the wire (secrets still wrapped in secret markers). */
   wireInputs: Props;
@@ -122,11 +122,12 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
         return { id: args.id, state: {} };
       }
       pending.delete(keyOf(args.type, args.name));
-      r.inputs = args.inputs;
+      r.wireInputs = args.inputs;
+      r.inputs = revealed(args.inputs);
       if (r.type === STACK_TYPE || r.type === COMPONENT) return { id: undefined, state: {} };
       r.kind = kindOfType(r.type);
       assert.ok(r.kind, `${r.name}'s type ${r.type} is the token of a part in lab/parts/index.ts`);
-      const own = withoutPulumiKeys(args.inputs);
+      const own = withoutPulumiKeys(r.inputs);
       r.state = { ...own, ...partOutputs(r.kind, own) };
       return { id: `${r.kind}-${r.name}`, state: withSecrets(r.state, r.additionalSecretOutputs) };
     },
@@ -152,7 +153,7 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
       name: req.getName(),
       custom: req.getCustom(),
       inputs: {},
-      wireInputs: req.getObject()?.toJavaScript() ?? {},
+      wireInputs: {},
       state: {},
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
@@ -233,6 +234,14 @@ function isWireSecret(v: unknown): boolean {
   return typeof v === "object" && v !== null && (v as Props)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
 }
 
+/** The value with every secret replaced by what it holds. */
+function revealed(v: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (isWireSecret(v)) return revealed(v.value);
+  if (Array.isArray(v)) return v.map(revealed);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealed(x)]));
+  return v;
+}
+
 /** The part's own inputs: without Pulumi's keys and without the outputs it declares up front. */
 function ownInputs(r: Registration): Props {
   const outputs: readonly string[] = parts[r.kind!].outputs;
@@ -252,7 +261,7 @@ function keysIn(v: unknown): string[] {
   return Object.entries(v).flatMap(([k, x]) => (Array.isArray(v) ? keysIn(x) : [k, ...keysIn(x)]));
 }
 
-/** The registrations' [kind, name], sorted (registration order depends on when each part's inputs resolve). */
+/** Each part as "<kind> <name>", sorted (registration order depends on when each part's inputs resolve). */
 const kindsAndNames = (rec: Recorder) => dynamicParts(rec).map((r) => `${r.kind} ${r.name}`).sort();
 
 /** The expected access data of a node, as the program passes it from the node's outputs to later parts. */
