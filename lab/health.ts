@@ -26,12 +26,16 @@ export interface ObservedLab {
   service: { name: string; replicas: number; network: string };
 }
 
-/** Observes the lab until it is healthy or timeoutMs has passed; returns the last observation. */
-export async function observeLab(lab: ObservedLab, timeoutMs = 60_000): Promise<Observation> {
+/** Observes the lab until it is healthy (or `settled` says so) or timeoutMs has passed; returns the last observation. */
+export async function observeLab(
+  lab: ObservedLab,
+  timeoutMs = 60_000,
+  settled: (o: Observation) => boolean = (o) => o.problems.length === 0,
+): Promise<Observation> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const seen = await observeOnce(lab);
-    if (seen.problems.length === 0 || Date.now() > deadline) return seen;
+    if (settled(seen) || Date.now() > deadline) return seen;
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }

@@ -3,7 +3,8 @@
 // Each of N runs (default 3), in this one process:
 //   baseline   bash scripts/baseline.sh up|down  (plain docker commands, nodes reached with docker exec)
 //   swarmlab   stack bench-<pid> (swarmlab:name swarmlab-bench, swarmlab:subnet 192.168.62.0/24):
-//              stack.up(), the e2e verification suite against it, stack.destroy(), then the stack is removed.
+//              up (with its refresh, as npm run up), the e2e verification suite against it (its lifecycle tests
+//              excluded), up again with one more worker, down (destroy and sweep), then the stack is removed.
 // Then a table of per-phase medians and the issue's targets: `up` within 2x the baseline and under 30 s,
 // verification under 10 s. The script reports; it exits non-zero only when something failed to run.
 //
@@ -12,7 +13,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import execa from "execa";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { discardStack, openStack } from "../infra/stack";
+import { discardStack, downLab, openStack, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import { sweepLab } from "../lab/inventory";
 import { NODE_IMAGE } from "../lab/backends/docker/names";
@@ -37,8 +38,8 @@ const TARGET_UP_RATIO = 2;
 const TARGET_UP_SECONDS = 30;
 const TARGET_VERIFY_SECONDS = 10;
 
-type Phase = "baseline up" | "baseline down" | "swarmlab up" | "verification" | "swarmlab down";
-const PHASES: Phase[] = ["baseline up", "baseline down", "swarmlab up", "verification", "swarmlab down"];
+type Phase = "baseline up" | "baseline down" | "swarmlab up" | "verification" | "add a worker" | "swarmlab down";
+const PHASES: Phase[] = ["baseline up", "baseline down", "swarmlab up", "verification", "add a worker", "swarmlab down"];
 const times: Record<Phase, number[]> = Object.fromEntries(PHASES.map((p) => [p, []])) as unknown as Record<Phase, number[]>;
 const failures: string[] = [];
 
@@ -68,7 +69,7 @@ const suiteExists = () => existsSync(path.join(PROJECT_ROOT, SUITE));
 async function verify(): Promise<boolean> {
   if (!suiteExists()) return false;
   const r = await timed("verification", () =>
-    execa("npx", ["mocha", "--timeout", "600000", SUITE], {
+    execa("npx", ["mocha", "--timeout", "600000", "--grep", "lifecycle", "--invert", SUITE], {
       cwd: PROJECT_ROOT,
       env: { SWARMLAB_STACK: STACK },
       all: true,
@@ -96,7 +97,7 @@ async function swarmlab(): Promise<boolean> {
   try {
     stack = await openStack(STACK, { name: LAB, subnet: SUBNET });
     const s = stack;
-    await timed("swarmlab up", () => s.up({ onOutput: collect })).catch((err) => {
+    await timed("swarmlab up", () => upLab(s, collect)).catch((err) => {
       throw new Error(`stack.up() failed: ${err instanceof Error ? err.message : err}\n${tail(output)}`);
     });
     // A failing suite still leaves a lab to take down: time the destroy anyway, then report the failure.
@@ -106,8 +107,16 @@ async function swarmlab(): Promise<boolean> {
       return true;
     });
     output = "";
-    await timed("swarmlab down", () => s.destroy({ onOutput: collect })).catch((err) => {
-      throw new Error(`stack.destroy() failed: ${err instanceof Error ? err.message : err}\n${tail(output)}`);
+    await s.setConfig("swarmlab:workers", { value: "3" });
+    await timed("add a worker", () => upLab(s, collect)).catch((err) => {
+      throw new Error(`up with 3 workers failed: ${err instanceof Error ? err.message : err}\n${tail(output)}`);
+    });
+    output = "";
+    await timed("swarmlab down", async () => {
+      const { error, left } = await downLab(s, collect);
+      if (error || left.length) throw new Error(`down: ${error?.message ?? ""} left: ${left.join(", ")}`);
+    }).catch((err) => {
+      throw new Error(`down failed: ${err instanceof Error ? err.message : err}\n${tail(output)}`);
     });
     if (verifyError) throw verifyError;
   } finally {
@@ -147,6 +156,9 @@ function report(suiteMissing: boolean): void {
     bUp !== undefined && bDown !== undefined && sUp !== undefined && sDown !== undefined ? (sUp + sDown) / (bUp + bDown) : undefined;
   console.log(`  ${"up ratio".padEnd(16)} ${fmt(upRatio, "x").padStart(7)}   swarmlab up / baseline up`);
   console.log(`  ${"total ratio".padEnd(16)} ${fmt(totalRatio, "x").padStart(7)}   swarmlab (up+down) / baseline (up+down)`);
+  const add = m["add a worker"];
+  const addRatio = add !== undefined && sUp !== undefined ? add / sUp : undefined;
+  console.log(`  ${"add ratio".padEnd(16)} ${fmt(addRatio, "x").padStart(7)}   up with one more worker / full swarmlab up`);
 
   const verifyMedian = m["verification"];
   console.log(`\nbench: targets`);

@@ -9,6 +9,7 @@ import { listEgressGuards, removeEgressGuards } from "../../lab/backends/docker/
 import { containerName } from "../../lab/backends/docker/names";
 import type { LabOutputs } from "../../lab/checks/observe";
 import { containerExec } from "../../lab/engine-api";
+import { observeLab, observeOnce } from "../../lab/health";
 import { leftovers } from "../../lab/inventory";
 import { assertTutorialHolds } from "./tutorial-claims";
 import { plainOutputs, requirePrerequisites, throwAwayLab } from "./lab-under-test";
@@ -43,6 +44,13 @@ describe("faults: one up heals what a student broke; down always finishes", func
     if (timings.length) console.log(`\n      heal times:\n${timings.map((t) => `        ${t}`).join("\n")}`);
   });
 
+  const observed = () => ({
+    nodes: outputs.nodeAccess,
+    privateKey: outputs.privateKey,
+    service: { name: outputs.service, replicas: outputs.replicas, network: outputs.overlay.name },
+  });
+  const problemsNow = async () => (await observeOnce(observed())).problems;
+
   /** Runs up once, records how long it took and what it did, and requires a healthy lab that keeps the tutorial's claims. */
   async function healsBy(fault: string, expected: Record<string, number>) {
     const started = Date.now();
@@ -67,8 +75,9 @@ describe("faults: one up heals what a student broke; down always finishes", func
     await healsBy("service and mynet removed", { create: 2 });
   });
 
-  it("worker2's dockerd killed: up makes the node again and it rejoins; the tasks come back", async function () {
+  it("worker2's dockerd killed: said in plain words; up makes the node again and it rejoins; the tasks come back", async function () {
     await onNode("swarm-worker2", "pkill dockerd");
+    assert.ok((await problemsNow()).includes("swarm-worker2: its Docker engine does not answer"), (await problemsNow()).join("\n"));
     await healsBy("worker2's dockerd killed", { create: 2 });
   });
 
@@ -77,8 +86,13 @@ describe("faults: one up heals what a student broke; down always finishes", func
     await healsBy("worker1's container removed", { create: 2 });
   });
 
-  it("worker2 stopped: up makes it again", async function () {
+  it("worker2 stopped: said as the swarm sees it (node Down, its task pending by the one-per-worker rule); up makes it again", async function () {
     await node("swarm-worker2").stop({ t: 1 });
+    const seen = await observeLab(observed(), 30_000, (o) => o.problems.some((p) => /swarm-worker2: the swarm sees it down/.test(p)));
+    const said = seen.problems.join("\n");
+    assert.match(said, /swarm-worker2: does not answer over SSH/);
+    assert.match(said, /swarm-worker2: the swarm sees it down/);
+    assert.match(said, /service test: 1 of 2 tasks running \(pending: no suitable node \(max replicas per node/);
     await healsBy("worker2 stopped", { create: 2 });
   });
 
@@ -119,9 +133,12 @@ describe("faults: one up heals what a student broke; down always finishes", func
     await healsBy("replicas 1→2", { update: 1 });
   });
 
-  it("down after a dead engine and a service the state does not know of (using mynet) finishes and leaves nothing", async function () {
+  it("down after every fault at once (a dead engine, a stopped worker, a service the state does not know of using mynet, no upstream, no egress rule) finishes and leaves nothing", async function () {
     await onNode("swarm-manager", "docker service create -d --no-resolve-image --network mynet --name rogue busybox:latest sleep 600");
     await onNode("swarm-worker2", "pkill dockerd");
+    await node("swarm-worker1").stop({ t: 1 });
+    await node("upstream").remove({ force: true });
+    await removeEgressGuards(SETTINGS.name);
     const result = await downLab(stack);
     assert.equal(result.error, undefined, `destroy failed: ${result.error?.message}`);
     assert.deepEqual(result.left, []);
