@@ -49,7 +49,8 @@ export class NodeSession {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        return new NodeSession(target, await openClient(target));
+        // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
+        return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(10_000, deadline - Date.now()))));
       } catch (err) {
         if (err instanceof HostKeyMismatch || Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 250));
@@ -96,7 +97,7 @@ export class NodeSession {
   }
 }
 
-function openClient(t: SshTarget): Promise<Client> {
+function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
   const expected = hostKeyBlob(t.hostKey);
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -109,7 +110,7 @@ function openClient(t: SshTarget): Promise<Client> {
         port: t.port,
         username: t.username,
         privateKey: t.privateKey,
-        readyTimeout: 10_000,
+        readyTimeout,
         keepaliveInterval: 10_000,
         algorithms: { serverHostKey: [keyType(t.hostKey)] as never },
         hostVerifier: (key: Buffer) => {

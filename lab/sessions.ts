@@ -19,8 +19,10 @@ export interface NodeAccess {
   hostKey: string;
 }
 
-/** How long a part waits for a node it only wants to look at (refresh, delete) before calling it unreachable. */
+/** How long a part waits for a node it only wants to look at (refresh) before calling it unreachable. */
 export const LOOK_TIMEOUT_MS = 5_000;
+/** The same for a node whose machine runs: calling it broken makes it again, so it gets longer (a busy host). */
+export const RUNNING_NODE_TIMEOUT_MS = 15_000;
 
 export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number): Promise<NodeSession> {
   return NodeSession.connect(
@@ -79,7 +81,7 @@ export function engineUnreachable(err: unknown): boolean {
 /** What is wrong with a node reached through a session, as a symptom ("" when its engine answers). */
 export async function engineProblem(session: NodeSession): Promise<string> {
   try {
-    await withTimeout(session.docker().ping(), 5_000);
+    await withTimeout(session.docker().ping(), 10_000);
     return "";
   } catch (err) {
     if (err instanceof NodeProblem) return err.symptom;

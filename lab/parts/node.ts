@@ -3,7 +3,7 @@
 import Docker from "dockerode";
 import { backendFor } from "../backends/backend";
 import { recordHostKey } from "../lab-dir";
-import { NodeAccess, NodeProblem, engineProblem, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
+import { NodeAccess, NodeProblem, engineProblem, withSessions, RUNNING_NODE_TIMEOUT_MS } from "../sessions";
 import { unless404 } from "../engine-api";
 import { sideLoadImage, waitForEngine } from "../steps/engine";
 import type { BackendName, NodeSettings } from "../types";
@@ -77,7 +77,7 @@ async function liveProblem(state: NodeInputs & NodeOutputs): Promise<string | st
         const held = await Promise.all(state.images.map(async (img) => ((await unless404(docker.getImage(img).inspect())) ? img : "")));
         return held.filter(Boolean);
       },
-      LOOK_TIMEOUT_MS,
+      RUNNING_NODE_TIMEOUT_MS,
     );
   } catch (err) {
     if (err instanceof NodeProblem) return err.symptom;
