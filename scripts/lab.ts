@@ -119,7 +119,14 @@ if (!command) {
 command().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`swarmlab: ${err instanceof Error ? err.message : err}`);
+    console.error(`swarmlab: ${failureOf(err)}`);
     process.exit(1);
   },
 );
+
+/** What went wrong, in a few lines: the engine's diagnostics rather than the whole CLI transcript. */
+function failureOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const diagnostics = [...new Set([...text.matchAll(/^ {4}error: (.*)$/gm)].map((m) => m[1]).filter((l) => l !== "update failed"))];
+  return diagnostics.length ? diagnostics.join("\n  ") : text;
+}

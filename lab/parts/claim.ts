@@ -55,7 +55,7 @@ export async function assertFree(i: ClaimInputs, owner: string): Promise<void> {
 
 function whose(objects: LabObject[]): string {
   const [first] = objects;
-  const what = `${objects.map((o) => o.what).slice(0, 3).join(", ")}${objects.length > 3 ? ", …" : ""}`;
+  const what = `${objects.map((o) => o.what).slice(0, 3).join(", ")}${objects.length > 3 ? ` and ${objects.length - 3} more` : ""}`;
   if (!first.owner) return `was made without an owner label (by an older swarmlab or by hand): ${what}; remove it with npm run clean ${first.lab || ""}`.trim();
   return `belongs to stack ${first.owner.replace(/\.[^.]*$/, "")} (owner ${first.owner}${first.lab ? `, lab ${first.lab}` : ""}): ${what}`;
 }
