@@ -78,8 +78,16 @@ export async function stackExists(name: string): Promise<boolean> {
   return (await listStacks()).includes(name);
 }
 
-/** `pulumi up` after a refresh that reads every part of the live lab: what drifted or broke is made whole again. */
+/**
+ * `pulumi up` after a refresh that reads every part of the live lab: what drifted or broke is made whole again.
+ * A lab made by swarmlab 0.1 (its objects carry no owner label) is swept first and made again with owners.
+ */
 export async function upLab(stack: Stack, onOutput?: (out: string) => void): Promise<UpResult> {
+  const recorded = await labOfState(stack);
+  if (recorded?.owner === "") {
+    const swept = await sweepLab(recorded, () => undefined);
+    onOutput?.(`swarmlab: lab '${recorded.name}' was made by an older swarmlab (no owner labels): removed (${swept.length} objects) to be made again\n`);
+  }
   return stack.up({ onOutput, refresh: true });
 }
 

@@ -39,12 +39,12 @@ export const node: Part<NodeInputs, NodeOutputs> = {
   async read(_id, state, { log }) {
     const listed = (await (await backendFor(state.backend)).list(state.lab, state.owner)).find((m) => m.name === state.name);
     const gone = !listed || listed.id !== state.machine ? "its machine is gone" : listed.state !== "running" ? `its machine is ${listed.state}` : "";
-    const symptom = gone || (await liveProblem(state));
-    if (typeof symptom === "string" && symptom) {
-      log(`${state.name}: ${symptom}; up makes it again`);
+    const live = gone ? { symptom: gone } : await lookInside(state);
+    if ("symptom" in live) {
+      log(`${state.name}: ${live.symptom}; up makes it again`);
       return undefined;
     }
-    return { ...outputsOf(state), images: symptom as string[] };
+    return { ...outputsOf(state), images: live.images };
   },
   async update(_id, olds, news, ctx) {
     const outs = outputsOf(olds);
@@ -64,23 +64,23 @@ export function accessOf(i: Pick<NodeInputs, "name" | "role" | "address">, o: No
   return { name: i.name, role: i.role, address: i.address, ...outputsOf(o) };
 }
 
-/** The symptom of a node whose machine runs (SSH, its engine), or the service images it holds when it is well. */
-async function liveProblem(state: NodeInputs & NodeOutputs): Promise<string | string[]> {
+/** Inside a node whose machine runs: the symptom when SSH or its engine fails, else the service images it holds. */
+async function lookInside(state: NodeInputs & NodeOutputs): Promise<{ symptom: string } | { images: string[] }> {
   try {
     return await withSessions(
       [accessOf(state, state)],
       state.privateKey,
       async ([s]) => {
-        const problem = await engineProblem(s);
-        if (problem) return problem;
+        const symptom = await engineProblem(s);
+        if (symptom) return { symptom };
         const docker = s.docker();
         const held = await Promise.all(state.images.map(async (img) => ((await unless404(docker.getImage(img).inspect())) ? img : "")));
-        return held.filter(Boolean);
+        return { images: held.filter(Boolean) };
       },
       RUNNING_NODE_TIMEOUT_MS,
     );
   } catch (err) {
-    if (err instanceof NodeProblem) return err.symptom;
+    if (err instanceof NodeProblem) return { symptom: err.symptom };
     throw err;
   }
 }
