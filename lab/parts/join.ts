@@ -63,9 +63,15 @@ export const join: Part<JoinInputs, JoinOutputs> = {
     }
     return undefined;
   },
-  async delete(_id, state) {
+  async delete(_id, state, { log }) {
     const { manager, worker, privateKey, nodeId } = state;
-    await onReachable([manager], privateKey, async (_, m) => void (await unless404(drainNode(m.docker(), nodeId))));
+    // Draining first lets swarm move the worker's task before it leaves; leaving works without it.
+    await onReachable([manager], privateKey, (_, m) =>
+      unless404(drainNode(m.docker(), nodeId)).then(
+        () => undefined,
+        (err) => log(`${worker.name}: not drained (${err}); it leaves all the same`),
+      ),
+    );
     await onReachable([worker], privateKey, (w, s) => leaveSwarm({ name: w.name, address: w.address, docker: s.docker() }, true));
     await onReachable([manager], privateKey, async (_, m) => void (await unless404(removeNode(m.docker(), nodeId))));
   },

@@ -86,11 +86,21 @@ export async function removeStaleNodes(manager: Docker, hostname: string, curren
   }
 }
 
-/** `docker node update --availability drain`: swarm moves the node's tasks elsewhere. */
-export async function drainNode(manager: Docker, nodeId: string): Promise<void> {
-  const n = await manager.getNode(nodeId).inspect();
-  if (n.Spec?.Availability === "drain") return;
-  await manager.getNode(nodeId).update({ version: n.Version.Index, ...n.Spec, Availability: "drain" });
+/**
+ * `docker node update --availability drain`: swarm moves the node's tasks elsewhere. An update names the node's
+ * version; a heartbeat or a neighbour's drain may bump it meanwhile ("update out of sequence"): read and try again.
+ */
+export async function drainNode(manager: Docker, nodeId: string, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const n = await manager.getNode(nodeId).inspect();
+    if (n.Spec?.Availability === "drain") return;
+    try {
+      await manager.getNode(nodeId).update({ version: n.Version.Index, ...n.Spec, Availability: "drain" });
+      return;
+    } catch (err) {
+      if (attempt >= attempts || !/out of sequence/.test(String(err))) throw err;
+    }
+  }
 }
 
 export async function removeNode(manager: Docker, nodeId: string): Promise<void> {
