@@ -37,6 +37,7 @@ export async function swarmlabProgram() {
     backend: spec.backend,
     subnet: spec.subnet,
     nodes: lab.nodes,
+    sshConfig: lab.sshConfig,
     nodeAccess: lab.nodeAccess,
     privateKey: pulumi.secret(lab.privateKey),
     keyFile: lab.keyFile,

@@ -52,6 +52,8 @@ export interface NodeOutput {
 export class SwarmLab extends pulumi.ComponentResource {
   readonly owner: pulumi.Output<string>;
   readonly nodes: pulumi.Output<NodeOutput[]>;
+  /** An ssh_config with every node by its name, for `ssh -F <file> swarm-worker1` (paths relative to the project). */
+  readonly sshConfig: pulumi.Output<string>;
   readonly nodeAccess: pulumi.Output<NodeAccess[]>;
   readonly privateKey: pulumi.Output<string>;
   readonly keyFile: pulumi.Output<string>;
@@ -87,7 +89,7 @@ export class SwarmLab extends pulumi.ComponentResource {
       (n) =>
         new LabPart(parts.node, `${name}-${n.name}`, {
           lab, owner, backend, name: n.name, role: n.role, address: n.address, egress: spec.egress,
-          authorizedKey: key.out("publicKey"), privateKey, nodeImage: images.out("node"), images: [spec.service.image],
+          authorizedKey: key.out("publicKey"), privateKey, nodeRecipe: images.out("nodeRecipe"), images: [spec.service.image],
         }, { ...child, dependsOn: [base] }),
     );
     const access = nodes.map(accessOf);
@@ -132,12 +134,30 @@ export class SwarmLab extends pulumi.ComponentResource {
         ssh: `ssh -i ${dir}/${KEY_FILE} -o UserKnownHostsFile=${dir}/${KNOWN_HOSTS}${n.sshPort === 22 ? "" : ` -p ${n.sshPort}`} ${n.username}@${n.sshHost}`,
       })),
     );
+    this.sshConfig = nodeAccess.apply((list) => sshConfigOf(list, dir));
     this.overlay = pulumi.all([overlay.out("subnet"), overlay.out("gateway")]).apply(([subnet, gateway]) => ({ name: spec.overlay.name, subnet, gateway }));
     this.tasks = pulumi.all([observed, service.out("tasks")]).apply(([o, recorded]) => (o?.tasks ?? recorded) as TaskInfo[]);
     this.problems = observed.apply((o) => o?.problems ?? []);
     this.upstream = spec.upstream;
     this.registerOutputs({ nodes: this.nodes, overlay: this.overlay, tasks: this.tasks, upstream: this.upstream });
   }
+}
+
+export function sshConfigOf(nodes: NodeAccess[], dir: string): string {
+  return nodes
+    .map((n) =>
+      [
+        `Host ${n.name}`,
+        `  HostName ${n.sshHost}`,
+        `  Port ${n.sshPort}`,
+        `  User ${n.username}`,
+        `  IdentityFile ${dir}/${KEY_FILE}`,
+        "  IdentitiesOnly yes",
+        `  UserKnownHostsFile ${dir}/${KNOWN_HOSTS}`,
+        "  StrictHostKeyChecking yes",
+      ].join("\n"),
+    )
+    .join("\n\n") + "\n";
 }
 
 function accessOf(node: LabPart<NodeInputs, NodeOutputs>): pulumi.Output<NodeAccess> {

@@ -2,7 +2,8 @@
 import { backendFor } from "../lab/backends/backend";
 import { canGuard } from "../lab/backends/docker/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
-import { removeLabDir } from "../lab/lab-dir";
+import { labDirRelative, removeLabDir } from "../lab/lab-dir";
+import { writeFileSync } from "node:fs";
 import type { Observation } from "../lab/health";
 import type { TaskInfo } from "../lab/steps/service";
 import { downLab, labOfState, openStack, selectStack, specOf, stackName, upLab } from "../infra/stack";
@@ -22,6 +23,9 @@ async function up(): Promise<number> {
   for (const n of o.nodes.value as { name: string; role: string; address: string; ssh: string }[]) {
     console.log(`  ${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${n.ssh}`);
   }
+  const sshConfig = path.join(labDirRelative(spec.name), "ssh_config");
+  writeFileSync(path.join(PROJECT_ROOT, sshConfig), o.sshConfig.value);
+  console.log(`  or by name: ssh -F ${sshConfig} swarm-manager   (the stack output sshConfig)`);
   for (const t of o.tasks.value as TaskInfo[]) {
     console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.value.name} ${o.overlay.value.subnet})`);
   }

@@ -17,6 +17,8 @@ export interface LabOutputs {
   subnet: string;
   /** As printed by up: name, role, address and the ssh command to reach the node. */
   nodes: { name: string; role: string; address: string; ssh: string }[];
+  /** An ssh_config naming every node, for `ssh -F`. */
+  sshConfig: string;
   nodeAccess: NodeAccess[];
   privateKey: string;
   overlay: { name: string; subnet: string; gateway: string };

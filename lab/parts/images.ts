@@ -1,7 +1,7 @@
 // The images a lab's machines run: the node image and busybox (for the service and the upstream), made locally
 // when no registry answers. Down keeps them as a cache.
 import Docker from "dockerode";
-import { ensureImages } from "../backends/docker/images";
+import { ensureImages, nodeImageCurrent } from "../backends/docker/images";
 import { unless404 } from "../engine-api";
 import type { BackendName } from "../types";
 import type { Part } from "./part";
@@ -14,12 +14,14 @@ export interface ImagesInputs {
 export interface ImagesOutputs {
   node: string;
   busybox: string;
+  /** The node image's recipe: the nodes take it as an input, so a new recipe (e.g. a new Debian) remakes them. */
+  nodeRecipe: string;
 }
 
 export const images: Part<ImagesInputs, ImagesOutputs> = {
   type: "Images",
   identity: ["backend"],
-  outputs: ["node", "busybox"],
+  outputs: ["node", "busybox", "nodeRecipe"],
   async create(i, { log }) {
     return { id: i.lab, outs: await ensureImages(new Docker(), log) };
   },
@@ -27,8 +29,8 @@ export const images: Part<ImagesInputs, ImagesOutputs> = {
     const docker = new Docker();
     const missing = [];
     for (const image of [state.node, state.busybox]) if (!(await unless404(docker.getImage(image).inspect()))) missing.push(image);
-    if (missing.length === 0) return { node: state.node, busybox: state.busybox };
-    log(`images: ${missing.join(", ")} missing; up makes them again`);
+    if (missing.length === 0 && (await nodeImageCurrent(docker))) return { node: state.node, busybox: state.busybox, nodeRecipe: state.nodeRecipe };
+    log(`images: ${missing.length ? `${missing.join(", ")} missing` : `${state.node} is not the current recipe's`}; up makes them again`);
     return undefined;
   },
   async delete() {

@@ -14,8 +14,8 @@ export interface NodeInputs extends NodeSettings {
   /** The lab's public key, authorised for user vagrant. */
   authorizedKey: string;
   privateKey: string;
-  /** The machine's image (docker backend). */
-  nodeImage: string;
+  /** The recipe of the machine's image (docker backend): a new recipe means a new machine. */
+  nodeRecipe: string;
   /** Images side-loaded into the node's engine (the service's). */
   images: string[];
 }
@@ -24,7 +24,7 @@ export type NodeOutputs = Pick<NodeAccess, "machine" | "sshHost" | "sshPort" | "
 
 export const node: Part<NodeInputs, NodeOutputs> = {
   type: "Node",
-  identity: ["lab", "owner", "backend", "name", "role", "address", "egress", "authorizedKey", "nodeImage"],
+  identity: ["lab", "owner", "backend", "name", "role", "address", "egress", "authorizedKey", "nodeRecipe"],
   outputs: ["machine", "sshHost", "sshPort", "username", "hostKey"],
   async create(i, ctx) {
     const p = await (await backendFor(i.backend)).provision(i, i.authorizedKey, ctx.log);

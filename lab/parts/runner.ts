@@ -11,8 +11,19 @@ type Props = Record<string, unknown>;
 const own = (props: Props): Props => Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * A part's log goes to .swarmlab/<lab>/lab.log and to the provider's stdout, which Pulumi shows as it comes (on
+ * the stack's line, then under Diagnostics): the progress of long steps, and what a refresh found broken.
+ */
 export function contextFor(root: string, props: Props): PartContext {
-  return { root, log: labLogger(root, String(props.lab)) };
+  const toFile = labLogger(root, String(props.lab));
+  return {
+    root,
+    log: (line) => {
+      toFile(line);
+      console.log(line);
+    },
+  };
 }
 
 /** Which inputs changed, and which of those replace the part. */

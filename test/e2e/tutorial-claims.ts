@@ -2,7 +2,8 @@
 // verification suite (lab.test.ts) makes one test of each; the fault scenarios (faults.test.ts) require them all
 // after every heal. One SSH connection per node, opened once; each node's Engine API goes through it.
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
@@ -106,6 +107,23 @@ export const CLAIMS: Claim[] = [
         });
         assert.equal(r.exitCode, 0, `${n.ssh}: ${r.stderr}`);
         assert.equal(r.stdout.trim(), n.name);
+      }
+    },
+  },
+  {
+    group: "access: user vagrant, the lab's key, host keys recorded at creation",
+    says: "the stack output sshConfig, handed to ssh -F, reaches every node by its name",
+    async check({ outputs }) {
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), "swarmlab-ssh-")), "ssh_config");
+      writeFileSync(file, outputs.sshConfig);
+      try {
+        for (const n of outputs.nodes) {
+          const r = await execa("ssh", ["-F", file, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", n.name, "hostname"], { cwd: PROJECT_ROOT, reject: false });
+          assert.equal(r.exitCode, 0, `ssh -F … ${n.name}: ${r.stderr}`);
+          assert.equal(r.stdout.trim(), n.name);
+        }
+      } finally {
+        rmSync(path.dirname(file), { recursive: true, force: true });
       }
     },
   },

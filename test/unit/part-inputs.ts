@@ -15,7 +15,7 @@ const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
   base: { lab: true, owner: true, backend: true, subnet: true, gateway: true, egress: true, upstream: true, upstreamImage: true },
   node: {
     lab: true, owner: true, backend: true, name: true, role: true, address: true, egress: true,
-    authorizedKey: true, privateKey: true, nodeImage: true, images: true,
+    authorizedKey: true, privateKey: true, nodeRecipe: true, images: true,
   },
   swarm: { lab: true, manager: true, privateKey: true },
   join: { lab: true, worker: true, manager: true, swarmId: true, workerToken: true, privateKey: true },

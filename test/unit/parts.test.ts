@@ -80,7 +80,7 @@ describe("lab parts", () => {
       ["key", { updates: [], replaces: ["lab"] }],
       ["images", { updates: ["lab"], replaces: ["backend"] }],
       ["base", { updates: [], replaces: ["owner", "subnet", "egress", "upstream", "upstreamImage"] }],
-      ["node", { updates: ["images", "privateKey"], replaces: ["owner", "name", "address", "egress", "authorizedKey", "nodeImage"] }],
+      ["node", { updates: ["images", "privateKey"], replaces: ["owner", "name", "address", "egress", "authorizedKey", "nodeRecipe"] }],
       ["swarm", { updates: ["privateKey"], replaces: ["manager"] }],
       ["join", { updates: ["manager", "workerToken", "privateKey"], replaces: ["worker", "swarmId"] }],
       ["overlay", { updates: ["manager", "privateKey"], replaces: ["name", "swarmId"] }],

@@ -31,6 +31,7 @@ const OWNER = `${STACK}.0badc0de`;
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbW9jayBrZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockMockMockMockMockMockMockMockMockMockMock swarmlab-swarmlab";
 const NODE_IMAGE = "swarmlab-node:latest";
+const NODE_RECIPE = "0123456789abcdef";
 const SWARM_ID = "swarm-mock-id";
 const WORKER_TOKEN = "SWMTKN-1-worker";
 const NETWORK_ID = "overlay-mock-id";
@@ -40,7 +41,7 @@ const hostKeyOf = (name: string) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost${
 const MOCK_OUTPUTS: { [K in PartKind]: (i: Props) => OutputsOf<(typeof parts)[K]> } = {
   claim: () => ({ owner: OWNER }),
   key: (i) => ({ publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, keyFile: `.swarmlab/${i.lab}/id_ed25519` }),
-  images: () => ({ node: NODE_IMAGE, busybox: "busybox:latest" }),
+  images: () => ({ node: NODE_IMAGE, busybox: "busybox:latest", nodeRecipe: NODE_RECIPE }),
   base: () => ({}),
   node: (i) => ({ machine: `container-${i.name}`, sshHost: i.address, sshPort: 22, username: "vagrant", hostKey: hostKeyOf(i.name) }),
   swarm: () => ({ swarmId: SWARM_ID, workerToken: WORKER_TOKEN, managerToken: "SWMTKN-1-manager" }),
@@ -327,7 +328,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
         partsOf(rec, "node").map(ownInputs),
         [MANAGER, ...WORKERS].map(({ name, role, address }) => ({
           lab: "swarmlab", owner: OWNER, backend: "docker", name, role, address, egress: "none",
-          authorizedKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, nodeImage: NODE_IMAGE, images: ["busybox:latest"],
+          authorizedKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, nodeRecipe: NODE_RECIPE, images: ["busybox:latest"],
         })),
       );
     });
@@ -368,7 +369,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       takes(one(rec, "base"), { owner: [claim], upstreamImage: [images] });
       for (const n of partsOf(rec, "node")) {
         dependsOn(n, base);
-        takes(n, { owner: [claim], authorizedKey: [key], privateKey: [key], nodeImage: [images] });
+        takes(n, { owner: [claim], authorizedKey: [key], privateKey: [key], nodeRecipe: [images] });
       }
       takes(one(rec, "swarm"), { manager: [nodes[0]], privateKey: [key] });
       assert.deepEqual(joins.map((j) => j.propertyDependencies.worker), nodes.slice(1).map((n) => [n]), "each join takes its own worker");
@@ -436,7 +437,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       const wire = registeredOutputs(rec, STACK_TYPE);
       assert.deepEqual(
         Object.keys(wire).sort(),
-        ["backend", "keyFile", "lab", "nodeAccess", "nodes", "overlay", "owner", "pingTarget", "privateKey", "problems", "replicas", "service", "subnet", "tasks", "upstream"],
+        ["backend", "keyFile", "lab", "nodeAccess", "nodes", "overlay", "owner", "pingTarget", "privateKey", "problems", "replicas", "service", "sshConfig", "subnet", "tasks", "upstream"],
       );
       assert.ok(isWireSecret(wire.privateKey), `privateKey is serialised as a secret: ${JSON.stringify(wire.privateKey)}`);
       assert.equal(wire.privateKey.value, PRIVATE_KEY);
@@ -454,6 +455,15 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
         out.nodes,
         [MANAGER, ...WORKERS].map(({ name, role, address }) => ({ name, role, address, ssh: ssh(address) })),
       );
+    });
+
+    it("sshConfig: one Host per node, by its name, with the lab's key and known_hosts relative to the project folder", async () => {
+      const { out } = await labWith();
+      const hosts = [...String(out.sshConfig).matchAll(/^Host (\S+)\n {2}HostName (\S+)\n/gm)].map((m) => [m[1], m[2]]);
+      assert.deepEqual(hosts, [MANAGER, ...WORKERS].map((n) => [n.name, n.address]));
+      assert.match(String(out.sshConfig), /^ {2}IdentityFile \.swarmlab\/swarmlab\/id_ed25519$/m);
+      assert.match(String(out.sshConfig), /^ {2}UserKnownHostsFile \.swarmlab\/swarmlab\/known_hosts$/m);
+      assert.match(String(out.sshConfig), /^ {2}StrictHostKeyChecking yes$/m);
     });
 
     it("lab, owner, backend, subnet, nodeAccess, keyFile, overlay, service, replicas, tasks, problems, upstream and pingTarget", async () => {

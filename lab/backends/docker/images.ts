@@ -1,5 +1,5 @@
 // The images a docker-backend lab needs, made locally when no registry answers:
-//   swarmlab-base:bookworm  Debian bookworm with docker.io + sshd (debian:bookworm + apt, or debootstrap + import)
+//   swarmlab-base:trixie    Debian 13 with docker.io 26 + sshd (debian:trixie + apt, or debootstrap + import)
 //   swarmlab-node:latest    images/node on top of the base, rebuilt when images/node changes
 //   busybox:latest          the service's image (registry, or Debian's busybox-static + import)
 import { createHash } from "crypto";
@@ -15,10 +15,14 @@ import * as tarStream from "tar-stream";
 export interface ImageRefs {
   node: string;
   busybox: string;
+  /** The node image's recipe hash (images/node and the Debian release): a new recipe means new machines. */
+  nodeRecipe: string;
 }
 
 export const NODE_IMAGE = "swarmlab-node:latest";
-export const BASE_IMAGE = "swarmlab-base:bookworm";
+/** Debian 13: its docker.io is 26.1, a Docker students meet today (Debian 12 has 20.10, end of life since 2023). */
+export const DEBIAN_RELEASE = "trixie";
+export const BASE_IMAGE = `swarmlab-base:${DEBIAN_RELEASE}`;
 export const BUSYBOX_IMAGE = "busybox:latest";
 export const LABEL_IMAGE = "swarmlab.image";
 export const LABEL_IMAGE_HASH = "swarmlab.image-hash";
@@ -26,6 +30,8 @@ export const LABEL_IMAGE_HASH = "swarmlab.image-hash";
 const NODE_DIR = path.resolve(__dirname, "../../../images/node");
 const BASE_PACKAGES = [
   "docker.io",
+  "docker-cli", // its own package since trixie
+
   "openssh-server",
   "iproute2",
   "iptables",
@@ -57,17 +63,20 @@ type Log = (line: string) => void;
 
 export async function ensureImages(docker: Docker, log: Log): Promise<ImageRefs> {
   const t0 = Date.now();
-  await ensureNodeImage(docker, log);
+  const nodeRecipe = await ensureNodeImage(docker, log);
   await ensureBusybox(docker, log);
   log(`images: ready in ${secs(t0)} (${NODE_IMAGE}, ${BUSYBOX_IMAGE})`);
-  return { node: NODE_IMAGE, busybox: BUSYBOX_IMAGE };
+  return { node: NODE_IMAGE, busybox: BUSYBOX_IMAGE, nodeRecipe };
 }
+
+/** The base image's recipe: its Debian release and packages (a base made by another recipe is made again). */
+const BASE_RECIPE = createHash("sha256").update(`${DEBIAN_RELEASE}\0${BASE_PACKAGES.join(",")}`).digest("hex").slice(0, 16);
 
 // ---------------------------------------------------------------- node image
 
-/** sha256 over images/node/* (names and contents): the node image is rebuilt when it changes. */
+/** sha256 over the base's recipe and images/node/* (names and contents): the node image is rebuilt when either changes. */
 export async function nodeImageHash(dir = NODE_DIR): Promise<string> {
-  const h = createHash("sha256");
+  const h = createHash("sha256").update(`${BASE_RECIPE}\0`);
   const names = (await fs.readdir(dir)).sort();
   for (const name of names) {
     const st = await fs.stat(path.join(dir, name));
@@ -79,12 +88,18 @@ export async function nodeImageHash(dir = NODE_DIR): Promise<string> {
   return h.digest("hex").slice(0, 16);
 }
 
-async function ensureNodeImage(docker: Docker, log: Log): Promise<void> {
+/** Whether the node image on this engine is the one the current recipe makes. */
+export async function nodeImageCurrent(docker: Docker): Promise<boolean> {
+  return (await inspectImage(docker, NODE_IMAGE))?.Config?.Labels?.[LABEL_IMAGE_HASH] === (await nodeImageHash());
+}
+
+/** Builds the node image unless it is current; returns its recipe hash. */
+async function ensureNodeImage(docker: Docker, log: Log): Promise<string> {
   const hash = await nodeImageHash();
   const existing = await inspectImage(docker, NODE_IMAGE);
   if (existing && existing.Config?.Labels?.[LABEL_IMAGE_HASH] === hash) {
     log(`images: ${NODE_IMAGE} is up to date (hash ${hash})`);
-    return;
+    return hash;
   }
   log(existing ? `images: ${NODE_IMAGE} is out of date, rebuilding (hash ${hash})` : `images: building ${NODE_IMAGE} (hash ${hash})`);
   await ensureBaseImage(docker, log);
@@ -106,23 +121,25 @@ async function ensureNodeImage(docker: Docker, log: Log): Promise<void> {
     throw new Error(`images: build of ${NODE_IMAGE} finished but the image does not carry hash ${hash}`);
   }
   log(`images: built ${NODE_IMAGE} in ${secs(t0)} (${mb(built.Size)})`);
+  return hash;
 }
 
 // ---------------------------------------------------------------- base image
 
 async function ensureBaseImage(docker: Docker, log: Log): Promise<void> {
-  if (await inspectImage(docker, BASE_IMAGE)) {
+  const existing = await inspectImage(docker, BASE_IMAGE);
+  if (existing?.Config?.Labels?.[LABEL_IMAGE_HASH] === BASE_RECIPE) {
     log(`images: ${BASE_IMAGE} present`);
     return;
   }
   const t0 = Date.now();
-  if (await tryPull(docker, "debian:bookworm", log)) {
+  if (await tryPull(docker, `debian:${DEBIAN_RELEASE}`, log)) {
     const dockerfile = [
-      "FROM debian:bookworm",
+      `FROM debian:${DEBIAN_RELEASE}`,
       "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends " +
         BASE_PACKAGES.join(" ") +
         " && rm -rf /var/lib/apt/lists/*",
-      `LABEL ${LABEL_IMAGE}=base`,
+      `LABEL ${LABEL_IMAGE}=base ${LABEL_IMAGE_HASH}=${BASE_RECIPE}`,
       "",
     ].join("\n");
     const stream = await docker.buildImage(tarOf({ Dockerfile: dockerfile }), { t: BASE_IMAGE, rm: true, forcerm: true });
@@ -141,8 +158,8 @@ async function debootstrapBase(docker: Docker, log: Log): Promise<void> {
   const rootfs = path.join(tmp, "rootfs");
   try {
     const t0 = Date.now();
-    log(`images: debootstrap bookworm (${BASE_PACKAGES.join(",")}) into ${rootfs}`);
-    const args = ["--variant=minbase", `--include=${BASE_PACKAGES.join(",")}`, "bookworm", rootfs, DEBIAN_MIRROR];
+    log(`images: debootstrap ${DEBIAN_RELEASE} (${BASE_PACKAGES.join(",")}) into ${rootfs}`);
+    const args = ["--variant=minbase", `--include=${BASE_PACKAGES.join(",")}`, DEBIAN_RELEASE, rootfs, DEBIAN_MIRROR];
     const proc = execa("debootstrap", args, { all: true, reject: false });
     const tail = keepTail(proc.all!, (line) => {
       // debootstrap prints one line per package: log only its milestones and warnings.
@@ -159,7 +176,7 @@ async function debootstrapBase(docker: Docker, log: Log): Promise<void> {
     await execa("sh", ["-c", 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/* "$1"/debootstrap', "sh", rootfs]);
 
     const t1 = Date.now();
-    await importRootfs(docker, rootfs, BASE_IMAGE, [`LABEL ${LABEL_IMAGE}=base`, 'CMD ["/bin/bash"]'], [
+    await importRootfs(docker, rootfs, BASE_IMAGE, [`LABEL ${LABEL_IMAGE}=base ${LABEL_IMAGE_HASH}=${BASE_RECIPE}`, 'CMD ["/bin/bash"]'], [
       "--xattrs",
       "--xattrs-include=security.capability",
     ]);
