@@ -10,6 +10,7 @@ import { parts } from "../lab/parts";
 import type { BackendName, LabSpec } from "../lab/types";
 import { specFromConfig, swarmlabProgram } from "./program";
 import { PROJECT_ROOT } from "./provider";
+import { passphraseEnv } from "./passphrase";
 import { partType } from "./swarmlab";
 
 export const PROJECT = "swarmlab";
@@ -36,11 +37,12 @@ async function pulumiCommand(): Promise<PulumiCommand> {
   }
 }
 
-export function pulumiEnv(): Record<string, string> {
+/** The environment of every Pulumi command on a stack (of the workspace when none is named). */
+export function pulumiEnv(stack?: string): Record<string, string> {
   mkdirSync(STATE_DIR, { recursive: true });
   return {
     PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+    ...passphraseEnv(stack),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     // where the dynamic providers find the lab's code (infra/provider.ts)
     SWARMLAB_ROOT: PROJECT_ROOT,
@@ -49,13 +51,13 @@ export function pulumiEnv(): Record<string, string> {
   };
 }
 
-async function workspaceOptions() {
-  return { workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv() };
+async function workspaceOptions(stack?: string) {
+  return { workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv(stack) };
 }
 
 /** Selects the stack, creating it on first use; its settings live in Pulumi.<stack>.yaml. */
 export async function openStack(name = stackName(), settings: Record<string, string> = {}): Promise<Stack> {
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions());
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions(name));
   for (const [key, value] of Object.entries(settings)) await stack.setConfig(`swarmlab:${key}`, { value });
   return stack;
 }
@@ -66,7 +68,7 @@ export async function selectStack(name = stackName()): Promise<Stack> {
   if (!stacks.includes(name)) {
     throw new Error(`no stack '${name}' (stacks here: ${stacks.join(", ") || "none"}); nothing was touched`);
   }
-  return LocalWorkspace.selectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions());
+  return LocalWorkspace.selectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions(name));
 }
 
 export async function listStacks(): Promise<string[]> {

@@ -2,12 +2,13 @@
 // in tutorial-claims.ts), then the lab's life cycle: no change on a second up, state that survives a moved
 // project, stacks that own their labs, and a destroy that leaves nothing.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
-import { downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, upLab } from "../../infra/stack";
+import { passphraseEnv, saltOpensWith } from "../../infra/passphrase";
+import { downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, STATE_DIR, upLab } from "../../infra/stack";
 import { observeOnce } from "../../lab/health";
 import { collectLabLogs, leftovers, runningMachines } from "../../lab/inventory";
 import { labDir } from "../../lab/lab-dir";
@@ -66,8 +67,22 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       execa("npx", ["--no-install", "pulumi", ...args, "--non-interactive", "--stack", under!.stack.name], { cwd, env, reject: false });
 
     it("re-running up on the healthy lab changes nothing (npx pulumi preview --expect-no-changes, Pulumi.yaml's program, after a refresh)", async function () {
-      const r = await cli(PROJECT_ROOT, pulumiEnv(), "preview", "--expect-no-changes");
+      const r = await cli(PROJECT_ROOT, pulumiEnv(under!.stack.name), "preview", "--expect-no-changes");
       assert.equal(r.exitCode, 0, `preview wants changes:\n${r.stdout}\n${r.stderr}`);
+    });
+
+    it("the state holds the lab's private key only encrypted, with the project's passphrase (a file of mode 600) unless the user set one", async function () {
+      const stack = under!.stack.name;
+      const state = readFileSync(path.join(STATE_DIR, ".pulumi", "stacks", "swarmlab", `${stack}.json`), "utf8");
+      assert.ok(state.includes("4dabf18193072939515e22adb298388d"), "the state has secrets (Pulumi's secret marker)");
+      assert.ok(!state.includes("PRIVATE KEY") && !state.includes(o().privateKey.split("\n")[1]), "the private key is in the state in the clear");
+      const given = passphraseEnv(stack);
+      if ("PULUMI_CONFIG_PASSPHRASE" in given) {
+        return console.log(`      (stack ${stack} uses ${process.env.PULUMI_CONFIG_PASSPHRASE !== undefined ? "the passphrase set in PULUMI_CONFIG_PASSPHRASE" : "the empty passphrase it was made with"})`);
+      }
+      assert.equal((statSync(given.PULUMI_CONFIG_PASSPHRASE_FILE).mode & 0o777).toString(8), "600");
+      const salt = /^encryptionsalt: (\S+)$/m.exec(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"))![1];
+      assert.equal(saltOpensWith(salt, ""), false, "the stack's secrets open with an empty passphrase");
     });
 
     it("another stack cannot take this lab's name or subnet: its up is refused before anything is made, naming the owner", async function () {
@@ -98,7 +113,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
     it("the state is portable: in a copy of the project elsewhere, preview finds nothing to change (and destroy works there)", async function () {
       const copy = copyProject(under!.stack.name);
-      const env = { ...pulumiEnv(), PULUMI_BACKEND_URL: `file://${copy}/.pulumi-state`, SWARMLAB_ROOT: copy };
+      const env = { ...pulumiEnv(under!.stack.name), PULUMI_BACKEND_URL: `file://${copy}/.pulumi-state`, SWARMLAB_ROOT: copy };
       try {
         const preview = await cli(copy, env, "preview", "--expect-no-changes");
         assert.equal(preview.exitCode, 0, `preview in ${copy} wants changes:\n${preview.stdout}\n${preview.stderr}`);
