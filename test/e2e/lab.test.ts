@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import Docker from "dockerode";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { passphraseEnv, saltOpensWith } from "../../infra/passphrase";
@@ -35,6 +36,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       throw new Error(`the lab is not healthy (npm run up heals it):\n  - ${problems.join("\n  - ")}`);
     }
     view = await LabView.open(under.outputs);
+    console.log(`      engines: ${await engineVersions(view)}`);
   });
 
   afterEach(function () {
@@ -144,6 +146,13 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     });
   });
 });
+
+/** The Docker engines this run talked to: the host's, and each node's through its SSH tunnel. */
+async function engineVersions(view: LabView): Promise<string> {
+  const show = (v: { Version: string; ApiVersion: string }) => `Docker ${v.Version} (API ${v.ApiVersion})`;
+  const nodes = await Promise.all(view.lab.nodes.map(async (n) => `${n.access.name} ${show(await n.docker.version())}`));
+  return [`host ${show(await new Docker().version())}`, ...nodes].join(", ");
+}
 
 /** The project's files (no lab folders, no state) copied to a new folder, with the stack's state and settings. */
 function copyProject(stack: string): string {
