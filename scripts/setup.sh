@@ -2,6 +2,9 @@
 # Everything `npm run up` and the tests need before Pulumi runs; each step does nothing when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# npm ci and the rest under a Node that package.json engines allows (scripts/node.sh; it says nothing more when an
+# npm script chose that Node already).
+. scripts/node.sh
 
 step() { printf '\n== %s\n' "$1"; }
 
