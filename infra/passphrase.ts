@@ -3,7 +3,8 @@
 // (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE) wins. A stack made before the project kept one was
 // encrypted with an empty passphrase: it keeps that one until it is made again.
 import { createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { privateFolder } from "../lab/lab-dir";
 import path from "node:path";
 import { PROJECT_ROOT } from "./provider";
 
@@ -22,8 +23,8 @@ export function passphraseEnv(stack?: string, env: NodeJS.ProcessEnv = process.e
 
 /** The project's passphrase file, made (random, mode 600) on first use. */
 export function ensurePassphraseFile(file = PASSPHRASE_FILE): string {
+  privateFolder(path.dirname(file));
   if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
   }
   chmodSync(file, 0o600);

@@ -1,11 +1,11 @@
 // The stack, driven through Pulumi's Automation API with the program inline: the same engine and state as
 // `npx pulumi up`, without needing the Node.js language host next to the CLI.
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { LabRef, leftovers, sweepLab } from "../lab/inventory";
-import { labDir, removeLabDir } from "../lab/lab-dir";
+import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
 import { parts } from "../lab/parts";
 import type { BackendName, LabSpec } from "../lab/types";
 import { specFromConfig, swarmlabProgram } from "./program";
@@ -39,7 +39,7 @@ async function pulumiCommand(): Promise<PulumiCommand> {
 
 /** The environment of every Pulumi command on a stack (of the workspace when none is named). */
 export function pulumiEnv(stack?: string): Record<string, string> {
-  mkdirSync(STATE_DIR, { recursive: true });
+  privateFolder(STATE_DIR); // the state holds the stacks' (encrypted) secrets
   return {
     PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
     ...passphraseEnv(stack),

@@ -22,7 +22,7 @@ export function labLogger(root: string, lab: string): (line: string) => void {
   let made = false; // the folder is made at the first line: a logger that writes nothing must not recreate it
   return (line) => {
     if (!made) {
-      mkdirSync(dir, { recursive: true });
+      privateFolder(dir);
       made = true;
     }
     appendFileSync(path.join(dir, "lab.log"), `${new Date().toISOString()} ${line}\n`);
@@ -32,11 +32,18 @@ export function labLogger(root: string, lab: string): (line: string) => void {
 /** Writes the copy of the lab's private key for `ssh -i` (mode 600, also over an existing file); false if it was there. */
 export function writeKeyCopy(root: string, lab: string, privateKey: string): boolean {
   const file = path.join(labDir(root, lab), KEY_FILE);
-  if (existsSync(file) && readFileSync(file, "utf8") === privateKey) return false;
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, privateKey, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return true;
+  privateFolder(path.dirname(file));
+  const same = existsSync(file) && readFileSync(file, "utf8") === privateKey;
+  if (!same) writeFileSync(file, privateKey, { mode: 0o600 });
+  chmodSync(file, 0o600); // an existing file keeps its mode on write
+  return !same;
+}
+
+/** A folder only its owner may enter (made if missing; an existing one is closed too). */
+export function privateFolder(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
 }
 
 export function removeLabDir(root: string, lab: string): void {
@@ -47,6 +54,6 @@ export function removeLabDir(root: string, lab: string): void {
 export function recordHostKey(root: string, lab: string, host: string, hostKey: string): void {
   const file = path.join(labDir(root, lab), KNOWN_HOSTS);
   const others = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l && !l.startsWith(`${host} `)) : [];
-  mkdirSync(path.dirname(file), { recursive: true });
+  privateFolder(path.dirname(file));
   writeFileSync(file, [...others, `${host} ${hostKey}`].join("\n") + "\n");
 }

@@ -2,7 +2,7 @@
 //
 // Each of N runs (default 3), in this one process:
 //   baseline   bash scripts/baseline.sh up|down  (plain docker commands, nodes reached with docker exec)
-//   swarmlab   stack bench-<pid> (swarmlab:name swarmlab-bench, swarmlab:subnet 192.168.62.0/24):
+//   swarmlab   stack bench-<pid> (swarmlab:name swarmlab-bench-<pid>, a 192.168.N.0/24 that nothing uses):
 //              up (with its refresh, as npm run up), the e2e verification suite against it (its lifecycle tests
 //              excluded), up again with one more worker, down (destroy and sweep), then the stack is removed.
 // Then a table of per-phase medians and the issue's targets: `up` within 2x the baseline and under 30 s,
@@ -15,6 +15,8 @@ import execa from "execa";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { discardStack, downLab, openStack, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
+import Docker from "dockerode";
+import { unusedLabSubnet } from "../lab/backends/docker/network";
 import { sweepLab } from "../lab/inventory";
 import { NODE_IMAGE } from "../lab/backends/docker/names";
 import { DEFAULT_IMAGE } from "../lab/config";
@@ -26,8 +28,8 @@ if (!Number.isInteger(RUNS) || RUNS < 1) {
 }
 
 const STACK = `bench-${process.pid}`;
-const LAB = "swarmlab-bench";
-const SUBNET = "192.168.62.0/24";
+const LAB = `swarmlab-bench-${process.pid}`;
+let SUBNET = "";
 const BASELINE_LAB = "swarmlab-baseline";
 const BASELINE_PREFIX = "192.168.61";
 const BASELINE = path.join(PROJECT_ROOT, "scripts", "baseline.sh");
@@ -185,6 +187,7 @@ async function imagesWarm(): Promise<string> {
 }
 
 async function main(): Promise<number> {
+  SUBNET = await unusedLabSubnet(new Docker(), 100 + (process.pid % 150));
   say(`images warm (already built, build time not measured): ${await imagesWarm()}`);
   const suiteMissing = !suiteExists();
   if (suiteMissing) {

@@ -12,10 +12,10 @@ import { containerExec } from "../../lab/engine-api";
 import { observeLab, observeOnce } from "../../lab/health";
 import { leftovers } from "../../lab/inventory";
 import { assertTutorialHolds } from "./tutorial-claims";
-import { plainOutputs, requirePrerequisites, throwAwayLab } from "./lab-under-test";
+import { plainOutputs, requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
 
-const SETTINGS = { name: "swarmlab-faults", subnet: "192.168.57.0/24" };
 const docker = new Docker();
+let SETTINGS = { name: "", subnet: "" };
 const node = (name: string) => docker.getContainer(containerName(SETTINGS.name, name));
 /** A command on a node, as a student types it there (the node's own docker CLI). */
 const onNode = async (name: string, cmd: string) => {
@@ -32,6 +32,7 @@ describe("faults: one up heals what a student broke; down always finishes", func
 
   before(async function () {
     await requirePrerequisites(this);
+    SETTINGS = await throwAwaySettings("faults", 50);
     ({ stack, outputs } = await throwAwayLab("faults", SETTINGS));
   });
 

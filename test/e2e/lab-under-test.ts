@@ -5,12 +5,18 @@ import Docker from "dockerode";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { cliRoot, discardStack, openStack, stackExists, stackName, upLab } from "../../infra/stack";
+import { unusedLabSubnet } from "../../lab/backends/docker/network";
 import { runningMachines } from "../../lab/inventory";
 import type { LabOutputs } from "../../lab/checks/observe";
 import type { BackendName } from "../../lab/types";
 
-/** Throw-away labs get names and subnets of their own, so that they never meet the user's lab. */
-export const THROWAWAY = { name: "swarmlab-e2e", subnet: "192.168.58.0/24" };
+/**
+ * Settings for a throw-away lab: a name and a subnet of its own (by this run's pid, the subnet one that nothing uses
+ * now), so that it never meets the user's lab, nor the labs of another test run at the same time.
+ */
+export async function throwAwaySettings(kind: string, offset = 0): Promise<{ name: string; subnet: string }> {
+  return { name: `swarmlab-${kind}-${process.pid}`, subnet: await unusedLabSubnet(new Docker(), 100 + ((process.pid + offset) % 150)) };
+}
 
 export interface LabUnderTest {
   stack: Stack;
@@ -76,7 +82,8 @@ export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest
       return { stack, outputs, backend: outputs.backend, owned: false };
     }
   }
-  log(`no lab of stack '${selected}' is up: standing up a throw-away lab (${THROWAWAY.name}, ${THROWAWAY.subnet})`);
-  const { stack, outputs } = await throwAwayLab("e2e", THROWAWAY);
+  const settings = await throwAwaySettings("e2e");
+  log(`no lab of stack '${selected}' is up: standing up a throw-away lab (${settings.name}, ${settings.subnet})`);
+  const { stack, outputs } = await throwAwayLab("e2e", settings);
   return { stack, outputs, backend: outputs.backend, owned: true };
 }

@@ -13,7 +13,7 @@ import { downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, ST
 import { observeOnce } from "../../lab/health";
 import { collectLabLogs, leftovers, runningMachines } from "../../lab/inventory";
 import { labDir } from "../../lab/lab-dir";
-import { acquireLab, LabUnderTest, requirePrerequisites } from "./lab-under-test";
+import { acquireLab, LabUnderTest, requirePrerequisites, throwAwaySettings } from "./lab-under-test";
 import { CLAIMS, LabView } from "./tutorial-claims";
 
 describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () {
@@ -91,7 +91,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const owner = o().owner.replace(/\.[^.]*$/, "");
       const machines = await runningMachines({ name: o().lab, backend: o().backend });
       const attempts = [
-        { settings: { name: o().lab, subnet: "192.168.59.0/24" }, says: new RegExp(`swarmlab:name = "${o().lab}": this lab belongs to stack ${owner}`) },
+        { settings: { name: o().lab, subnet: (await throwAwaySettings("intruder", 100)).subnet }, says: new RegExp(`swarmlab:name = "${o().lab}": this lab belongs to stack ${owner}`) },
         { settings: { name: "swarmlab-intruder", subnet: o().subnet }, says: new RegExp(`swarmlab:subnet = "${o().subnet.replace(/\./g, "\\.")}": this subnet is used.*stack ${owner}`) },
       ];
       for (const { settings, says } of attempts) {
