@@ -1,9 +1,11 @@
 // Stack configuration (the swarmlab: namespace) -> LabSpec, validated up front.
 // Every problem becomes one ConfigError whose one-line message names the key, the value,
-// what is wrong and the command that fixes it.
+// what is wrong and the command that fixes it; the value that command sets passes these checks itself.
+// This file is pure: what needs the host (its routes and addresses, Docker's networks and pools, the service's
+// image) is checked against facts read once, by lab/host-facts.ts.
 
 import { BackendName, Egress, LabSpec, NodeSpec } from "./types";
-import { Cidr, addressAt, formatCidr, formatIPv4, overlaps, parseCidr } from "./net";
+import { Cidr, addressAt, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4 } from "./net";
 
 const NS = "swarmlab";
 
@@ -14,7 +16,7 @@ export class ConfigError extends Error {
     readonly fix: string,
     problem: string,
   ) {
-    super(`${NS}:${key} = ${show(value)}: ${problem.replace(/\.+$/, "")}. Fix: ${fix}`);
+    super(oneLine(key, value, problem, fix));
     this.name = "ConfigError";
   }
 }
@@ -44,6 +46,21 @@ export const DEFAULT_OVERLAY = "mynet";
 export const DEFAULT_SERVICE = "test";
 export const DEFAULT_IMAGE = "busybox:latest";
 export const UPSTREAM_NAME = "upstream";
+/** Repositories of the images the lab's machines run (lab/backends/docker/images.ts): never a service's image. */
+export const MACHINE_IMAGE_REPOS: readonly string[] = ["swarmlab-node", "swarmlab-base"];
+/**
+ * Where lab networks go: the private ranges (RFC 1918) minus those Docker takes (10.0.0.0/8 for Swarm's overlays,
+ * 172.16.0.0/12 for its bridges) leave 192.168.0.0/16. A public block would hide those internet addresses from this
+ * host (and, with egress internet, put the "internet" inside the lab); there is no opt-in for one.
+ */
+export const LAB_RANGE = "192.168.0.0/16";
+/**
+ * The widest lab network. A lab spans at most 33 addresses (the network address, the gateway at .1, 21 nodes from .10,
+ * the upstream and the broadcast address), and a wider block only takes more addresses from the host's neighbours (a
+ * LAN, libvirt's 192.168.122.0/24, a VPN): the lab network would hide them and its egress rule drops what is forwarded
+ * to them.
+ */
+export const WIDEST_PREFIX = 24;
 /** Offset of the manager's address in the subnet (.10); workers follow at .11, .12, ... */
 export const FIRST_NODE_OFFSET = 10;
 
@@ -65,11 +82,16 @@ const RESERVED: readonly { cidr: string; why: string }[] = [
   { cidr: "224.0.0.0/4", why: "the multicast range, which cannot be assigned to hosts" },
   { cidr: "0.0.0.0/8", why: "the 'this network' range, which cannot be assigned to hosts" },
   { cidr: "240.0.0.0/4", why: "the reserved range (and 255.255.255.255, the limited broadcast), which hosts do not use" },
+  { cidr: "100.64.0.0/10", why: "the shared address space of carrier-grade NAT (RFC 6598), which ISPs and VPNs such as Tailscale use" },
 ];
 
 const LAB_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+// Swarm's rule for service and network names, ^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$ (swarmkit), at most 63 characters.
+// Written without nested quantifiers (the same names: letters, digits, '-' and '_', first and last a letter or
+// digit), so that no name can make the test backtrack for ever.
+const SWARM_NAME = /^[a-zA-Z0-9](?:[-_a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+const SWARM_NAME_MAX = 63;
 const INTEGER = /^[+-]?[0-9]+$/;
 // [registry[:port]/]path[:tag][@sha256:digest], path components lowercase as Docker requires
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -77,13 +99,17 @@ const IMAGE = new RegExp(
   `^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*` +
     `(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
 );
-/** Network names Docker or Swarm already use on every node. */
-const RESERVED_NETWORKS = ["ingress", "bridge", "host", "none", "docker_gwbridge"];
+/**
+ * Network names Docker or Swarm already use on every node, or refuse to create ("default"); Swarm compares names
+ * without regard to case, so these are refused in any case. Service names have no reserved words, and a service may
+ * share its name with the overlay: Swarm keeps networks and services apart.
+ */
+export const RESERVED_NETWORKS: readonly string[] = ["ingress", "bridge", "host", "none", "docker_gwbridge", "default"];
 
 /** Turns the swarmlab: settings (namespace removed, values as strings) into a validated LabSpec. */
 export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
   for (const key of Object.keys(raw)) {
-    if (!CONFIG_KEYS.includes(key)) throw unknownKey(key, raw[key]);
+    if (!CONFIG_KEYS.includes(key)) throw unknownKey(key, raw[key], raw);
   }
   const has = (key: string) => raw[key] !== undefined;
 
@@ -108,7 +134,7 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
   }
 
   const workersSet = has("workers") ? parseWorkers(raw.workers) : undefined;
-  const hostnames = has("nodes") ? parseNodes(raw.nodes) : defaultHostnames(workersSet ?? DEFAULT_WORKERS);
+  const hostnames = has("nodes") ? parseNodes(raw.nodes, workersSet) : defaultHostnames(workersSet ?? DEFAULT_WORKERS);
   const workers = hostnames.length - 1;
   if (workersSet !== undefined && workersSet !== workers) {
     throw new ConfigError(
@@ -138,20 +164,20 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     );
   }
 
-  const replicas = has("replicas") ? parseReplicas(raw.replicas, workers) : Math.min(2, workers);
+  const replicas = has("replicas") ? parseReplicas(raw.replicas, workers, has("nodes")) : Math.min(2, workers);
 
   const overlay = has("overlay") ? raw.overlay : DEFAULT_OVERLAY;
-  checkDockerName("overlay", overlay, DEFAULT_OVERLAY, "network");
-  if (RESERVED_NETWORKS.includes(overlay)) {
+  checkSwarmName("overlay", overlay, DEFAULT_OVERLAY, "network");
+  if (isReservedNetwork(overlay)) {
     throw new ConfigError(
       "overlay",
       overlay,
       `pulumi config set ${NS}:overlay ${DEFAULT_OVERLAY}`,
-      `Docker already has a network of that name on every node (${RESERVED_NETWORKS.join(", ")} are taken)`,
+      `Docker already has or reserves a network of that name on every node (${RESERVED_NETWORKS.join(", ")}, in any case)`,
     );
   }
   const service = has("service") ? raw.service : DEFAULT_SERVICE;
-  checkDockerName("service", service, DEFAULT_SERVICE, "service");
+  checkSwarmName("service", service, DEFAULT_SERVICE, "service");
 
   const image = has("image") ? raw.image : DEFAULT_IMAGE;
   if (image.length > 255 || !IMAGE.test(image)) {
@@ -160,6 +186,14 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
       image,
       `pulumi config set ${NS}:image ${DEFAULT_IMAGE}`,
       "not a Docker image reference ([registry/]name[:tag], name in lowercase)",
+    );
+  }
+  if (MACHINE_IMAGE_REPOS.includes(imageRepository(image))) {
+    throw new ConfigError(
+      "image",
+      image,
+      `pulumi config set ${NS}:image ${DEFAULT_IMAGE}`,
+      "the image of the lab's machines (Debian with dockerd and sshd), not one for the service's tasks",
     );
   }
 
@@ -198,8 +232,9 @@ function defaultHostnames(workers: number): string[] {
   return ["swarm-manager", ...Array.from({ length: workers }, (_, i) => `swarm-worker${i + 1}`)];
 }
 
-function parseNodes(text: string): string[] {
-  const fix = `pulumi config set ${NS}:nodes '${JSON.stringify(defaultHostnames(DEFAULT_WORKERS))}'`;
+/** `workersSet`: swarmlab:workers when set, so that the fix's list agrees with it. */
+function parseNodes(text: string, workersSet: number | undefined): string[] {
+  const fix = `pulumi config set ${NS}:nodes '${JSON.stringify(defaultHostnames(workersSet ?? DEFAULT_WORKERS))}'`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -242,75 +277,172 @@ function parseNodes(text: string): string[] {
 
 function parseSubnet(text: string, nodeCount: number): Cidr {
   const cidr = parseCidr(text);
+  const setTo = (subnet: string) => `pulumi config set ${NS}:subnet ${subnet}`;
   if (!cidr) {
-    throw new ConfigError(
-      "subnet",
-      text,
-      `pulumi config set ${NS}:subnet ${DEFAULT_SUBNET}`,
-      "not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32)",
-    );
+    throw new ConfigError("subnet", text, setTo(DEFAULT_SUBNET), "not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32)");
   }
-  if (cidr.address !== cidr.network) {
-    const corrected = formatCidr(cidr);
-    throw new ConfigError(
-      "subnet",
-      text,
-      `pulumi config set ${NS}:subnet ${corrected}`,
-      `not a network address: the host bits must be zero (the network is ${corrected})`,
-    );
-  }
+  // The block's network first: the fix for host bits set (last) is then a network that passes every other check.
+  const network = formatCidr(cidr);
   for (const reserved of RESERVED) {
     if (overlaps(cidr, parseCidr(reserved.cidr)!)) {
-      throw new ConfigError(
-        "subnet",
-        text,
-        `pulumi config set ${NS}:subnet ${DEFAULT_SUBNET}`,
-        `overlaps ${reserved.cidr}, ${reserved.why}`,
-      );
+      throw new ConfigError("subnet", text, setTo(DEFAULT_SUBNET), `overlaps ${reserved.cidr}, ${reserved.why}`);
     }
+  }
+  const range = parseCidr(LAB_RANGE)!;
+  if (cidr.network < range.network || cidr.broadcast > range.broadcast) {
+    const target = parseIPv4(INTERNET_PING_TARGET)!;
+    const inside = target >= cidr.network && target <= cidr.broadcast ? `; ${INTERNET_PING_TARGET}, the internet ping target, would be inside the lab` : "";
+    throw new ConfigError(
+      "subnet",
+      text,
+      setTo(DEFAULT_SUBNET),
+      `not a private range: lab networks lie in ${LAB_RANGE}, the private range (RFC 1918) Docker leaves free; ` +
+        `any other block hides those addresses from this host${inside}`,
+    );
+  }
+  if (cidr.prefix < WIDEST_PREFIX) {
+    const defaultCidr = parseCidr(DEFAULT_SUBNET)!;
+    const inside = overlaps(cidr, defaultCidr) ? DEFAULT_SUBNET : formatCidr({ network: cidr.network, prefix: WIDEST_PREFIX });
+    throw new ConfigError(
+      "subnet",
+      text,
+      setTo(inside),
+      `wider than a /${WIDEST_PREFIX}: a lab spans at most ${FIRST_NODE_OFFSET + MAX_WORKERS + 3} addresses, and a wider block ` +
+        `takes more from the host's neighbours (a LAN, libvirt's 192.168.122.0/24, a VPN), which the lab network hides ` +
+        `and its egress rule cuts off`,
+    );
   }
   // gateway .1, nodes from .10 up, upstream at the last usable address: the last node must stay below it
   const lastNode = cidr.network + FIRST_NODE_OFFSET + nodeCount - 1;
   const upstream = cidr.broadcast - 1;
   if (lastNode >= upstream) {
-    const slash24 = formatCidr(parseCidr(`${formatIPv4(cidr.network)}/24`)!);
     throw new ConfigError(
       "subnet",
       text,
-      `pulumi config set ${NS}:subnet ${slash24}`,
+      setTo(formatCidr({ network: cidr.network, prefix: WIDEST_PREFIX })),
       `too small for ${nodeCount} nodes: they would take ${formatIPv4(cidr.network + FIRST_NODE_OFFSET)}-${formatIPv4(lastNode)} ` +
         `(network+${FIRST_NODE_OFFSET} onwards) but must stay below the upstream at the last usable address, ${formatIPv4(upstream)}`,
     );
   }
+  if (cidr.address !== cidr.network) {
+    throw new ConfigError("subnet", text, setTo(network), `not a network address: the host bits must be zero (the network is ${network})`);
+  }
   return cidr;
 }
 
-function parseReplicas(text: string, workers: number): number {
+/** `nodesSet`: swarmlab:nodes lists the hosts, so raising swarmlab:workers alone is no fix. */
+function parseReplicas(text: string, workers: number, nodesSet: boolean): number {
   const fix = `pulumi config set ${NS}:replicas ${Math.min(2, workers)}`;
+  const wanted = INTEGER.test(text) ? Number(text) : NaN;
+  const moreWorkers = !nodesSet && wanted > workers && wanted <= MAX_WORKERS ? ` (or pulumi config set ${NS}:workers ${wanted})` : "";
+  const limit = wanted > MAX_WORKERS ? `, and a lab has at most ${MAX_WORKERS} workers` : "";
   return parseCount("replicas", text, "replicas", "the service needs at least one replica", fix, workers, [
-    `more replicas than workers (${workers}): the lab runs one task per worker`,
-    `${fix} (or raise ${NS}:workers to ${text})`,
+    `more replicas than workers (${workers}): the lab runs one task per worker${limit}`,
+    `${fix}${moreWorkers}`,
   ]);
 }
 
-function checkDockerName(key: string, value: string, fallback: string, what: string): void {
-  if (value.length > 63 || !DOCKER_NAME.test(value)) {
+function checkSwarmName(key: "overlay" | "service", value: string, fallback: string, what: string): void {
+  if (value.length > SWARM_NAME_MAX || !SWARM_NAME.test(value)) {
     throw new ConfigError(
       key,
       value,
-      `pulumi config set ${NS}:${key} ${fallback}`,
-      `not a valid Docker ${what} name (1-63 characters of a-z, A-Z, 0-9, '_', '.', '-', starting with a letter or digit)`,
+      `pulumi config set ${NS}:${key} ${nameLike(value, fallback, key === "overlay")}`,
+      `not a valid Swarm ${what} name: 1-${SWARM_NAME_MAX} letters, digits, '-' or '_', beginning and ending with a letter or digit`,
     );
   }
 }
 
-function unknownKey(key: string, value: string): ConfigError {
+/** The value made into a valid Swarm name (my.net -> my-net), no reserved network name for a network, else the fallback. */
+function nameLike(value: string, fallback: string, network: boolean): string {
+  const name = value.replace(/[^-_a-zA-Z0-9]+/g, "-").replace(/^[-_]+/, "").slice(0, SWARM_NAME_MAX).replace(/[-_]+$/, "");
+  return SWARM_NAME.test(name) && !(network && isReservedNetwork(name)) ? name : fallback;
+}
+
+function isReservedNetwork(name: string): boolean {
+  return RESERVED_NETWORKS.includes(name.toLowerCase());
+}
+
+/** An image reference's repository, without registry docker.io, namespace library/, tag or digest. */
+export function imageRepository(ref: string): string {
+  const path = ref.replace(/@.*$/, "").replace(/:[^:/]*$/, "");
+  return path.replace(/^(?:docker\.io\/|index\.docker\.io\/)?(?:library\/)?/, "");
+}
+
+/** The reference as Docker completes it: docker.io/library/ and :latest dropped or added (busybox = busybox:latest). */
+export function sameImage(a: string, b: string): boolean {
+  const norm = (ref: string) => {
+    const digest = /@.*$/.exec(ref)?.[0] ?? "";
+    const noDigest = ref.slice(0, ref.length - digest.length);
+    const tag = /:[^:/]*$/.exec(noDigest)?.[0] ?? (digest ? "" : ":latest");
+    return `${imageRepository(ref)}${tag}${digest}`;
+  };
+  return norm(a) === norm(b);
+}
+
+function unknownKey(key: string, value: string, raw: Record<string, string>): ConfigError {
   const near = closest(key);
-  const rm = `pulumi config rm ${NS}:${key}`;
-  const fix = near
-    ? `did you mean ${NS}:${near}? ${rm} && pulumi config set ${NS}:${near} ${shellWord(value)}`
-    : `${rm}`;
-  return new ConfigError(key, value, fix, `unknown key; known keys are ${CONFIG_KEYS.map((k) => `${NS}:${k}`).join(", ")}`);
+  const rm = `pulumi config rm ${shellWord(`${NS}:${key}`)}`;
+  // the value moves to the key meant only if it is valid there: otherwise the fix is the rm alone
+  const moved = near && raw[near] === undefined && validFor(near, value, raw, key) ? ` && pulumi config set ${NS}:${near} ${shellWord(value)}` : "";
+  const known = `known keys are ${CONFIG_KEYS.map((k) => `${NS}:${k}`).join(", ")}`;
+  return new ConfigError(key, value, `${rm}${moved}`, near ? `unknown key (did you mean ${NS}:${near}?); ${known}` : `unknown key; ${known}`);
+}
+
+/**
+ * Whether `value` is accepted as `key` (a known key) in these settings, without `drop` and unknown keys. A problem of
+ * another key is that key's own: it is set aside and the check runs again, until `key` passes or is refused.
+ */
+function validFor(key: string, value: string, raw: Record<string, string>, drop?: string): boolean {
+  const settings: Record<string, string> = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== drop && CONFIG_KEYS.includes(k)));
+  settings[key] = value;
+  for (;;) {
+    try {
+      labSpecFromConfig(settings);
+      return true;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      if (e.key === key || !(e.key in settings)) return e.key !== key;
+      delete settings[e.key];
+    }
+  }
+}
+
+/**
+ * Settings the lab ignores although they look meant for it: keys of a namespace that is a near miss of swarmlab
+ * (swarmLab:workers, swarmlabs:subnet, swarm-lab:name). One line each, naming the key meant; warnings, not errors:
+ * the namespace may belong to something else. `all`: every namespace:key of the stack's config.
+ */
+export function settingsWarnings(all: Record<string, string>): string[] {
+  const ours: Record<string, string> = Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => k.startsWith(`${NS}:`))
+      .map(([k, v]) => [k.slice(NS.length + 1), v]),
+  );
+  const warnings: string[] = [];
+  for (const [full, value] of Object.entries(all)) {
+    const colon = full.indexOf(":");
+    const ns = full.slice(0, colon);
+    const key = full.slice(colon + 1);
+    if (colon < 0 || ns === NS || !nearNamespace(ns)) continue;
+    const meant = CONFIG_KEYS.includes(key) ? key : closest(key);
+    const rm = `pulumi config rm ${shellWord(full)}`;
+    const ignored = `ignored: the namespace is ${NS}, not ${ns}`;
+    if (!meant) {
+      warnings.push(oneLine(full, value, `${ignored}, and ${NS} has no key like ${JSON.stringify(key)}`, rm, null));
+    } else if (ours[meant] !== undefined) {
+      warnings.push(oneLine(full, value, `${ignored}; ${NS}:${meant} is set as well, to ${show(ours[meant])}`, rm, null));
+    } else {
+      const moved = validFor(meant, value, ours) ? ` && pulumi config set ${NS}:${meant} ${shellWord(value)}` : "";
+      warnings.push(oneLine(full, value, `${ignored}, so the lab goes without ${NS}:${meant}`, `${rm}${moved}`, null));
+    }
+  }
+  return warnings;
+}
+
+/** Whether a namespace looks like a slip for swarmlab (case, '-', '_', up to two letters). */
+function nearNamespace(ns: string): boolean {
+  return levenshtein(ns.toLowerCase().replace(/[^a-z0-9]/g, ""), NS) <= 2;
 }
 
 /** The known key closest to a misspelt one, if it is a near miss. */
@@ -338,13 +470,28 @@ function levenshtein(a: string, b: string): number {
   return previous[b.length];
 }
 
+/** `key = "value": problem. Fix: fix`, on one line: the shape of every ConfigError and settings warning. */
+function oneLine(key: string, value: unknown, problem: string, fix: string, ns: string | null = NS): string {
+  return `${showKey(key, ns)} = ${show(value)}: ${problem.replace(/\.+$/, "")}. Fix: ${fix}`;
+}
+
+/** A key as it appears in a message: namespace:key (ns null: key has its own), JSON-quoted when unusual (one line). */
+function showKey(key: string, ns: string | null): string {
+  const full = ns === null ? key : `${ns}:${key}`;
+  return /^[A-Za-z0-9_.:-]+$/.test(full) ? full : JSON.stringify(full);
+}
+
 /** A value as it appears in a message: JSON-quoted, so it stays on one line. */
 function show(value: unknown): string {
   if (value === undefined) return "(unset)";
   return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
 }
 
-/** A value safe to paste after `pulumi config set key`. */
+/** A word safe to paste into a shell: as it is, in single quotes, or (with control characters) in $'...', on one line. */
 function shellWord(value: string): string {
-  return /^[A-Za-z0-9_./:@+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./:@+-]+$/.test(value)) return value;
+  // eslint-disable-next-line no-control-regex
+  if (!/[\x00-\x1f\x7f]/.test(value)) return `'${value.replace(/'/g, `'\\''`)}'`;
+  const escaped = value.replace(/[\\']/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return `$'${escaped}'`;
 }

@@ -102,10 +102,10 @@ describe("labSpecFromConfig", () => {
 
     it("custom name, overlay, service, image and replicas are carried through", () => {
       const spec = labSpecFromConfig({
-        name: "lab-2", overlay: "Over_lay.1", service: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: "1",
+        name: "lab-2", overlay: "Over_lay-1", service: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: "1",
       });
       assert.equal(spec.name, "lab-2");
-      assert.deepEqual(spec.overlay, { name: "Over_lay.1" });
+      assert.deepEqual(spec.overlay, { name: "Over_lay-1" });
       assert.deepEqual(spec.service, { name: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: 1 });
     });
 
@@ -216,11 +216,12 @@ describe("labSpecFromConfig", () => {
     });
     it("replicas: a non-integer is refused", () => { rejects({ replicas: "1.5" }, "replicas", "1.5", /whole number/); });
 
-    it("overlay: a name with a space is refused", () => { rejects({ overlay: "my net" }, "overlay", "my net", /Docker network name/); });
+    it("overlay: a name with a space is refused", () => { rejects({ overlay: "my net" }, "overlay", "my net", /Swarm network name/); });
+    it("overlay: dots are refused (Swarm's rule has none)", () => { rejects({ overlay: "Over_lay.1" }, "overlay", "Over_lay.1", /Swarm network name.*Fix: pulumi config set swarmlab:overlay Over_lay-1$/); });
     it("overlay: a name starting with '-' is refused", () => { rejects({ overlay: "-net" }, "overlay", "-net"); });
     it("overlay: a 64-character name is refused", () => { rejects({ overlay: "n".repeat(64) }, "overlay", "n".repeat(64)); });
-    it("overlay: Docker's own network names (ingress) are refused", () => { rejects({ overlay: "ingress" }, "overlay", "ingress", /already has a network/); });
-    it("service: an invalid Docker name is refused", () => { rejects({ service: "te/st" }, "service", "te/st", /Docker service name/); });
+    it("overlay: Docker's own network names (ingress) are refused", () => { rejects({ overlay: "ingress" }, "overlay", "ingress", /already has or reserves a network/); });
+    it("service: an invalid Swarm name is refused", () => { rejects({ service: "te/st" }, "service", "te/st", /Swarm service name/); });
     it("service: an empty name is refused", () => { rejects({ service: "" }, "service", ""); });
 
     it("image: something that is not an image reference is refused", () => {
@@ -228,9 +229,8 @@ describe("labSpecFromConfig", () => {
     });
 
     it("unknown key: a near miss suggests the closest known key", () => {
-      const e = rejects({ worker: "3" }, "worker", "3", /unknown key; known keys are swarmlab:name, .*swarmlab:workers/);
-      assert.match(e.fix, /did you mean swarmlab:workers\?/);
-      assert.match(e.fix, /pulumi config rm swarmlab:worker && pulumi config set swarmlab:workers 3/);
+      const e = rejects({ worker: "3" }, "worker", "3", /unknown key \(did you mean swarmlab:workers\?\); known keys are swarmlab:name, .*swarmlab:workers/);
+      assert.equal(e.fix, "pulumi config rm swarmlab:worker && pulumi config set swarmlab:workers 3");
     });
     it("unknown key: a far-off key only gets the list and the rm fix", () => {
       const e = rejects({ colour: "blue" }, "colour", "blue", /unknown key/);

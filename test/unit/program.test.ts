@@ -7,16 +7,17 @@
 // record of registrations, and config replaced wholesale (pulumi.runtime.setAllConfig).
 //
 // The mocks run as a preview: the program observes the lab (SSH into every node) only outside previews, and a unit
-// test must never try that.
+// test must never try that. Nor does it read this host: the program gets fixture host facts (host-fixtures.ts).
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { swarmlabProgram, readSpec, swarmlabSettings } from "../../infra/program";
+import { ProgramHost, swarmlabProgram, readSpec, swarmlabSettings } from "../../infra/program";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { partType } from "../../infra/swarmlab";
 import { ConfigError } from "../../lab/config";
 import { parts, PartKind } from "../../lab/parts";
 import type { NodeAccess } from "../../lab/sessions";
 import type { TaskInfo } from "../../lab/steps/service";
+import { CLEAN_HOST, fixtureHost, hostWith } from "./host-fixtures";
 import { inputKeys, OutputsOf } from "./part-inputs";
 
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -182,8 +183,8 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
  * outputs once the stack has also sent them to the monitor (registerOutputs is asynchronous and lands after
  * runInPulumiStack resolves), so no RPC of this run is still in flight when the next test installs its mocks.
  */
-async function runProgram(rec: Recorder): Promise<Props> {
-  const outputs = (await pulumi.runtime.runInPulumiStack(swarmlabProgram)) as Props;
+async function runProgram(rec: Recorder, host: ProgramHost = fixtureHost()): Promise<Props> {
+  const outputs = (await pulumi.runtime.runInPulumiStack(() => swarmlabProgram(host))) as Props;
   await outputsRegistered(rec, STACK_TYPE);
   return outputs;
 }
@@ -512,7 +513,8 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     ] as const) {
       it(`bad setting swarmlab:${key}=${value} makes the program throw a ConfigError on ${key} before declaring any resource`, async () => {
         const rec = await freshLab({ [key]: value });
-        await assert.rejects(swarmlabProgram(), (e: unknown) => {
+        const host = fixtureHost();
+        await assert.rejects(swarmlabProgram(host), (e: unknown) => {
           assert.ok(e instanceof ConfigError, `a ConfigError, got ${String(e)}`);
           assert.equal(e.key, key);
           assert.equal(e.value, value);
@@ -522,7 +524,44 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
         // give any stray registration a chance to reach the monitor before looking
         await new Promise((resolve) => setImmediate(resolve));
         assert.deepEqual(rec.registrations, [], "nothing is declared");
+        assert.deepEqual(host.reads, [], "settings wrong in themselves are refused before the host is read");
       });
     }
+
+    for (const [what, settings, facts, message] of [
+      [
+        "a subnet on a route of the host",
+        { subnet: "192.168.1.0/24" },
+        hostWith({ addRoutes: [{ dst: "192.168.1.0/24", dev: "wlan0" }] }),
+        'swarmlab:subnet = "192.168.1.0/24": overlaps the host\'s route 192.168.1.0/24 dev wlan0: the lab network would hide it on this host, and the lab\'s egress rule drops what is forwarded to it. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
+      ],
+      [
+        "an image this host does not have",
+        { image: "alpine:3.19" },
+        CLEAN_HOST,
+        'swarmlab:image = "alpine:3.19": not on this machine: the nodes take the service\'s image from this host\'s Docker engine (they have no registry), and the lab makes only busybox:latest. Fix: pulumi config set swarmlab:image busybox:latest (or docker pull alpine:3.19 first)',
+      ],
+    ] as const) {
+      it(`${what} makes the program throw a ConfigError after reading the host once, before declaring any resource`, async () => {
+        const rec = await freshLab(settings);
+        const host = fixtureHost(facts);
+        await assert.rejects(swarmlabProgram(host), (e: unknown) => e instanceof ConfigError && e.message === message);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(rec.registrations, [], "nothing is declared");
+        assert.equal(host.reads.length, 1, "the host is read once");
+      });
+    }
+
+    it("a setting in a near-miss namespace (swarmLab:workers) is warned about, naming the key meant, and the lab goes ahead on defaults", async () => {
+      const rec = await freshLab();
+      pulumi.runtime.setAllConfig({ "swarmLab:workers": "3" });
+      const host = fixtureHost();
+      await runProgram(rec, host);
+      assert.deepEqual(host.warnings, [
+        'swarmLab:workers = "3": ignored: the namespace is swarmlab, not swarmLab, so the lab goes without swarmlab:workers. Fix: pulumi config rm swarmLab:workers && pulumi config set swarmlab:workers 3',
+      ]);
+      assert.equal(partsOf(rec, "node").length, 3, "the default lab: a manager and two workers");
+      assert.deepEqual(host.reads, ["busybox:latest"], "the host is read once, for the service's image");
+    });
   });
 });
