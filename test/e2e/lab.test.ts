@@ -107,6 +107,19 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       assert.deepEqual(await runningMachines({ name: o().lab, backend: o().backend }), machines, "the lab's machines are untouched");
     });
 
+    it("two ups of one stack at once: the second is refused by Pulumi's lock, and the state stays whole", async function () {
+      if (!under!.owned) {
+        console.log("      (the lab under test is the user's: not run twice at once)");
+        this.skip();
+      }
+      const results = await Promise.allSettled([upLab(under!.stack), new Promise((r) => setTimeout(r, 3_000)).then(() => upLab(under!.stack))]);
+      assert.equal(results[0].status, "fulfilled", String((results[0] as PromiseRejectedResult).reason));
+      assert.equal(results[1].status, "rejected");
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /the stack is currently locked/);
+      const r = await cli(PROJECT_ROOT, pulumiEnv(under!.stack.name), "preview", "--expect-no-changes");
+      assert.equal(r.exitCode, 0, `after the refused up, preview wants changes:\n${r.stdout}\n${r.stderr}`);
+    });
+
     it("down of a stack that does not exist says so and creates nothing", async function () {
       const before = await listStacks();
       await assert.rejects(selectStack(`typo-${process.pid}`), /no stack 'typo-\d+'.*nothing was touched/);
