@@ -18,7 +18,15 @@ async function up(): Promise<number> {
   const spec = await specOf(stack); // fails on bad settings before the engine starts
   say(`pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet}); a refresh reads the live lab first`);
   const started = Date.now();
-  const o = (await upLab(stack, print)).outputs;
+  const o = (
+    await upLab(stack, print).catch(async (err) => {
+      // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
+      // itself is reported as it was, whatever the collection does.
+      const files = await collectLabLogs(spec).catch(() => []);
+      if (files.length) console.error(`swarmlab: diagnostics of lab '${spec.name}' in ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/`);
+      throw err;
+    })
+  ).outputs;
   console.log(`\nswarmlab: lab '${spec.name}' up in ${((Date.now() - started) / 1000).toFixed(1)}s. What it looks like now:`);
   for (const n of o.nodes.value as { name: string; role: string; address: string; ssh: string }[]) {
     console.log(`  ${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${n.ssh}`);

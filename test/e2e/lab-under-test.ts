@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { cliRoot, discardStack, openStack, stackExists, stackName, upLab } from "../../infra/stack";
 import { unusedLabSubnet } from "../../lab/backends/docker/network";
-import { runningMachines } from "../../lab/inventory";
+import { collectLabLogs, runningMachines } from "../../lab/inventory";
 import type { LabOutputs } from "../../lab/checks/observe";
 import type { BackendName } from "../../lab/types";
 
@@ -67,6 +67,9 @@ export async function throwAwayLab(prefix: string, settings: Record<string, stri
     const result = await upLab(stack);
     return { stack, outputs: plainOutputs(result.outputs) };
   } catch (err) {
+    // Keep what the machines say before the lab goes: the failure is reported as it was, whatever this does.
+    const files = await collectLabLogs({ name: settings.name, backend: "docker" }).catch(() => []);
+    if (files.length) console.log(`      logs of the lab that failed to come up: ${path.dirname(path.dirname(files[0]))}`);
     await discardStack(stack);
     throw err;
   }

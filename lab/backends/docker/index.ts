@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import Docker from "dockerode";
-import { unless404 } from "../../engine-api";
+import { containerExec, unless404 } from "../../engine-api";
 import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types";
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE } from "../../types";
 import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
@@ -127,8 +127,14 @@ export class DockerBackend implements Backend {
       await mkdir(nodeDir, { recursive: true });
       const logs = await container.logs({ stdout: true, stderr: true, timestamps: true });
       written.push(await write(path.join(nodeDir, "container.log"), logs));
-      if (node.role !== "upstream" && node.state === "running") {
-        written.push(await write(path.join(nodeDir, "dockerd.log"), await execOutput(container, ["cat", "/var/log/dockerd.log"])));
+      if (node.role === "upstream" || node.state !== "running") continue;
+      // Through `docker exec`, not SSH: this must work when the node's sshd or the lab's key is what broke.
+      for (const [file, cmd] of NODE_DIAGNOSTICS) {
+        const out = await containerExec(this.docker, node.id, ["sh", "-c", cmd]).then(
+          (r) => r.stdout + r.stderr,
+          (err) => `could not run '${cmd}': ${err}\n`,
+        );
+        written.push(await write(path.join(nodeDir, file), out));
       }
     }
     return written;
@@ -150,17 +156,21 @@ export class DockerBackend implements Backend {
   }
 }
 
+/** What a node's state looks like to someone debugging it: file → command run in the node. */
+const NODE_DIAGNOSTICS: [string, string][] = [
+  ["dockerd.log", "cat /var/log/dockerd.log"],
+  ["docker-info.json", "docker info --format '{{json .}}'"],
+  ["networks.json", "docker network inspect $(docker network ls -q)"],
+  ["containers.txt", "docker ps -a --no-trunc"],
+  ["swarm-nodes.txt", "docker node ls 2>&1"], // managers only; a worker says so
+  ["tasks.txt", 'ids=$(docker service ls -q 2>&1) || { echo "$ids"; exit 0; }; [ -z "$ids" ] || docker service ps --no-trunc $ids 2>&1'],
+  ["iptables.txt", "iptables-save 2>&1"],
+  ["ip.txt", "ip -d addr; ip route show table all"],
+];
+
 async function write(file: string, content: Buffer | string): Promise<string> {
   await writeFile(file, content);
   return file;
-}
-
-async function execOutput(container: Docker.Container, cmd: string[]): Promise<Buffer> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 export function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
