@@ -60,6 +60,7 @@ const ROWS: Row[] = [
     message: `swarmlab:subnet = "32.0.0.0/3": ${NOT_PRIVATE}. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24`,
   },
   {
+    // Settings only: refused before anything exists, and these tests send no packet anywhere.
     what: "issue: subnet 8.8.8.0/24 with egress internet",
     settings: { subnet: "8.8.8.0/24", egress: "internet" },
     message: `swarmlab:subnet = "8.8.8.0/24": ${NOT_PRIVATE}; 8.8.8.8, the internet ping target, would be inside the lab. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24`,
@@ -213,8 +214,8 @@ const ROWS: Row[] = [
   },
   {
     what: "subnet with host bits set in a public block: the block's problem comes first, so the fix is valid",
-    settings: { subnet: "8.8.8.8/24" },
-    message: `swarmlab:subnet = "8.8.8.8/24": ${NOT_PRIVATE}; 8.8.8.8, the internet ping target, would be inside the lab. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24`,
+    settings: { subnet: "203.0.113.7/24" }, // TEST-NET-3: a documentation block, routed nowhere
+    message: `swarmlab:subnet = "203.0.113.7/24": ${NOT_PRIVATE}. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24`,
   },
   {
     what: "subnet too small for 3 nodes",
