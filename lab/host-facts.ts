@@ -13,7 +13,7 @@ import { BUSYBOX_IMAGE, LABEL_IMAGE } from "./backends/docker/images";
 import { ConfigError, DEFAULT_IMAGE, DEFAULT_SUBNET, LAB_RANGE, sameImage } from "./config";
 import { unless404 } from "./engine-api";
 import { Cidr, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
-import { LABEL_LAB, LABEL_OWNER, LabSpec } from "./types";
+import { LABEL_LAB, LABEL_OWNER, LabSpec, stackOfOwner } from "./types";
 
 /** An IPv4 route of any table, as `ip -j route show table all` gives it. */
 export interface HostRoute {
@@ -413,7 +413,7 @@ function subnetProblem(cidr: Cidr, facts: HostFacts, lab: string, stack: string)
     if (!labName) return `this subnet is used by Docker network ${n.name} (${subnet})`;
     const owner = n.labels[LABEL_OWNER];
     return owner
-      ? `this subnet is used by lab ${labName} of stack ${owner.replace(/\.[^.]*$/, "")} (network ${n.name}, ${subnet}, owner ${owner})`
+      ? `this subnet is used by lab ${labName} of stack ${stackOfOwner(owner)} (network ${n.name}, ${subnet}, owner ${owner})`
       : `this subnet is used by lab ${labName} (network ${n.name}, ${subnet}), made without an owner label, by an older swarmlab or by hand`;
   }
   for (const pool of facts.pools) {
@@ -442,7 +442,7 @@ function subnetProblem(cidr: Cidr, facts: HostFacts, lab: string, stack: string)
 /** A network of this lab (by name), or of this stack (by owner: a renamed lab's old network, about to go). */
 function isOurs(n: DockerNetwork, lab: string, stack: string): boolean {
   const owner = n.labels[LABEL_OWNER];
-  return n.labels[LABEL_LAB] === lab || (owner !== undefined && owner.replace(/\.[^.]*$/, "") === stack);
+  return n.labels[LABEL_LAB] === lab || (owner !== undefined && stackOfOwner(owner) === stack);
 }
 
 function describeRoute(r: HostRoute): string {
@@ -451,20 +451,30 @@ function describeRoute(r: HostRoute): string {
 }
 
 /**
- * The first block of this size in LAB_RANGE, from the default subnet upwards (then from 192.168.0.0), that overlaps
- * nothing of the host. Same size, aligned, in LAB_RANGE: so it passes labSpecFromConfig as the refused one did.
+ * The first block of this size in LAB_RANGE, from `from` (the default subnet) upwards, then from 192.168.0.0, that
+ * overlaps nothing of the host. Same size, aligned, in LAB_RANGE: so it passes labSpecFromConfig as the refused one did.
  */
-export function freeSubnet(prefix: number, facts: HostFacts, lab: string, stack: string): string | undefined {
+export function freeSubnet(prefix: number, facts: HostFacts, lab: string, stack: string, from = DEFAULT_SUBNET): string | undefined {
   const range = parseCidr(LAB_RANGE)!;
   const step = 2 ** (32 - prefix);
   const count = 2 ** (prefix - range.prefix);
-  const first = Math.floor((parseCidr(DEFAULT_SUBNET)!.network - range.network) / step);
+  const first = Math.floor((parseCidr(from)!.network - range.network) / step);
   for (let i = 0; i < count; i++) {
     const network = range.network + ((first + i) % count) * step;
     const block = parseCidr(`${formatIPv4(network)}/${prefix}`)!;
     if (!subnetProblem(block, facts, lab, stack)) return formatCidr(block);
   }
   return undefined;
+}
+
+/**
+ * A /24 that nothing of this host uses, searched from 192.168.<from>.0 on: for throw-away labs of tests and
+ * benchmarks, so that runs at the same time do not meet (a pid makes a good start).
+ */
+export async function unusedSubnet(from: number, readers: HostReaders = hostReaders()): Promise<string> {
+  const found = freeSubnet(24, await readHostFacts(DEFAULT_IMAGE, readers), "", "", `192.168.${from % 256}.0/24`);
+  if (!found) throw new Error("no 192.168.N.0/24 is free on this host for a throw-away lab");
+  return found;
 }
 
 /**

@@ -41,6 +41,11 @@ export const LABEL_ROLE = "swarmlab.role";
 /** Which stack's lab this is: "<stack>.<random id kept in the stack>". Two stacks never share a lab. */
 export const LABEL_OWNER = "swarmlab.owner";
 
+/** The stack an owner id names ("dev" of "dev.1a2b3c4d"). */
+export function stackOfOwner(owner: string): string {
+  return owner.replace(/\.[^.]*$/, "");
+}
+
 /** A lab as its owner knows it: the lab's name and the owner id its stack keeps. */
 export interface LabIdentity {
   lab: string;

@@ -15,8 +15,7 @@ import execa from "execa";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { discardStack, downLab, openStack, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
-import Docker from "dockerode";
-import { unusedLabSubnet } from "../lab/backends/docker/network";
+import { unusedSubnet } from "../lab/host-facts";
 import { sweepLab } from "../lab/inventory";
 import { NODE_IMAGE } from "../lab/backends/docker/names";
 import { DEFAULT_IMAGE } from "../lab/config";
@@ -187,7 +186,7 @@ async function imagesWarm(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  SUBNET = await unusedLabSubnet(new Docker(), 100 + (process.pid % 150));
+  SUBNET = await unusedSubnet(100 + (process.pid % 150));
   say(`images warm (already built, build time not measured): ${await imagesWarm()}`);
   const suiteMissing = !suiteExists();
   if (suiteMissing) {

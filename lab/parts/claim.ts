@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { backendFor, LabObject } from "../backends/backend";
 import { ConfigError } from "../config";
-import type { BackendName } from "../types";
+import { BackendName, stackOfOwner } from "../types";
 import type { Part } from "./part";
 
 export interface ClaimInputs {
@@ -57,5 +57,5 @@ function whose(objects: LabObject[]): string {
   const [first] = objects;
   const what = `${objects.map((o) => o.what).slice(0, 3).join(", ")}${objects.length > 3 ? ` and ${objects.length - 3} more` : ""}`;
   if (!first.owner) return `was made without an owner label (by an older swarmlab or by hand): ${what}; remove it with npm run clean ${first.lab || ""}`.trim();
-  return `belongs to stack ${first.owner.replace(/\.[^.]*$/, "")} (owner ${first.owner}${first.lab ? `, lab ${first.lab}` : ""}): ${what}`;
+  return `belongs to stack ${stackOfOwner(first.owner)} (owner ${first.owner}${first.lab ? `, lab ${first.lab}` : ""}): ${what}`;
 }

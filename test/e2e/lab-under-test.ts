@@ -5,7 +5,7 @@ import Docker from "dockerode";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { cliRoot, discardStack, openStack, stackExists, stackName, upLab } from "../../infra/stack";
-import { unusedLabSubnet } from "../../lab/backends/docker/network";
+import { unusedSubnet } from "../../lab/host-facts";
 import { collectLabLogs, runningMachines } from "../../lab/inventory";
 import type { LabOutputs } from "../../lab/checks/observe";
 import type { BackendName } from "../../lab/types";
@@ -15,7 +15,7 @@ import type { BackendName } from "../../lab/types";
  * now), so that it never meets the user's lab, nor the labs of another test run at the same time.
  */
 export async function throwAwaySettings(kind: string, offset = 0): Promise<{ name: string; subnet: string }> {
-  return { name: `swarmlab-${kind}-${process.pid}`, subnet: await unusedLabSubnet(new Docker(), 100 + ((process.pid + offset) % 150)) };
+  return { name: `swarmlab-${kind}-${process.pid}`, subnet: await unusedSubnet(100 + ((process.pid + offset) % 150)) };
 }
 
 export interface LabUnderTest {

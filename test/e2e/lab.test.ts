@@ -13,6 +13,7 @@ import { downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, ST
 import { observeOnce } from "../../lab/health";
 import { collectLabLogs, leftovers, runningMachines } from "../../lab/inventory";
 import { labDir } from "../../lab/lab-dir";
+import { stackOfOwner } from "../../lab/types";
 import { acquireLab, LabUnderTest, requirePrerequisites, throwAwaySettings } from "./lab-under-test";
 import { CLAIMS, LabView } from "./tutorial-claims";
 
@@ -88,7 +89,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     });
 
     it("another stack cannot take this lab's name or subnet: its up is refused before anything is made, naming the owner", async function () {
-      const owner = o().owner.replace(/\.[^.]*$/, "");
+      const owner = stackOfOwner(o().owner);
       const machines = await runningMachines({ name: o().lab, backend: o().backend });
       const attempts = [
         { settings: { name: o().lab, subnet: (await throwAwaySettings("intruder", 100)).subnet }, says: new RegExp(`swarmlab:name = "${o().lab}": this lab belongs to stack ${owner}`) },

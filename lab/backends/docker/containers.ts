@@ -2,7 +2,7 @@
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import { containerExec, unless404 } from "../../engine-api";
-import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../../types";
+import { LABEL_LAB, LABEL_OWNER, LabIdentity, stackOfOwner } from "../../types";
 
 /** Engine API filter for what carries the lab's label. */
 export function labFilter(lab: string) {
@@ -36,7 +36,7 @@ export function assertOurs(what: string, labels: Record<string, string> | undefi
 
 /** "stack dev (owner dev.1a2b3c4d)" for an owner label. */
 export function ownerText(owner: string | undefined): string {
-  return owner ? `stack ${owner.replace(/\.[^.]*$/, "")} (owner ${owner})` : "a lab made without an owner label";
+  return owner ? `stack ${stackOfOwner(owner)} (owner ${owner})` : "a lab made without an owner label";
 }
 
 /** Fails unless a container of that name is absent or belongs to the lab (then it is removed: a leftover). */

@@ -1,8 +1,6 @@
 // The lab network: a Docker bridge network with the lab's subnet and static addresses, --internal unless the
 // user opted into real egress (then containers get a default route through the host).
 import type Docker from "dockerode";
-import execa from "execa";
-import { Cidr, overlaps, parseCidr } from "../../net";
 import type { BaseSettings } from "../../types";
 import { LABEL_LAB, LABEL_OWNER } from "../../types";
 import type { Log } from "../backend";
@@ -58,22 +56,4 @@ export async function removeLabNetworks(docker: Docker, lab: string, owner?: str
   const found = (await docker.listNetworks({ filters: labFilter(lab) })).filter((n) => ownedBy(n.Labels, owner));
   for (const n of found) await docker.getNetwork(n.Id).remove();
   return found.map((n) => n.Name);
-}
-
-
-/**
- * A 192.168.N.0/24 that no Docker network and no host route uses, searched from N = `start` (100–249) on: for
- * throw-away labs of tests and benchmarks, so that runs at the same time do not meet (a pid makes a good start).
- */
-export async function unusedLabSubnet(docker: Docker, start: number): Promise<string> {
-  const used: string[] = [];
-  for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet) used.push(c.Subnet);
-  const routes = await execa("ip", ["-j", "-4", "route", "show", "table", "all"], { reject: false });
-  for (const r of JSON.parse(routes.stdout || "[]") as { dst?: string }[]) if (r.dst && r.dst !== "default") used.push(r.dst.includes("/") ? r.dst : `${r.dst}/32`);
-  const taken = used.map(parseCidr).filter((c): c is Cidr => c !== undefined);
-  for (let i = 0; i < 150; i++) {
-    const subnet = `192.168.${100 + ((((start - 100 + i) % 150) + 150) % 150)}.0/24`;
-    if (!taken.some((t) => overlaps(t, parseCidr(subnet)!))) return subnet;
-  }
-  throw new Error("no free 192.168.N.0/24 (N 100-249) for a throw-away lab");
 }
