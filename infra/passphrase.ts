@@ -41,6 +41,15 @@ function encryptionSalt(settingsFile: string): string | undefined {
  * word "pulumi" sealed with AES-256-GCM under a key of PBKDF2-SHA256(passphrase, salt, 1,000,000 rounds).
  */
 export function saltOpensWith(encryptionsalt: string, passphrase: string): boolean {
+  const key = `${encryptionsalt}\0${passphrase}`;
+  if (!opened.has(key)) opened.set(key, opens(encryptionsalt, passphrase));
+  return opened.get(key)!;
+}
+
+/** A million PBKDF2 rounds take about half a second: each salt is tried once per process. */
+const opened = new Map<string, boolean>();
+
+function opens(encryptionsalt: string, passphrase: string): boolean {
   const [v1, salt, v1b, nonce, sealed] = encryptionsalt.split(":");
   if (v1 !== "v1" || v1b !== "v1" || !salt || !nonce || !sealed) return false;
   const key = pbkdf2Sync(passphrase, Buffer.from(salt, "base64"), 1_000_000, 32, "sha256");

@@ -33,41 +33,56 @@ export async function observeLab(
   settled: (o: Observation) => boolean = (o) => o.problems.length === 0,
 ): Promise<Observation> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await observeOnce(lab);
-    if (settled(seen) || Date.now() > deadline) return seen;
-    await new Promise((r) => setTimeout(r, 1_000));
+  return withObserver(lab, async (look) => {
+    for (;;) {
+      const seen = await look();
+      if (settled(seen) || Date.now() > deadline) return seen;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  });
+}
+
+export function observeOnce(lab: ObservedLab): Promise<Observation> {
+  return withObserver(lab, (look) => look());
+}
+
+/**
+ * Runs fn with a `look` at the lab that keeps one SSH session per node across looks: a node is connected again
+ * only after it failed.
+ */
+async function withObserver<T>(lab: ObservedLab, fn: (look: () => Promise<Observation>) => Promise<T>): Promise<T> {
+  const sessions: (NodeSession | undefined)[] = lab.nodes.map(() => undefined);
+  try {
+    return await fn(() => observeWith(lab, sessions));
+  } finally {
+    sessions.forEach((s) => s?.close());
   }
 }
 
-export async function observeOnce(lab: ObservedLab): Promise<Observation> {
+async function observeWith(lab: ObservedLab, sessions: (NodeSession | undefined)[]): Promise<Observation> {
   const problems: string[] = [];
-  const opened = await Promise.all(
-    lab.nodes.map(async (n) => {
+  await Promise.all(
+    lab.nodes.map(async (n, i) => {
       try {
-        const s = await connect(n, lab.privateKey, 5_000);
-        const problem = await engineProblem(s);
-        if (!problem) return s;
-        s.close();
+        sessions[i] ??= await connect(n, lab.privateKey, 5_000);
+        const problem = await engineProblem(sessions[i]!);
+        if (!problem) return;
         problems.push(`${n.name}: ${problem}`);
       } catch (err) {
         problems.push(err instanceof NodeProblem ? err.message : `${n.name}: ${err}`);
       }
-      return undefined;
+      sessions[i]?.close(); // connect again at the next look
+      sessions[i] = undefined;
     }),
   );
-  try {
-    const manager = opened[0];
-    if (!manager) return { nodes: [], tasks: [], problems };
-    const nodes = await swarmView(manager, lab.nodes);
-    for (const n of nodes) if (n.state !== "ready") problems.push(`${n.name}: the swarm sees it ${n.state === "missing" ? "not as a member" : n.state}`);
-    const tasks = await runningTasks(manager.docker(), lab.service.name, lab.service.network);
-    problems.push(...(await taskProblems(manager, lab.service, tasks)));
-    if (problems.length === 0) problems.push(...(await pingProblems(lab.nodes, opened, tasks)));
-    return { nodes, tasks, problems };
-  } finally {
-    opened.forEach((s) => s?.close());
-  }
+  const manager = sessions[0];
+  if (!manager) return { nodes: [], tasks: [], problems };
+  const nodes = await swarmView(manager, lab.nodes);
+  for (const n of nodes) if (n.state !== "ready") problems.push(`${n.name}: the swarm sees it ${n.state === "missing" ? "not as a member" : n.state}`);
+  const tasks = await runningTasks(manager.docker(), lab.service.name, lab.service.network);
+  problems.push(...(await taskProblems(manager, lab.service, tasks)));
+  if (problems.length === 0) problems.push(...(await pingProblems(lab.nodes, sessions, tasks)));
+  return { nodes, tasks, problems };
 }
 
 async function swarmView(manager: NodeSession, expected: NodeAccess[]): Promise<ObservedNode[]> {

@@ -7,9 +7,10 @@
 //   uname  a Linux x86_64 machine (or $STUB_UNAME_S)
 // Every stub appends its call to $STUB_CALLS.
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { linkTools, writeExecutable } from "./stub-commands";
 import execa from "execa";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -55,12 +56,6 @@ case "$1" in -s) echo "\${STUB_UNAME_S:-Linux}" ;; -m) echo x86_64 ;; esac
 // Prints which node the command got, and what else node.sh hands on to it.
 const REPORT = 'echo "ran under $(command -v node) $(node --version) PATH=$PATH SWARMLAB_NODE=$SWARMLAB_NODE nodedir=$npm_config_nodedir"';
 
-function writeExecutable(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  chmodSync(file, 0o755);
-}
-
 describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () {
   this.timeout(10_000);
   let base: string, home: string, cache: string, calls: string, own: string, stubs: string, tools: string;
@@ -77,10 +72,7 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
     tools = path.join(base, "tools");
     mkdirSync(tools);
     mkdirSync(home);
-    for (const tool of TOOLS) {
-      const found = ["/usr/bin", "/bin"].map((dir) => path.join(dir, tool)).find((file) => existsSync(file));
-      if (found) symlinkSync(found, path.join(tools, tool));
-    }
+    linkTools(tools, TOOLS);
     writeExecutable(path.join(own, "node"), STUB_OWN_NODE);
     writeExecutable(path.join(stubs, "npm"), STUB_NPM);
     writeExecutable(path.join(stubs, "uname"), STUB_UNAME);

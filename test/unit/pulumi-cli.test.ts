@@ -8,9 +8,10 @@
 //   pulumi  a CLI on PATH that prints a given version
 // Every stub appends its call to $STUB_CALLS. (Building for real is what CI's set-up does.)
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { linkTools, writeExecutable } from "./stub-commands";
 import execa from "execa";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 
@@ -69,12 +70,6 @@ esac
 const stubCli = (version: string, note: string) =>
   `#!/bin/sh\necho "pulumi $* ($0)" >> "\${STUB_CALLS:-/dev/null}"\necho v${version} # ${note}\n`;
 
-function writeExecutable(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  chmodSync(file, 0o755);
-}
-
 describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
   this.timeout(10_000);
   let home: string, pulumiHome: string, bin: string, stubs: string, calls: string;
@@ -91,10 +86,7 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
     const tools = path.join(home, "tools");
     mkdirSync(tools);
     symlinkSync(process.execPath, path.join(tools, "node"));
-    for (const tool of TOOLS) {
-      const found = ["/usr/bin", "/bin"].map((dir) => path.join(dir, tool)).find((file) => existsSync(file));
-      if (found) symlinkSync(found, path.join(tools, tool));
-    }
+    linkTools(tools, TOOLS);
     writeExecutable(path.join(stubs, "npx"), STUB_NPX); // always: the real wrapper would download with internet
     pathDirs = [stubs, tools];
     extraEnv = {};
