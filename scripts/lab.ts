@@ -38,8 +38,8 @@ async function up(): Promise<number> {
     console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.value.name} ${o.overlay.value.subnet})`);
   }
   console.log(`  upstream (stands for the internet): ${o.upstream.value.address}`);
-  if (spec.egress === "none" && spec.backend === "docker" && !(await canGuard())) {
-    console.log("  note: no egress firewall rule (iptables needs root or passwordless sudo); the lab still has no route out");
+  if (spec.backend === "docker" && !(await canGuard())) {
+    console.log("  note: no host firewall rules (iptables needs root or passwordless sudo): the lab has no route out, but its nodes can reach this host");
   }
   const problems = (o.problems?.value ?? []) as Observation["problems"];
   if (problems.length > 0) {

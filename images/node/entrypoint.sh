@@ -23,6 +23,18 @@ fi
 mkdir -p /run/sshd
 chmod 0755 /run/sshd
 
+# The node has a cgroup namespace of its own, but a container that is not --privileged gets its cgroup mounts
+# read-only: make them writable for the node's engine (it creates its tasks' cgroups there).
+for dir in /sys/fs/cgroup /sys/fs/cgroup/*; do
+  if mountpoint -q "$dir"; then mount -o remount,bind,rw "$dir"; fi
+done
+# cgroup v2 allows no processes in a cgroup that delegates controllers: move ours to a leaf first, as moby's dind does.
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  mkdir -p /sys/fs/cgroup/init
+  xargs -rn1 </sys/fs/cgroup/cgroup.procs >/sys/fs/cgroup/init/cgroup.procs 2>/dev/null || :
+  sed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control || :
+fi
+
 # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: without it, each task start waits for a registry lookup to time out (~20 s)
 # before using the local image. DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE: dockerd 26 rejects overlay tasks when it cannot
 # disable IPv6 on the overlay's bridge, and /proc/sys is read-only in a node container.

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { downLab, forgetStack, upLab } from "../../infra/stack";
-import { listEgressGuards, removeEgressGuards } from "../../lab/backends/docker/firewall";
+import { listGuards, removeGuards } from "../../lab/backends/docker/firewall";
 import { containerName } from "../../lab/backends/docker/names";
 import type { LabOutputs } from "../../lab/checks/observe";
 import { containerExec } from "../../lab/engine-api";
@@ -108,10 +108,10 @@ describe("faults: one up heals what a student broke; down always finishes", func
     await healsBy("upstream removed", { create: 1 });
   });
 
-  it("the egress rule deleted: up adds it again", async function () {
-    await removeEgressGuards(SETTINGS.name);
-    await healsBy("egress rule deleted", { create: 1 });
-    assert.equal((await listEgressGuards(SETTINGS.name, outputs.owner)).length, 1);
+  it("the host's firewall rules for the lab deleted: up adds them again", async function () {
+    await removeGuards(SETTINGS.name);
+    await healsBy("firewall rules deleted", { create: 1 });
+    assert.equal((await listGuards(SETTINGS.name, outputs.owner)).length, 3, "INPUT accept-replies and drop, DOCKER-USER egress drop");
   });
 
   it("workers 2→3 adds one node and its join, and nothing else; 3→2 drains, removes and deletes it", async function () {
@@ -135,12 +135,12 @@ describe("faults: one up heals what a student broke; down always finishes", func
     await healsBy("replicas 1→2", { update: 1 });
   });
 
-  it("down after every fault at once (a dead engine, a stopped worker, a service the state does not know of using mynet, no upstream, no egress rule) finishes and leaves nothing", async function () {
+  it("down after every fault at once (a dead engine, a stopped worker, a service the state does not know of using mynet, no upstream, no firewall rules) finishes and leaves nothing", async function () {
     await onNode("swarm-manager", "docker service create -d --no-resolve-image --network mynet --name rogue busybox:latest sleep 600");
     await onNode("swarm-worker2", "pkill dockerd");
     await node("swarm-worker1").stop({ t: 1 });
     await node("upstream").remove({ force: true });
-    await removeEgressGuards(SETTINGS.name);
+    await removeGuards(SETTINGS.name);
     const result = await downLab(stack);
     assert.equal(result.error, undefined, `destroy failed: ${result.error?.message}`);
     assert.deepEqual(result.left, []);

@@ -7,7 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
-import { canGuard, listEgressGuards } from "../../lab/backends/docker/firewall";
+import { canGuard, listGuards } from "../../lab/backends/docker/firewall";
+import { dropped, hostConnects, labBridge, listenOnHost, unusedAddressOnDocker0 } from "./host-reach";
 import { WHOAMI_PORT } from "../../lab/backends/docker/names";
 import type { Interface } from "../../lab/checks/interfaces";
 import {
@@ -295,9 +296,49 @@ export const CLAIMS: Claim[] = [
       for (const n of v.lab.nodes) assert.deepEqual(await defaultRoutes(n), [], `${n.access.name} has a default route`);
       if (o.backend !== "docker") return;
       if (!(await canGuard())) return v.note("the host's egress guard (iptables) could not be checked: it needs root or passwordless sudo");
-      const guards = await listEgressGuards(o.lab, o.owner);
-      assert.equal(guards.length, 1, `DOCKER-USER rules of ${o.lab}: ${guards.join("; ")}`);
-      assert.ok(guards[0].includes(`-s ${o.subnet}`), guards[0]);
+      const { bridge, gateway } = await labBridge(o.lab);
+      const egress = (await listGuards(o.lab, o.owner)).filter((l) => l.startsWith("-A DOCKER-USER "));
+      assert.equal(egress.length, 1, `DOCKER-USER rules of ${o.lab}: ${egress.join("; ")}`);
+      assert.ok(egress[0].includes(`-s ${o.subnet} ! -d ${o.subnet} -i ${bridge} `), egress[0]);
+      // A node is root in its own network namespace: it can add the route it lacks. Towards an address of this
+      // machine beyond the lab (a free address of the host's own docker0 network), through the host: the host
+      // forwards it, and the lab's rule drops it.
+      const [n] = v.lab.workers;
+      const target = await unusedAddressOnDocker0();
+      const before = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "));
+      const r = await n.session.exec(
+        `sudo ip route add ${target}/32 via ${gateway} && { timeout 4 bash -c 'exec 3<>/dev/tcp/${target}/80'; rc=$?; sudo ip route del ${target}/32; exit $rc; }`,
+      );
+      assert.notEqual(r.code, 0, `${n.access.name} reached ${target}:80 through the host`);
+      const after = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "));
+      assert.ok(after > before, `the egress rule dropped nothing (${before} → ${after} packets): ${r.stderr}`);
+    },
+  },
+  {
+    group: "north-south: out of a task through docker_gwbridge and NAT",
+    says: "the lab cannot reach the host: new connections from a node and from a task to the host's address on the lab bridge are dropped (INPUT), replies to the host's own connections pass",
+    async check(v) {
+      const o = v.outputs;
+      if (o.backend !== "docker") return v.note(`the host guard is the docker backend's; backend ${o.backend} keeps the lab on its own network`);
+      if (!(await canGuard())) return v.note("the host's firewall rules (iptables) could not be checked: they need root or passwordless sudo");
+      const { bridge, gateway } = await labBridge(o.lab);
+      const inputDrop = (l: string) => l.startsWith(`-A INPUT -i ${bridge} `) && l.endsWith("-j DROP");
+      const listener = await listenOnHost(gateway);
+      try {
+        assert.ok(await hostConnects(gateway, listener.port), `the host itself cannot reach its listener on ${gateway}:${listener.port}`);
+        const before = await dropped(o.lab, o.owner, inputDrop);
+        const [n] = v.lab.workers;
+        const fromNode = await n.session.exec(`timeout 4 bash -c 'exec 3<>/dev/tcp/${gateway}/${listener.port}'`);
+        assert.notEqual(fromNode.code, 0, `${n.access.name} connected to the host at ${gateway}:${listener.port}`);
+        const [t] = v.tasks;
+        const fromTask = await containerExec(v.workerOf(t).docker, t.containerId, ["nc", "-w", "3", gateway, String(listener.port)]);
+        assert.notEqual(fromTask.code, 0, `task ${t.name} connected to the host at ${gateway}:${listener.port}: ${fromTask.stdout}`);
+        assert.equal(listener.accepted(), 1, "the host's listener was reached by the lab (only the host's own control connection may arrive)");
+        const after = await dropped(o.lab, o.owner, inputDrop);
+        assert.ok(after >= before + 2, `the INPUT rule dropped ${after - before} packets for two refused connections`);
+      } finally {
+        await listener.close();
+      }
     },
   },
   {

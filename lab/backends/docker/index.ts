@@ -8,8 +8,8 @@ import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types"
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE } from "../../types";
 import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
 import { labFilter, ownedBy, removeContainer } from "./containers";
-import { addEgressGuard, canGuard, listEgressGuards, removeEgressGuards } from "./firewall";
-import { ensureLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
+import { listGuards, missingGuards, removeGuards, syncGuards } from "./firewall";
+import { bridgeOf, ensureLabNetwork, findLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
 import { createNode } from "./node";
 import { containerName } from "./names";
 import { ensureUpstream, upstreamRunning } from "./upstream";
@@ -19,9 +19,9 @@ export class DockerBackend implements Backend {
   constructor(readonly docker: Docker = new Docker()) {}
 
   async prepare(base: BaseSettings, log: Log): Promise<void> {
-    await ensureLabNetwork(this.docker, base, log);
-    if (base.egress === "none" && !(await addEgressGuard(base, base.subnet))) {
-      log("egress guard NOT added: iptables needs root (or passwordless sudo); the lab still has no route off this machine");
+    const bridge = await ensureLabNetwork(this.docker, base, log);
+    if (!(await syncGuards({ ...base, bridge }))) {
+      log("host firewall rules NOT added: iptables needs root (or passwordless sudo); the lab still has no route off this machine, but its nodes can reach this host");
     }
     await ensureUpstream(this.docker, base, log);
   }
@@ -29,9 +29,9 @@ export class DockerBackend implements Backend {
   async inspectBase(base: BaseSettings): Promise<string[]> {
     const problems = [await labNetworkProblem(this.docker, base)].filter(Boolean);
     if (!(await upstreamRunning(this.docker, base))) problems.push(`the upstream host ${base.upstream.address} is not running`);
-    if (base.egress === "none" && (await canGuard()) && (await listEgressGuards(base.lab, base.owner)).length === 0) {
-      problems.push("the egress guard (its iptables DOCKER-USER rule) is gone");
-    }
+    const network = await findLabNetwork(this.docker, base.lab);
+    const missing = network ? await missingGuards({ ...base, bridge: bridgeOf(network) }) : [];
+    if (missing.length > 0) problems.push(`${missing.length} of the host's firewall rules for the lab ${missing.length === 1 ? "is" : "are"} gone`);
     return problems;
   }
 
@@ -39,9 +39,9 @@ export class DockerBackend implements Backend {
     for (const c of await this.list(id.lab, id.owner)) {
       if (c.role === "upstream") await removeContainer(this.docker, c.id);
     }
-    await removeEgressGuards(id.lab, id.owner);
+    await removeGuards(id.lab, id.owner);
     const removed = await removeLabNetworks(this.docker, id.lab, id.owner);
-    log(`lab ${id.lab}: upstream, egress guard and ${removed.join(", ") || "no network"} removed`);
+    log(`lab ${id.lab}: upstream, firewall rules and ${removed.join(", ") || "no network"} removed`);
   }
 
   async provision(node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
@@ -67,7 +67,7 @@ export class DockerBackend implements Backend {
       this.docker.listContainers({ all: true, filters }),
       this.docker.listVolumes({ filters }),
       this.docker.listNetworks(),
-      listEgressGuards(labName, owner),
+      listGuards(labName, owner),
     ]);
     const of = (labels: Record<string, string> | null | undefined) => ({ lab: labels?.[LABEL_LAB] ?? "", owner: labels?.[LABEL_OWNER] ?? "" });
     const containers = allContainers.filter((c) => ownedBy(c.Labels, owner));
@@ -90,7 +90,7 @@ export class DockerBackend implements Backend {
       this.docker.listContainers({ all: true, filters }),
       this.docker.listVolumes({ filters }),
       this.docker.listNetworks({ filters }),
-      listEgressGuards(undefined),
+      listGuards(undefined),
     ]);
     const names = [...containers, ...(Volumes ?? []), ...networks].map((o) => o.Labels?.[LABEL_LAB] ?? "");
     names.push(...guards.map((g) => /swarmlab\.lab=([^" ,]+)/.exec(g)?.[1] ?? ""));
@@ -113,7 +113,7 @@ export class DockerBackend implements Backend {
       ...containers.map((c) => `container ${containerName(labName, c.name)}`),
       ...(await this.removeVolumes(labName, owner)).map((v) => `volume ${v}`),
       ...(await removeLabNetworks(this.docker, labName, owner)).map((n) => `network ${n}`),
-      ...(await removeEgressGuards(labName, owner)).map((r) => `firewall rule '${r}'`),
+      ...(await removeGuards(labName, owner)).map((r) => `firewall rule '${r}'`),
     ];
     log(`lab ${labName}: ${removed.length ? `removed ${removed.join(", ")}` : "nothing to remove"}`);
     return removed;

@@ -14,14 +14,20 @@ export async function findLabNetwork(docker: Docker, lab: string): Promise<Netwo
   return (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
 }
 
-export async function ensureLabNetwork(docker: Docker, base: BaseSettings, log: Log): Promise<void> {
+/** The Linux bridge on the host behind a Docker bridge network. */
+export function bridgeOf(network: Pick<NetworkInfo, "Id" | "Options">): string {
+  return network.Options?.["com.docker.network.bridge.name"] ?? `br-${network.Id.slice(0, 12)}`;
+}
+
+/** Makes the lab network unless it exists; returns its bridge. */
+export async function ensureLabNetwork(docker: Docker, base: BaseSettings, log: Log): Promise<string> {
   const name = networkName(base.lab);
   const existing = await findLabNetwork(docker, base.lab);
   if (existing) {
     assertOurs(`network ${name}`, existing.Labels, base);
     const subnet = existing.IPAM?.Config?.[0]?.Subnet;
     if (subnet !== base.subnet) throw new Error(`network ${name} exists with subnet ${subnet}, not ${base.subnet}: run npm run down first`);
-    return;
+    return bridgeOf(existing);
   }
   const clash = (await docker.listNetworks()).find((n) => n.IPAM?.Config?.some((c) => c.Subnet === base.subnet));
   if (clash) {
@@ -31,7 +37,7 @@ export async function ensureLabNetwork(docker: Docker, base: BaseSettings, log: 
         `Fix: pulumi config set swarmlab:subnet <another /24, e.g. 192.168.57.0/24>`,
     );
   }
-  await docker.createNetwork({
+  const created = await docker.createNetwork({
     Name: name,
     Driver: "bridge",
     Internal: base.egress === "none", // no default route: nothing leaves the machine
@@ -39,6 +45,7 @@ export async function ensureLabNetwork(docker: Docker, base: BaseSettings, log: 
     Labels: labLabels(base),
   });
   log(`network ${name} ${base.subnet} created (${base.egress === "none" ? "internal: no route off this machine" : "with egress"})`);
+  return bridgeOf({ Id: created.id, Options: {} });
 }
 
 /** What is wrong with the lab network ("" when it is as made). */

@@ -20,14 +20,17 @@ export async function createNode(docker: Docker, node: NodeSettings, authorizedK
     Image: NODE_IMAGE,
     Hostname: node.name,
     Labels: labels,
-    HostConfig: {
-      // Everything a nested dockerd needs. Not --privileged: it needs CAP_SYS_RESOURCE, which some hosts
-      // (ours among them) do not grant; the nested engine runs without it.
-      CapAdd: ["ALL"],
-      CapDrop: ["SYS_RESOURCE"],
+    HostConfig: <Docker.HostConfig>{
+      // What a nested dockerd needs, and no more (not --privileged, which also needs CAP_SYS_RESOURCE that some
+      // hosts, ours among them, do not grant). Docker's default capabilities stay: the node's engine hands them to
+      // its tasks. SYS_ADMIN: mounts, namespaces and cgroups for the tasks; NET_ADMIN: bridges, VXLAN, iptables.
+      CapAdd: ["SYS_ADMIN", "NET_ADMIN"],
+      // seccomp: runc in the node creates a session keyring per task, which Docker's default profile refuses
+      // (EPERM). AppArmor: docker-default forbids the mounts a nested engine makes.
       SecurityOpt: ["seccomp=unconfined", "apparmor=unconfined"],
+      // A cgroup tree of its own instead of the host's: the entrypoint makes it writable for the node's engine.
+      CgroupnsMode: "private",
       Init: true, // docker-init reaps the zombies of dockerd and sshd
-      Binds: ["/sys/fs/cgroup:/sys/fs/cgroup:rw"], // the nested dockerd creates its tasks' cgroups here
       Mounts: [{ Type: "volume", Source: volume, Target: "/var/lib/docker" }], // overlay2 cannot sit on overlay
       Tmpfs: { "/run": "", "/tmp": "" },
       NetworkMode: networkName(node.lab),
