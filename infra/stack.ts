@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
-import { LabRef, leftovers, sweepLab } from "../lab/inventory";
+import { collectLabLogs, LabRef, leftovers, logsDir, sweepLab } from "../lab/inventory";
 import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
 import { parts } from "../lab/parts";
 import type { BackendName, LabSpec } from "../lab/types";
@@ -119,6 +119,8 @@ export interface DownResult {
   left: string[];
   /** The destroy's error, when it failed (the sweep ran all the same). */
   error?: Error;
+  /** Where the machines' logs and states were collected, before the sweep, when the destroy failed. */
+  diagnostics?: string;
 }
 
 /**
@@ -130,11 +132,17 @@ export async function downLab(stack: Stack, onOutput?: (out: string) => void, lo
   const lab = await labOfState(stack);
   let error: Error | undefined;
   let swept: string[] = [];
+  let diagnostics: string | undefined;
   try {
     await stack.destroy({ onOutput });
   } catch (err) {
     error = err as Error;
   } finally {
+    if (lab && error) {
+      // What the machines looked like when the destroy failed: the sweep is about to remove them.
+      const files = await collectLabLogs(lab, PROJECT_ROOT).catch(() => []);
+      if (files.length > 0) diagnostics = logsDir(PROJECT_ROOT, lab.name);
+    }
     if (lab) swept = await sweepLab(lab, log);
   }
   if (error) {
@@ -148,7 +156,7 @@ export async function downLab(stack: Stack, onOutput?: (out: string) => void, lo
   if (lab) removeLabDir(PROJECT_ROOT, lab.name);
   const left = lab ? (await leftovers(lab)).map((o) => o.what) : [];
   if (lab && existsSync(labDir(PROJECT_ROOT, lab.name))) left.push(`folder ${labDir(PROJECT_ROOT, lab.name)}`);
-  return { lab, swept, left, error };
+  return { lab, swept, left, error, diagnostics };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { TaskInfo } from "../lab/steps/service";
 import { downLab, labOfState, openStack, selectStack, specOf, stackName, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import path from "node:path";
+import { runDoctor } from "./doctor";
 
 const print = (s: string) => process.stdout.write(s);
 const say = (l: string) => console.log(`swarmlab: ${l}`);
@@ -16,6 +17,11 @@ const say = (l: string) => console.log(`swarmlab: ${l}`);
 async function up(): Promise<number> {
   const stack = await openStack();
   const spec = await specOf(stack); // fails on bad settings before the engine starts
+  say(`checking this machine for lab ${spec.name} (npm run doctor shows the whole report)`);
+  if (await runDoctor({ spec, stack: stack.name, owner: (await labOfState(stack))?.owner }, console.log)) {
+    say("up stopped before making anything: fix the blockers above");
+    return 1;
+  }
   say(`pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet}); a refresh reads the live lab first`);
   const started = Date.now();
   const o = (
@@ -61,6 +67,7 @@ async function down(): Promise<number> {
     return 0;
   }
   if (result.error) console.error(`swarmlab: pulumi destroy failed: ${result.error.message}`);
+  if (result.diagnostics) console.error(`swarmlab: diagnostics of lab '${result.lab.name}', taken when the destroy failed, in ${path.relative(PROJECT_ROOT, result.diagnostics)}/`);
   if (result.left.length > 0) {
     console.error(`swarmlab: left of lab '${result.lab.name}':\n${result.left.map((l) => `  - ${l}`).join("\n")}`);
     console.error(`  remove it with: npm run clean ${result.lab.name}`);

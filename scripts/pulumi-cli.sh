@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Puts the Pulumi CLI at the version package.json pins for @pulumi/pulumi (so CLI and SDK match) into
-# $PULUMI_HOME/versions/<ver>/bin: the folder the npm wrapper `pulumi` (`npx pulumi`) runs from, and the one
+# $PULUMI_HOME/versions/<ver>/bin: the folder this project's `npx pulumi` (scripts/npx-pulumi) runs from, and the one
 # infra/stack.ts gives the Automation API. Beside it go the Node.js language host `pulumi-language-nodejs`
 # (`npx pulumi up`/`preview` of Pulumi.yaml's program need it; `npm run up`'s inline program does not) and
 # `pulumi-resource-pulumi-nodejs` (dynamic providers need it).
@@ -86,8 +86,8 @@ find_path_cli() {
     case "$real" in
       # The folder itself (on PATH inside `npx pulumi`): step 1 already judged it.
       "$bin_real"/*) continue ;;
-      # The npm wrapper (npm puts node_modules/.bin on PATH): it is step 3, not a CLI.
-      */node_modules/*) continue ;;
+      # An npm wrapper (npm puts node_modules/.bin on PATH), or this project's `npx pulumi`: not a CLI.
+      */node_modules/* | "$root"/scripts/npx-pulumi/*) continue ;;
     esac
     reported=$(cli_version "$real")
     if [ "$reported" = "v$version" ]; then
@@ -164,22 +164,22 @@ clear_stale_cli() {
   find "$bin" -maxdepth 1 -type l -delete
 }
 
-# The official npm wrapper (devDependency `pulumi`, 3 KB) runs $PULUMI_HOME/versions/<v>/bin/pulumi, and when
-# that is missing first installs the official release there with get.pulumi.com's install.sh: the CLI, its
-# language hosts (the matching pulumi-language-nodejs) and pulumi-resource-pulumi-nodejs. PULUMI_VERSION makes
-# it fetch the pinned version even if the wrapper's own version drifts from @pulumi/pulumi's. `--no-install`:
-# never fetch the wrapper itself from the registry. Offline it fails fast ("pulumi: fetch failed", ~1 s), so
-# trying it before a Go build of minutes costs little.
+# The official npm wrapper (package `pulumi`, 3 KB, fetched by npx into npm's cache) runs
+# $PULUMI_HOME/versions/<v>/bin/pulumi, and when that is missing first installs the official release there with
+# get.pulumi.com's install.sh: the CLI, its language hosts (the matching pulumi-language-nodejs) and
+# pulumi-resource-pulumi-nodejs. PULUMI_VERSION makes it fetch the pinned version whatever the wrapper's own.
+# It runs from the cache folder: in the project, `pulumi` is this project's own `npx pulumi`. Without the Pulumi
+# download site it fails fast ("pulumi: fetch failed", ~1 s), so trying it before a Go build of minutes costs little.
 official_download() {
   local log="$cache/official-download.log"
   mkdir -p "$cache"
   : >"$log"
-  say "trying the official download (npx pulumi version; log: $log)"
+  say "trying the official download (npx pulumi@$version version; log: $log)"
   start_task
   # (npm's update notifier would add a registry request and its notice to the log.)
-  if ( cd "$root" && export PULUMI_HOME="$pulumi_home" PULUMI_VERSION="$version" PULUMI_SKIP_UPDATE_CHECK=true \
+  if ( cd "$cache" && export PULUMI_HOME="$pulumi_home" PULUMI_VERSION="$version" PULUMI_SKIP_UPDATE_CHECK=true \
          npm_config_update_notifier=false &&
-       run_with_progress "official download" last_line "$log" npx --no-install pulumi version ) && installed; then
+       run_with_progress "official download" last_line "$log" npx --yes "pulumi@$version" version ) && installed; then
     # The installer replaced every pulumi* file, the language host included: our markers no longer apply.
     rm -f "$language_host_marker" "$language_host_building"
     say "downloaded the official CLI v$version (with its language hosts) into $bin in $(duration $(( $(now_ms) - task_start )))"

@@ -74,6 +74,23 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       assert.equal(r.exitCode, 0, `preview wants changes:\n${r.stdout}\n${r.stderr}`);
     });
 
+    it("npx pulumi works from a subfolder with no Pulumi setting in the environment: the project's state and passphrase file, the same outputs", async function () {
+      const bare = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_"))) as Record<string, string>;
+      // A stack made before the project kept a passphrase needs its empty one said (README: Secrets).
+      const legacy = "PULUMI_CONFIG_PASSPHRASE" in pulumiEnv(under!.stack.name);
+      if (legacy) console.log(`      (stack ${under!.stack.name} uses the empty passphrase it was made with: given as PULUMI_CONFIG_PASSPHRASE=)`);
+      const r = await execa("npx", ["pulumi", "stack", "output", "--json", "--show-secrets", "--stack", under!.stack.name], {
+        cwd: path.join(PROJECT_ROOT, "infra"),
+        env: legacy ? { ...bare, PULUMI_CONFIG_PASSPHRASE: "" } : bare,
+        extendEnv: false,
+        reject: false,
+      });
+      assert.equal(r.exitCode, 0, `npx pulumi stack output in infra/:\n${r.stderr}`);
+      const outputs = JSON.parse(r.stdout);
+      assert.equal(outputs.sshConfig, o().sshConfig);
+      assert.equal(outputs.privateKey, o().privateKey, "the secret decrypts with the project's passphrase file");
+    });
+
     it("the state holds the lab's private key only encrypted, with the project's passphrase (a file of mode 600) unless the user set one", async function () {
       const stack = under!.stack.name;
       const state = readFileSync(path.join(STATE_DIR, ".pulumi", "stacks", "swarmlab", `${stack}.json`), "utf8");

@@ -307,7 +307,7 @@ export const CLAIMS: Claim[] = [
       const target = await unusedAddressOnDocker0();
       const before = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "));
       const r = await n.session.exec(
-        `sudo ip route add ${target}/32 via ${gateway} && { timeout 4 bash -c 'exec 3<>/dev/tcp/${target}/80'; rc=$?; sudo ip route del ${target}/32; exit $rc; }`,
+        `sudo ip route add ${target}/32 via ${gateway} && { timeout 2 bash -c 'exec 3<>/dev/tcp/${target}/80'; rc=$?; sudo ip route del ${target}/32; exit $rc; }`,
       );
       assert.notEqual(r.code, 0, `${n.access.name} reached ${target}:80 through the host`);
       const after = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "));
@@ -328,10 +328,10 @@ export const CLAIMS: Claim[] = [
         assert.ok(await hostConnects(gateway, listener.port), `the host itself cannot reach its listener on ${gateway}:${listener.port}`);
         const before = await dropped(o.lab, o.owner, inputDrop);
         const [n] = v.lab.workers;
-        const fromNode = await n.session.exec(`timeout 4 bash -c 'exec 3<>/dev/tcp/${gateway}/${listener.port}'`);
+        const fromNode = await n.session.exec(`timeout 2 bash -c 'exec 3<>/dev/tcp/${gateway}/${listener.port}'`);
         assert.notEqual(fromNode.code, 0, `${n.access.name} connected to the host at ${gateway}:${listener.port}`);
         const [t] = v.tasks;
-        const fromTask = await containerExec(v.workerOf(t).docker, t.containerId, ["nc", "-w", "3", gateway, String(listener.port)]);
+        const fromTask = await containerExec(v.workerOf(t).docker, t.containerId, ["nc", "-w", "2", gateway, String(listener.port)]);
         assert.notEqual(fromTask.code, 0, `task ${t.name} connected to the host at ${gateway}:${listener.port}: ${fromTask.stdout}`);
         assert.equal(listener.accepted(), 1, "the host's listener was reached by the lab (only the host's own control connection may arrive)");
         const after = await dropped(o.lab, o.owner, inputDrop);

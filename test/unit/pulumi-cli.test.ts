@@ -1,7 +1,7 @@
 // scripts/pulumi-cli.sh picks where the Pulumi CLI comes from, best first: already installed, a `pulumi` on PATH at
 // the pinned version, the official download (npm wrapper), a build from Go modules. Each case runs the real script
 // in a temporary PULUMI_HOME (never ~/.pulumi) with a PATH that holds only basic tools plus stubs:
-//   npx     the npm wrapper `npx --no-install pulumi version`: runs the folder's CLI if there is one, else
+//   npx     the npm wrapper `npx --yes pulumi@<v> version`: runs the folder's CLI if there is one, else
 //           "downloads" an official-looking CLI with its plugins (STUB_ONLINE=1) or fails like offline
 //   go      records its calls, prints `go -x`-like lines (sleeping STUB_GO_SECONDS for the CLI's build) and writes
 //           a binary that reports the version stamped with -ldflags; or fails like a refused module proxy (STUB_GO_FAIL=1)
@@ -17,7 +17,8 @@ import { PulumiCommand } from "@pulumi/pulumi/automation";
 
 const SCRIPT = path.join(__dirname, "..", "..", "scripts", "pulumi-cli.sh");
 const VERSION: string = require("@pulumi/pulumi/package.json").version;
-const WRAPPER = require.resolve("pulumi/run.js"); // the official npm wrapper, to check that it runs what we install
+// This project's `npx pulumi`, to check that it runs what the script installs.
+const NPX_PULUMI = path.join(__dirname, "..", "..", "scripts", "npx-pulumi", "pulumi.js");
 
 // The basic tools the script and the stubs use, and nothing else: no go, npx or pulumi of the machine's.
 const TOOLS = ["bash", "sh", "dirname", "basename", "readlink", "cat", "mkdir", "rm", "touch", "install", "cmp", "grep",
@@ -103,10 +104,10 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
   const run = () => execa("bash", [SCRIPT], { env: env(), extendEnv: false, reject: false });
   const isLink = (file: string) => lstatSync(file).isSymbolicLink();
 
-  /** What `npx pulumi` would do now: the real wrapper with this PULUMI_HOME (it runs the folder's CLI: no download). */
+  /** What `npx pulumi version` does now in this project, with this PULUMI_HOME: it runs the folder's CLI. */
   async function wrapperVersion(): Promise<string> {
-    assert.ok(existsSync(path.join(bin, "pulumi")), "no CLI in the folder: the wrapper would download");
-    const r = await execa(process.execPath, [WRAPPER, "version"], { env: env(), extendEnv: false });
+    assert.ok(existsSync(path.join(bin, "pulumi")), "no CLI in the folder");
+    const r = await execa(process.execPath, [NPX_PULUMI, "version"], { env: env(), extendEnv: false });
     return r.stdout.trim();
   }
 
@@ -217,7 +218,7 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       const r = await run();
       assert.equal(r.exitCode, 0, r.stderr);
       const npx = callsMade().filter((c) => c.startsWith("npx "));
-      assert.deepEqual(npx, [`npx --no-install pulumi version PULUMI_HOME=${pulumiHome} PULUMI_VERSION=${VERSION}`]);
+      assert.deepEqual(npx, [`npx --yes pulumi@${VERSION} version PULUMI_HOME=${pulumiHome} PULUMI_VERSION=${VERSION}`]);
       assert.match(r.stdout, new RegExp(`downloaded the official CLI v${VERSION} .* into ${bin} in \\d+\\.\\ds`));
       assert.match(r.stdout, /pulumi-language-nodejs found at .*, not built here/);
       assert.deepEqual(callsMade().filter((c) => c.startsWith("go ")), []);
@@ -251,7 +252,7 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.match(r.stdout, /the official download failed after \d+\.\ds \(pulumi: fetch failed\)/);
 
       const made = callsMade().filter((c) => /^(npx|go) /.test(c));
-      assert.match(made[0], /^npx --no-install pulumi version/, "the download is tried first");
+      assert.match(made[0], /^npx --yes pulumi@[0-9.]+ version/, "the download is tried first");
       assert.match(made[1], /^go mod tidy -x \(in .*pulumi-cli-/);
       assert.match(made[2], new RegExp(`^go build -x .*version\\.Version=v${VERSION} github\\.com/pulumi/pulumi/pkg/v3/cmd/pulumi`));
       assert.match(made[4], /^go build .*version\.Version=v3\.68\.0 github\.com\/pulumi\/pulumi\/sdk\/v3\/nodejs\/cmd\/pulumi-language-nodejs/);

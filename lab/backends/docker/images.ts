@@ -39,6 +39,7 @@ const BASE_PACKAGES = [
   "ca-certificates",
   "procps",
   "sudo",
+  "tcpdump", // npm run explain shows VXLAN on the wire (tcpdump decodes it on port 4789)
 ];
 const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 const PULL_TIMEOUT_MS = 10_000;

@@ -1,0 +1,26 @@
+// What the doctor says about one thing it checked: ok, info, a warning or a blocker, in plain words, and for every
+// problem the command or step that fixes it.
+
+/** blocker: up would fail. warn: up works, but part of the tutorial will not, or something may get in the way. */
+export type Status = "ok" | "info" | "warn" | "blocker";
+
+export interface Finding {
+  /** What was checked, in a word or two: "Docker engine", "VXLAN", "subnet". */
+  check: string;
+  status: Status;
+  /** What was found, and for a problem what it changes: one line. */
+  says: string;
+  /** For a warning or a blocker: the command or step that fixes it. */
+  fix?: string;
+}
+
+export const ok = (check: string, says: string): Finding => ({ check, status: "ok", says });
+export const info = (check: string, says: string): Finding => ({ check, status: "info", says });
+export const warn = (check: string, says: string, fix: string): Finding => ({ check, status: "warn", says, fix });
+export const blocker = (check: string, says: string, fix: string): Finding => ({ check, status: "blocker", says, fix });
+
+/** A one-line `… . Fix: …` message (ConfigError, settings warnings) as what it says and its fix. */
+export function splitFix(line: string): { says: string; fix: string } {
+  const at = line.lastIndexOf(". Fix: ");
+  return at < 0 ? { says: line, fix: "" } : { says: line.slice(0, at), fix: line.slice(at + ". Fix: ".length) };
+}

@@ -1,0 +1,171 @@
+// The kernel features the lab needs and those it can use, judged from the kernel's build options (its config) and
+// from what the running kernel shows in use (/sys/module, /proc). The lab's machines are containers: they share
+// this kernel, so what it lacks, they lack. Pure: facts in, findings out.
+import type { KernelFacts } from "./facts";
+import { blocker, Finding, info, ok, warn } from "./finding";
+
+/** One build option of the kernel. */
+interface KernelOption {
+  /** Its Kconfig symbol, without CONFIG_. */
+  symbol: string;
+  /** The module it builds as (the modprobe name). */
+  module: string;
+  /** Whether the running kernel shows it in use, whatever the config says (or when there is no config). */
+  seen(k: KernelFacts): boolean;
+}
+
+interface Feature {
+  check: string;
+  /** Needed: without it up fails or the lab does not work (a blocker). Otherwise part of the tutorial is lost. */
+  needed: boolean;
+  options: KernelOption[];
+  /** What the lab does with it. */
+  uses: string;
+  /** What happens without it. */
+  without: string;
+  /** Where else it can be had, besides another kernel. */
+  elsewhere?: string;
+}
+
+/** The other way to a kernel that has it: VMs. */
+const IN_VMS = "run the nodes as VMs with their own kernel (the vagrant backend, planned: swarmlab:backend vagrant is not available yet)";
+
+const loadedModule = (name: string) => (k: KernelFacts) => k.sysModules.includes(name);
+
+export const FEATURES: readonly Feature[] = [
+  {
+    check: "VXLAN",
+    needed: true,
+    options: [{ symbol: "VXLAN", module: "vxlan", seen: loadedModule("vxlan") }],
+    uses: "Swarm's overlay networks (mynet, ingress) are VXLAN tunnels between the nodes",
+    without: "Swarm cannot make its overlay networks (mynet, ingress): they are VXLAN tunnels between the nodes",
+  },
+  {
+    check: "bridge",
+    needed: true,
+    options: [{ symbol: "BRIDGE", module: "bridge", seen: loadedModule("bridge") }],
+    uses: "the lab network and the nodes' own Docker networks (docker0, docker_gwbridge) are Linux bridges",
+    without: "Docker cannot make the lab network nor the nodes' own networks (docker0, docker_gwbridge): they are Linux bridges",
+  },
+  {
+    check: "bridge netfilter",
+    needed: true,
+    options: [{ symbol: "BRIDGE_NETFILTER", module: "br_netfilter", seen: (k) => k.bridgeNfCallIptables !== undefined }],
+    uses: "iptables sees the traffic inside bridges, so Docker's rules for its networks (isolation, Swarm's ingress) apply to it",
+    without: "iptables does not see the traffic inside bridges, so Docker's rules for its networks (isolation, Swarm's ingress) do not apply to it",
+  },
+  {
+    check: "overlay filesystem",
+    // Without it the engines fall back to vfs: slow and large, but the lab works.
+    needed: false,
+    options: [{ symbol: "OVERLAY_FS", module: "overlay", seen: (k) => filesystemNames(k.filesystems).includes("overlay") }],
+    uses: "the Docker engines (this machine's and the nodes') store images and containers with the overlay2 driver",
+    without:
+      "the Docker engines (this machine's and the nodes') have no overlay2 storage driver and fall back to vfs, which copies every image layer in full",
+  },
+  {
+    check: "IPVS",
+    needed: false,
+    options: [{ symbol: "IP_VS", module: "ip_vs", seen: (k) => k.ipvs }],
+    uses: "service VIPs and the ingress routing mesh (a published port answering on every node) are IPVS load balancers",
+    without: "service VIPs and the ingress routing mesh will not work; tasks, mynet and pings between tasks still do",
+    elsewhere: IN_VMS,
+  },
+  {
+    check: "ESP/GCM",
+    needed: false,
+    options: [
+      { symbol: "INET_ESP", module: "esp4", seen: loadedModule("esp4") },
+      { symbol: "CRYPTO_GCM", module: "gcm", seen: (k) => loadedModule("gcm")(k) || cryptoNames(k.crypto).includes("gcm(aes)") },
+    ],
+    uses: "encrypted overlays (docker network create --opt encrypted) are IPsec ESP tunnels with AES-GCM",
+    without: "encrypted overlays (docker network create --opt encrypted) cannot work on container nodes; the lab's mynet is not encrypted and works",
+    elsewhere: IN_VMS,
+  },
+];
+
+type OptionState = "built in" | "loaded" | "module" | "unloadable" | "absent" | "unknown";
+
+/** The kernel line, then one finding per feature. `engineKernel`: the release the Docker engine reports, if any. */
+export function kernelFindings(k: KernelFacts, engineKernel?: string): Finding[] {
+  const config = k.config ? parseKernelConfig(k.config.text) : undefined;
+  const source = k.config
+    ? `options read from ${k.config.source}`
+    : `no kernel config to read (/proc/config.gz, /boot/config-${k.release}): judged by what is loaded`;
+  const elsewhere =
+    engineKernel && engineKernel !== k.release
+      ? `; the Docker engine runs on another kernel (${engineKernel}), and these checks read this machine's: run npm run doctor where the engine runs`
+      : "";
+  return [info("kernel", `Linux ${k.release}, ${source}${elsewhere}`), ...FEATURES.map((f) => featureFinding(f, k, config))];
+}
+
+function featureFinding(f: Feature, k: KernelFacts, config: Map<string, string> | undefined): Finding {
+  const states = f.options.map((o) => ({ o, state: optionState(o, k, config) }));
+  const inState = (s: OptionState) => states.filter((x) => x.state === s).map((x) => x.o);
+  const problem = f.needed ? blocker : warn;
+  const absent = inState("absent");
+  if (absent.length > 0) {
+    const which = absent.map((o) => `CONFIG_${o.symbol} is not set`).join(", ");
+    const symbols = absent.map((o) => `CONFIG_${o.symbol}`).join(" and ");
+    const fix = `boot a kernel built with ${symbols} (=y or =m, as distribution kernels are: Debian's linux-image-amd64)${
+      f.elsewhere ? `, or ${f.elsewhere}` : ""
+    }: the lab's machines are containers and share this machine's kernel`;
+    return problem(f.check, `not in this kernel (${which} in ${k.config!.source}): ${f.without}`, fix);
+  }
+  const unloadable = inState("unloadable");
+  if (unloadable.length > 0) {
+    const which = unloadable.map((o) => `CONFIG_${o.symbol}=m`).join(", ");
+    return problem(
+      f.check,
+      `built as a module (${which}) that is not loaded, and there is no /lib/modules/${k.release} to load it from: ${f.without}`,
+      `install the running kernel's modules into /lib/modules/${k.release} (Debian: apt-get install linux-image-${k.release}), then modprobe ${unloadable.map((o) => o.module).join(" ")}`,
+    );
+  }
+  const unknown = inState("unknown");
+  if (unknown.length > 0) {
+    const modules = unknown.map((o) => o.module).join(" ");
+    return warn(
+      f.check,
+      `cannot tell whether this kernel has it (no kernel config to read, and ${modules} not loaded); without it ${f.without}`,
+      `modprobe ${modules}, then npm run doctor again (if modprobe fails, this kernel has none)`,
+    );
+  }
+  const how = states.map(({ o, state }) =>
+    state === "built in" ? `CONFIG_${o.symbol}=y` : state === "loaded" ? `${o.module} loaded` : `CONFIG_${o.symbol}=m, loaded when needed`,
+  );
+  return ok(f.check, `present (${how.join("; ")}): ${f.uses}`);
+}
+
+function optionState(o: KernelOption, k: KernelFacts, config: Map<string, string> | undefined): OptionState {
+  const value = config?.get(o.symbol);
+  if (value === "y") return "built in";
+  if (o.seen(k)) return "loaded";
+  if (value === "m") return k.modulesDir ? "module" : "unloadable";
+  // a readable config that does not build it: Kconfig writes "is not set", or nothing when the option cannot be chosen
+  return config ? "absent" : "unknown";
+}
+
+/** A kernel config's options, without CONFIG_: "y", "m", a value, or "n" for "# CONFIG_X is not set". */
+export function parseKernelConfig(text: string): Map<string, string> {
+  const options = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const set = /^CONFIG_(\w+)=(.*)$/.exec(line);
+    const unset = /^# CONFIG_(\w+) is not set$/.exec(line);
+    if (set) options.set(set[1], set[2]);
+    else if (unset) options.set(unset[1], "n");
+  }
+  return options;
+}
+
+/** The algorithms /proc/crypto lists, by name and by driver (gcm(aes), rfc4106(gcm(aes)), generic-gcm-aesni, …). */
+export function cryptoNames(text: string): string[] {
+  return [...text.matchAll(/^(?:name|driver)\s*:\s*(\S+)\s*$/gm)].map((m) => m[1]);
+}
+
+/** The file systems /proc/filesystems lists ("nodev\tsysfs", "\text4"). */
+export function filesystemNames(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).pop() ?? "")
+    .filter(Boolean);
+}

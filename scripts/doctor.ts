@@ -1,0 +1,84 @@
+// npm run doctor: can this machine run the lab? One report (lab/doctor/), exit 1 when something would make up fail.
+// The lab checked for is the selected stack's (SWARMLAB_STACK, default dev) as its settings file Pulumi.<stack>.yaml
+// describes it: read directly, so the doctor needs neither the Pulumi CLI nor any state. npm run up calls runDoctor
+// with the spec it got through the Automation API.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ConfigError, settingsWarnings } from "../lab/config";
+import { DoctorTarget, examineHost, PulumiPlace } from "../lab/doctor";
+import type { LabSpec } from "../lab/types";
+import { specFromConfig, swarmlabSettings } from "../infra/program";
+import { PROJECT_ROOT } from "../infra/provider";
+import { cliRoot, stackName } from "../infra/stack";
+
+// js-yaml is what @pulumi/pulumi's LocalWorkspace reads these files with; it ships without types.
+const yaml = require("js-yaml") as { load(text: string): unknown };
+
+/**
+ * The report for a lab whose settings are known (npm run up: the stack's, through the Automation API), printed line
+ * by line. `owner`: the owner id the stack's state records, when it has a lab. Resolves to true when a blocker was
+ * found: up must stop. Prints only the warnings and blockers, and the verdict.
+ */
+export async function runDoctor(lab: { spec: LabSpec; stack: string; owner?: string }, print: (line: string) => void = console.log): Promise<boolean> {
+  return examineHost({ ...lab, source: `stack ${lab.stack}'s config` }, pulumiPlace(), print, true);
+}
+
+/** Where npm run up runs the Pulumi CLI from (infra/stack.ts), and the version it must report (that folder's name). */
+function pulumiPlace(): PulumiPlace {
+  return { bin: path.join(cliRoot(), "bin", "pulumi"), version: path.basename(cliRoot()) };
+}
+
+/** The stack's lab as Pulumi.<stack>.yaml (in `root`) sets it, on the defaults of lab/config.ts. */
+export function stackTarget(stack: string, root = PROJECT_ROOT): DoctorTarget {
+  const file = `Pulumi.${stack}.yaml`;
+  let config: Record<string, unknown> | undefined;
+  try {
+    config = configOf(readFileSync(path.join(root, file), "utf8"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+      const problem = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+      return { stack, source: file, settingsError: `${file}: cannot be read (${problem}). Fix: correct it, or move it away to start from the defaults` };
+    }
+  }
+  const entries = Object.entries(config ?? {});
+  const all = Object.fromEntries(entries.filter(([, v]) => isScalar(v)).map(([k, v]) => [k, String(v)]));
+  const set = Object.keys(swarmlabSettings(all)).map((k) => `swarmlab:${k}`);
+  const secrets = entries.filter(([k, v]) => k.startsWith("swarmlab:") && !isScalar(v)).map(([k]) => `; ${k} is a secret and was not read`);
+  const source =
+    (config === undefined
+      ? `no ${file} yet: the defaults of lab/config.ts`
+      : set.length > 0
+        ? `${file} sets ${set.join(", ")}; the rest are the defaults of lab/config.ts`
+        : `${file} sets no swarmlab: key: the defaults of lab/config.ts`) + secrets.join("");
+  const warnings = settingsWarnings(all);
+  try {
+    return { stack, source, spec: specFromConfig(all), settingsWarnings: warnings };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { stack, source, settingsError: err.message, settingsWarnings: warnings };
+  }
+}
+
+/** The `config:` map of a stack settings file (empty when it has none). */
+function configOf(text: string): Record<string, unknown> {
+  const settings = yaml.load(text) as { config?: Record<string, unknown> } | null | undefined;
+  return settings?.config ?? {};
+}
+
+function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+}
+
+async function main(): Promise<number> {
+  return (await examineHost(stackTarget(stackName()), pulumiPlace(), console.log)) ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`swarmlab doctor: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
