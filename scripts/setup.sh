@@ -23,4 +23,4 @@ bash scripts/pulumi-cli.sh
 
 step "Pulumi passphrase"
 # The stacks' secrets are encrypted with it; `npm run up`, the tests and `npx pulumi` (scripts/npx-pulumi) use it.
-ts-node -T -e 'const { ensurePassphraseFile } = require("./infra/passphrase"); const f = require("node:path").relative(process.cwd(), ensurePassphraseFile()); console.log(`passphrase: ${f} (random, mode 600, gitignored; a PULUMI_CONFIG_PASSPHRASE you set wins)`)'
+node_modules/.bin/ts-node -T -e 'const { ensurePassphraseFile } = require("./infra/passphrase"); const f = require("node:path").relative(process.cwd(), ensurePassphraseFile()); console.log(`passphrase: ${f} (random, mode 600, gitignored; a PULUMI_CONFIG_PASSPHRASE you set wins)`)'

@@ -98,8 +98,14 @@ export async function taskInterfaces(node: Docker, containerId: string): Promise
 }
 
 export async function networkSubnet(docker: Docker, name: string): Promise<string> {
+  return (await networkAddressing(docker, name)).subnet;
+}
+
+/** A network's subnet and gateway (`docker network inspect`'s IPAM), e.g. docker_gwbridge's 172.18.0.0/16 and 172.18.0.1. */
+export async function networkAddressing(docker: Docker, name: string): Promise<{ subnet: string; gateway: string }> {
   const info = await docker.getNetwork(name).inspect();
-  return info.IPAM?.Config?.[0]?.Subnet ?? "";
+  const ipam = info.IPAM?.Config?.[0];
+  return { subnet: ipam?.Subnet ?? "", gateway: ipam?.Gateway ?? "" };
 }
 
 /** `docker network ls`. */
@@ -147,4 +153,98 @@ async function mustExec(node: Docker, containerId: string, cmd: string[]): Promi
   const r = await containerExec(node, containerId, cmd);
   if (r.code !== 0) throw new Error(`'${cmd.join(" ")}' in ${containerId.slice(0, 12)} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
+}
+
+/** Docker's option holding an overlay's VXLAN network identifiers (one per subnet). */
+export const VXLAN_ID_OPTION = "com.docker.network.driver.overlay.vxlanid_list";
+
+export interface OverlayFacts {
+  id: string;
+  subnet: string;
+  /** The VNI Docker gave the network (`docker network inspect`'s options). */
+  vni: number;
+  /** Created with --opt encrypted: IPsec ESP between the nodes instead of cleartext VXLAN. */
+  encrypted: boolean;
+}
+
+/** `docker network inspect <overlay>`: its id, subnet, VNI and whether it is encrypted. */
+export async function overlayFacts(docker: Docker, name: string): Promise<OverlayFacts> {
+  const info = await docker.getNetwork(name).inspect();
+  const options: Record<string, string> = info.Options ?? {};
+  return {
+    id: info.Id,
+    subnet: info.IPAM?.Config?.[0]?.Subnet ?? "",
+    vni: Number((options[VXLAN_ID_OPTION] ?? "").split(",")[0]),
+    encrypted: "encrypted" in options,
+  };
+}
+
+/** The network namespace Docker made for an overlay on a node (/run/docker/netns/1-<first 10 of its id>). */
+export async function overlayNamespace(n: ConnectedNode, networkId: string): Promise<string> {
+  const names = (await n.session.run("sudo ls /run/docker/netns")).split(/\s+/).filter(Boolean);
+  const found = names.find((f) => f.endsWith(`-${networkId.slice(0, 10)}`));
+  if (!found) throw new Error(`${n.access.name}: no namespace of network ${networkId.slice(0, 12)} in /run/docker/netns (${names.join(", ")})`);
+  return `/run/docker/netns/${found}`;
+}
+
+/** The vxlan device in an overlay's namespace on a node: `ip -d link show type vxlan` there, and its VNI. */
+export async function vxlanDevice(n: ConnectedNode, networkId: string): Promise<{ command: string; output: string; vni: number }> {
+  const command = `sudo nsenter --net=${await overlayNamespace(n, networkId)} ip -d link show type vxlan`;
+  const output = await n.session.run(command);
+  const vni = /\bvxlan id (\d+)/.exec(output)?.[1];
+  if (!vni) throw new Error(`${n.access.name}: no vxlan device in network ${networkId.slice(0, 12)}'s namespace:\n${output}`);
+  return { command, output, vni: Number(vni) };
+}
+
+/** The interface that holds the node's lab address (eth0 of a container node, the private network's of a VM). */
+export async function labInterface(n: ConnectedNode): Promise<string> {
+  const addrs = await n.session.run("ip -o -4 addr show");
+  const found = [...addrs.matchAll(/^\d+:\s+(\S+)\s+inet (\d+\.\d+\.\d+\.\d+)\//gm)].find((m) => m[2] === n.access.address);
+  if (!found) throw new Error(`${n.access.name}: no interface holds its lab address ${n.access.address}`);
+  return found[1];
+}
+
+/** One rule of `iptables -t nat -L POSTROUTING -n -v -x`, with its counters. */
+export interface NatRule {
+  packets: number;
+  bytes: number;
+  target: string;
+  out: string;
+  source: string;
+  destination: string;
+}
+
+/** `iptables -t nat -L POSTROUTING -n -v -x`'s rows (counters exact, not rounded to K/M). */
+export function parseNatCounters(text: string): NatRule[] {
+  return [...text.matchAll(/^\s*(\d+)\s+(\d+)\s+(\S+)\s+\S+\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)/gm)].map((m) => ({
+    packets: Number(m[1]),
+    bytes: Number(m[2]),
+    target: m[3],
+    out: m[5],
+    source: m[6],
+    destination: m[7],
+  }));
+}
+
+export const NAT_COUNTERS_COMMAND = "sudo iptables -w -t nat -L POSTROUTING -n -v -x";
+
+/** The node's POSTROUTING rules with their packet counters, and the text iptables printed. */
+export async function natCounters(n: ConnectedNode): Promise<{ output: string; rules: NatRule[] }> {
+  const output = await n.session.run(NAT_COUNTERS_COMMAND);
+  return { output, rules: parseNatCounters(output) };
+}
+
+/**
+ * Runs `during` (a shell command on the node) while tcpdump listens on `iface` for `filter`, and returns what tcpdump
+ * printed (at most `count` packets, `seconds` at most). The command starts once tcpdump says it is listening.
+ */
+export async function captureDuring(n: ConnectedNode, iface: string, filter: string, count: number, during: string, seconds = 20): Promise<string> {
+  const script = [
+    `f=$(mktemp)`,
+    `sudo timeout ${seconds} tcpdump -i ${iface} -nn -l -c ${count} '${filter}' >"$f" 2>&1 & p=$!`,
+    `for i in $(seq 100); do grep -q 'listening on' "$f" && break; sleep 0.1; done`,
+    `${during} >/dev/null 2>&1`,
+    `wait $p; cat "$f"; rm -f "$f"`,
+  ].join("\n");
+  return (await n.session.exec(script)).stdout;
 }
