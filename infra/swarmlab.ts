@@ -103,9 +103,9 @@ export class SwarmLab extends pulumi.ComponentResource {
           lab, worker, manager, swarmId: swarm.out("swarmId"), workerToken: swarm.out("workerToken"), privateKey,
         }, child),
     );
-    // 8. docker network create -d overlay mynet
+    // 8. docker network create -d overlay mynet (--opt encrypted with swarmlab:encrypted)
     const overlay = new LabPart(parts.overlay, `${name}-${spec.overlay.name}`, {
-      lab, name: spec.overlay.name, swarmId: swarm.out("swarmId"), manager, privateKey,
+      lab, name: spec.overlay.name, ...(spec.overlay.encrypted ? { encrypted: true } : {}), swarmId: swarm.out("swarmId"), manager, privateKey,
     }, child);
     // 9. docker service create --network mynet --name test --replicas 2 busybox ping <target>
     const service = new LabPart(parts.service, `${name}-${spec.service.name}`, {

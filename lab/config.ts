@@ -33,6 +33,7 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze([
   "overlay",
   "service",
   "image",
+  "encrypted",
 ]);
 
 const BACKENDS: readonly BackendName[] = ["docker", "vagrant", "ssh"];
@@ -197,6 +198,8 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     );
   }
 
+  const encrypted = has("encrypted") ? parseBoolean("encrypted", raw.encrypted, "false") : false;
+
   return {
     name,
     backend: backend as BackendName,
@@ -206,9 +209,38 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     upstream,
     egress: egress as Egress,
     pingTarget: egress === "internet" ? INTERNET_PING_TARGET : upstream.address,
-    overlay: { name: overlay },
+    overlay: { name: overlay, encrypted },
     service: { name: service, image, replicas },
   };
+}
+
+/** A boolean setting, as Pulumi hands it to the program ("true" or "false"). */
+function parseBoolean(key: string, text: string, fallback: "true" | "false"): boolean {
+  if (text === "true" || text === "false") return text === "true";
+  throw new ConfigError(key, text, `pulumi config set ${NS}:${key} ${fallback}`, "a yes-or-no setting: true or false");
+}
+
+/** Whether this machine's kernel can carry an encrypted overlay (the doctor's ESP/GCM check), and what it found. */
+export interface EncryptionSupport {
+  available: boolean;
+  /** The kernel and what it lacks, e.g. "Linux 6.18.44: CONFIG_INET_ESP is not set". */
+  detail: string;
+}
+
+/**
+ * swarmlab:encrypted true on container nodes: an encrypted overlay is IPsec ESP with AES-GCM between the nodes, made
+ * by each node's kernel, and container nodes share this machine's. Refused, before anything is made, when it lacks
+ * them. Machines with kernels of their own (VMs) are not judged by this one.
+ */
+export function assertEncryptionFits(spec: LabSpec, kernel: EncryptionSupport): void {
+  if (!spec.overlay.encrypted || spec.backend !== "docker" || kernel.available) return;
+  throw new ConfigError(
+    "encrypted",
+    "true",
+    `pulumi config set ${NS}:encrypted false`,
+    `not available on this kernel (${kernel.detail}): an encrypted overlay is IPsec ESP with AES-GCM between the nodes, ` +
+      `and container nodes share this machine's kernel; machines with their own kernel (VMs) can have it`,
+  );
 }
 
 /** A whole number from 1 to max; `tooMany` says why more is refused, with its own fix. */

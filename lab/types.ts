@@ -28,8 +28,11 @@ export interface LabSpec {
   egress: Egress;
   /** What the service's tasks ping: the upstream's address, or 8.8.8.8 with egress "internet". */
   pingTarget: string;
-  /** The overlay network (tutorial: mynet). */
-  overlay: { name: string };
+  /**
+   * The overlay network (tutorial: mynet). encrypted: made with --opt encrypted, so that what crosses between the
+   * nodes is IPsec ESP rather than cleartext VXLAN.
+   */
+  overlay: { name: string; encrypted: boolean };
   /** The service (tutorial: test, busybox, 2 replicas, one per worker). */
   service: { name: string; image: string; replicas: number };
 }

@@ -14,12 +14,32 @@ export async function findNetwork(docker: Docker, name: string): Promise<Docker.
   return (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
 }
 
-export async function ensureOverlay(manager: Docker, lab: string, name: string, log: Log): Promise<OverlayInfo> {
-  const found = await findNetwork(manager, name);
+/** Whether a network was made with --opt encrypted (IPsec ESP between the nodes). */
+export function isEncrypted(network: Pick<Docker.NetworkInspectInfo, "Options">): boolean {
+  return "encrypted" in (network.Options ?? {});
+}
+
+/**
+ * `docker network create -d overlay [--opt encrypted] <name>`. A network of that name made the other way (encrypted or
+ * not) is removed first, with what is attached to it: Swarm cannot change a network's encryption in place.
+ */
+export async function ensureOverlay(manager: Docker, lab: string, name: string, log: Log, encrypted = false): Promise<OverlayInfo> {
+  let found = await findNetwork(manager, name);
   if (found && found.Driver !== "overlay") throw new Error(`network ${name} exists with driver ${found.Driver}, not overlay`);
+  if (found && isEncrypted(found) !== encrypted) {
+    log(`overlay network ${name} is ${encrypted ? "not " : ""}encrypted: made again`);
+    await removeOverlay(manager, name, log);
+    found = undefined;
+  }
   if (!found) {
-    await manager.createNetwork({ Name: name, Driver: "overlay", Labels: { [LABEL_LAB]: lab } });
-    log(`overlay network ${name} created`);
+    await manager.createNetwork({
+      Name: name,
+      Driver: "overlay",
+      Labels: { [LABEL_LAB]: lab },
+      // --opt encrypted: the nodes' kernels carry the overlay's VXLAN inside IPsec ESP (AES-GCM)
+      ...(encrypted ? { Options: { encrypted: "" } } : {}),
+    });
+    log(`overlay network ${name} created${encrypted ? " (encrypted)" : ""}`);
   }
   return allocated(manager, name);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CONFIG_KEYS, ConfigError, INTERNET_PING_TARGET, labSpecFromConfig } from "../../lab/config";
+import { assertEncryptionFits, CONFIG_KEYS, ConfigError, INTERNET_PING_TARGET, labSpecFromConfig } from "../../lab/config";
 import { LabSpec } from "../../lab/types";
 
 /** Asserts that the settings are refused with a ConfigError on `key` whose one-line message shows `value` and a fix. */
@@ -38,7 +38,7 @@ describe("labSpecFromConfig", () => {
         upstream: { name: "upstream", address: "192.168.56.254" },
         egress: "none",
         pingTarget: "192.168.56.254",
-        overlay: { name: "mynet" },
+        overlay: { name: "mynet", encrypted: false },
         service: { name: "test", image: "busybox:latest", replicas: 2 },
       };
       assert.deepEqual(labSpecFromConfig({}), expected);
@@ -47,7 +47,7 @@ describe("labSpecFromConfig", () => {
     it("explicitly setting every default gives the same lab as no settings", () => {
       const all = {
         name: "swarmlab", backend: "docker", workers: "2", subnet: "192.168.56.0/24", egress: "none",
-        replicas: "2", overlay: "mynet", service: "test", image: "busybox:latest",
+        replicas: "2", overlay: "mynet", service: "test", image: "busybox:latest", encrypted: "false",
         nodes: '["swarm-manager","swarm-worker1","swarm-worker2"]',
       };
       assert.deepEqual(labSpecFromConfig(all), labSpecFromConfig({}));
@@ -105,13 +105,13 @@ describe("labSpecFromConfig", () => {
         name: "lab-2", overlay: "Over_lay-1", service: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: "1",
       });
       assert.equal(spec.name, "lab-2");
-      assert.deepEqual(spec.overlay, { name: "Over_lay-1" });
+      assert.deepEqual(spec.overlay, { name: "Over_lay-1", encrypted: false });
       assert.deepEqual(spec.service, { name: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: 1 });
     });
 
     it("CONFIG_KEYS lists every supported key without the namespace", () => {
       assert.deepEqual([...CONFIG_KEYS].sort(),
-        ["backend", "egress", "image", "name", "nodes", "overlay", "replicas", "service", "subnet", "workers"]);
+        ["backend", "egress", "encrypted", "image", "name", "nodes", "overlay", "replicas", "service", "subnet", "workers"]);
     });
   });
 
@@ -236,5 +236,52 @@ describe("labSpecFromConfig", () => {
       const e = rejects({ colour: "blue" }, "colour", "blue", /unknown key/);
       assert.equal(e.fix, "pulumi config rm swarmlab:colour");
     });
+  });
+});
+
+describe("swarmlab:encrypted (an overlay made with --opt encrypted)", () => {
+  // What this machine's kernel says (the doctor's ESP/GCM check on the firecracker kernel of test/fixtures/doctor).
+  const NO_ESP = { available: false, detail: "Linux 6.18.44-fc-v782: CONFIG_INET_ESP is not set, CONFIG_CRYPTO_GCM is not set in /proc/config.gz" };
+  const HAS_ESP = { available: true, detail: "Linux 6.1.0-cloud-amd64: CONFIG_INET_ESP=m, CONFIG_CRYPTO_GCM=y" };
+  const refusal = (settings: Record<string, string>) => {
+    try {
+      assertEncryptionFits(labSpecFromConfig(settings), NO_ESP);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  it("is off unless set; true and false are read as Pulumi hands booleans to the program", () => {
+    assert.equal(labSpecFromConfig({}).overlay.encrypted, false);
+    assert.equal(labSpecFromConfig({ encrypted: "true" }).overlay.encrypted, true);
+    assert.equal(labSpecFromConfig({ encrypted: "false" }).overlay.encrypted, false);
+  });
+
+  it("anything but true or false is refused with the key, the value and a fix", () => {
+    rejects({ encrypted: "yes" }, "encrypted", "yes", /true or false\. Fix: pulumi config set swarmlab:encrypted false$/);
+  });
+
+  it("on container nodes, a kernel without ESP and AES-GCM refuses it in one line: not available on this kernel, naming key, value, kernel and fix", () => {
+    const e = refusal({ encrypted: "true" });
+    assert.ok(e instanceof ConfigError, `a ConfigError, got ${String(e)}`);
+    assert.equal(e.key, "encrypted");
+    assert.equal(e.value, "true");
+    assert.equal(e.fix, "pulumi config set swarmlab:encrypted false");
+    assert.ok(!e.message.includes("\n"), "one line");
+    assert.match(e.message, /^swarmlab:encrypted = "true": not available on this kernel \(Linux 6\.18\.44-fc-v782: CONFIG_INET_ESP is not set/);
+    assert.match(e.message, /IPsec ESP with AES-GCM.*container nodes share this machine's kernel.*Fix: pulumi config set swarmlab:encrypted false$/);
+    // the fix passes
+    assert.equal(refusal({ encrypted: "false" }), undefined);
+  });
+
+  it("is not refused where the kernel has them, nor when it is off", () => {
+    assert.doesNotThrow(() => assertEncryptionFits(labSpecFromConfig({ encrypted: "true" }), HAS_ESP));
+    assert.doesNotThrow(() => assertEncryptionFits(labSpecFromConfig({}), NO_ESP));
+  });
+
+  it("machines with kernels of their own (not container nodes) are not judged by this machine's kernel", () => {
+    const spec = labSpecFromConfig({ encrypted: "true" });
+    assert.doesNotThrow(() => assertEncryptionFits({ ...spec, backend: "vagrant" }, NO_ESP));
   });
 });

@@ -6,7 +6,8 @@ import type { InputsOf, OutputsOf } from "../../lab/parts/part";
 
 export type { OutputsOf };
 
-type KeysOf<I> = { [K in keyof I]-?: true };
+/** `true` for an input every part of the kind gets, `"optional"` for one given only when it has something to say. */
+type KeysOf<I> = { [K in keyof I]-?: undefined extends I[K] ? "optional" : true };
 
 const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
   claim: { lab: true, backend: true, subnet: true, stack: true },
@@ -19,7 +20,7 @@ const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
   },
   swarm: { lab: true, manager: true, privateKey: true },
   join: { lab: true, worker: true, manager: true, swarmId: true, workerToken: true, privateKey: true },
-  overlay: { lab: true, name: true, swarmId: true, manager: true, privateKey: true },
+  overlay: { lab: true, name: true, encrypted: "optional", swarmId: true, manager: true, privateKey: true },
   service: {
     lab: true, name: true, image: true, replicas: true, network: true, pingTarget: true,
     networkId: true, manager: true, privateKey: true,
@@ -29,4 +30,12 @@ const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
 /** The input keys of a kind of part, sorted. */
 export function inputKeys(kind: PartKind): string[] {
   return Object.keys(INPUTS[kind]).sort();
+}
+
+/** The input keys every part of the kind gets, sorted (without those given only when set, like overlay's encrypted). */
+export function requiredInputKeys(kind: PartKind): string[] {
+  return Object.entries(INPUTS[kind] as Record<string, true | "optional">)
+    .filter(([, v]) => v === true)
+    .map(([k]) => k)
+    .sort();
 }

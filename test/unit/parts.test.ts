@@ -83,7 +83,7 @@ describe("lab parts", () => {
       ["node", { updates: ["images", "privateKey"], replaces: ["owner", "name", "address", "egress", "authorizedKey", "nodeRecipe"] }],
       ["swarm", { updates: ["privateKey"], replaces: ["manager"] }],
       ["join", { updates: ["manager", "workerToken", "privateKey"], replaces: ["worker", "swarmId"] }],
-      ["overlay", { updates: ["manager", "privateKey"], replaces: ["name", "swarmId"] }],
+      ["overlay", { updates: ["manager", "privateKey"], replaces: ["name", "encrypted", "swarmId"] }],
       ["service", { updates: ["replicas", "image", "pingTarget", "manager", "privateKey"], replaces: ["name", "network", "networkId"] }],
     ];
     for (const [kind, { updates, replaces }] of EXAMPLES) {

@@ -18,7 +18,7 @@ import { parts, PartKind } from "../../lab/parts";
 import type { NodeAccess } from "../../lab/sessions";
 import type { TaskInfo } from "../../lab/steps/service";
 import { CLEAN_HOST, fixtureHost, hostWith } from "./host-fixtures";
-import { inputKeys, OutputsOf } from "./part-inputs";
+import { inputKeys, OutputsOf, requiredInputKeys } from "./part-inputs";
 
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -323,7 +323,9 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     it("gives each part exactly the inputs its module declares (a node its own settings, not the whole spec)", async () => {
       const { rec } = await labWith();
       for (const r of dynamicParts(rec)) {
-        assert.deepEqual(Object.keys(ownInputs(r)).sort(), inputKeys(r.kind!), `${r.name}'s inputs`);
+        const given = Object.keys(ownInputs(r)).sort();
+        assert.deepEqual(given.filter((k) => !inputKeys(r.kind!).includes(k)), [], `${r.name} gets inputs its module does not declare`);
+        assert.deepEqual(requiredInputKeys(r.kind!).filter((k) => !given.includes(k)), [], `${r.name} misses inputs`);
       }
       assert.deepEqual(
         partsOf(rec, "node").map(ownInputs),
@@ -551,6 +553,27 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
         assert.equal(host.reads.length, 1, "the host is read once");
       });
     }
+
+    it("swarmlab:encrypted true on container nodes, on a kernel without ESP and AES-GCM, is refused in one line before anything is declared", async () => {
+      const rec = await freshLab({ encrypted: "true" });
+      const host = { ...fixtureHost(), encryption: async () => ({ available: false, detail: "Linux 6.18.44-fc-v782: CONFIG_INET_ESP is not set" }) };
+      await assert.rejects(swarmlabProgram(host), (e: unknown) => {
+        assert.ok(e instanceof ConfigError, `a ConfigError, got ${String(e)}`);
+        assert.equal(e.key, "encrypted");
+        assert.match(e.message, /^swarmlab:encrypted = "true": not available on this kernel \(Linux 6\.18\.44-fc-v782: CONFIG_INET_ESP is not set\).*Fix: pulumi config set swarmlab:encrypted false$/);
+        return true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(rec.registrations, [], "nothing is declared");
+    });
+
+    it("swarmlab:encrypted true where the kernel has ESP and AES-GCM hands the overlay encrypted: true (a change replaces it); false hands it nothing", async () => {
+      const rec = await freshLab({ encrypted: "true" });
+      await runProgram(rec, { ...fixtureHost(), encryption: async () => ({ available: true, detail: "" }) });
+      assert.deepEqual(ownInputs(one(rec, "overlay")), { lab: "swarmlab", name: "mynet", encrypted: true, swarmId: SWARM_ID, manager: MANAGER, privateKey: PRIVATE_KEY });
+      const { rec: plain } = await labWith({ encrypted: "false" });
+      assert.ok(!("encrypted" in ownInputs(one(plain, "overlay"))), "a lab made before the setting existed has nothing to change");
+    });
 
     it("a setting in a near-miss namespace (swarmLab:workers) is warned about, naming the key meant, and the lab goes ahead on defaults", async () => {
       const rec = await freshLab();

@@ -29,8 +29,8 @@ describe("Pulumi.yaml declares the swarmlab: settings", function () {
     assert.deepEqual([...declared().keys()].sort(), config.CONFIG_KEYS.filter((k) => !UNDECLARED.includes(k)).sort());
   });
 
-  it("each a string", function () {
-    for (const [key, d] of declared()) assert.equal(d.type, "string", key);
+  it("each a string, but encrypted, a boolean (Pulumi refuses anything but true or false before the program runs)", function () {
+    for (const [key, d] of declared()) assert.equal(d.type, key === "encrypted" ? "boolean" : "string", key);
   });
 
   it("each with the program's own default", function () {
@@ -42,12 +42,16 @@ describe("Pulumi.yaml declares the swarmlab: settings", function () {
       overlay: config.DEFAULT_OVERLAY,
       service: config.DEFAULT_SERVICE,
       image: config.DEFAULT_IMAGE,
+      encrypted: "false",
     };
     for (const [key, d] of declared()) assert.equal(d.default, expected[key], key);
     // and the program reads those defaults the same way as an unset value
     const spec = config.labSpecFromConfig({});
     assert.deepEqual(
-      { name: spec.name, backend: spec.backend, subnet: spec.subnet, egress: spec.egress, overlay: spec.overlay.name, service: spec.service.name, image: spec.service.image },
+      {
+        name: spec.name, backend: spec.backend, subnet: spec.subnet, egress: spec.egress, overlay: spec.overlay.name, service: spec.service.name,
+        image: spec.service.image, encrypted: String(spec.overlay.encrypted),
+      },
       Object.fromEntries(Object.entries(expected)),
     );
   });

@@ -1,0 +1,449 @@
+// The tutorial, step by step, on the live lab: each step is the command a student types on a node, run there for
+// real over the lab's SSH session (or, for a command that makes something up already made, a read-only command that
+// shows what it left), the output trimmed, what explain reads in it, and the one sentence it proves.
+import type Docker from "dockerode";
+import { WHOAMI_PORT } from "../backends/docker/names";
+import {
+  captureDuring,
+  ConnectedLab,
+  ConnectedNode,
+  dontFragmentPing,
+  hasIpvs,
+  NAT_COUNTERS_COMMAND,
+  natCounters,
+  NatRule,
+  swarmNodes,
+  vxlanDevice,
+} from "../checks/observe";
+import type { ObservedLab, ObservedTask } from "./observed";
+import { Section, StepReport, trimOutput } from "./report";
+import { captureCommand, captureFilter, describePacket, parseCapture, VxlanPacket } from "./vxlan";
+
+export interface ExplainContext {
+  lab: ConnectedLab;
+  seen: ObservedLab;
+}
+
+export interface Step {
+  name: string;
+  section: Section;
+  run(ctx: ExplainContext): Promise<StepReport>;
+}
+
+/** The overlay's MTU and what VXLAN adds to each frame: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
+export const OVERLAY_MTU = 1450;
+export const VXLAN_OVERHEAD = 50;
+const ICMP_AND_IP = 28;
+
+// The order of the tutorial. Every line says what its step shows.
+export const STEPS: Step[] = [
+  step("swarm-init", "swarm", swarmInit), //         docker swarm init --advertise-addr: the swarm speaks on the manager's lab address
+  step("swarm-join", "swarm", swarmJoin), //         docker swarm join on each worker, to the manager's port 2377
+  step("node-ls", "swarm", nodeLs), //               docker node ls: every node Ready, the manager Leader
+  step("network-create", "swarm", networkCreate), // docker network create -d overlay mynet: a swarm-wide VXLAN network with its VNI
+  step("service-create", "swarm", serviceCreate), // docker service create … busybox ping: the tasks
+  step("service-ps", "swarm", servicePs), //         docker service ps test: one task per worker
+  step("network-ls", "swarm", networkLs), //         docker network ls on a worker: mynet and docker_gwbridge came with the task
+  step("ip-a", "east-west", ipA), //                 ip a in a task: eth0 on mynet at MTU 1450, eth1 on docker_gwbridge
+  step("ping", "east-west", pingAcross), //          a task pings the other task across nodes
+  step("path-mtu", "east-west", pathMtu), //         1422 bytes with don't-fragment pass, 1423 do not: VXLAN's 50 bytes
+  step("vxlan", "vxlan", vxlanOnTheWire), //         tcpdump on a worker during that ping: outer node addresses, VNI, inner task addresses
+  step("gwbridge", "north-south", gwbridge), //      ip route in a task: the way out is eth1, docker_gwbridge
+  step("masquerade", "north-south", masquerade), //  the node's MASQUERADE rule counts a task's new ping to the upstream
+  step("upstream-sees", "north-south", upstreamSees), // the upstream sees the node's address, not the task's
+  step("ingress", "ingress", ingress), //            the ingress network; IPVS, which publishing a port needs
+];
+
+export const STEP_NAMES = STEPS.map((s) => s.name);
+
+type Body = (ctx: ExplainContext) => Promise<Omit<StepReport, "name" | "number" | "section">>;
+
+function step(name: string, section: Section, body: Body): Step {
+  return { name, section, run: async (ctx) => ({ name, number: STEP_NAMES.indexOf(name) + 1, section, ...(await body(ctx)) }) };
+}
+
+/** Runs a command on a node as the student would, and returns what it printed (stdout, then stderr). */
+async function typed(n: ConnectedNode, command: string): Promise<{ code: number; text: string }> {
+  const r = await n.session.exec(command);
+  return { code: r.code, text: (r.stdout + r.stderr).replace(/\s+$/, "") };
+}
+
+const short = (id: string) => id.slice(0, 12);
+
+/** The first task and the task it talks to on another worker (the tutorial's test.1 → test.2). */
+function pair(ctx: ExplainContext): { from: ObservedTask; to?: ObservedTask; fromNode: ConnectedNode; toNode?: ConnectedNode } {
+  const [from, ...rest] = ctx.seen.tasks;
+  if (!from) throw new Error(`service ${ctx.seen.service} has no running task: npm run up makes the lab whole`);
+  const to = rest.find((t) => t.node !== from.node);
+  return { from, to, fromNode: ctx.lab.node(from.node), toNode: to ? ctx.lab.node(to.node) : undefined };
+}
+
+async function swarmInit({ lab }: ExplainContext) {
+  const m = lab.manager;
+  const shows = `docker info --format 'Swarm: {{.Swarm.LocalNodeState}}  NodeAddr: {{.Swarm.NodeAddr}}  Managers: {{.Swarm.Managers}}  Nodes: {{.Swarm.Nodes}}'`;
+  const r = await typed(m, shows);
+  const holds = r.code === 0 && r.text.includes("Swarm: active") && r.text.includes(`NodeAddr: ${m.access.address} `);
+  return {
+    node: m.access.name,
+    command: `docker swarm init --advertise-addr ${m.access.address}`,
+    shows,
+    output: trimOutput(r.text),
+    reading: [],
+    proves: `the manager made the swarm and advertises its lab address ${m.access.address}, where the workers reach it`,
+    holds,
+    facts: { manager: m.access.name, advertiseAddr: m.access.address },
+  };
+}
+
+async function swarmJoin({ lab }: ExplainContext) {
+  const shows = `docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeAddr}} manager {{range .Swarm.RemoteManagers}}{{.Addr}}{{end}}'`;
+  const managerAt = `${lab.manager.access.address}:2377`;
+  const seen = await Promise.all(lab.workers.map(async (w) => ({ w, r: await typed(w, shows) })));
+  return {
+    node: lab.workers.map((w) => w.access.name).join(", "),
+    command: `docker swarm join --token SWMTKN-1-… ${managerAt}`,
+    shows,
+    output: trimOutput(seen.map(({ w, r }) => `${w.access.name}: ${r.text}`).join("\n")),
+    reading: [],
+    proves: `every worker joined the swarm through the manager's ${managerAt} and speaks on its own lab address`,
+    holds: seen.every(({ w, r }) => r.text === `active ${w.access.address} manager ${managerAt}`),
+    facts: { workers: lab.workers.map((w) => ({ name: w.access.name, address: w.access.address })), manager: managerAt },
+  };
+}
+
+async function nodeLs({ lab }: ExplainContext) {
+  const r = await typed(lab.manager, "docker node ls");
+  const nodes = await swarmNodes(lab.manager.docker);
+  const holds =
+    nodes.length === lab.nodes.length &&
+    nodes.every((n) => n.state === "ready") &&
+    nodes.find((n) => n.leader)?.hostname === lab.manager.access.name;
+  return {
+    node: lab.manager.access.name,
+    command: "docker node ls",
+    output: trimOutput(r.text),
+    reading: [],
+    proves: `all ${lab.nodes.length} nodes are in the swarm and Ready, and ${lab.manager.access.name} is its Leader`,
+    holds,
+    facts: { nodes },
+  };
+}
+
+async function networkCreate({ lab, seen }: ExplainContext) {
+  const o = seen.overlay;
+  const shows = `docker network inspect ${o.name} --format '{{.Driver}} {{.Scope}} {{range .IPAM.Config}}{{.Subnet}} gateway {{.Gateway}}{{end}} {{json .Options}}'`;
+  const r = await typed(lab.manager, shows);
+  return {
+    node: lab.manager.access.name,
+    command: `docker network create -d overlay ${o.encrypted ? "--opt encrypted " : ""}${o.name}`,
+    shows,
+    output: trimOutput(r.text),
+    reading: [`VNI ${o.vni}: the VXLAN network identifier Docker gave ${o.name} (com.docker.network.driver.overlay.vxlanid_list)`],
+    proves: `${o.name} is an overlay of swarm scope on ${o.subnet}, a VXLAN segment with VNI ${o.vni}${o.encrypted ? ", encrypted (IPsec ESP between the nodes)" : ""}`,
+    holds: r.text.startsWith("overlay swarm ") && o.vni > 0,
+    facts: { network: o.name, id: o.id, subnet: o.subnet, gateway: o.gateway, vni: o.vni, encrypted: o.encrypted },
+  };
+}
+
+async function serviceCreate({ lab, seen }: ExplainContext) {
+  const service = (await lab.manager.docker.getService(seen.service).inspect()) as {
+    Spec: { TaskTemplate: { ContainerSpec: { Image: string; Command?: string[] } }; Mode: { Replicated?: { Replicas?: number } } };
+  };
+  const image = service.Spec.TaskTemplate.ContainerSpec.Image.replace(/@sha256:[0-9a-f]+$/, "");
+  const replicas = service.Spec.Mode.Replicated?.Replicas ?? 0;
+  const command = (service.Spec.TaskTemplate.ContainerSpec.Command ?? []).join(" ");
+  const shows = `docker service ls --filter name=${seen.service}`;
+  const r = await typed(lab.manager, shows);
+  return {
+    node: lab.manager.access.name,
+    // the lab's service as a student would make it: the tutorial's flags, plus one task per worker (placement) and an
+    // init process (so that a task stops at once)
+    command:
+      `docker service create --network ${seen.overlay.name} --name ${seen.service} --replicas ${replicas} ` +
+      `--constraint node.role==worker --replicas-max-per-node 1 --init ${image} ${command}`,
+    shows,
+    output: trimOutput(r.text),
+    reading: [`${command}: the tutorial's ping 8.8.8.8, aimed at the lab's upstream ${seen.upstream.address} so that nothing leaves this machine`],
+    proves: `service ${seen.service} runs ${replicas} replicas of ${image}, attached to ${seen.overlay.name}`,
+    holds: new RegExp(`\\b${replicas}/${replicas}\\b`).test(r.text),
+    facts: { service: seen.service, image, replicas, command },
+  };
+}
+
+async function servicePs({ lab, seen }: ExplainContext) {
+  const r = await typed(lab.manager, `docker service ps ${seen.service}`);
+  const nodes = seen.tasks.map((t) => t.node);
+  return {
+    node: lab.manager.access.name,
+    command: `docker service ps ${seen.service}`,
+    output: trimOutput(r.text),
+    reading: seen.tasks.map((t) => `${t.name} runs on ${t.node} (container ${short(t.containerId)})`),
+    proves: "each task runs on a different worker, so task-to-task traffic has to cross the lab network",
+    holds: seen.tasks.length > 0 && new Set(nodes).size === nodes.length,
+    facts: { tasks: seen.tasks.map((t) => ({ name: t.name, node: t.node, containerId: t.containerId })) },
+  };
+}
+
+async function networkLs(ctx: ExplainContext) {
+  const { fromNode } = pair(ctx);
+  const r = await typed(fromNode, "docker network ls");
+  const names = r.text.split("\n").slice(1).map((l) => l.split(/\s+/)[1]);
+  return {
+    node: fromNode.access.name,
+    command: "docker network ls",
+    output: trimOutput(r.text),
+    reading: [],
+    proves: `a worker running a task has ${ctx.seen.overlay.name} (overlay, swarm scope) and docker_gwbridge (a local bridge), the task's two networks`,
+    holds: names.includes(ctx.seen.overlay.name) && names.includes("docker_gwbridge"),
+    facts: { networks: names },
+  };
+}
+
+async function ipA(ctx: ExplainContext) {
+  const { from, fromNode } = pair(ctx);
+  const command = `docker exec ${short(from.containerId)} ip a`;
+  const r = await typed(fromNode, command);
+  const gw = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge;
+  const holds = ctx.seen.tasks.every((t) => t.eth0?.mtu === OVERLAY_MTU && t.eth1?.mtu === 1500);
+  return {
+    node: fromNode.access.name,
+    command,
+    output: trimOutput(r.text, 16, /valid_lft|inet6/),
+    reading: ctx.seen.tasks.map(
+      (t) => `${t.name} on ${t.node}: eth0 ${t.eth0?.ipv4} mtu ${t.eth0?.mtu} (${ctx.seen.overlay.name}), eth1 ${t.eth1?.ipv4} mtu ${t.eth1?.mtu} (docker_gwbridge ${gw.subnet})`,
+    ),
+    proves:
+      `eth0 is on ${ctx.seen.overlay.name} with MTU ${OVERLAY_MTU}, ${VXLAN_OVERHEAD} bytes under the wire's 1500 because VXLAN wraps each frame ` +
+      `in an outer IPv4 (20), UDP (8) and VXLAN (8) header around the inner Ethernet header (14); eth1 is on docker_gwbridge at 1500`,
+    holds,
+    facts: { tasks: ctx.seen.tasks.map((t) => ({ name: t.name, node: t.node, eth0: t.eth0, eth1: t.eth1 })) },
+  };
+}
+
+function needsTwo(ctx: ExplainContext, command: string) {
+  return {
+    node: ctx.seen.tasks[0]?.node ?? "",
+    command,
+    output: "",
+    reading: [],
+    proves: `one task only (swarmlab:replicas 1): nothing crosses from node to node (pulumi config set swarmlab:replicas 2)`,
+    holds: true,
+    facts: {},
+  };
+}
+
+async function pingAcross(ctx: ExplainContext) {
+  const { from, to, fromNode } = pair(ctx);
+  if (!to) return needsTwo(ctx, `docker exec ${short(from.containerId)} ping -c 3 <another task>`);
+  const command = `docker exec ${short(from.containerId)} ping -c 3 ${to.overlayIp}`;
+  const r = await typed(fromNode, command);
+  return {
+    node: fromNode.access.name,
+    command,
+    output: trimOutput(r.text),
+    reading: [],
+    proves: `${from.name} on ${from.node} reaches ${to.name} on ${to.node} by its overlay address ${to.overlayIp}: one flat network across nodes`,
+    holds: r.code === 0 && / 0% packet loss/.test(r.text),
+    facts: { from: from.overlayIp, to: to.overlayIp },
+  };
+}
+
+async function pathMtu(ctx: ExplainContext) {
+  const { from, to, fromNode } = pair(ctx);
+  const sizes = [OVERLAY_MTU - ICMP_AND_IP, OVERLAY_MTU - ICMP_AND_IP + 1];
+  const typedAs = (size: number) =>
+    `sudo nsenter -t $(docker inspect -f '{{.State.Pid}}' ${short(from.containerId)}) -n ping -M do -c 1 -W 2 -s ${size} ${to?.overlayIp ?? "<another task>"}`;
+  if (!to) return needsTwo(ctx, typedAs(sizes[0]));
+  const [fits, tooBig] = await Promise.all(sizes.map((s) => dontFragmentPing(fromNode, from.containerId, to.overlayIp, s)));
+  const text = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).replace(/\s+$/, "");
+  return {
+    node: fromNode.access.name,
+    command: sizes.map(typedAs).join("\n"),
+    output: [`# -s ${sizes[0]}`, trimOutput(text(fits), 6), `# -s ${sizes[1]}`, trimOutput(text(tooBig), 6)].join("\n"),
+    reading: [
+      `-s ${sizes[0]}: ${fits.code === 0 ? "answered" : "not answered"}; -s ${sizes[1]}: ${tooBig.code === 0 ? "answered" : "refused, it does not fit"}`,
+    ],
+    proves:
+      `${sizes[0]} bytes of payload + ${ICMP_AND_IP} (ICMP 8, IP 20) = ${OVERLAY_MTU} fit the overlay and one byte more does not: ` +
+      `the path MTU between tasks is ${OVERLAY_MTU}, 1500 less VXLAN's ${VXLAN_OVERHEAD}`,
+    holds: fits.code === 0 && tooBig.code !== 0,
+    facts: { mtu: OVERLAY_MTU, fits: sizes[0], fitsPassed: fits.code === 0, tooBig: sizes[1], tooBigPassed: tooBig.code === 0 },
+  };
+}
+
+/** How many packets the capture waits for: two echo requests and their two replies. */
+const CAPTURE_COUNT = 4;
+
+async function vxlanOnTheWire(ctx: ExplainContext) {
+  const { from, to, fromNode, toNode } = pair(ctx);
+  const self = ctx.seen.nodes.find((n) => n.name === from.node)!;
+  if (!to || !toNode) return needsTwo(ctx, captureCommand(self.iface, "<the other worker>", CAPTURE_COUNT));
+  const ping = `docker exec ${short(from.containerId)} ping -c 2 ${to.overlayIp}`;
+  const o = ctx.seen.overlay;
+  const [text, device] = await Promise.all([
+    captureDuring(fromNode, self.iface, captureFilter(toNode.access.address), CAPTURE_COUNT, ping),
+    vxlanDevice(fromNode, o.id),
+  ]);
+  const packets = parseCapture(text);
+  const vxlan = packets.filter((p): p is VxlanPacket => p.kind === "vxlan");
+  const esp = packets.filter((p) => p.kind === "esp");
+  const nodes = [fromNode.access.address, toNode.access.address];
+  const tasks = [from.overlayIp, to.overlayIp];
+  const vnis = [...new Set(vxlan.map((p) => p.vni))];
+  const holds = o.encrypted
+    ? esp.length > 0 && vxlan.length === 0
+    : vxlan.length > 0 &&
+      vxlan.every((p) => p.vni === o.vni && nodes.includes(p.outer.src) && nodes.includes(p.outer.dst) && p.inner && tasks.includes(p.inner.src) && tasks.includes(p.inner.dst)) &&
+      device.vni === o.vni;
+  const vniLine = o.encrypted
+    ? `${esp.length} ESP packets between ${nodes.join(" and ")}, ${vxlan.length} cleartext VXLAN: the overlay's frames travel encrypted`
+    : `VNI ${vnis.join(", ") || "none seen"} on the wire; ${o.name}'s VNI is ${o.vni} (docker network inspect) and ${device.vni} (vxlan id of the vxlan device in ${o.name}'s namespace)`;
+  return {
+    node: fromNode.access.name,
+    command: `${captureCommand(self.iface, toNode.access.address, CAPTURE_COUNT)}\n${ping}   # meanwhile, in another shell on ${fromNode.access.name}`,
+    output: trimOutput(text, 16),
+    reading: [...packets.map(describePacket), vniLine],
+    proves: o.encrypted
+      ? `between ${from.node} and ${to.node} the overlay's traffic is IPsec ESP (IP protocol 50): no cleartext VXLAN of ${o.name} crosses the wire`
+      : `the ping travels between ${nodes.join(" and ")} (the nodes' lab addresses) as UDP 4789 with VNI ${o.vni}, carrying the tasks' ${tasks.join(" > ")} inside: that is the overlay`,
+    holds,
+    facts: { vni: o.vni, deviceVni: device.vni, vnisOnTheWire: vnis, packets, encrypted: o.encrypted },
+  };
+}
+
+async function gwbridge(ctx: ExplainContext) {
+  const { from, fromNode } = pair(ctx);
+  const gw = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge;
+  const command = `docker exec ${short(from.containerId)} ip route\ndocker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}} gateway {{.Gateway}}{{end}}'`;
+  const [route, bridge] = await Promise.all(command.split("\n").map((c) => typed(fromNode, c)));
+  return {
+    node: fromNode.access.name,
+    command,
+    output: trimOutput(`${route.text}\n${bridge.text}`),
+    reading: [],
+    proves: `the task's default route leaves by eth1 to ${gw.gateway}, docker_gwbridge on ${from.node}: traffic for outside the overlay goes through the node, not the overlay`,
+    holds: route.text.includes(`default via ${gw.gateway} dev eth1`) && bridge.text === `${gw.subnet} gateway ${gw.gateway}`,
+    facts: { gwbridge: gw },
+  };
+}
+
+/** The rule that NATs a node's tasks: MASQUERADE of docker_gwbridge's subnet for what leaves by another interface. */
+function masqueradeRule(rules: NatRule[], subnet: string): NatRule | undefined {
+  return rules.find((r) => r.target === "MASQUERADE" && r.source === subnet && r.out === "!docker_gwbridge");
+}
+
+async function masquerade(ctx: ExplainContext) {
+  const { from, fromNode } = pair(ctx);
+  const subnet = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge.subnet;
+  const up = ctx.seen.upstream.address;
+  const ping = `docker exec ${short(from.containerId)} ping -c 2 ${up}`;
+  const before = await natCounters(fromNode);
+  const pinged = await typed(fromNode, ping);
+  const after = await natCounters(fromNode);
+  const [b, a] = [masqueradeRule(before.rules, subnet), masqueradeRule(after.rules, subnet)];
+  const row = (text: string) => text.split("\n").filter((l) => /MASQUERADE/.test(l) && l.includes(subnet) && l.includes("!docker_gwbridge"));
+  const header = before.output.split("\n").slice(0, 2);
+  return {
+    node: fromNode.access.name,
+    command: `${NAT_COUNTERS_COMMAND}\n${ping}\n${NAT_COUNTERS_COMMAND}`,
+    output: [...header, ...row(before.output), `# ${ping}: ${pinged.code === 0 ? "answered" : "not answered"}`, ...header.slice(1), ...row(after.output)].join("\n"),
+    reading: [
+      `MASQUERADE ${subnet} ! -o docker_gwbridge: ${b?.packets ?? "?"} → ${a?.packets ?? "?"} packets. NAT counts the first packet of each ` +
+        `connection (conntrack translates the rest), and each new ping is a new one; the task's own endless ping is one old connection`,
+    ],
+    proves: `a task's packets to the upstream are masqueraded by its node's rule for docker_gwbridge's ${subnet}: its counter moved`,
+    holds: pinged.code === 0 && !!a && !!b && a.packets > b.packets,
+    facts: { rule: { source: subnet, out: "!docker_gwbridge" }, packetsBefore: b?.packets, packetsAfter: a?.packets, bytesBefore: b?.bytes, bytesAfter: a?.bytes },
+  };
+}
+
+async function upstreamSees(ctx: ExplainContext) {
+  const { from, fromNode } = pair(ctx);
+  const up = ctx.seen.upstream.address;
+  const command = `docker exec ${short(from.containerId)} nc -w 3 ${up} ${WHOAMI_PORT}`;
+  const r = await typed(fromNode, command);
+  return {
+    node: fromNode.access.name,
+    command,
+    output: trimOutput(r.text),
+    reading: [`the upstream answers on port ${WHOAMI_PORT} with the source address it sees: ${r.text || "(nothing)"}`],
+    proves: `the upstream sees ${fromNode.access.address}, ${from.node}'s lab address, not the task's ${from.eth1?.ipv4.split("/")[0]}: the node masquerades its tasks`,
+    holds: r.text === fromNode.access.address,
+    facts: { seenSource: r.text, node: fromNode.access.address, task: from.eth1?.ipv4 },
+  };
+}
+
+async function ingress(ctx: ExplainContext) {
+  const m = ctx.lab.manager;
+  const inspect = `docker network inspect ingress --format '{{.Driver}} {{.Scope}} ingress={{.Ingress}} {{range .IPAM.Config}}{{.Subnet}}{{end}} {{json .Options}}'`;
+  const net = await typed(m, inspect);
+  if (!(await hasIpvs(m))) {
+    const probe = await typed(m, "ls /proc/net/ip_vs");
+    return {
+      node: m.access.name,
+      command: `${inspect}\nls /proc/net/ip_vs`,
+      output: trimOutput(`${net.text}\n${probe.text}`),
+      reading: [
+        "this kernel has no IPVS (no /proc/net/ip_vs): not available on this kernel, which the container nodes share",
+        "publishing a port (docker service create --publish 8080:80 …) needs the ingress network above and IPVS in each node's " +
+          "ingress_sbox namespace: here the port would answer on no node, and a service's VIP does not forward",
+        "what still works: tasks, mynet and the pings between tasks; tasks.<service> resolves to each task. " +
+          "On the VM backend (own kernels with ip_vs) the port answers on every node, the manager included",
+      ],
+      proves: "the ingress network is there on every node, but the routing mesh needs IPVS, which this kernel lacks",
+      holds: net.text.startsWith("overlay swarm ingress=true"),
+      facts: { ipvs: false, ingress: net.text },
+    };
+  }
+  return publishedPort(ctx, inspect, net.text);
+}
+
+/** Where the kernel has IPVS: publish a port on a small service, reach it through every node, show IPVS's table. */
+async function publishedPort(ctx: ExplainContext, inspect: string, ingressText: string) {
+  const m = ctx.lab.manager;
+  const name = "explain-web";
+  const port = 8080;
+  const image = ((await m.docker.getService(ctx.seen.service).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec
+    .TaskTemplate.ContainerSpec.Image;
+  const create = `docker service create --name ${name} --publish ${port}:80 --replicas 2 ${image.replace(/@sha256:[0-9a-f]+$/, "")} httpd -f -p 80 -h /etc`;
+  await removeService(m.docker, name);
+  await m.docker.createService({
+    Name: name,
+    TaskTemplate: { ContainerSpec: { Image: image, Command: ["httpd", "-f", "-p", "80", "-h", "/etc"] }, Placement: { Constraints: ["node.role==worker"] } },
+    Mode: { Replicated: { Replicas: 2 } },
+    EndpointSpec: { Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: port }] },
+  });
+  try {
+    await runningReplicas(m.docker, name, 2);
+    const get = (addr: string) =>
+      `timeout 5 bash -c 'exec 3<>/dev/tcp/${addr}/${port}; printf "GET /hostname HTTP/1.0\\r\\n\\r\\n" >&3; head -1 <&3'`;
+    const answers = await Promise.all(ctx.lab.nodes.map(async (n) => ({ n, r: await typed(m, get(n.access.address)) })));
+    const ipvs = await typed(m, "sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln");
+    return {
+      node: m.access.name,
+      command: [inspect, create, ...ctx.lab.nodes.map((n) => get(n.access.address)), "sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln"].join("\n"),
+      output: trimOutput([ingressText, ...answers.map(({ n, r }) => `${n.access.address}: ${r.text}`), ipvs.text].join("\n"), 24),
+      reading: [`this kernel has IPVS: port ${port} answers on ${answers.filter(({ r }) => /^HTTP\/1\.[01] 200/.test(r.text)).length} of ${answers.length} node addresses`],
+      proves: `a published port answers on every node's address, the manager's too (it runs no task): the routing mesh, IPVS in ingress_sbox balancing to the tasks`,
+      holds: answers.every(({ r }) => /^HTTP\/1\.[01] 200/.test(r.text)) && /FWM|TCP/.test(ipvs.text),
+      facts: { ipvs: true, port, answers: answers.map(({ n, r }) => ({ node: n.access.name, address: n.access.address, status: r.text })), table: ipvs.text },
+    };
+  } finally {
+    await removeService(m.docker, name);
+  }
+}
+
+async function removeService(docker: Docker, name: string): Promise<void> {
+  const found = (await docker.listServices({ filters: { name: [name] } })).find((s) => s.Spec?.Name === name);
+  if (found) await docker.getService(found.ID).remove();
+}
+
+async function runningReplicas(docker: Docker, service: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const tasks = await docker.listTasks({ filters: { service: [service], "desired-state": ["running"] } });
+    if (tasks.filter((t) => t.Status?.State === "running").length >= count) return;
+    if (Date.now() > deadline) throw new Error(`service ${service}: ${count} tasks not running within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,0 +1,145 @@
+// npm run explain's pure parts: tcpdump's decoding of VXLAN read back from a capture recorded on a real lab, the
+// MASQUERADE counters from iptables, the picture's content (every node and task address, the VNI) as DOT and as the
+// SVG Graphviz renders, and the report's text and JSON shapes. Fixtures: test/fixtures/explain/ (README there).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseNatCounters } from "../../lab/checks/observe";
+import type { ObservedLab } from "../../lab/explain/observed";
+import { EXPLAIN_FORMAT, formatReport, StepReport, trimOutput } from "../../lab/explain/report";
+import { STEP_NAMES } from "../../lab/explain/steps";
+import { renderSvg, topologyDot } from "../../lab/explain/topology";
+import { captureCommand, describePacket, parseCapture, VxlanPacket } from "../../lab/explain/vxlan";
+
+const fixture = (name: string) => readFileSync(path.join(__dirname, "..", "fixtures", "explain", name), "utf8");
+
+describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () {
+  const capture = fixture("tcpdump-vxlan-worker1.txt");
+
+  it("reads the six packets of a recorded capture (three echo requests and replies), skipping tcpdump's own messages", function () {
+    const packets = parseCapture(capture);
+    assert.equal(packets.length, 6);
+    assert.ok(packets.every((p) => p.kind === "vxlan"));
+  });
+
+  it("each packet: outer source and destination are the workers' lab addresses on UDP 4789, VNI 4097, inner the tasks' overlay addresses", function () {
+    const [request, reply] = parseCapture(capture) as VxlanPacket[];
+    assert.deepEqual(request, {
+      kind: "vxlan",
+      time: "16:35:26.620656",
+      outer: { src: "192.168.56.11", srcPort: 49851, dst: "192.168.56.12", dstPort: 4789 },
+      vni: 4097,
+      inner: { src: "10.0.1.3", dst: "10.0.1.4", what: "ICMP echo request, id 96, seq 0, length 64" },
+    });
+    assert.deepEqual([reply.outer.src, reply.outer.dst, reply.inner?.src, reply.inner?.dst], ["192.168.56.12", "192.168.56.11", "10.0.1.4", "10.0.1.3"]);
+  });
+
+  it("describes a packet in one line, with `VNI <n>`", function () {
+    assert.equal(
+      describePacket(parseCapture(capture)[0]),
+      "192.168.56.11 > 192.168.56.12 UDP 4789  VNI 4097  inner 10.0.1.3 > 10.0.1.4 (ICMP echo request)",
+    );
+  });
+
+  it("reads ESP (IP protocol 50), what an encrypted overlay sends, as encrypted with its SPI and nothing inside", function () {
+    // tcpdump's ESP line (print-esp.c: "ESP(spi=0x%08x,seq=0x%x), length %u"); no kernel here can make one (no ESP)
+    const [esp] = parseCapture("16:40:01.000001 IP 192.168.56.11 > 192.168.56.12: ESP(spi=0x3c1d7a52,seq=0x1f), length 140\n");
+    assert.deepEqual(esp, { kind: "esp", time: "16:40:01.000001", outer: { src: "192.168.56.11", dst: "192.168.56.12" }, spi: "0x3c1d7a52" });
+    assert.match(describePacket(esp), /ESP \(IP protocol 50\) spi 0x3c1d7a52: encrypted/);
+  });
+
+  it("a VXLAN packet whose inner frame is not IPv4 (ARP) keeps its outer addresses and VNI", function () {
+    const [p] = parseCapture(
+      "16:40:02.000001 IP 192.168.56.11.49851 > 192.168.56.12.4789: VXLAN, flags [I] (0x08), vni 4097\nARP, Request who-has 10.0.1.4 tell 10.0.1.3, length 28\n",
+    ) as VxlanPacket[];
+    assert.equal(p.vni, 4097);
+    assert.equal(p.inner, undefined);
+  });
+
+  it("the student's command captures both VXLAN and ESP between this worker and the other", function () {
+    assert.equal(captureCommand("eth0", "192.168.56.12", 4), "sudo tcpdump -i eth0 -nn -c 4 'host 192.168.56.12 and (udp port 4789 or ip proto 50)'");
+  });
+});
+
+describe("explain: the node's NAT rules and their counters", function () {
+  it("reads iptables -t nat -L POSTROUTING -n -v -x (recorded): the MASQUERADE of docker_gwbridge's subnet with its exact counters", function () {
+    const rules = parseNatCounters(fixture("iptables-nat-postrouting.txt"));
+    assert.equal(rules.length, 3);
+    assert.deepEqual(rules[0], { packets: 3, bytes: 228, target: "MASQUERADE", out: "!docker_gwbridge", source: "172.18.0.0/16", destination: "0.0.0.0/0" });
+  });
+});
+
+describe("explain: the picture of the lab", function () {
+  const lab = JSON.parse(fixture("observed-lab.json")) as ObservedLab;
+  const addresses = [
+    ...lab.nodes.map((n) => n.address),
+    ...lab.tasks.flatMap((t) => [t.eth0!.ipv4, t.eth1!.ipv4]),
+    lab.upstream.address,
+    lab.subnet,
+    lab.overlay.subnet,
+  ];
+
+  it("the DOT names every node with its address, each task with its eth0 and eth1 addresses, the lab network, the upstream and the VNI", function () {
+    const dot = topologyDot(lab);
+    for (const a of addresses) assert.ok(dot.includes(a), `${a} is in the DOT`);
+    for (const n of lab.nodes) assert.ok(dot.includes(`${n.name} (${n.role})`), n.name);
+    for (const t of lab.tasks) assert.ok(dot.includes(`task ${t.name}`), t.name);
+    assert.match(dot, /VXLAN tunnel\\nVNI 4097, UDP 4789/);
+    assert.equal((dot.match(/docker_gwbridge 172\.18\.0\.1/g) ?? []).length, 3, "a docker_gwbridge on each node");
+  });
+
+  it("Graphviz renders it to an SVG that shows the same text", async function () {
+    this.timeout(30_000);
+    const svg = await renderSvg(topologyDot(lab));
+    assert.match(svg, /^<\?xml[\s\S]*<svg /);
+    // what the picture shows: its text elements, with the character references Graphviz writes (&#45; for -) decoded
+    const shown = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))).join("\n");
+    for (const a of addresses) assert.ok(shown.includes(a), `${a} is in the SVG`);
+    for (const n of lab.nodes) assert.ok(shown.includes(`${n.name} (${n.role})`), n.name);
+    for (const t of lab.tasks) assert.ok(shown.includes(`task ${t.name}`), t.name);
+    assert.ok(shown.includes("VNI 4097, UDP 4789"));
+  });
+
+  it("an encrypted overlay is drawn as an IPsec ESP tunnel", function () {
+    const dot = topologyDot({ ...lab, overlay: { ...lab.overlay, encrypted: true } });
+    assert.match(dot, /IPsec ESP tunnel/);
+    assert.match(dot, /\(encrypted\)/);
+  });
+});
+
+describe("explain: the report", function () {
+  const step: StepReport = {
+    name: "node-ls",
+    number: 3,
+    section: "swarm",
+    node: "swarm-manager",
+    command: "docker node ls",
+    output: "ID HOSTNAME\nabc swarm-manager",
+    reading: [],
+    proves: "all 3 nodes are Ready",
+    holds: true,
+    facts: {},
+  };
+
+  it("walks the tutorial in its order, starting with swarm init and ending with ingress", function () {
+    assert.deepEqual(STEP_NAMES.slice(0, 3), ["swarm-init", "swarm-join", "node-ls"]);
+    for (const name of ["network-create", "service-create", "service-ps", "network-ls", "ip-a", "ping", "path-mtu", "vxlan", "masquerade", "upstream-sees"]) {
+      assert.ok(STEP_NAMES.includes(name), name);
+    }
+    assert.equal(STEP_NAMES.at(-1), "ingress");
+  });
+
+  it("prints a step as its command, its output, what it proves; a step that does not hold is marked", function () {
+    const lines = formatReport({ format: EXPLAIN_FORMAT, lab: "swarmlab", backend: "docker", steps: [step, { ...step, holds: false }], holds: false });
+    assert.ok(lines.includes("3. node-ls (on swarm-manager)"));
+    assert.ok(lines.includes("   $ docker node ls"));
+    assert.ok(lines.includes("   | abc swarm-manager"));
+    assert.ok(lines.includes("   ✓ all 3 nodes are Ready"));
+    assert.ok(lines.includes("   ✗ DOES NOT HOLD: all 3 nodes are Ready"));
+  });
+
+  it("trims long output and says what it left out", function () {
+    const text = Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n");
+    assert.equal(trimOutput(text, 3), "line 0\nline 1\nline 2\n[… 17 more lines]");
+  });
+});
