@@ -6,6 +6,9 @@
 //   <lab>-mgmt  Vagrant's management network (its own SSH to the machines): DHCP, no DNS, no route given out; a /24
 //               that nothing else on this host uses, chosen when it is made.
 // Plus the host's firewall guards of both bridges (the docker backend's rules, lab/backends/docker/firewall.ts).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { readHostFacts, freeSubnet } from "../../host-facts";
 import { addressAt, formatCidr, formatIPv4, parseCidr } from "../../net";
 import { DEFAULT_IMAGE } from "../../config";
@@ -39,15 +42,16 @@ function assertOurs(n: LibvirtNetwork, id: LabIdentity): void {
   if (n.labels[LABEL_OWNER] !== id.owner) throw new Error(`libvirt network ${n.name} belongs to ${ownerText(n.labels[LABEL_OWNER])}, not to this one: choose another swarmlab:name`);
 }
 
+/** virsh net-define of an XML text (through a private temporary file: virsh reads no pipe). */
 async function define(xml: string): Promise<void> {
-  const r = await execaInput(["net-define", "/dev/stdin"], xml);
-  if (r.exitCode !== 0) throw new Error(`virsh net-define: ${r.stderr.trim()}`);
-}
-
-async function execaInput(args: string[], input: string) {
-  const { default: execa } = await import("execa");
-  const { LIBVIRT_URI } = await import("./virsh");
-  return execa("virsh", ["-c", LIBVIRT_URI, "-q", ...args], { input, reject: false });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "swarmlab-net-"));
+  try {
+    writeFileSync(path.join(dir, "network.xml"), xml);
+    const r = await virsh(["net-define", path.join(dir, "network.xml")], false);
+    if (r.exitCode !== 0) throw new Error(`virsh net-define: ${r.stderr.trim()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function start(name: string): Promise<void> {

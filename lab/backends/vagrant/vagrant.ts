@@ -123,7 +123,7 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log): Prom
 }
 
 /** Which of Vagrant's lines are worth showing as progress. */
-const PROGRESS = /Creating image|Uploading base box|Creating domain|Starting domain|Waiting for domain to get an IP|Waiting for machine to boot|Machine booted|Setting hostname|Configuring and enabling network|Running provisioner|swarm-|docker version|Docker version/;
+const PROGRESS = /Uploading base box|Creating image|Creating domain with|Starting domain|Waiting for domain to get an IP|Waiting for machine to boot|Machine booted|Setting hostname|Configuring and enabling network|Running provisioner|Docker version/;
 
 /** Runs a command in the machine through `vagrant ssh` (Vagrant's own key and channel: the management network). */
 export async function vagrantSsh(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>, root: string, command: string, timeoutMs = 60_000): Promise<execa.ExecaReturnValue> {
