@@ -98,6 +98,7 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log): Prom
   const started = Date.now();
   const child = execa(file, args, { env: vagrantEnv(m, root), extendEnv: false, cwd: CODE_ROOT, all: true, reject: false, timeout: UP_TIMEOUT_MS });
   let waiting = file === "flock";
+  let acquired = started; // when vagrant started talking: the lock was ours
   let pending = "";
   child.all?.on("data", (chunk: Buffer) => {
     transcript.write(chunk);
@@ -107,7 +108,8 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log): Prom
     for (const line of lines) {
       if (waiting) {
         waiting = false;
-        const waited = (Date.now() - started) / 1000;
+        acquired = Date.now();
+        const waited = (acquired - started) / 1000;
         if (waited > 2) log(`${m.name}: waited ${waited.toFixed(0)}s for another vagrant up on this machine`);
       }
       if (/^==> /.test(line) && PROGRESS.test(line)) log(`${m.name}: ${line.replace(/^==> [^:]+: /, "").trim()}`);
@@ -119,7 +121,8 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log): Prom
     const tail = (r.all ?? "").split("\n").filter(Boolean).slice(-8).join("\n  ");
     throw new Error(`vagrant up ${m.name} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}; transcript ${path.join(dotfile, "up.log")}):\n  ${tail}`);
   }
-  log(`${m.name}: VM up in ${((Date.now() - started) / 1000).toFixed(0)}s (vagrant up)`);
+  const waited = (acquired - started) / 1000;
+  log(`${m.name}: VM up in ${((Date.now() - acquired) / 1000).toFixed(0)}s (vagrant up${waited > 2 ? `, after ${waited.toFixed(0)}s waiting for another` : ""})`);
 }
 
 /** Which of Vagrant's lines are worth showing as progress. */
