@@ -10,6 +10,7 @@ import Docker from "dockerode";
 import execa from "execa";
 import * as tarStream from "tar-stream";
 import { BUSYBOX_IMAGE, LABEL_IMAGE } from "./backends/docker/images";
+import { listNetworks, subnetOf } from "./backends/vagrant/virsh";
 import { ConfigError, DEFAULT_IMAGE, DEFAULT_SUBNET, LAB_RANGE, sameImage } from "./config";
 import { unless404 } from "./engine-api";
 import { Cidr, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
@@ -132,8 +133,6 @@ export function hostReaders(docker: Docker = new Docker()): HostReaders {
 
 /** libvirt's networks with their subnets, labels and bridges; none where virsh does not answer. */
 async function readLibvirtNetworks(): Promise<DockerNetwork[]> {
-  const { listNetworks } = await import("./backends/vagrant/virsh");
-  const { subnetOf } = await import("./backends/vagrant/network");
   const found = await listNetworks().catch(() => []);
   return found.map((n) => ({ name: `libvirt ${n.name}`, subnets: [subnetOf(n)].filter((x): x is string => !!x), labels: n.labels, bridge: n.bridge || undefined }));
 }

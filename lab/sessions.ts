@@ -24,10 +24,22 @@ export const LOOK_TIMEOUT_MS = 5_000;
 /** The same for a node whose machine runs: calling it broken makes it again, so it gets longer (a busy host). */
 export const RUNNING_NODE_TIMEOUT_MS = 15_000;
 
+/**
+ * The least a look at a VM gets: under software emulation an SSH handshake costs a VM seconds of CPU, and a refresh
+ * has several parts look at the manager at once (measured: 5 s was not enough for one of five).
+ */
+export const VM_LOOK_TIMEOUT_MS = 30_000;
+
+/** A VM of the vagrant backend: its machine id is libvirt's domain UUID (a container's is 64 hex digits). */
+export function isVm(node: Pick<NodeAccess, "machine">): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(node.machine ?? "");
+}
+
 export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number): Promise<NodeSession> {
+  const timeout = timeoutMs !== undefined && isVm(node) ? Math.max(timeoutMs, VM_LOOK_TIMEOUT_MS) : timeoutMs;
   return NodeSession.connect(
     { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
-    timeoutMs,
+    timeout,
   ).catch((err) => {
     if (err instanceof HostKeyMismatch) throw err;
     throw new NodeProblem(node.name, `does not answer over SSH at ${node.sshHost}:${node.sshPort} (${err.message ?? err})`);

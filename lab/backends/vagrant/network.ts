@@ -18,7 +18,7 @@ import type { Log } from "../backend";
 import { ownerText } from "../docker/containers";
 import { dhcpBridgeRules, GuardRule, GuardSettings } from "../docker/firewall";
 import { labNetworkName, mgmtNetworkName } from "./names";
-import { LibvirtNetwork, listNetworks, networkXml, removeNetwork, virsh } from "./virsh";
+import { LibvirtNetwork, listNetworks, networkXml, removeNetwork, subnetOf, virsh } from "./virsh";
 
 export type LabNetworks = { lab: LibvirtNetwork & { active: boolean }; mgmt: LibvirtNetwork & { active: boolean } };
 
@@ -28,12 +28,7 @@ export async function findLabNetworks(lab: string): Promise<Partial<LabNetworks>
   return { lab: all.find((n) => n.name === labNetworkName(lab)), mgmt: all.find((n) => n.name === mgmtNetworkName(lab)) };
 }
 
-/** The subnet a libvirt network holds ("192.168.157.0/24"), from the host's address on it. */
-export function subnetOf(n: Pick<LibvirtNetwork, "address" | "prefix">): string | undefined {
-  if (!n.address || n.prefix === undefined) return undefined;
-  const cidr = parseCidr(`${n.address}/${n.prefix}`);
-  return cidr ? formatCidr(cidr) : undefined;
-}
+export { subnetOf };
 
 const at = (network: number, offset: number) => formatIPv4(addressAt(network, offset));
 

@@ -2,6 +2,7 @@
 // gives them: swarmlab.lab=…,swarmlab.owner=…), its networks (found by the metadata network.ts gives them) and the
 // disks named after its domains. Parsing is separate from running, so that it is tested on fixtures.
 import execa from "execa";
+import { formatCidr, parseCidr } from "../../net";
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE } from "../../types";
 
 /** libvirt's system instance, where vagrant-libvirt makes its machines (LIBVIRT_DEFAULT_URI wins). */
@@ -92,6 +93,13 @@ export function parseNetworkXml(xml: string): LibvirtNetwork {
     forward: forwardTag ? (attr(forwardTag, "mode") ?? "nat") : undefined,
     labels,
   };
+}
+
+/** The subnet a libvirt network holds ("192.168.157.0/24"), from the host's address on it. */
+export function subnetOf(n: Pick<LibvirtNetwork, "address" | "prefix">): string | undefined {
+  if (!n.address || n.prefix === undefined) return undefined;
+  const cidr = parseCidr(`${n.address}/${n.prefix}`);
+  return cidr ? formatCidr(cidr) : undefined;
 }
 
 export function prefixOf(netmask: string): number {
