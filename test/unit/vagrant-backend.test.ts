@@ -21,6 +21,7 @@ import {
 } from "../../lab/backends/vagrant/virsh";
 import { VM_DIAGNOSTICS } from "../../lab/backends/vagrant/logs";
 import { ConfigError, labSpecFromConfig } from "../../lab/config";
+import { isVm } from "../../lab/sessions";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "vagrant");
 const fixture = (f: string) => readFileSync(path.join(FIXTURES, f), "utf8");
@@ -179,5 +180,13 @@ describe("vagrant backend: settings", () => {
     assert.throws(() => vm({ egress: "internet" }), /swarmlab:egress = "internet": the vagrant backend's VMs sit on isolated libvirt networks only.*Fix: pulumi config set swarmlab:egress none/);
     assert.throws(() => vm({ subnet: "192.168.157.0/25" }), /swarmlab:subnet = "192.168.157.0\/25".*a \/24.*Fix: pulumi config set swarmlab:subnet 192.168.157.0\/24/);
     assert.throws(() => assertBackendAvailable("ssh"), /not available yet/);
+  });
+});
+
+describe("vagrant backend: looking at a VM", () => {
+  it("a VM is told from a container by its machine id (libvirt's UUID, not a container's 64 hex digits): it gets a longer SSH wait", () => {
+    assert.equal(isVm({ machine: "ebc70f21-9e6c-4bf8-81ba-48199020c04f" }), true);
+    assert.equal(isVm({ machine: "e69e8bdacac68f26335a4c1acd478a041b3cb7761754efc45bf5cbb7cda77935" }), false);
+    assert.equal(isVm({ machine: "container-swarm-worker1" }), false);
   });
 });
