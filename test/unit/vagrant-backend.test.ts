@@ -190,3 +190,23 @@ describe("vagrant backend: looking at a VM", () => {
     assert.equal(isVm({ machine: "container-swarm-worker1" }), false);
   });
 });
+
+describe("SSH handshakes to one node are limited (an emulated VM's sshd drops the excess: MaxStartups)", () => {
+  it("at most the limit at once; the rest wait their turn and all get one", async () => {
+    const { handshakeSlot } = await import("../../lab/remote");
+    let active = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 7 }, async () => {
+        const release = await handshakeSlot("192.0.2.10:22", 2);
+        active += 1;
+        most = Math.max(most, active);
+        await new Promise((r) => setTimeout(r, 5));
+        active -= 1;
+        release();
+      }),
+    );
+    assert.equal(most, 2);
+    assert.equal(active, 0);
+  });
+});
