@@ -45,14 +45,14 @@ export class NodeSession {
   ) {}
 
   /** Connects, retrying while the node's sshd is not up yet (up to timeoutMs). A wrong host key is never retried. */
-  static async connect(target: SshTarget, timeoutMs = 30_000): Promise<NodeSession> {
+  static async connect(target: SshTarget, timeoutMs = 30_000, attemptMs = 10_000): Promise<NodeSession> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
         // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
         const release = await handshakeSlot(`${target.host}:${target.port}`);
         try {
-          return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(10_000, deadline - Date.now()))));
+          return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(attemptMs, deadline - Date.now()))));
         } finally {
           release();
         }
