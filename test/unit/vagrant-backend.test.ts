@@ -210,3 +210,18 @@ describe("SSH handshakes to one node are limited (an emulated VM's sshd drops th
     assert.equal(active, 0);
   });
 });
+
+describe("the doctor on a lab of VMs", () => {
+  it("this host's kernel lacking IPVS or ESP/GCM is a fact, not a warning: the VMs run their own kernel", async () => {
+    const { forBackend } = await import("../../lab/doctor/checks");
+    const warned = [
+      { check: "IPVS", status: "warn" as const, says: "not in this kernel (CONFIG_IP_VS is not set in /proc/config.gz): service VIPs … will not work", fix: "x" },
+      { check: "VXLAN", status: "ok" as const, says: "built in" },
+    ];
+    const [ipvs, vxlan] = forBackend(warned, "vagrant");
+    assert.equal(ipvs.status, "info");
+    assert.match(ipvs.says, /^not in this kernel \(CONFIG_IP_VS is not set in \/proc\/config\.gz\) \(this host's kernel\); the lab's VMs run the box's own Debian kernel/);
+    assert.deepEqual(vxlan, warned[1]);
+    assert.deepEqual(forBackend(warned, "docker"), warned);
+  });
+});
