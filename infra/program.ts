@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { assertBackendAvailable } from "../lab/backends/backend";
+import { assertBackendAvailable, installedVagrantProvider } from "../lab/backends/backend";
 import { assertEncryptionFits, EncryptionSupport, labSpecFromConfig, settingsWarnings } from "../lab/config";
 import { kernelFindings } from "../lab/doctor/kernel";
 import { observeLab } from "../lab/health";
@@ -25,7 +25,8 @@ export function swarmlabSettings(all: Record<string, string>): Record<string, st
 /** All of a stack's config (every namespace) → the validated lab; fails for a backend this version cannot run. */
 export function specFromConfig(all: Record<string, string>): LabSpec {
   const spec = labSpecFromConfig(swarmlabSettings(all));
-  assertBackendAvailable(spec.backend);
+  if (spec.backend === "vagrant" && spec.vagrantProvider === "") spec.vagrantProvider = installedVagrantProvider();
+  assertBackendAvailable(spec.backend, spec.vagrantProvider);
   return spec;
 }
 

@@ -4,7 +4,7 @@
 // This file is pure: what needs the host (its routes and addresses, Docker's networks and pools, the service's
 // image) is checked against facts read once, by lab/host-facts.ts.
 
-import { BackendName, Egress, LabSpec, NodeSpec } from "./types";
+import { BackendName, Egress, LabSpec, NodeSpec, VagrantProvider } from "./types";
 import { Cidr, addressAt, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4 } from "./net";
 
 const NS = "swarmlab";
@@ -34,10 +34,12 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze([
   "service",
   "image",
   "encrypted",
+  "vagrantProvider",
 ]);
 
 const BACKENDS: readonly BackendName[] = ["docker", "vagrant", "ssh"];
 const EGRESSES: readonly Egress[] = ["none", "internet"];
+export const VAGRANT_PROVIDERS: readonly VagrantProvider[] = ["libvirt", "virtualbox"];
 
 export const DEFAULT_NAME = "swarmlab";
 export const DEFAULT_WORKERS = 2;
@@ -200,6 +202,21 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
 
   const encrypted = has("encrypted") ? parseBoolean("encrypted", raw.encrypted, "false") : false;
 
+  // The vagrant backend: Vagrant's provider ("" = the one installed, decided where the host is known), and what its
+  // machines' networks allow: a /24 (the Vagrantfile's rule) that never routes off this machine.
+  const vagrantProvider = has("vagrantProvider") ? raw.vagrantProvider : "";
+  if (vagrantProvider !== "" && !(VAGRANT_PROVIDERS as readonly string[]).includes(vagrantProvider)) {
+    throw new ConfigError("vagrantProvider", vagrantProvider, `pulumi config set ${NS}:vagrantProvider libvirt`, `Vagrant's provider is one of ${VAGRANT_PROVIDERS.join(", ")}`);
+  }
+  if (backend === "vagrant") {
+    if (cidr.prefix !== 24) {
+      throw new ConfigError("subnet", subnetText, `pulumi config set ${NS}:subnet ${formatIPv4(cidr.network)}/24`, "the vagrant backend's lab network is a /24 (the Vagrantfile's rule)");
+    }
+    if (egress !== "none") {
+      throw new ConfigError("egress", egress, `pulumi config set ${NS}:egress none`, "the vagrant backend's VMs sit on isolated libvirt networks only: nothing leaves this machine");
+    }
+  }
+
   return {
     name,
     backend: backend as BackendName,
@@ -211,6 +228,7 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     pingTarget: egress === "internet" ? INTERNET_PING_TARGET : upstream.address,
     overlay: { name: overlay, encrypted },
     service: { name: service, image, replicas },
+    ...(backend === "vagrant" ? { vagrantProvider: vagrantProvider as VagrantProvider | "" } : {}),
   };
 }
 

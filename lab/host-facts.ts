@@ -10,6 +10,7 @@ import Docker from "dockerode";
 import execa from "execa";
 import * as tarStream from "tar-stream";
 import { BUSYBOX_IMAGE, LABEL_IMAGE } from "./backends/docker/images";
+import { listNetworks, subnetOf } from "./backends/vagrant/virsh";
 import { ConfigError, DEFAULT_IMAGE, DEFAULT_SUBNET, LAB_RANGE, sameImage } from "./config";
 import { unless404 } from "./engine-api";
 import { Cidr, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
@@ -92,6 +93,11 @@ export interface HostReaders {
   /** os.networkInterfaces(): the addresses when `ip` cannot be run. */
   interfaces(): NodeJS.Dict<os.NetworkInterfaceInfo[]>;
   engine: EngineReader;
+  /**
+   * libvirt's networks, as networks of this host (the vagrant backend's lab networks carry swarmlab.lab and
+   * swarmlab.owner in their metadata): a lab's own bridge is then its own, and another lab's subnet is taken.
+   */
+  libvirtNetworks?(): Promise<DockerNetwork[]>;
 }
 
 /**
@@ -121,14 +127,21 @@ export function hostReaders(docker: Docker = new Docker()): HostReaders {
       inspectImage: (ref) => unless404(docker.getImage(ref).inspect()),
       exportImage: (ref) => docker.getImage(ref).get(),
     },
+    libvirtNetworks: readLibvirtNetworks,
   };
+}
+
+/** libvirt's networks with their subnets, labels and bridges; none where virsh does not answer. */
+async function readLibvirtNetworks(): Promise<DockerNetwork[]> {
+  const found = await listNetworks().catch(() => []);
+  return found.map((n) => ({ name: `libvirt ${n.name}`, subnets: [subnetOf(n)].filter((x): x is string => !!x), labels: n.labels, bridge: n.bridge || undefined }));
 }
 
 /** Reads what the settings must fit, once: routes, addresses, Docker networks and pools, the service's `image`. */
 export async function readHostFacts(image: string, readers: HostReaders = hostReaders()): Promise<HostFacts> {
   const [routes, addresses] = await Promise.all([readRoutes(readers), readAddresses(readers)]);
   try {
-    const networks = (await readers.engine.listNetworks()).map(networkOf);
+    const networks = [...(await readers.engine.listNetworks()).map(networkOf), ...((await readers.libvirtNetworks?.()) ?? [])];
     const pools = await readPools(readers);
     const arch = (await readers.engine.version()).Arch ?? "";
     return { routes, addresses, networks, pools, arch, image: await readImage(readers.engine, image) };

@@ -45,12 +45,17 @@ export class NodeSession {
   ) {}
 
   /** Connects, retrying while the node's sshd is not up yet (up to timeoutMs). A wrong host key is never retried. */
-  static async connect(target: SshTarget, timeoutMs = 30_000): Promise<NodeSession> {
+  static async connect(target: SshTarget, timeoutMs = 30_000, attemptMs = 10_000): Promise<NodeSession> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
         // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
-        return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(10_000, deadline - Date.now()))));
+        const release = await handshakeSlot(`${target.host}:${target.port}`);
+        try {
+          return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(attemptMs, deadline - Date.now()))));
+        } finally {
+          release();
+        }
       } catch (err) {
         if (err instanceof HostKeyMismatch || Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 250));
@@ -95,6 +100,34 @@ export class NodeSession {
   close(): void {
     this.client.end();
   }
+}
+
+/**
+ * At most this many SSH handshakes at once to one node from this process (Pulumi's dynamic providers of a run share
+ * one). A refresh has every part look at the manager at once; an emulated VM needs seconds per handshake, and more
+ * than 10 pending ones make sshd drop connections (MaxStartups), so clients time out, retry, and pile up further
+ * (measured on the vagrant backend). Established sessions are not limited.
+ */
+export const HANDSHAKES_PER_NODE = 2;
+const handshakes = new Map<string, { active: number; queue: (() => void)[] }>();
+
+export async function handshakeSlot(key: string, limit = HANDSHAKES_PER_NODE): Promise<() => void> {
+  let h = handshakes.get(key);
+  if (!h) handshakes.set(key, (h = { active: 0, queue: [] }));
+  const entry = h;
+  if (entry.active >= limit) await new Promise<void>((resolve) => entry.queue.push(resolve));
+  else entry.active += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const next = entry.queue.shift();
+    if (next) next(); // the slot passes on as it is
+    else {
+      entry.active -= 1;
+      if (entry.active === 0) handshakes.delete(key);
+    }
+  };
 }
 
 function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {

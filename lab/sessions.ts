@@ -24,10 +24,27 @@ export const LOOK_TIMEOUT_MS = 5_000;
 /** The same for a node whose machine runs: calling it broken makes it again, so it gets longer (a busy host). */
 export const RUNNING_NODE_TIMEOUT_MS = 15_000;
 
+/**
+ * The least a connection to a VM waits: under software emulation an SSH handshake costs a VM seconds of CPU, and a
+ * refresh has several parts look at the manager at once (measured: 5 s was not enough for one of five; with three
+ * VMs booted at once on a busy host, 30 s was not enough for the overlay's).
+ */
+export const VM_LOOK_TIMEOUT_MS = 60_000;
+/** One handshake attempt with a VM: a busy emulated VM has taken more than the 10 s a container gets. */
+export const VM_ATTEMPT_MS = 30_000;
+
+/** A VM of the vagrant backend: its machine id is libvirt's domain UUID (a container's is 64 hex digits). */
+export function isVm(node: Pick<NodeAccess, "machine">): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(node.machine ?? "");
+}
+
 export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number): Promise<NodeSession> {
+  const vm = isVm(node);
+  const timeout = vm ? Math.max(timeoutMs ?? 0, VM_LOOK_TIMEOUT_MS) : timeoutMs;
   return NodeSession.connect(
     { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
-    timeoutMs,
+    timeout,
+    vm ? VM_ATTEMPT_MS : undefined,
   ).catch((err) => {
     if (err instanceof HostKeyMismatch) throw err;
     throw new NodeProblem(node.name, `does not answer over SSH at ${node.sshHost}:${node.sshPort} (${err.message ?? err})`);

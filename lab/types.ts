@@ -3,6 +3,7 @@
 export type BackendName = "docker" | "vagrant" | "ssh";
 export type Role = "manager" | "worker";
 export type Egress = "none" | "internet";
+export type VagrantProvider = "libvirt" | "virtualbox";
 
 export interface NodeSpec {
   /** Hostname, e.g. swarm-manager, swarm-worker1. Also the value of the swarmlab.node label. */
@@ -35,6 +36,8 @@ export interface LabSpec {
   overlay: { name: string; encrypted: boolean };
   /** The service (tutorial: test, busybox, 2 replicas, one per worker). */
   service: { name: string; image: string; replicas: number };
+  /** backend vagrant only: Vagrant's provider; "" = the one installed on this machine. */
+  vagrantProvider?: VagrantProvider | "";
 }
 
 /** Labels carried by everything a lab creates, so it can be found and removed without state. */

@@ -1,5 +1,6 @@
 // npm run up | down | status | logs | clean — the lab's stack, through the Automation API (see infra/stack.ts).
-import { backendFor } from "../lab/backends/backend";
+import { Backend, backendFor } from "../lab/backends/backend";
+import { libvirtAnswers } from "../lab/backends/vagrant/virsh";
 import { canGuard } from "../lab/backends/docker/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
 import { labDirRelative, removeLabDir } from "../lab/lab-dir";
@@ -77,10 +78,10 @@ async function down(): Promise<number> {
   return result.error ? 1 : 0;
 }
 
-/** Everything labelled with a lab, whatever any state says (lost, corrupt, another checkout's). */
+/** Everything labelled with a lab, whatever any state says (lost, corrupt, another checkout's), by every backend. */
 async function clean(): Promise<number> {
-  const backend = await backendFor("docker");
-  const labs = await backend.labs();
+  const backends = await availableBackends();
+  const labs = [...new Set((await Promise.all(backends.map((b) => b.labs()))).flat())].sort();
   const named = process.argv[3];
   if (!named && labs.length > 1) {
     console.error(`swarmlab: several labs exist (${labs.join(", ")}): name one, e.g. npm run clean ${labs[0]}`);
@@ -91,15 +92,24 @@ async function clean(): Promise<number> {
     say("no lab exists; nothing to clean");
     return 0;
   }
-  const removed = await sweepLab({ name: lab, backend: "docker" }, () => undefined);
+  const removed: string[] = [];
+  // VMs first: the vagrant backend also removes its upstream container and rules, which the docker backend finds too.
+  for (const b of [...backends].reverse()) removed.push(...(await sweepLab({ name: lab, backend: b.name }, () => undefined)));
   removeLabDir(PROJECT_ROOT, lab);
   say(removed.length ? `removed of lab '${lab}':\n${removed.map((r) => `  - ${r}`).join("\n")}` : `nothing of lab '${lab}' was there`);
-  const left = await backend.objects(lab);
+  const left = (await Promise.all(backends.map((b) => b.objects(lab)))).flat();
   if (left.length) {
-    console.error(`swarmlab: still there: ${left.map((o) => o.what).join(", ")}`);
+    console.error(`swarmlab: still there: ${[...new Set(left.map((o) => o.what))].join(", ")}`);
     return 1;
   }
   return 0;
+}
+
+/** The docker backend, and the vagrant backend where libvirt answers. */
+async function availableBackends(): Promise<Backend[]> {
+  const backends = [await backendFor("docker")];
+  if (await libvirtAnswers()) backends.push(await backendFor("vagrant"));
+  return backends;
 }
 
 async function status(): Promise<number> {

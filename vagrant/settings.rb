@@ -152,6 +152,55 @@ module SwarmLab
                          "subnet. Fix: SWARMLAB_LIBVIRT_MGMT_SUBNET=#{settings.subnet == '192.168.55.0/24' ? '192.168.54.0/24' : '192.168.55.0/24'}"
   end
 
+  # One machine of a lab that swarmlab's Pulumi `vagrant` backend drives (lab/backends/vagrant/): each `vagrant up`
+  # makes exactly one machine, named and described by the lab, on the lab's own libvirt networks (made beforehand by
+  # the backend). Given only through the environment, all together: SWARMLAB_NODE=name:role:ip, SWARMLAB_LAB,
+  # SWARMLAB_OWNER, SWARMLAB_AUTHORIZED_KEY (the lab's public key for user vagrant). Without SWARMLAB_NODE: nil,
+  # and the Vagrantfile makes the tutorial's machines as before.
+  BackendNode = Struct.new(:lab, :owner, :name, :role, :ip, :authorized_key, keyword_init: true) do
+    # Everything the machine belongs to, as the backend finds it again without any state (libvirt's description).
+    def description
+      "swarmlab.lab=#{lab},swarmlab.owner=#{owner},swarmlab.node=#{name},swarmlab.role=#{role}"
+    end
+
+    def domain_prefix
+      "#{lab}-"
+    end
+
+    def lab_network
+      "#{lab}-lab"
+    end
+
+    def mgmt_network
+      "#{lab}-mgmt"
+    end
+
+    def node
+      Node.new(name: name, ip: ip, role: role)
+    end
+  end
+
+  NAME_RULE = /\A[a-z0-9][a-z0-9-]{0,62}\z/i.freeze
+
+  def self.backend_node(env: ENV)
+    spec = env["SWARMLAB_NODE"].to_s.strip
+    return nil if spec.empty?
+
+    name, role, ip = spec.split(":", 3)
+    ok = name.to_s.match?(NAME_RULE) && %w[manager worker].include?(role) &&
+         ip.to_s.match?(/\A192\.168\.\d{1,3}\.\d{1,3}\z/)
+    raise SettingsError, "SWARMLAB_NODE = #{spec.inspect}: must be name:role:ip (role manager or worker, ip in 192.168.0.0/16)" unless ok
+
+    lab = env["SWARMLAB_LAB"].to_s.strip
+    owner = env["SWARMLAB_OWNER"].to_s.strip
+    key = env["SWARMLAB_AUTHORIZED_KEY"].to_s.strip
+    raise SettingsError, "SWARMLAB_LAB = #{lab.inspect}: a lab name is needed with SWARMLAB_NODE" unless lab.match?(NAME_RULE)
+    raise SettingsError, "SWARMLAB_OWNER = #{owner.inspect}: an owner id is needed with SWARMLAB_NODE" unless owner.match?(/\A[A-Za-z0-9._-]+\z/)
+    raise SettingsError, "SWARMLAB_AUTHORIZED_KEY: an OpenSSH public key is needed with SWARMLAB_NODE" unless key.match?(/\Assh-[a-z0-9-]+ [A-Za-z0-9+\/=]+( .*)?\z/)
+
+    BackendNode.new(lab: lab, owner: owner, name: name, role: role, ip: ip, authorized_key: key)
+  end
+
   # Where scripts/box.sh keeps the newest box it built.
   def self.cached_box(env: ENV)
     File.join(env["XDG_CACHE_HOME"] || File.join(Dir.home, ".cache"), "swarmlab", "box", "#{LIBVIRT_BOX}.box")

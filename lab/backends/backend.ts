@@ -1,7 +1,8 @@
 // The one small interface every backend implements (after kind's providers): make the machines, list them,
 // delete them, collect their logs. Everything above this line (swarm, network, service, checks) only needs SSH.
 import { ConfigError } from "../config";
-import type { BackendName, BaseSettings, LabIdentity, NodeSettings, NodeSpec, Role } from "../types";
+import { existsSync } from "node:fs";
+import type { BackendName, BaseSettings, LabIdentity, NodeSettings, NodeSpec, Role, VagrantProvider } from "../types";
 
 export type Log = (line: string) => void;
 
@@ -68,14 +69,33 @@ export interface Backend {
 }
 
 /** Fails, before anything is created, for a backend that this version cannot run yet. */
-export function assertBackendAvailable(name: BackendName): void {
-  if (name !== "docker") {
-    throw new ConfigError("backend", name, "pulumi config set swarmlab:backend docker", 'this backend is not available yet; only "docker" is');
+export function assertBackendAvailable(name: BackendName, vagrantProvider: VagrantProvider | "" = ""): void {
+  if (name === "ssh") {
+    throw new ConfigError("backend", name, "pulumi config set swarmlab:backend docker", 'this backend is not available yet; "docker" and "vagrant" are');
   }
+  if (name === "vagrant" && vagrantProvider === "virtualbox") {
+    throw new ConfigError(
+      "vagrantProvider",
+      vagrantProvider,
+      "pulumi config set swarmlab:vagrantProvider libvirt",
+      "the vagrant backend drives libvirt only for now (the Vagrantfile alone makes the tutorial's VirtualBox machines: vagrant up)",
+    );
+  }
+}
+
+/** Vagrant's provider for a lab: the one set, else the one installed here (libvirt when virsh answers, else virtualbox). */
+export function installedVagrantProvider(): VagrantProvider {
+  const onPath = (program: string) =>
+    (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(`${dir}/${program}`));
+  return onPath("virsh") || !onPath("VBoxManage") ? "libvirt" : "virtualbox";
 }
 
 export async function backendFor(name: BackendName): Promise<Backend> {
   assertBackendAvailable(name);
+  if (name === "vagrant") {
+    const { VagrantBackend } = await import("./vagrant");
+    return new VagrantBackend();
+  }
   const { DockerBackend } = await import("./docker");
   return new DockerBackend();
 }

@@ -32,13 +32,26 @@ export function checkAll(facts: DoctorFacts, target: DoctorTarget): Finding[] {
   return [
     ...settingsFindings(target),
     engineFinding(facts.engine),
-    ...kernelFindings(facts.kernel, facts.engine.answer?.kernel),
+    ...forBackend(kernelFindings(facts.kernel, facts.engine.answer?.kernel), spec?.backend),
     cgroupFinding(facts.cgroupVersion),
     firewallFinding(facts.firewall, facts.kernel.bridgeNfCallIptables, spec?.subnet),
     ...labFindings(facts, target),
     pulumiFinding(facts.pulumi, facts.home),
     nodeFinding(facts.node, facts.home),
   ];
+}
+
+/**
+ * VMs (the vagrant backend) run a kernel of their own (Debian's, from the box), not this host's: what this kernel
+ * can use but lacks (IPVS, ESP/GCM) is no warning for them, only a fact about the host.
+ */
+export function forBackend(findings: Finding[], backend: string | undefined): Finding[] {
+  if (backend !== "vagrant") return findings;
+  return findings.map((f) =>
+    (f.check === "IPVS" || f.check === "ESP/GCM") && f.status === "warn"
+      ? info(f.check, `${f.says.split(":")[0]} (this host's kernel); the lab's VMs run the box's own Debian kernel, which has it`)
+      : f,
+  );
 }
 
 /** The checks that need the settings and the engine: subnet, names, other labs, the service's image. */

@@ -417,7 +417,17 @@ async function publishedPort(ctx: ExplainContext, inspect: string, ingressText: 
     await runningReplicas(m.docker, name, 2);
     const get = (addr: string) =>
       `timeout 5 bash -c 'exec 3<>/dev/tcp/${addr}/${port}; printf "GET /hostname HTTP/1.0\\r\\n\\r\\n" >&3; head -1 <&3'`;
-    const answers = await Promise.all(ctx.lab.nodes.map(async (n) => ({ n, r: await typed(m, get(n.access.address)) })));
+    // Each node programs the mesh for a new service on its own: a slow one (an emulated VM) answers a few seconds after
+    // the tasks run, so each address is asked again for up to 30 s until it answers.
+    const answered = async (addr: string) => {
+      let r = await typed(m, get(addr));
+      for (let i = 0; i < 30 && !/^HTTP\/1\.[01] 200/.test(r.text); i++) {
+        await new Promise((done) => setTimeout(done, 1000));
+        r = await typed(m, get(addr));
+      }
+      return r;
+    };
+    const answers = await Promise.all(ctx.lab.nodes.map(async (n) => ({ n, r: await answered(n.access.address) })));
     const ipvs = await typed(m, "sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln");
     return {
       node: m.access.name,

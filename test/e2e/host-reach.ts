@@ -4,7 +4,9 @@ import net from "node:net";
 import Docker from "dockerode";
 import { guardCounters } from "../../lab/backends/docker/firewall";
 import { bridgeOf, findLabNetwork } from "../../lab/backends/docker/network";
+import { findLabNetworks } from "../../lab/backends/vagrant/network";
 import { formatIPv4, parseCidr } from "../../lab/net";
+import type { BackendName } from "../../lab/types";
 
 /** A TCP listener on one of the host's addresses that counts who connected. */
 export interface HostListener {
@@ -45,8 +47,13 @@ export function hostConnects(address: string, port: number): Promise<boolean> {
   });
 }
 
-/** The docker backend's lab network as the host sees it: its bridge and the host's address on it. */
-export async function labBridge(lab: string): Promise<{ bridge: string; gateway: string }> {
+/** The lab network as the host sees it: its bridge and the host's address on it (a Docker or a libvirt network). */
+export async function labBridge(lab: string, backend: BackendName = "docker"): Promise<{ bridge: string; gateway: string }> {
+  if (backend === "vagrant") {
+    const { lab: n } = await findLabNetworks(lab);
+    if (!n?.bridge || !n.address) throw new Error(`lab ${lab} has no libvirt lab network with a bridge and a host address`);
+    return { bridge: n.bridge, gateway: n.address };
+  }
   const network = await findLabNetwork(new Docker(), lab);
   if (!network) throw new Error(`lab ${lab} has no network`);
   const gateway = network.IPAM?.Config?.[0]?.Gateway;

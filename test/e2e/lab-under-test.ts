@@ -68,7 +68,7 @@ export async function throwAwayLab(prefix: string, settings: Record<string, stri
     return { stack, outputs: plainOutputs(result.outputs) };
   } catch (err) {
     // Keep what the machines say before the lab goes: the failure is reported as it was, whatever this does.
-    const files = await collectLabLogs({ name: settings.name, backend: "docker" }).catch(() => []);
+    const files = await collectLabLogs({ name: settings.name, backend: (settings.backend as BackendName | undefined) ?? "docker" }).catch(() => []);
     if (files.length) console.log(`      logs of the lab that failed to come up: ${path.dirname(path.dirname(files[0]))}`);
     await discardStack(stack);
     throw err;

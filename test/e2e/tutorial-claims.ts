@@ -294,9 +294,10 @@ export const CLAIMS: Claim[] = [
       const o = v.outputs;
       if (o.pingTarget !== o.upstream.address) return v.note("swarmlab:egress is internet: the tasks ping a real internet address, as the tutorial does");
       for (const n of v.lab.nodes) assert.deepEqual(await defaultRoutes(n), [], `${n.access.name} has a default route`);
-      if (o.backend !== "docker") return;
+      // Both backends: the docker backend's lab network is a Docker bridge, the vagrant backend's an isolated libvirt
+      // network; the host's egress rule guards either bridge alike.
       if (!(await canGuard())) return v.note("the host's egress guard (iptables) could not be checked: it needs root or passwordless sudo");
-      const { bridge, gateway } = await labBridge(o.lab);
+      const { bridge, gateway } = await labBridge(o.lab, o.backend);
       const egress = (await listGuards(o.lab, o.owner)).filter((l) => l.startsWith("-A DOCKER-USER "));
       assert.equal(egress.length, 1, `DOCKER-USER rules of ${o.lab}: ${egress.join("; ")}`);
       assert.ok(egress[0].includes(`-s ${o.subnet} ! -d ${o.subnet} -i ${bridge} `), egress[0]);
@@ -319,9 +320,8 @@ export const CLAIMS: Claim[] = [
     says: "the lab cannot reach the host: new connections from a node and from a task to the host's address on the lab bridge are dropped (INPUT), replies to the host's own connections pass",
     async check(v) {
       const o = v.outputs;
-      if (o.backend !== "docker") return v.note(`the host guard is the docker backend's; backend ${o.backend} keeps the lab on its own network`);
       if (!(await canGuard())) return v.note("the host's firewall rules (iptables) could not be checked: they need root or passwordless sudo");
-      const { bridge, gateway } = await labBridge(o.lab);
+      const { bridge, gateway } = await labBridge(o.lab, o.backend);
       const inputDrop = (l: string) => l.startsWith(`-A INPUT -i ${bridge} `) && l.endsWith("-j DROP");
       const listener = await listenOnHost(gateway);
       try {
@@ -359,6 +359,57 @@ export const CLAIMS: Claim[] = [
     },
   },
 ];
+
+/**
+ * The routing mesh, where IPVS exists (VMs): a service publishing a port answers on every node's lab address, the
+ * manager's too, which runs no task of it. Without IPVS it is said why not (container nodes share this kernel).
+ */
+CLAIMS.push({
+  group: "ingress: service VIPs and the routing mesh need IPVS",
+  says: "where IPVS exists, a published port answers on every node's address, the manager's too (the routing mesh; IPVS in ingress_sbox)",
+  async check(v) {
+    const m = v.lab.manager;
+    if (!(await hasIpvs(m))) {
+      return v.note("no IPVS on the nodes' kernel: the routing mesh (a published port on every node) is not checked here; the vagrant backend's VMs have it");
+    }
+    const name = "suite-web";
+    const port = 8080;
+    const image = ((await m.docker.getService(v.outputs.service).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec.TaskTemplate.ContainerSpec.Image;
+    const remove = async () => {
+      const found = (await m.docker.listServices({ filters: { name: [name] } })).find((x) => x.Spec?.Name === name);
+      if (found) await m.docker.getService(found.ID).remove();
+    };
+    await remove();
+    await m.docker.createService({
+      Name: name,
+      TaskTemplate: { ContainerSpec: { Image: image, Command: ["httpd", "-f", "-p", "80", "-h", "/etc"] }, Placement: { Constraints: ["node.role==worker"] } },
+      Mode: { Replicated: { Replicas: 2 } },
+      EndpointSpec: { Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: port }] },
+    });
+    try {
+      const deadline = Date.now() + 180_000;
+      for (;;) {
+        const tasks = await m.docker.listTasks({ filters: { service: [name], "desired-state": ["running"] } });
+        if (tasks.filter((t) => t.Status?.State === "running").length >= 2) break;
+        assert.ok(Date.now() < deadline, `service ${name}: 2 tasks not running within 180s`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      for (const n of v.lab.nodes) {
+        // From the manager's shell, to each node's lab address; retried while the mesh converges.
+        let line = "";
+        for (let i = 0; i < 20 && !/^HTTP\/1\.[01] 200/.test(line); i++) {
+          if (i) await new Promise((r) => setTimeout(r, 1000));
+          line = (await m.session.exec(`timeout 5 bash -c 'exec 3<>/dev/tcp/${n.access.address}/${port}; printf "GET /hostname HTTP/1.0\\r\\n\\r\\n" >&3; head -1 <&3'`)).stdout.trim();
+        }
+        assert.match(line, /^HTTP\/1\.[01] 200/, `port ${port} on ${n.access.name} (${n.access.address}) answered '${line}'`);
+      }
+      const table = await m.session.run("sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln");
+      assert.match(table, /FWM|TCP/, `ingress_sbox's IPVS table:\n${table}`);
+    } finally {
+      await remove();
+    }
+  },
+});
 
 /** Requires every claim of a lab (for a lab just healed): all are checked, and every failure is reported. */
 export async function assertTutorialHolds(outputs: LabOutputs): Promise<void> {

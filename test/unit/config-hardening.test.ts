@@ -24,7 +24,7 @@ const image = (facts: Partial<NonNullable<HostFacts["image"]>>): HostFacts =>
   hostWith({ image: { id: "sha256:0123", os: "linux", architecture: "amd64", labels: {}, ...facts } });
 
 const KNOWN_KEYS =
-  "swarmlab:name, swarmlab:backend, swarmlab:workers, swarmlab:nodes, swarmlab:subnet, swarmlab:egress, swarmlab:replicas, swarmlab:overlay, swarmlab:service, swarmlab:image, swarmlab:encrypted";
+  "swarmlab:name, swarmlab:backend, swarmlab:workers, swarmlab:nodes, swarmlab:subnet, swarmlab:egress, swarmlab:replicas, swarmlab:overlay, swarmlab:service, swarmlab:image, swarmlab:encrypted, swarmlab:vagrantProvider";
 const SWARM_NAME = "1-63 letters, digits, '-' or '_', beginning and ending with a letter or digit";
 const RESERVED = "Docker already has or reserves a network of that name on every node (ingress, bridge, host, none, docker_gwbridge, default, in any case)";
 const NOT_PRIVATE = "not a private range: lab networks lie in 192.168.0.0/16, the private range (RFC 1918) Docker leaves free; any other block hides those addresses from this host";

@@ -111,7 +111,7 @@ describe("labSpecFromConfig", () => {
 
     it("CONFIG_KEYS lists every supported key without the namespace", () => {
       assert.deepEqual([...CONFIG_KEYS].sort(),
-        ["backend", "egress", "encrypted", "image", "name", "nodes", "overlay", "replicas", "service", "subnet", "workers"]);
+        ["backend", "egress", "encrypted", "image", "name", "nodes", "overlay", "replicas", "service", "subnet", "vagrantProvider", "workers"]);
     });
   });
 

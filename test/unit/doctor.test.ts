@@ -100,7 +100,7 @@ const USES = {
   IPVS: "service VIPs and the ingress routing mesh (a published port answering on every node) are IPVS load balancers",
   ESP: "encrypted overlays (docker network create --opt encrypted) are IPsec ESP tunnels with AES-GCM",
 };
-const IN_VMS = "run the nodes as VMs with their own kernel (the vagrant backend, planned: swarmlab:backend vagrant is not available yet)";
+const IN_VMS = "run the nodes as VMs with their own kernel (pulumi config set swarmlab:backend vagrant, after bash scripts/vm-host.sh and npm run box)";
 const SHARED = "the lab's machines are containers and share this machine's kernel";
 
 describe("doctor", () => {

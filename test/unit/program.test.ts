@@ -511,7 +511,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       ["subnet", "10.1.0.0/24"],
       ["replicas", "3"],
       ["colour", "blue"],
-      ["backend", "vagrant"], // a known backend that this version cannot run yet
+      ["backend", "ssh"], // a known backend that this version cannot run yet
     ] as const) {
       it(`bad setting swarmlab:${key}=${value} makes the program throw a ConfigError on ${key} before declaring any resource`, async () => {
         const rec = await freshLab({ [key]: value });

@@ -169,6 +169,65 @@ describe("Vagrantfile: ruby syntax and the settings helper (vagrant/settings.rb)
   });
 });
 
+/** SwarmLab.backend_node(env:) in a fresh ruby: the backend's one machine as JSON, null, or the SettingsError's message. */
+async function backendNode(env: Record<string, string>): Promise<{ ok: true; value: Record<string, string> | null } | { ok: false; error: string }> {
+  const script = `
+    require "json"
+    require ${JSON.stringify(SETTINGS_RB)}
+    begin
+      b = SwarmLab.backend_node(env: ENV.to_h.select { |k, _| k.start_with?("SWARMLAB_") })
+      puts JSON.generate(b && b.to_h.merge(description: b.description, domain_prefix: b.domain_prefix,
+                                           lab_network: b.lab_network, mgmt_network: b.mgmt_network))
+    rescue SwarmLab::SettingsError => e
+      warn e.message
+      exit 3
+    end`;
+  const res = await execa("ruby", ["-e", script], { env: cleanEnv(env), extendEnv: false, reject: false });
+  if (res.exitCode === 0) return { ok: true, value: JSON.parse(res.stdout) };
+  assert.equal(res.exitCode, 3, `ruby failed otherwise:\n${res.stderr}`);
+  return { ok: false, error: res.stderr.trim() };
+}
+
+const BACKEND_ENV = {
+  SWARMLAB_NODE: "swarm-worker1:worker:192.168.157.11", SWARMLAB_LAB: "vmlab", SWARMLAB_OWNER: "vm.01652a3b",
+  SWARMLAB_AUTHORIZED_KEY: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBsZ swarmlab-vmlab",
+};
+
+describe("Vagrantfile: one machine of a lab, as swarmlab's vagrant backend describes it (SWARMLAB_NODE & co.)", function () {
+  this.timeout(30_000);
+  before(async function () {
+    if (!(await has("ruby", ["--version"]))) missing(this, "ruby is missing");
+  });
+
+  it("without SWARMLAB_NODE there is no backend machine: plain vagrant up makes the tutorial's machines", async () => {
+    assert.deepEqual(await backendNode({}), { ok: true, value: null });
+  });
+
+  it("the machine, named and described by its lab and owner, on networks named by the lab", async () => {
+    const res = await backendNode(BACKEND_ENV);
+    assert.ok(res.ok && res.value);
+    assert.deepEqual(res.value, {
+      lab: "vmlab", owner: "vm.01652a3b", name: "swarm-worker1", role: "worker", ip: "192.168.157.11",
+      authorized_key: BACKEND_ENV.SWARMLAB_AUTHORIZED_KEY,
+      description: "swarmlab.lab=vmlab,swarmlab.owner=vm.01652a3b,swarmlab.node=swarm-worker1,swarmlab.role=worker",
+      domain_prefix: "vmlab-", lab_network: "vmlab-lab", mgmt_network: "vmlab-mgmt",
+    });
+  });
+
+  it("refused: a malformed SWARMLAB_NODE, or one without its lab, owner or key", async () => {
+    const refused = async (env: Record<string, string>, message: RegExp) => {
+      const res = await backendNode({ ...BACKEND_ENV, ...env });
+      assert.equal(res.ok, false, JSON.stringify(env));
+      if (!res.ok) assert.match(res.error, message);
+    };
+    await refused({ SWARMLAB_NODE: "swarm-worker1:boss:192.168.157.11" }, /^SWARMLAB_NODE = "swarm-worker1:boss:192\.168\.157\.11": must be name:role:ip/);
+    await refused({ SWARMLAB_NODE: "swarm-worker1:worker:10.0.0.1" }, /must be name:role:ip/);
+    await refused({ SWARMLAB_LAB: "" }, /^SWARMLAB_LAB = "": a lab name is needed/);
+    await refused({ SWARMLAB_OWNER: "" }, /^SWARMLAB_OWNER = "": an owner id is needed/);
+    await refused({ SWARMLAB_AUTHORIZED_KEY: "not a key" }, /^SWARMLAB_AUTHORIZED_KEY: an OpenSSH public key is needed/);
+  });
+});
+
 describe("Vagrantfile: vagrant validate, per provider", function () {
   this.timeout(120_000);
   let project: string;
@@ -212,6 +271,14 @@ describe("Vagrantfile: vagrant validate, per provider", function () {
     const res = await vagrant(["validate"], { VAGRANT_DEFAULT_PROVIDER: "virtualbox", PATH: `${path.join(project, ".stub")}:${process.env.PATH}` });
     assert.equal(res.exitCode, 0, res.all);
     assert.match(res.all ?? "", /Vagrantfile validated successfully/);
+  });
+
+  it("libvirt: the backend's one machine validates (SWARMLAB_NODE & co.), and is the only machine", async () => {
+    const res = await vagrant(["validate"], { VAGRANT_DEFAULT_PROVIDER: "libvirt", ...BACKEND_ENV, SWARMLAB_SUBNET: "192.168.157.0/24" });
+    assert.equal(res.exitCode, 0, res.all);
+    const status = await vagrant(["status", "--machine-readable"], { VAGRANT_DEFAULT_PROVIDER: "libvirt", ...BACKEND_ENV, SWARMLAB_SUBNET: "192.168.157.0/24" });
+    const machines = [...new Set([...(status.stdout ?? "").matchAll(/^\d+,([^,]+),state,/gm)].map((m) => m[1]))];
+    assert.deepEqual(machines, ["swarm-worker1"], status.all);
   });
 
   it("five machines with SWARMLAB_WORKERS=4", async () => {

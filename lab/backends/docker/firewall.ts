@@ -30,9 +30,24 @@ export interface GuardRule {
   spec: string[];
 }
 
+const tagOf = (id: LabIdentity) => ["-m", "comment", "--comment", comment(id)];
+
+/**
+ * The guard of a bridge that must carry DHCP to the host (the vagrant backend's management network, where libvirt's
+ * dnsmasq answers): replies to the host's own connections, and DHCP requests, come in; nothing else from it does.
+ */
+export function dhcpBridgeRules(id: LabIdentity, bridge: string): GuardRule[] {
+  const tag = tagOf(id);
+  return [
+    { chain: HOST_CHAIN, spec: ["-i", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", ...tag, "-j", "ACCEPT"] },
+    { chain: HOST_CHAIN, spec: ["-i", bridge, "-p", "udp", "-m", "udp", "--dport", "67", ...tag, "-j", "ACCEPT"] },
+    { chain: HOST_CHAIN, spec: ["-i", bridge, ...tag, "-j", "DROP"] },
+  ];
+}
+
 /** The rules a lab's guards consist of, in the order they must be evaluated. */
 export function guardRules(g: GuardSettings): GuardRule[] {
-  const tag = ["-m", "comment", "--comment", comment(g)];
+  const tag = tagOf(g);
   const rules: GuardRule[] = [
     // Replies to connections the host opened (SSH to the nodes, pings) come back in.
     { chain: HOST_CHAIN, spec: ["-i", g.bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", ...tag, "-j", "ACCEPT"] },
@@ -75,9 +90,9 @@ const present = async (r: GuardRule) => (await iptables(["-C", r.chain, ...r.spe
  * them (an older swarmlab's, or a bridge's that was replaced). False (nothing done) where iptables cannot be run:
  * not root, no passwordless sudo, no iptables.
  */
-export async function syncGuards(g: GuardSettings): Promise<boolean> {
+export async function syncGuards(g: GuardSettings, extra: GuardRule[] = []): Promise<boolean> {
   if (!(await iptablesCommand())) return false;
-  const wanted = guardRules(g);
+  const wanted = [...guardRules(g), ...extra];
   const wantedLines = new Set(wanted.map((r) => ruleLine(r)));
   await removeRules((await listGuards(g.lab, g.owner)).filter((line) => !wantedLines.has(unquote(line))));
   await ensureEgressChain();
@@ -87,10 +102,10 @@ export async function syncGuards(g: GuardSettings): Promise<boolean> {
 }
 
 /** The lab's rules that are missing, as `-A` lines (empty where iptables cannot be run). */
-export async function missingGuards(g: GuardSettings): Promise<string[]> {
+export async function missingGuards(g: GuardSettings, extra: GuardRule[] = []): Promise<string[]> {
   if (!(await iptablesCommand())) return [];
   const missing: string[] = [];
-  for (const r of guardRules(g)) if (!(await present(r))) missing.push(ruleLine(r));
+  for (const r of [...guardRules(g), ...extra]) if (!(await present(r))) missing.push(ruleLine(r));
   return missing;
 }
 

@@ -70,6 +70,17 @@ export async function ensureImages(docker: Docker, log: Log): Promise<ImageRefs>
   return { node: NODE_IMAGE, busybox: BUSYBOX_IMAGE, nodeRecipe };
 }
 
+/**
+ * What a lab of VMs needs from this host's engine: busybox only (the tasks' image and the upstream's). The machines
+ * come from the Vagrant box (npm run box), never from the node image.
+ */
+export async function ensureBusyboxOnly(docker: Docker, log: Log, machine: string, machineRecipe: string): Promise<ImageRefs> {
+  const t0 = Date.now();
+  await ensureBusybox(docker, log);
+  log(`images: ready in ${secs(t0)} (${BUSYBOX_IMAGE}; the machines are ${machine})`);
+  return { node: machine, busybox: BUSYBOX_IMAGE, nodeRecipe: machineRecipe };
+}
+
 /** The base image's recipe: its Debian release and packages (a base made by another recipe is made again). */
 const BASE_RECIPE = createHash("sha256").update(`${DEBIAN_RELEASE}\0${BASE_PACKAGES.join(",")}`).digest("hex").slice(0, 16);
 

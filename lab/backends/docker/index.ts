@@ -157,7 +157,7 @@ export class DockerBackend implements Backend {
 }
 
 /** What a node's state looks like to someone debugging it: file → command run in the node. */
-const NODE_DIAGNOSTICS: [string, string][] = [
+export const NODE_DIAGNOSTICS: [string, string][] = [
   ["dockerd.log", "cat /var/log/dockerd.log"],
   ["docker-info.json", "docker info --format '{{json .}}'"],
   ["networks.json", "docker network inspect $(docker network ls -q)"],

@@ -15,8 +15,11 @@ export async function upstreamRunning(docker: Docker, base: BaseSettings): Promi
   return info?.State.Running === true && info.Config.Labels?.[LABEL_OWNER] === base.owner;
 }
 
-export async function ensureUpstream(docker: Docker, base: BaseSettings, log: Log): Promise<void> {
-  if (await upstreamRunning(docker, base)) return;
+/**
+ * Creates and starts the upstream container (labelled with the lab, its owner and role upstream) on a network:
+ * the lab's Docker network here; "none" for the vagrant backend, which plugs it into the libvirt bridge itself.
+ */
+export async function startUpstreamContainer(docker: Docker, base: BaseSettings, network: string, endpoint?: Docker.EndpointSettings): Promise<Docker.Container> {
   const name = containerName(base.lab, base.upstream.name);
   await clearLeftover(docker, name, base);
   const container = await docker.createContainer({
@@ -25,12 +28,16 @@ export async function ensureUpstream(docker: Docker, base: BaseSettings, log: Lo
     Hostname: base.upstream.name,
     Labels: labLabels(base, { [LABEL_NODE]: base.upstream.name, [LABEL_ROLE]: "upstream" }),
     Cmd: ["tcpsvd", "0.0.0.0", String(WHOAMI_PORT), "sh", "-c", 'echo "$TCPREMOTEIP"'],
-    HostConfig: { NetworkMode: networkName(base.lab), Init: true, CapAdd: ["NET_ADMIN"] }, // NET_ADMIN: to drop its default route
-    NetworkingConfig: {
-      EndpointsConfig: { [networkName(base.lab)]: { IPAMConfig: { IPv4Address: base.upstream.address } } },
-    },
+    HostConfig: { NetworkMode: network, Init: true, CapAdd: ["NET_ADMIN"] }, // NET_ADMIN: to drop its default route
+    ...(endpoint ? { NetworkingConfig: { EndpointsConfig: { [network]: endpoint } } } : {}),
   });
   await container.start();
+  return container;
+}
+
+export async function ensureUpstream(docker: Docker, base: BaseSettings, log: Log): Promise<void> {
+  if (await upstreamRunning(docker, base)) return;
+  const container = await startUpstreamContainer(docker, base, networkName(base.lab), { IPAMConfig: { IPv4Address: base.upstream.address } });
   if (base.egress === "none") await dropDefaultRoute(docker, container.id);
   log(`upstream ${base.upstream.address} started (answers ping, and on :${WHOAMI_PORT} the source address it sees)`);
 }

@@ -1,0 +1,176 @@
+// The vagrant backend: the lab's machines are VMs made by Vagrant from the lab's box (libvirt, QEMU), on the lab's
+// own isolated libvirt networks; the upstream is the docker backend's container plugged into the lab bridge. Above
+// this line nothing differs: the swarm, mynet and test steps reach a VM exactly as they reach a container, over SSH
+// on its lab address with the Engine API tunnelled through it.
+//
+// Found without state: domains by their description (swarmlab.lab=…,swarmlab.owner=…), networks by their metadata,
+// disks by their domain's name (<lab>-<node>.img), the upstream by its Docker labels, firewall rules by comment.
+import { rmSync } from "node:fs";
+import path from "node:path";
+import Docker from "dockerode";
+import execa from "execa";
+import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types";
+import { LABEL_LAB, LABEL_OWNER } from "../../types";
+import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
+import { DockerBackend } from "../docker";
+import { ownedBy, removeContainer } from "../docker/containers";
+import { listGuards, missingGuards, removeGuards, syncGuards } from "../docker/firewall";
+import { collectVmLogs } from "./logs";
+import { diskName } from "./names";
+import { ensureLabNetworks, findLabNetworks, guardsOf, labNetworkProblems, removeLabNetworks, subnetOf } from "./network";
+import { createNode } from "./node";
+import { ensureUpstream, upstreamProblem } from "./upstream";
+import { dotfilePath, projectRoot } from "./vagrant";
+import { domainIdentity, listDomains, listNetworks, listVolumes, removeDomain, removeVolume, virsh } from "./virsh";
+
+type ListedDomain = Awaited<ReturnType<typeof listDomains>>[number];
+
+export class VagrantBackend implements Backend {
+  readonly name = "vagrant" as const;
+  /** The upstream container lives on the host's Docker engine; the docker backend lists and removes it. */
+  private readonly containers: DockerBackend;
+  constructor(readonly docker: Docker = new Docker()) {
+    this.containers = new DockerBackend(docker);
+  }
+
+  async prepare(base: BaseSettings, log: Log): Promise<void> {
+    const nets = await ensureLabNetworks(base, log);
+    const { settings, extra } = guardsOf(base, nets);
+    if (!(await syncGuards(settings, extra))) {
+      log("host firewall rules NOT added: iptables needs root (or passwordless sudo); the lab's networks are isolated all the same, but its VMs can reach this host");
+    }
+    await ensureUpstream(this.docker, base, nets.lab.bridge, Number(base.subnet.split("/")[1]), log);
+  }
+
+  async inspectBase(base: BaseSettings): Promise<string[]> {
+    const problems = await labNetworkProblems(base);
+    const nets = await findLabNetworks(base.lab);
+    if (nets.lab) {
+      const upstream = await upstreamProblem(this.docker, base, nets.lab.bridge);
+      if (upstream) problems.push(upstream);
+    }
+    if (nets.lab && nets.mgmt) {
+      const { settings, extra } = guardsOf(base, { lab: nets.lab, mgmt: nets.mgmt });
+      const missing = await missingGuards(settings, extra);
+      if (missing.length > 0) problems.push(`${missing.length} of the host's firewall rules for the lab ${missing.length === 1 ? "is" : "are"} gone`);
+    }
+    return problems;
+  }
+
+  async removeBase(id: LabIdentity, log: Log): Promise<void> {
+    for (const c of await this.containers.list(id.lab, id.owner)) if (c.role === "upstream") await removeContainer(this.docker, c.id);
+    await removeGuards(id.lab, id.owner);
+    const removed = await removeLabNetworks(id.lab, id.owner);
+    log(`lab ${id.lab}: upstream, firewall rules and ${removed.map((n) => `libvirt network ${n}`).join(", ") || "no network"} removed`);
+  }
+
+  provision(node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
+    return createNode(node, authorizedKey, log);
+  }
+
+  private async domains(labName: string, owner?: string): Promise<ListedDomain[]> {
+    return (await listDomains()).filter((d) => d.labels[LABEL_LAB] === labName && ownedBy(d.labels, owner));
+  }
+
+  async list(labName: string, owner?: string): Promise<ListedNode[]> {
+    const vms = (await this.domains(labName, owner)).map((d) => {
+      const id = domainIdentity(d);
+      return { id: d.uuid, name: id.node ?? d.name, role: (id.role ?? "worker") as Role, state: d.state === "running" ? "running" : d.state, owner: id.owner };
+    });
+    const upstream = (await this.containers.list(labName, owner)).filter((c) => c.role === "upstream");
+    return [...vms, ...upstream];
+  }
+
+  /** Disks named after the lab's machines that no domain uses any more (a machine removed by hand, an undefine that failed). */
+  private async orphanDisks(labName: string, domains: ListedDomain[]): Promise<string[]> {
+    const attached = new Set(domains.flatMap((d) => d.disks.map((f) => path.basename(f))));
+    const ours = (v: string) => v.startsWith(`${labName}-`) && v.endsWith(".img") && !v.includes("_vagrant_box_image_");
+    return (await listVolumes()).filter((v) => ours(v) && !attached.has(v));
+  }
+
+  async objects(labName: string, owner?: string, subnet?: string): Promise<LabObject[]> {
+    const all = await listDomains();
+    const domains = all.filter((d) => d.labels[LABEL_LAB] === labName && ownedBy(d.labels, owner));
+    const networks = (await listNetworks()).filter(
+      (n) => (n.labels[LABEL_LAB] === labName && ownedBy(n.labels, owner)) || (subnet !== undefined && subnetOf(n) === subnet),
+    );
+    const of = (labels: Record<string, string>) => ({ lab: labels[LABEL_LAB] ?? "", owner: labels[LABEL_OWNER] ?? "" });
+    const upstream = (await this.containers.objects(labName, owner)).filter((o) => o.what.startsWith("container "));
+    const guards = await listGuards(labName, owner);
+    return [
+      ...domains.map((d) => ({ what: `VM ${d.name} (${d.state})`, ...of(d.labels) })),
+      ...domains.flatMap((d) => d.disks.map((f) => ({ what: `disk ${path.basename(f)}`, ...of(d.labels) }))),
+      ...(await this.orphanDisks(labName, all)).map((v) => ({ what: `disk ${v} (of no VM)`, lab: labName, owner: owner ?? "" })),
+      ...networks.map((n) => ({ what: `libvirt network ${n.name}`, ...of(n.labels), subnet: subnetOf(n) })),
+      ...upstream,
+      ...guards.map((g) => ({ what: `firewall rule '${g}'`, lab: labName, owner: /owner=([^" ,]+)/.exec(g)?.[1] ?? "" })),
+    ];
+  }
+
+  async labs(): Promise<string[]> {
+    const [domains, networks] = await Promise.all([listDomains(), listNetworks()]);
+    const names = [...domains, ...networks].map((o) => o.labels[LABEL_LAB] ?? "");
+    return [...new Set(names.filter(Boolean))].sort();
+  }
+
+  async deleteNodes(id: LabIdentity, nodeNames: string[], log: Log): Promise<void> {
+    const root = projectRoot();
+    for (const d of await this.domains(id.lab, id.owner)) {
+      const node = domainIdentity(d).node ?? "";
+      if (!nodeNames.includes(node)) continue;
+      await removeDomain(d.name);
+      log(`node ${node} removed (VM ${d.name} and its disk)`);
+    }
+    const volumes = await listVolumes();
+    for (const node of nodeNames) {
+      if (volumes.includes(diskName(id.lab, node))) await removeVolume(diskName(id.lab, node));
+      rmSync(dotfilePath(root, id.lab, node), { recursive: true, force: true });
+    }
+  }
+
+  async deleteLab(labName: string, owner: string | undefined, log: Log): Promise<string[]> {
+    const domains = await this.domains(labName, owner);
+    for (const d of domains) await removeDomain(d.name);
+    const disks = await this.orphanDisks(labName, await listDomains());
+    for (const v of disks) await removeVolume(v);
+    const upstream = (await this.containers.list(labName, owner)).filter((c) => c.role === "upstream");
+    for (const c of upstream) await removeContainer(this.docker, c.id);
+    const removed = [
+      ...domains.map((d) => `VM ${d.name}`),
+      ...disks.map((v) => `disk ${v}`),
+      ...upstream.map((c) => `container ${c.name}`),
+      ...(await removeGuards(labName, owner)).map((r) => `firewall rule '${r}'`),
+      ...(await removeLabNetworks(labName, owner)).map((n) => `libvirt network ${n}`),
+    ];
+    rmSync(path.join(dotfilePath(projectRoot(), labName, "x"), ".."), { recursive: true, force: true });
+    log(`lab ${labName}: ${removed.length ? `removed ${removed.join(", ")}` : "nothing to remove"}`);
+    return removed;
+  }
+
+  async collectLogs(labName: string, dir: string): Promise<string[]> {
+    const written: string[] = [];
+    for (const d of await this.domains(labName)) {
+      const node = domainIdentity(d).node ?? d.name;
+      written.push(...(await collectVmLogs(projectRoot(), labName, node, d.name, d.state === "running", dir).catch(() => [])));
+    }
+    // The upstream container's output, as the docker backend collects it.
+    const upstream = await this.containers.collectLogs(labName, dir).catch(() => []);
+    return [...written, ...upstream.filter((f) => f.includes(`${path.sep}upstream${path.sep}`))];
+  }
+
+  async info(): Promise<BackendInfo> {
+    const [vagrant, libvirt] = await Promise.all([
+      execa("vagrant", ["--version"], { reject: false, env: { VAGRANT_CHECKPOINT_DISABLE: "1" } }),
+      virsh(["version"], false),
+    ]);
+    return {
+      backend: this.name,
+      facts: {
+        vagrant: vagrant.stdout.replace(/^Vagrant /, "").trim() || "not installed",
+        libvirt: /Running hypervisor: (.*)/.exec(libvirt.stdout)?.[1] ?? "does not answer",
+        provider: "libvirt",
+      },
+    };
+  }
+}
+

@@ -1,0 +1,163 @@
+// Running Vagrant for one machine of a lab. Each node has its own VAGRANT_DOTFILE_PATH (.swarmlab/<lab>/vagrant/<node>)
+// and an environment that describes that one machine to the Vagrantfile (SWARMLAB_NODE=name:role:ip, SWARMLAB_LAB,
+// SWARMLAB_OWNER, SWARMLAB_AUTHORIZED_KEY, the lab's subnets): nodes are made and removed independently, by
+// separate processes, and never share Vagrant's machine index entries.
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import execa from "execa";
+import { labDir } from "../../lab-dir";
+import type { Role } from "../../types";
+import type { Log } from "../backend";
+
+/** Where the Vagrantfile is: this checkout. */
+export const CODE_ROOT = path.resolve(__dirname, "../../..");
+/**
+ * One `vagrant up` at a time on this machine (a host-wide lock): vagrant-libvirt copies the box into the storage
+ * pool on first use without a lock between processes, and VMs booting at once under software emulation on 2 cores
+ * made Vagrant lose machines (ENVIRONMENT.md). SWARMLAB_PARALLEL=1 lets them run together.
+ */
+export const UP_LOCK = path.join(os.tmpdir(), "swarmlab-vagrant-up.lock");
+/** A machine that is not up by then is reported as failed (three one after the other took up to 20 min here). */
+export const UP_TIMEOUT_MS = 30 * 60_000;
+
+export type VagrantProvider = "libvirt" | "virtualbox";
+
+/** What the Vagrantfile needs to know to make one machine of a lab. */
+export interface VagrantMachine {
+  lab: string;
+  owner: string;
+  name: string;
+  role: Role;
+  address: string;
+  /** The lab network, a /24 (the Vagrantfile's rule). */
+  subnet: string;
+  /** Vagrant's management network (libvirt), a /24 the backend chose and made. */
+  mgmtSubnet: string;
+  /** The lab's public key, for user vagrant. */
+  authorizedKey: string;
+  provider: VagrantProvider;
+}
+
+/** The project folder the lab's folder (.swarmlab/<lab>/) is in. */
+export function projectRoot(): string {
+  return process.env.SWARMLAB_ROOT || CODE_ROOT;
+}
+
+/** The node's own Vagrant folder (machine ids, Vagrant's private key for it). */
+export function dotfilePath(root: string, lab: string, node: string): string {
+  return path.join(labDir(root, lab), "vagrant", node);
+}
+
+/**
+ * The environment of a vagrant command for the machine: the caller's, without its own SWARMLAB_* and Vagrant
+ * folder settings (a user's SWARMLAB_WORKERS or VAGRANT_CWD must not change which machine this is), plus the
+ * machine's.
+ */
+export function vagrantEnv(m: VagrantMachine, root: string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) {
+    if (v === undefined || k.startsWith("SWARMLAB_") || ["VAGRANT_CWD", "VAGRANT_DOTFILE_PATH", "VAGRANT_VAGRANTFILE", "VAGRANT_DEFAULT_PROVIDER"].includes(k)) continue;
+    env[k] = v;
+  }
+  return {
+    ...env,
+    VAGRANT_CWD: CODE_ROOT,
+    VAGRANT_DOTFILE_PATH: dotfilePath(root, m.lab, m.name),
+    VAGRANT_DEFAULT_PROVIDER: m.provider,
+    VAGRANT_CHECKPOINT_DISABLE: "1",
+    VAGRANT_BOX_UPDATE_CHECK_DISABLE: "1",
+    VAGRANT_NO_COLOR: "1",
+    SWARMLAB_NODE: `${m.name}:${m.role}:${m.address}`,
+    SWARMLAB_LAB: m.lab,
+    SWARMLAB_OWNER: m.owner,
+    SWARMLAB_AUTHORIZED_KEY: m.authorizedKey.trim(),
+    SWARMLAB_SUBNET: m.subnet,
+    SWARMLAB_LIBVIRT_MGMT_SUBNET: m.mgmtSubnet,
+    ...(base.SWARMLAB_LIBVIRT_DRIVER ? { SWARMLAB_LIBVIRT_DRIVER: base.SWARMLAB_LIBVIRT_DRIVER } : {}),
+  };
+}
+
+/** The command line of `vagrant up` for the machine: under the host-wide lock unless parallel. */
+export function upCommand(m: VagrantMachine, parallel = process.env.SWARMLAB_PARALLEL === "1"): [string, string[]] {
+  const up = ["vagrant", "up", m.name, `--provider=${m.provider}`, "--no-color"];
+  return parallel ? [up[0], up.slice(1)] : ["flock", [UP_LOCK, ...up]];
+}
+
+/**
+ * `vagrant up` of one machine, from a fresh Vagrant folder (what a machine of that name left is the caller's to
+ * remove first). Vagrant's own lines ("==> swarm-manager: …") go to the log as they come; all of its output is kept
+ * in the node's Vagrant folder (up.log).
+ */
+export async function vagrantUp(m: VagrantMachine, root: string, log: Log): Promise<void> {
+  const dotfile = dotfilePath(root, m.lab, m.name);
+  rmSync(dotfile, { recursive: true, force: true });
+  mkdirSync(dotfile, { recursive: true, mode: 0o700 });
+  const transcript = createWriteStream(path.join(dotfile, "up.log"));
+  const [file, args] = upCommand(m);
+  const started = Date.now();
+  const child = execa(file, args, { env: vagrantEnv(m, root), extendEnv: false, cwd: CODE_ROOT, all: true, reject: false, timeout: UP_TIMEOUT_MS });
+  let waiting = file === "flock";
+  let acquired = started; // when vagrant started talking: the lock was ours
+  let pending = "";
+  child.all?.on("data", (chunk: Buffer) => {
+    transcript.write(chunk);
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      if (waiting) {
+        waiting = false;
+        acquired = Date.now();
+        const waited = (acquired - started) / 1000;
+        if (waited > 2) log(`${m.name}: waited ${waited.toFixed(0)}s for another vagrant up on this machine`);
+      }
+      if (/^==> /.test(line) && PROGRESS.test(line)) log(`${m.name}: ${line.replace(/^==> [^:]+: /, "").trim()}`);
+    }
+  });
+  const r = await child;
+  transcript.end();
+  if (r.exitCode !== 0) {
+    const tail = (r.all ?? "").split("\n").filter(Boolean).slice(-8).join("\n  ");
+    throw new Error(`vagrant up ${m.name} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}; transcript ${path.join(dotfile, "up.log")}):\n  ${tail}`);
+  }
+  const waited = (acquired - started) / 1000;
+  log(`${m.name}: VM up in ${((Date.now() - acquired) / 1000).toFixed(0)}s (vagrant up${waited > 2 ? `, after ${waited.toFixed(0)}s waiting for another` : ""})`);
+}
+
+/** Which of Vagrant's lines are worth showing as progress. */
+const PROGRESS = /Uploading base box|Creating image|Creating domain with|Starting domain|Waiting for domain to get an IP|Waiting for machine to boot|Machine booted|Setting hostname|Configuring and enabling network|Running provisioner|Docker version/;
+
+/** Runs a command in the machine through `vagrant ssh` (Vagrant's own key and channel: the management network). */
+export async function vagrantSsh(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>, root: string, command: string, timeoutMs = 60_000): Promise<execa.ExecaReturnValue> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("SWARMLAB_") && k !== "VAGRANT_CWD") env[k] = v;
+  // The Vagrantfile needs no machine description to reach a machine it made: its id is in the Vagrant folder.
+  // Describing it anyway keeps the Vagrantfile's machine list to that one machine.
+  return execa("vagrant", ["ssh", m.name, "-c", command, "--", "-o", "LogLevel=ERROR"], {
+    env: { ...env, VAGRANT_CWD: CODE_ROOT, VAGRANT_DOTFILE_PATH: dotfilePath(root, m.lab, m.name), VAGRANT_CHECKPOINT_DISABLE: "1", ...machineEnv(m) },
+    extendEnv: false,
+    reject: false,
+    timeout: timeoutMs,
+  });
+}
+
+/** SWARMLAB_NODE & co. for a vagrant command on a machine already made (the key and role do not matter then). */
+function machineEnv(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>): Record<string, string> {
+  return {
+    SWARMLAB_NODE: `${m.name}:${m.role ?? "worker"}:${m.address ?? "192.168.0.1"}`,
+    SWARMLAB_LAB: m.lab,
+    SWARMLAB_OWNER: m.owner ?? "unknown",
+    SWARMLAB_AUTHORIZED_KEY: m.authorizedKey?.trim() ?? "ssh-ed25519 AAAA",
+    ...(m.subnet ? { SWARMLAB_SUBNET: m.subnet } : {}),
+    ...(m.mgmtSubnet ? { SWARMLAB_LIBVIRT_MGMT_SUBNET: m.mgmtSubnet } : {}),
+  };
+}
+
+/** The host key the machine's sshd presents ("ssh-ed25519 AAAA…"), read through Vagrant's channel. */
+export async function readHostKey(m: VagrantMachine, root: string): Promise<string> {
+  const r = await vagrantSsh({ ...m }, root, "cat /etc/ssh/ssh_host_ed25519_key.pub");
+  const key = /ssh-ed25519 [A-Za-z0-9+/=]+/.exec(r.stdout)?.[0];
+  if (!key) throw new Error(`${m.name}: could not read its SSH host key through vagrant ssh (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+  return key;
+}
