@@ -1,7 +1,6 @@
 // The tutorial, step by step, on the live lab: each step is the command a student types on a node, run there for
 // real over the lab's SSH session (or, for a command that makes something up already made, a read-only command that
 // shows what it left), the output trimmed, what explain reads in it, and the one sentence it proves.
-import type Docker from "dockerode";
 import { WHOAMI_PORT } from "../backends/docker/names";
 import {
   captureDuring,
@@ -16,6 +15,7 @@ import {
   vxlanDevice,
 } from "../checks/observe";
 import type { ObservedLab, ObservedTask } from "./observed";
+import { ANSWERED, askMesh, IPVS_TABLE, MESH_PORT, meshRequest, publishCommand, serviceImage, withPublishedWeb } from "../checks/mesh";
 import { Section, StepReport, trimOutput } from "./report";
 import { captureCommand, captureFilter, describePacket, parseCapture, VxlanPacket } from "./vxlan";
 
@@ -402,58 +402,18 @@ async function ingress(ctx: ExplainContext) {
 async function publishedPort(ctx: ExplainContext, inspect: string, ingressText: string) {
   const m = ctx.lab.manager;
   const name = "explain-web";
-  const port = 8080;
-  const image = ((await m.docker.getService(ctx.seen.service).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec
-    .TaskTemplate.ContainerSpec.Image;
-  const create = `docker service create --name ${name} --publish ${port}:80 --replicas 2 ${image.replace(/@sha256:[0-9a-f]+$/, "")} httpd -f -p 80 -h /etc`;
-  await removeService(m.docker, name);
-  await m.docker.createService({
-    Name: name,
-    TaskTemplate: { ContainerSpec: { Image: image, Command: ["httpd", "-f", "-p", "80", "-h", "/etc"] }, Placement: { Constraints: ["node.role==worker"] } },
-    Mode: { Replicated: { Replicas: 2 } },
-    EndpointSpec: { Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: port }] },
-  });
-  try {
-    await runningReplicas(m.docker, name, 2);
-    const get = (addr: string) =>
-      `timeout 5 bash -c 'exec 3<>/dev/tcp/${addr}/${port}; printf "GET /hostname HTTP/1.0\\r\\n\\r\\n" >&3; head -1 <&3'`;
-    // Each node programs the mesh for a new service on its own: a slow one (an emulated VM) answers a few seconds after
-    // the tasks run, so each address is asked again for up to 30 s until it answers.
-    const answered = async (addr: string) => {
-      let r = await typed(m, get(addr));
-      for (let i = 0; i < 30 && !/^HTTP\/1\.[01] 200/.test(r.text); i++) {
-        await new Promise((done) => setTimeout(done, 1000));
-        r = await typed(m, get(addr));
-      }
-      return r;
-    };
-    const answers = await Promise.all(ctx.lab.nodes.map(async (n) => ({ n, r: await answered(n.access.address) })));
-    const ipvs = await typed(m, "sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln");
+  const image = await serviceImage(m.docker, ctx.seen.service);
+  return withPublishedWeb(m.docker, name, image, async () => {
+    const answers = await Promise.all(ctx.lab.nodes.map(async (n) => ({ n, line: await askMesh(m, n.access.address) })));
+    const ipvs = await typed(m, IPVS_TABLE);
     return {
       node: m.access.name,
-      command: [inspect, create, ...ctx.lab.nodes.map((n) => get(n.access.address)), "sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln"].join("\n"),
-      output: trimOutput([ingressText, ...answers.map(({ n, r }) => `${n.access.address}: ${r.text}`), ipvs.text].join("\n"), 24),
-      reading: [`this kernel has IPVS: port ${port} answers on ${answers.filter(({ r }) => /^HTTP\/1\.[01] 200/.test(r.text)).length} of ${answers.length} node addresses`],
+      command: [inspect, publishCommand(name, image), ...ctx.lab.nodes.map((n) => meshRequest(n.access.address)), IPVS_TABLE].join("\n"),
+      output: trimOutput([ingressText, ...answers.map(({ n, line }) => `${n.access.address}: ${line}`), ipvs.text].join("\n"), 24),
+      reading: [`this kernel has IPVS: port ${MESH_PORT} answers on ${answers.filter(({ line }) => ANSWERED.test(line)).length} of ${answers.length} node addresses`],
       proves: `a published port answers on every node's address, the manager's too (it runs no task): the routing mesh, IPVS in ingress_sbox balancing to the tasks`,
-      holds: answers.every(({ r }) => /^HTTP\/1\.[01] 200/.test(r.text)) && /FWM|TCP/.test(ipvs.text),
-      facts: { ipvs: true, port, answers: answers.map(({ n, r }) => ({ node: n.access.name, address: n.access.address, status: r.text })), table: ipvs.text },
+      holds: answers.every(({ line }) => ANSWERED.test(line)) && /FWM|TCP/.test(ipvs.text),
+      facts: { ipvs: true, port: MESH_PORT, answers: answers.map(({ n, line }) => ({ node: n.access.name, address: n.access.address, status: line })), table: ipvs.text },
     };
-  } finally {
-    await removeService(m.docker, name);
-  }
-}
-
-async function removeService(docker: Docker, name: string): Promise<void> {
-  const found = (await docker.listServices({ filters: { name: [name] } })).find((s) => s.Spec?.Name === name);
-  if (found) await docker.getService(found.ID).remove();
-}
-
-async function runningReplicas(docker: Docker, service: string, count: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const tasks = await docker.listTasks({ filters: { service: [service], "desired-state": ["running"] } });
-    if (tasks.filter((t) => t.Status?.State === "running").length >= count) return;
-    if (Date.now() > deadline) throw new Error(`service ${service}: ${count} tasks not running within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  });
 }

@@ -26,6 +26,7 @@ import {
   taskInterfaces,
   taskLog,
 } from "../../lab/checks/observe";
+import { ANSWERED, askMesh, IPVS_TABLE, MESH_PORT, serviceImage, withPublishedWeb } from "../../lab/checks/mesh";
 import { containerExec } from "../../lab/engine-api";
 import { labDir, KEY_FILE } from "../../lab/lab-dir";
 import { contains, parseCidr, parseIPv4 } from "../../lab/net";
@@ -372,42 +373,14 @@ CLAIMS.push({
     if (!(await hasIpvs(m))) {
       return v.note("no IPVS on the nodes' kernel: the routing mesh (a published port on every node) is not checked here; the vagrant backend's VMs have it");
     }
-    const name = "suite-web";
-    const port = 8080;
-    const image = ((await m.docker.getService(v.outputs.service).inspect()) as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } } }).Spec.TaskTemplate.ContainerSpec.Image;
-    const remove = async () => {
-      const found = (await m.docker.listServices({ filters: { name: [name] } })).find((x) => x.Spec?.Name === name);
-      if (found) await m.docker.getService(found.ID).remove();
-    };
-    await remove();
-    await m.docker.createService({
-      Name: name,
-      TaskTemplate: { ContainerSpec: { Image: image, Command: ["httpd", "-f", "-p", "80", "-h", "/etc"] }, Placement: { Constraints: ["node.role==worker"] } },
-      Mode: { Replicated: { Replicas: 2 } },
-      EndpointSpec: { Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: port }] },
-    });
-    try {
-      const deadline = Date.now() + 180_000;
-      for (;;) {
-        const tasks = await m.docker.listTasks({ filters: { service: [name], "desired-state": ["running"] } });
-        if (tasks.filter((t) => t.Status?.State === "running").length >= 2) break;
-        assert.ok(Date.now() < deadline, `service ${name}: 2 tasks not running within 180s`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+    await withPublishedWeb(m.docker, "suite-web", await serviceImage(m.docker, v.outputs.service), async () => {
       for (const n of v.lab.nodes) {
-        // From the manager's shell, to each node's lab address; retried while the mesh converges.
-        let line = "";
-        for (let i = 0; i < 20 && !/^HTTP\/1\.[01] 200/.test(line); i++) {
-          if (i) await new Promise((r) => setTimeout(r, 1000));
-          line = (await m.session.exec(`timeout 5 bash -c 'exec 3<>/dev/tcp/${n.access.address}/${port}; printf "GET /hostname HTTP/1.0\\r\\n\\r\\n" >&3; head -1 <&3'`)).stdout.trim();
-        }
-        assert.match(line, /^HTTP\/1\.[01] 200/, `port ${port} on ${n.access.name} (${n.access.address}) answered '${line}'`);
+        const line = await askMesh(m, n.access.address);
+        assert.match(line, ANSWERED, `port ${MESH_PORT} on ${n.access.name} (${n.access.address}) answered '${line}'`);
       }
-      const table = await m.session.run("sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln");
+      const table = await m.session.run(IPVS_TABLE);
       assert.match(table, /FWM|TCP/, `ingress_sbox's IPVS table:\n${table}`);
-    } finally {
-      await remove();
-    }
+    });
   },
 });
 
