@@ -142,8 +142,10 @@ if [ "${SWARMLAB_BOX_REBUILD:-}" = 1 ] || [ ! -f "$box_file" ]; then
   # What only costs boot time in a short-lived lab VM under emulation: periodic jobs; ipvsadm's rule restore (no
   # saved rules: Swarm makes its own); ifupdown's boot-time `ifup -a` (only lo is in /etc/network/interfaces,
   # which systemd brings up itself; Vagrant configures the lab network through systemd-networkd, which runs).
+  # And apparmor.service: it compiles ~100 profiles of desktop programs at every first boot (31 s of a VM's 2 min
+  # under emulation, before sshd and dockerd); dockerd loads the one its tasks need (docker-default) by itself.
   for unit in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer \
-    ipvsadm.service networking.service; do
+    ipvsadm.service networking.service apparmor.service; do
     in_root systemctl disable "$unit" >/dev/null 2>&1 || true
   done
   # Identity: systemd makes a machine-id at first boot (from the VM's UUID), ssh host keys are made then too.

@@ -178,6 +178,12 @@ module SwarmLab
     def node
       Node.new(name: name, ip: ip, role: role)
     end
+
+    # The MAC of its lab NIC, from its address (52:54:00 is QEMU's prefix; the lab's subnet is unique on the host):
+    # the machine's own script finds the NIC by it.
+    def lab_mac
+      "52:54:00:#{ip.split('.')[1, 3].map { |o| format('%02x', o.to_i) }.join(':')}"
+    end
   end
 
   NAME_RULE = /\A[a-z0-9][a-z0-9-]{0,62}\z/i.freeze

@@ -16,8 +16,9 @@ import {
 } from "../checks/observe";
 import type { ObservedLab, ObservedTask } from "./observed";
 import { ANSWERED, askMesh, IPVS_TABLE, MESH_PORT, meshRequest, publishCommand, serviceImage, withPublishedWeb } from "../checks/mesh";
+import { ESP_OVERHEAD, ICMP_AND_IP, LINK_MTU, overlayMtu, pathMtuSizes, VXLAN_OVERHEAD } from "../checks/overlay-mtu";
 import { Section, StepReport, trimOutput } from "./report";
-import { captureCommand, captureFilter, describePacket, parseCapture, VxlanPacket } from "./vxlan";
+import { captureCommand, captureFilter, describePacket, judgeWire, parseCapture } from "./vxlan";
 
 export interface ExplainContext {
   lab: ConnectedLab;
@@ -30,10 +31,6 @@ export interface Step {
   run(ctx: ExplainContext): Promise<StepReport>;
 }
 
-/** The overlay's MTU and what VXLAN adds to each frame: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
-export const OVERLAY_MTU = 1450;
-export const VXLAN_OVERHEAD = 50;
-const ICMP_AND_IP = 28;
 
 // The order of the tutorial. Every line says what its step shows.
 export const STEPS: Step[] = [
@@ -44,7 +41,7 @@ export const STEPS: Step[] = [
   step("service-create", "swarm", serviceCreate), // docker service create … busybox ping: the tasks
   step("service-ps", "swarm", servicePs), //         docker service ps test: one task per worker
   step("network-ls", "swarm", networkLs), //         docker network ls on a worker: mynet and docker_gwbridge came with the task
-  step("ip-a", "east-west", ipA), //                 ip a in a task: eth0 on mynet at MTU 1450, eth1 on docker_gwbridge
+  step("ip-a", "east-west", ipA), //                 ip a in a task: eth0 on mynet at MTU 1450 (1424 encrypted), eth1 on docker_gwbridge
   step("ping", "east-west", pingAcross), //          a task pings the other task across nodes
   step("path-mtu", "east-west", pathMtu), //         1422 bytes with don't-fragment pass, 1423 do not: VXLAN's 50 bytes
   step("vxlan", "vxlan", vxlanOnTheWire), //         tcpdump on a worker during that ping: outer node addresses, VNI, inner task addresses
@@ -204,7 +201,8 @@ async function ipA(ctx: ExplainContext) {
   const command = `docker exec ${short(from.containerId)} ip a`;
   const r = await typed(fromNode, command);
   const gw = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge;
-  const holds = ctx.seen.tasks.every((t) => t.eth0?.mtu === OVERLAY_MTU && t.eth1?.mtu === 1500);
+  const mtu = overlayMtu(ctx.seen.overlay.encrypted);
+  const holds = ctx.seen.tasks.every((t) => t.eth0?.mtu === mtu && t.eth1?.mtu === LINK_MTU);
   return {
     node: fromNode.access.name,
     command,
@@ -213,8 +211,10 @@ async function ipA(ctx: ExplainContext) {
       (t) => `${t.name} on ${t.node}: eth0 ${t.eth0?.ipv4} mtu ${t.eth0?.mtu} (${ctx.seen.overlay.name}), eth1 ${t.eth1?.ipv4} mtu ${t.eth1?.mtu} (docker_gwbridge ${gw.subnet})`,
     ),
     proves:
-      `eth0 is on ${ctx.seen.overlay.name} with MTU ${OVERLAY_MTU}, ${VXLAN_OVERHEAD} bytes under the wire's 1500 because VXLAN wraps each frame ` +
-      `in an outer IPv4 (20), UDP (8) and VXLAN (8) header around the inner Ethernet header (14); eth1 is on docker_gwbridge at 1500`,
+      `eth0 is on ${ctx.seen.overlay.name} with MTU ${mtu}, ${LINK_MTU - mtu} bytes under the wire's ${LINK_MTU} because VXLAN wraps each frame ` +
+      `in an outer IPv4 (20), UDP (8) and VXLAN (8) header around the inner Ethernet header (14)` +
+      (ctx.seen.overlay.encrypted ? ` and ESP wraps that (${ESP_OVERHEAD}, rounded to a multiple of 4)` : "") +
+      `; eth1 is on docker_gwbridge at ${LINK_MTU}`,
     holds,
     facts: { tasks: ctx.seen.tasks.map((t) => ({ name: t.name, node: t.node, eth0: t.eth0, eth1: t.eth1 })) },
   };
@@ -250,7 +250,8 @@ async function pingAcross(ctx: ExplainContext) {
 
 async function pathMtu(ctx: ExplainContext) {
   const { from, to, fromNode } = pair(ctx);
-  const sizes = [OVERLAY_MTU - ICMP_AND_IP, OVERLAY_MTU - ICMP_AND_IP + 1];
+  const mtu = overlayMtu(ctx.seen.overlay.encrypted);
+  const sizes = pathMtuSizes(mtu);
   const typedAs = (size: number) =>
     `sudo nsenter -t $(docker inspect -f '{{.State.Pid}}' ${short(from.containerId)}) -n ping -M do -c 1 -W 2 -s ${size} ${to?.overlayIp ?? "<another task>"}`;
   if (!to) return needsTwo(ctx, typedAs(sizes[0]));
@@ -264,10 +265,10 @@ async function pathMtu(ctx: ExplainContext) {
       `-s ${sizes[0]}: ${fits.code === 0 ? "answered" : "not answered"}; -s ${sizes[1]}: ${tooBig.code === 0 ? "answered" : "refused, it does not fit"}`,
     ],
     proves:
-      `${sizes[0]} bytes of payload + ${ICMP_AND_IP} (ICMP 8, IP 20) = ${OVERLAY_MTU} fit the overlay and one byte more does not: ` +
-      `the path MTU between tasks is ${OVERLAY_MTU}, 1500 less VXLAN's ${VXLAN_OVERHEAD}`,
+      `${sizes[0]} bytes of payload + ${ICMP_AND_IP} (ICMP 8, IP 20) = ${mtu} fit the overlay and one byte more does not: ` +
+      `the path MTU between tasks is ${mtu}, ${LINK_MTU} less VXLAN's ${VXLAN_OVERHEAD}${ctx.seen.overlay.encrypted ? ` and ESP's ${ESP_OVERHEAD} (rounded to a multiple of 4)` : ""}`,
     holds: fits.code === 0 && tooBig.code !== 0,
-    facts: { mtu: OVERLAY_MTU, fits: sizes[0], fitsPassed: fits.code === 0, tooBig: sizes[1], tooBigPassed: tooBig.code === 0 },
+    facts: { mtu, fits: sizes[0], fitsPassed: fits.code === 0, tooBig: sizes[1], tooBigPassed: tooBig.code === 0 },
   };
 }
 
@@ -285,16 +286,10 @@ async function vxlanOnTheWire(ctx: ExplainContext) {
     vxlanDevice(fromNode, o.id),
   ]);
   const packets = parseCapture(text);
-  const vxlan = packets.filter((p): p is VxlanPacket => p.kind === "vxlan");
-  const esp = packets.filter((p) => p.kind === "esp");
   const nodes = [fromNode.access.address, toNode.access.address];
   const tasks = [from.overlayIp, to.overlayIp];
-  const vnis = [...new Set(vxlan.map((p) => p.vni))];
-  const holds = o.encrypted
-    ? esp.length > 0 && vxlan.length === 0
-    : vxlan.length > 0 &&
-      vxlan.every((p) => p.vni === o.vni && nodes.includes(p.outer.src) && nodes.includes(p.outer.dst) && p.inner && tasks.includes(p.inner.src) && tasks.includes(p.inner.dst)) &&
-      device.vni === o.vni;
+  const { vxlan, esp, vnis, problems } = judgeWire(packets, { vni: o.vni, encrypted: o.encrypted, nodes, tasks });
+  const holds = problems.length === 0 && (o.encrypted || device.vni === o.vni);
   const vniLine = o.encrypted
     ? `${esp.length} ESP packets between ${nodes.join(" and ")}, ${vxlan.length} cleartext VXLAN: the overlay's frames travel encrypted`
     : `VNI ${vnis.join(", ") || "none seen"} on the wire; ${o.name}'s VNI is ${o.vni} (docker network inspect) and ${device.vni} (vxlan id of the vxlan device in ${o.name}'s namespace)`;
@@ -302,7 +297,7 @@ async function vxlanOnTheWire(ctx: ExplainContext) {
     node: fromNode.access.name,
     command: `${captureCommand(self.iface, toNode.access.address, CAPTURE_COUNT)}\n${ping}   # meanwhile, in another shell on ${fromNode.access.name}`,
     output: trimOutput(text, 16),
-    reading: [...packets.map(describePacket), vniLine],
+    reading: [...packets.map(describePacket), vniLine, ...problems],
     proves: o.encrypted
       ? `between ${from.node} and ${to.node} the overlay's traffic is IPsec ESP (IP protocol 50): no cleartext VXLAN of ${o.name} crosses the wire`
       : `the ping travels between ${nodes.join(" and ")} (the nodes' lab addresses) as UDP 4789 with VNI ${o.vni}, carrying the tasks' ${tasks.join(" > ")} inside: that is the overlay`,

@@ -13,19 +13,25 @@ import { WHOAMI_PORT } from "../../lab/backends/docker/names";
 import type { Interface } from "../../lab/checks/interfaces";
 import {
   ConnectedLab,
+  captureDuring,
   ConnectedNode,
   defaultRoutes,
   dontFragmentPing,
   hasIpvs,
+  labInterface,
   LabOutputs,
   natPostrouting,
   networkSubnet,
+  OverlayFacts,
+  overlayFacts,
   networkTable,
   resolveInTask,
   swarmNodes,
   taskInterfaces,
   taskLog,
 } from "../../lab/checks/observe";
+import { ESP_OVERHEAD, LINK_MTU, overlayMtu, pathMtuSizes, VXLAN_OVERHEAD } from "../../lab/checks/overlay-mtu";
+import { captureFilter, judgeWire, parseCapture } from "../../lab/explain/vxlan";
 import { ANSWERED, askMesh, IPVS_TABLE, MESH_PORT, serviceImage, withPublishedWeb } from "../../lab/checks/mesh";
 import { containerExec } from "../../lab/engine-api";
 import { labDir, KEY_FILE } from "../../lab/lab-dir";
@@ -35,7 +41,7 @@ import { connect } from "../../lab/sessions";
 import { runningTasks, TaskInfo } from "../../lab/steps/service";
 
 /** What the tutorial shows, and where this lab may differ from it. */
-export const TUTORIAL = { gwbridge: "172.18.0.0/16", overlayMtu: 1450, gwbridgeMtu: 1500, vxlanOverhead: 50 };
+export const TUTORIAL = { gwbridge: "172.18.0.0/16", overlayMtu: overlayMtu(false), gwbridgeMtu: LINK_MTU, vxlanOverhead: VXLAN_OVERHEAD };
 const NETWORK_LS = [
   { name: "bridge", driver: "bridge", scope: "local" },
   { name: "docker_gwbridge", driver: "bridge", scope: "local" },
@@ -61,12 +67,18 @@ export class LabView {
     readonly outputs: LabOutputs,
     readonly lab: ConnectedLab,
     readonly tasks: TaskInfo[],
+    /** mynet as Docker reports it: its VNI, whether it is encrypted. */
+    readonly overlay: OverlayFacts,
   ) {}
 
   static async open(outputs: LabOutputs): Promise<LabView> {
     const lab = await ConnectedLab.open(outputs);
     try {
-      const view = new LabView(outputs, lab, await runningTasks(lab.manager.docker, outputs.service, outputs.overlay.name));
+      const [tasks, overlay] = await Promise.all([
+        runningTasks(lab.manager.docker, outputs.service, outputs.overlay.name),
+        overlayFacts(lab.manager.docker, outputs.overlay.name),
+      ]);
+      const view = new LabView(outputs, lab, tasks, overlay);
       for (const t of view.tasks) {
         view.gwbridge.set(t.node, await networkSubnet(lab.node(t.node).docker, "docker_gwbridge"));
         view.ifaces.set(t.name, await taskInterfaces(view.workerOf(t).docker, t.containerId));
@@ -76,6 +88,11 @@ export class LabView {
       lab.close();
       throw err;
     }
+  }
+
+  /** The MTU of a task's eth0 on mynet: 1450, or 1424 when mynet is encrypted. */
+  get overlayMtu(): number {
+    return overlayMtu(this.overlay.encrypted);
   }
 
   workerOf(t: TaskInfo): ConnectedNode {
@@ -180,7 +197,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     group: "inside a task: eth0 on mynet, eth1 on docker_gwbridge",
-    says: `eth0 holds an address in mynet's subnet with MTU ${TUTORIAL.overlayMtu}: VXLAN takes ${TUTORIAL.vxlanOverhead} of the 1500 bytes`,
+    says: `eth0 holds an address in mynet's subnet with MTU ${TUTORIAL.overlayMtu}: VXLAN takes ${TUTORIAL.vxlanOverhead} of the ${LINK_MTU} bytes (encrypted: ${overlayMtu(true)}, ESP takes ${ESP_OVERHEAD} more)`,
     async check(v) {
       const subnet = await networkSubnet(v.lab.manager.docker, v.outputs.overlay.name);
       assert.equal(subnet, v.outputs.overlay.subnet);
@@ -189,8 +206,9 @@ export const CLAIMS: Claim[] = [
         assert.ok(eth0, `${t.name} has no eth0`);
         assert.ok(inSubnet(subnet, eth0.ipv4), `${t.name} eth0 ${eth0.ipv4} is not in mynet ${subnet}`);
         assert.equal(eth0.ipv4.split("/")[0], t.overlayIp, `${t.name} eth0 is not the address swarm gave the task`);
-        assert.equal(eth0.mtu, TUTORIAL.overlayMtu);
+        assert.equal(eth0.mtu, v.overlayMtu, `${t.name} eth0 on ${v.overlay.encrypted ? "an encrypted" : "a plain"} overlay`);
       }
+      if (v.overlay.encrypted) v.note(`mynet is encrypted (swarmlab:encrypted): its MTU is ${v.overlayMtu}, not the tutorial's ${TUTORIAL.overlayMtu}`);
       if (subnet !== "10.0.1.0/24") v.note(`mynet is ${subnet}, not the tutorial's 10.0.1.0/24 (Swarm picked the next free /24 of 10.0.0.0/8)`);
     },
   },
@@ -237,14 +255,31 @@ export const CLAIMS: Claim[] = [
   },
   {
     group: "east-west: task to task across nodes, over the VXLAN overlay",
-    says: "a 1422-byte don't-fragment ping passes and a 1423-byte one does not: the path MTU is 1450 (1422 + 28 header bytes)",
+    says: "a 1422-byte don't-fragment ping passes and a 1423-byte one does not: the path MTU is 1450 (1422 + 28 header bytes; encrypted 1396, 1424)",
     async check(v) {
       const [from, to] = v.tasks;
       if (!to) return v.note("one task only (swarmlab:replicas 1): the path MTU between tasks is not measured");
-      const [fits, tooBig] = await Promise.all([1422, 1423].map((size) => dontFragmentPing(v.workerOf(from), from.containerId, to.overlayIp, size)));
-      assert.equal(fits.code, 0, `1422 bytes with DF: ${fits.stdout}${fits.stderr}`);
-      assert.notEqual(tooBig.code, 0, "a 1423-byte DF ping went through: the MTU is not 1450");
-      assert.match(tooBig.stdout + tooBig.stderr, /mtu ?= ?1450|message too long/i);
+      const mtu = v.overlayMtu;
+      const [fits, tooBig] = pathMtuSizes(mtu);
+      const [passed, refused] = await Promise.all([fits, tooBig].map((size) => dontFragmentPing(v.workerOf(from), from.containerId, to.overlayIp, size)));
+      assert.equal(passed.code, 0, `${fits} bytes with DF: ${passed.stdout}${passed.stderr}`);
+      assert.notEqual(refused.code, 0, `a ${tooBig}-byte DF ping went through: the MTU is not ${mtu}`);
+      assert.match(refused.stdout + refused.stderr, new RegExp(`mtu ?= ?${mtu}|message too long`, "i"));
+    },
+  },
+  {
+    group: "east-west: task to task across nodes, over the VXLAN overlay",
+    says: "on the wire between the workers, a task's ping is VXLAN with mynet's VNI, node to node, the tasks' addresses inside (tcpdump); encrypted, it is ESP only: no cleartext VXLAN of mynet",
+    async check(v) {
+      const [from, to] = v.tasks;
+      if (!to) return v.note("one task only (swarmlab:replicas 1): nothing crosses between workers");
+      const node = v.workerOf(from);
+      const peer = v.workerOf(to).access.address;
+      const text = await captureDuring(node, await labInterface(node), captureFilter(peer), 4, `docker exec ${from.containerId} ping -c 2 ${to.overlayIp}`);
+      const { problems } = judgeWire(parseCapture(text), {
+        vni: v.overlay.vni, encrypted: v.overlay.encrypted, nodes: [node.access.address, peer], tasks: [from.overlayIp, to.overlayIp],
+      });
+      assert.deepEqual(problems, [], `tcpdump on ${node.access.name} saw:\n${text}`);
     },
   },
   {

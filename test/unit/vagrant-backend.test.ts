@@ -2,13 +2,14 @@
 // make (network XML), how it reads libvirt back (virsh output captured from a real lab, test/fixtures/vagrant/), the
 // host guards of its bridges, and the settings that choose it.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { dhcpBridgeRules, ruleLine } from "../../lab/backends/docker/firewall";
 import { assertBackendAvailable } from "../../lab/backends/backend";
 import { diskName, domainName, labNetworkName, mgmtNetworkName, upstreamVeth } from "../../lab/backends/vagrant/names";
 import { subnetOf } from "../../lab/backends/vagrant/network";
-import { dotfilePath, upCommand, UP_LOCK, vagrantEnv, VagrantMachine, CODE_ROOT } from "../../lab/backends/vagrant/vagrant";
+import { dotfilePath, hostKeyOf, takeUpLock, vagrantEnv, VagrantMachine, CODE_ROOT } from "../../lab/backends/vagrant/vagrant";
 import {
   labelsText,
   netmaskOf,
@@ -64,9 +65,23 @@ describe("vagrant backend: what Vagrant is given for one machine", () => {
     assert.equal(env.VAGRANT_HOME, "/vh", "Vagrant's home (its boxes) is the user's");
   });
 
-  it("vagrant up names the machine and the provider, under the host-wide lock unless SWARMLAB_PARALLEL=1", () => {
-    assert.deepEqual(upCommand(MACHINE, false), ["flock", [UP_LOCK, "vagrant", "up", "swarm-worker1", "--provider=libvirt", "--no-color"]]);
-    assert.deepEqual(upCommand(MACHINE, true), ["vagrant", ["up", "swarm-worker1", "--provider=libvirt", "--no-color"]]);
+  it("the machine's host key comes from its provisioner's line in vagrant up's output", () => {
+    const transcript = "==> swarm-worker1: Running provisioner: swarmlab (shell)...\n    swarm-worker1: Running: /tmp/vagrant-shell\n    swarm-worker1: swarmlab-host-key ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFo+x/y=\n";
+    assert.equal(hostKeyOf(transcript), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFo+x/y=");
+    assert.equal(hostKeyOf("==> swarm-worker1: Machine booted and ready!\n"), undefined);
+  });
+
+  it("the host-wide vagrant up lock: a second taker waits until the first releases (or its holder dies)", async function () {
+    this.timeout(10_000);
+    const lock = path.join(mkdtempSync(path.join(os.tmpdir(), "swarmlab-lock-")), "up.lock");
+    const release = await takeUpLock(lock);
+    let second = false;
+    const waiting = takeUpLock(lock).then((r) => { second = true; return r; });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(second, false, "the second took the lock while the first held it");
+    release();
+    (await waiting)();
+    assert.equal(second, true);
   });
 
   it("names: domains and disks prefixed by the lab, networks named by it, the upstream's veth a valid interface name", () => {

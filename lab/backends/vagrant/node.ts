@@ -1,13 +1,13 @@
 // A node of a lab of VMs: one `vagrant up` of the Vagrantfile, described by the environment (vagrant.ts). The lab
 // reaches it like a container node: SSH as vagrant with the lab's key (authorised by the Vagrantfile's provisioner),
-// on its lab address (never the management network's), checked against the host key read through Vagrant's own
-// channel right after the machine was made.
+// on its lab address (never the management network's), checked against the host key its provisioner printed through Vagrant's
+// own channel as the machine was made.
 import type { NodeSettings } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
 import { waitForPort } from "../docker";
 import { findLabNetworks, subnetOf } from "./network";
 import { diskName, domainName, NODE_USER } from "./names";
-import { projectRoot, readHostKey, vagrantUp, VagrantMachine } from "./vagrant";
+import { projectRoot, vagrantUp, VagrantMachine } from "./vagrant";
 import { domainIdentity, listDomains, listVolumes, removeDomain, removeVolume } from "./virsh";
 
 /** Removes what an earlier machine of this lab and name left; refuses to touch another lab's or owner's. */
@@ -34,8 +34,7 @@ export async function createNode(node: NodeSettings, authorizedKey: string, log:
     lab: node.lab, owner: node.owner, name: node.name, role: node.role, address: node.address,
     subnet, mgmtSubnet, authorizedKey, provider: "libvirt",
   };
-  await vagrantUp(machine, root, log);
-  const hostKey = await readHostKey(machine, root);
+  const hostKey = await vagrantUp(machine, root, log);
   await waitForPort(node.address, 22, 60_000); // on its lab address, from this host
   const domain = (await listDomains()).find((d) => d.name === domainName(node.lab, node.name));
   if (!domain) throw new Error(`${node.name}: vagrant up finished but libvirt has no domain ${domainName(node.lab, node.name)}`);

@@ -13,11 +13,13 @@ import type { Log } from "../backend";
 /** Where the Vagrantfile is: this checkout. */
 export const CODE_ROOT = path.resolve(__dirname, "../../..");
 /**
- * One `vagrant up` at a time on this machine (a host-wide lock): vagrant-libvirt copies the box into the storage
- * pool on first use without a lock between processes, and VMs booting at once under software emulation on 2 cores
- * made Vagrant lose machines (ENVIRONMENT.md). SWARMLAB_PARALLEL=1 lets them run together.
+ * A host-wide lock that one `vagrant up` holds until its domain starts: vagrant-libvirt copies the box into the
+ * storage pool on first use and defines the domain without a lock between processes. The boots themselves overlap.
+ * SWARMLAB_PARALLEL=1 takes no lock at all.
  */
 export const UP_LOCK = path.join(os.tmpdir(), "swarmlab-vagrant-up.lock");
+/** The line after which the machine only boots: the lock is released then. */
+const DOMAIN_STARTED = /==> [^:]+: Starting domain\./;
 /** A machine that is not up by then is reported as failed (three one after the other took up to 20 min here). */
 export const UP_TIMEOUT_MS = 30 * 60_000;
 
@@ -78,27 +80,42 @@ export function vagrantEnv(m: VagrantMachine, root: string, base: NodeJS.Process
   };
 }
 
-/** The command line of `vagrant up` for the machine: under the host-wide lock unless parallel. */
-export function upCommand(m: VagrantMachine, parallel = process.env.SWARMLAB_PARALLEL === "1"): [string, string[]] {
-  const up = ["vagrant", "up", m.name, `--provider=${m.provider}`, "--no-color"];
-  return parallel ? [up[0], up.slice(1)] : ["flock", [UP_LOCK, ...up]];
+/**
+ * Takes the host-wide lock (flock(1) in a child that holds it until its stdin closes: at release, or when this
+ * process dies) and returns its release.
+ */
+export async function takeUpLock(lock = UP_LOCK): Promise<() => void> {
+  const holder = execa("flock", [lock, "sh", "-c", "echo locked; read _"], { reject: false, stdin: "pipe" });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout?.on("data", (d: Buffer) => d.toString().includes("locked") && resolve());
+    void holder.then((r) => reject(new Error(`could not take the lock ${lock}: ${r.stderr || `exit ${r.exitCode}`}`)));
+  });
+  return () => holder.stdin?.end();
+}
+
+/** The host key the machine's provisioner (vagrant/lab-node.sh) printed: "swarmlab-host-key ssh-ed25519 AAAA…". */
+export function hostKeyOf(transcript: string): string | undefined {
+  return /swarmlab-host-key (ssh-ed25519 [A-Za-z0-9+/=]+)/.exec(transcript)?.[1];
 }
 
 /**
  * `vagrant up` of one machine, from a fresh Vagrant folder (what a machine of that name left is the caller's to
  * remove first). Vagrant's own lines ("==> swarm-manager: …") go to the log as they come; all of its output is kept
- * in the node's Vagrant folder (up.log).
+ * in the node's Vagrant folder (up.log). Returns the machine's SSH host key, as its provisioner printed it.
  */
-export async function vagrantUp(m: VagrantMachine, root: string, log: Log): Promise<void> {
+export async function vagrantUp(m: VagrantMachine, root: string, log: Log, parallel = process.env.SWARMLAB_PARALLEL === "1"): Promise<string> {
   const dotfile = dotfilePath(root, m.lab, m.name);
   rmSync(dotfile, { recursive: true, force: true });
   mkdirSync(dotfile, { recursive: true, mode: 0o700 });
   const transcript = createWriteStream(path.join(dotfile, "up.log"));
-  const [file, args] = upCommand(m);
   const started = Date.now();
-  const child = execa(file, args, { env: vagrantEnv(m, root), extendEnv: false, cwd: CODE_ROOT, all: true, reject: false, timeout: UP_TIMEOUT_MS });
-  let waiting = file === "flock";
-  let acquired = started; // when vagrant started talking: the lock was ours
+  let release = parallel ? () => {} : await takeUpLock();
+  const acquired = Date.now();
+  const waited = (acquired - started) / 1000;
+  if (waited > 2) log(`${m.name}: waited ${waited.toFixed(0)}s for another vagrant up on this machine to start its VM`);
+  const child = execa("vagrant", ["up", m.name, `--provider=${m.provider}`, "--no-color"], {
+    env: vagrantEnv(m, root), extendEnv: false, cwd: CODE_ROOT, all: true, reject: false, timeout: UP_TIMEOUT_MS,
+  });
   let pending = "";
   child.all?.on("data", (chunk: Buffer) => {
     transcript.write(chunk);
@@ -106,23 +123,23 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log): Prom
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
-      if (waiting) {
-        waiting = false;
-        acquired = Date.now();
-        const waited = (acquired - started) / 1000;
-        if (waited > 2) log(`${m.name}: waited ${waited.toFixed(0)}s for another vagrant up on this machine`);
+      if (DOMAIN_STARTED.test(line)) {
+        release();
+        release = () => {};
       }
       if (/^==> /.test(line) && PROGRESS.test(line)) log(`${m.name}: ${line.replace(/^==> [^:]+: /, "").trim()}`);
     }
   });
-  const r = await child;
+  const r = await child.finally(() => release());
   transcript.end();
   if (r.exitCode !== 0) {
     const tail = (r.all ?? "").split("\n").filter(Boolean).slice(-8).join("\n  ");
     throw new Error(`vagrant up ${m.name} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}; transcript ${path.join(dotfile, "up.log")}):\n  ${tail}`);
   }
-  const waited = (acquired - started) / 1000;
-  log(`${m.name}: VM up in ${((Date.now() - acquired) / 1000).toFixed(0)}s (vagrant up${waited > 2 ? `, after ${waited.toFixed(0)}s waiting for another` : ""})`);
+  const hostKey = hostKeyOf(r.all ?? "");
+  if (!hostKey) throw new Error(`${m.name}: vagrant up printed no host key (swarmlab-host-key …: vagrant/lab-node.sh did not run?); transcript ${path.join(dotfile, "up.log")}`);
+  log(`${m.name}: VM up in ${((Date.now() - acquired) / 1000).toFixed(0)}s (vagrant up)`);
+  return hostKey;
 }
 
 /** Which of Vagrant's lines are worth showing as progress. */
@@ -152,12 +169,4 @@ function machineEnv(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMac
     ...(m.subnet ? { SWARMLAB_SUBNET: m.subnet } : {}),
     ...(m.mgmtSubnet ? { SWARMLAB_LIBVIRT_MGMT_SUBNET: m.mgmtSubnet } : {}),
   };
-}
-
-/** The host key the machine's sshd presents ("ssh-ed25519 AAAA…"), read through Vagrant's channel. */
-export async function readHostKey(m: VagrantMachine, root: string): Promise<string> {
-  const r = await vagrantSsh({ ...m }, root, "cat /etc/ssh/ssh_host_ed25519_key.pub");
-  const key = /ssh-ed25519 [A-Za-z0-9+/=]+/.exec(r.stdout)?.[0];
-  if (!key) throw new Error(`${m.name}: could not read its SSH host key through vagrant ssh (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
-  return key;
 }
