@@ -9,7 +9,8 @@ import type { ObservedLab } from "../../lab/explain/observed";
 import { EXPLAIN_FORMAT, formatReport, StepReport, trimOutput } from "../../lab/explain/report";
 import { STEP_NAMES } from "../../lab/explain/steps";
 import { renderSvg, topologyDot } from "../../lab/explain/topology";
-import { captureCommand, describePacket, parseCapture, VxlanPacket } from "../../lab/explain/vxlan";
+import { captureCommand, describePacket, judgeWire, parseCapture, VxlanPacket } from "../../lab/explain/vxlan";
+import { overlayMtu, pathMtuSizes } from "../../lab/checks/overlay-mtu";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "..", "fixtures", "explain", name), "utf8");
 
@@ -41,11 +42,11 @@ describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () 
     );
   });
 
-  it("reads ESP (IP protocol 50), what an encrypted overlay sends, as encrypted with its SPI and nothing inside", function () {
-    // tcpdump's ESP line (print-esp.c: "ESP(spi=0x%08x,seq=0x%x), length %u"); no kernel here can make one (no ESP)
-    const [esp] = parseCapture("16:40:01.000001 IP 192.168.56.11 > 192.168.56.12: ESP(spi=0x3c1d7a52,seq=0x1f), length 140\n");
-    assert.deepEqual(esp, { kind: "esp", time: "16:40:01.000001", outer: { src: "192.168.56.11", dst: "192.168.56.12" }, spi: "0x3c1d7a52" });
-    assert.match(describePacket(esp), /ESP \(IP protocol 50\) spi 0x3c1d7a52: encrypted/);
+  it("reads ESP (IP protocol 50), what an encrypted overlay sends, as encrypted with its SPI and nothing inside (a capture from the VM lab)", function () {
+    const packets = parseCapture(fixture("tcpdump-esp-worker2.txt"));
+    assert.equal(packets.length, 4);
+    assert.deepEqual(packets[0], { kind: "esp", time: "19:17:50.376433", outer: { src: "192.168.157.12", dst: "192.168.157.11" }, spi: "0x472f2b3a" });
+    assert.match(describePacket(packets[0]), /ESP \(IP protocol 50\) spi 0x472f2b3a: encrypted/);
   });
 
   it("a VXLAN packet whose inner frame is not IPv4 (ARP) keeps its outer addresses and VNI", function () {
@@ -54,6 +55,37 @@ describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () 
     ) as VxlanPacket[];
     assert.equal(p.vni, 4097);
     assert.equal(p.inner, undefined);
+  });
+
+  describe("judging a capture against mynet", function () {
+    const plain = { vni: 4097, encrypted: false, nodes: ["192.168.56.11", "192.168.56.12"], tasks: ["10.0.1.3", "10.0.1.4"] };
+    const encrypted = { vni: 4098, encrypted: true, nodes: ["192.168.157.11", "192.168.157.12"], tasks: ["10.0.2.7", "10.0.2.8"] };
+
+    it("plain: the recorded capture holds (VXLAN, mynet's VNI, node to node, task to task)", function () {
+      const verdict = judgeWire(parseCapture(capture), plain);
+      assert.deepEqual(verdict.problems, []);
+      assert.deepEqual(verdict.vnis, [4097]);
+    });
+
+    it("plain: another VNI, other outer or inner addresses, or no packet are each said", function () {
+      assert.match(judgeWire(parseCapture(capture), { ...plain, vni: 4100 }).problems[0], /VNI 4097, not 4100/);
+      assert.match(judgeWire(parseCapture(capture), { ...plain, nodes: ["192.168.56.11", "192.168.56.13"] }).problems[0], /not between the nodes/);
+      assert.match(judgeWire(parseCapture(capture), { ...plain, tasks: ["10.0.1.3", "10.0.1.9"] }).problems[0], /inside 10\.0\.1\.3 > 10\.0\.1\.4, not between the tasks/);
+      assert.deepEqual(judgeWire([], plain).problems, ["0 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)"]);
+    });
+
+    it("encrypted: ESP only holds; cleartext VXLAN of mynet on the wire does not, nor a capture without ESP", function () {
+      const esp = parseCapture(fixture("tcpdump-esp-worker2.txt"));
+      assert.deepEqual(judgeWire(esp, encrypted).problems, []);
+      assert.match(judgeWire(parseCapture(capture), { ...encrypted, vni: 4097 }).problems.join("\n"), /6 cleartext VXLAN packets of VNI 4097 on the wire of an encrypted overlay\n0 ESP packets/);
+    });
+  });
+
+  it("the overlay's MTU: 1450 (1500 less VXLAN's 50); encrypted 1424 (ESP's 26 more, to a multiple of 4, as measured on the VM lab)", function () {
+    assert.equal(overlayMtu(false), 1450);
+    assert.equal(overlayMtu(true), 1424);
+    assert.deepEqual(pathMtuSizes(1450), [1422, 1423]);
+    assert.deepEqual(pathMtuSizes(1424), [1396, 1397]);
   });
 
   it("the student's command captures both VXLAN and ESP between this worker and the other", function () {
