@@ -116,8 +116,17 @@ if [ "${SWARMLAB_BOX_REBUILD:-}" = 1 ] || [ ! -f "$box_file" ]; then
   cp /etc/resolv.conf "$rootfs/etc/resolv.conf" # apt inside the chroot reaches Debian's mirror; restored below
   mount -t proc proc "$rootfs/proc"
   mount -t sysfs sys "$rootfs/sys"
-  mount --bind /dev "$rootfs/dev"
-  mount --bind /dev/pts "$rootfs/dev/pts"
+  # A /dev of its own, not the host's: packages' scripts in the chroot set the owner of device nodes by the
+  # chroot's groups (measured: the host's /dev/kvm became group 993, the chroot's kvm, after which libvirtd probed
+  # QEMU again on every call and the VMs crawled).
+  mount -t tmpfs -o mode=0755,size=1m dev "$rootfs/dev"
+  for node in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+    IFS=: read -r name major minor <<<"$node"
+    mknod -m 0666 "$rootfs/dev/$name" c "$major" "$minor"
+  done
+  mkdir "$rootfs/dev/pts"
+  mount -t devpts -o newinstance,ptmxmode=0666 devpts "$rootfs/dev/pts"
+  ln -s pts/ptmx "$rootfs/dev/ptmx"
   mount --bind "$debs" "$rootfs/var/cache/apt/archives"
   in_root() { chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"; }
   in_root apt-get update -q >"$work/apt.log" 2>&1 ||

@@ -9,6 +9,7 @@ import { LABEL_LAB, LabSpec, stackOfOwner } from "../types";
 import type { DoctorFacts, EngineFacts, FirewallFacts, LabFacts, NamedObject, NodeFacts, PulumiFacts } from "./facts";
 import { blocker, Finding, info, ok, splitFix, warn } from "./finding";
 import { kernelFindings } from "./kernel";
+import { kvmFinding } from "./kvm";
 
 /** What the host is checked for: the lab's settings, as far as they are known. */
 export interface DoctorTarget {
@@ -34,6 +35,7 @@ export function checkAll(facts: DoctorFacts, target: DoctorTarget): Finding[] {
     engineFinding(facts.engine),
     ...forBackend(kernelFindings(facts.kernel, facts.engine.answer?.kernel), spec?.backend),
     cgroupFinding(facts.cgroupVersion),
+    ...(spec?.backend === "vagrant" ? [kvmFinding(facts.kvm)] : []),
     firewallFinding(facts.firewall, facts.kernel.bridgeNfCallIptables, spec?.subnet),
     ...labFindings(facts, target),
     pulumiFinding(facts.pulumi, facts.home),

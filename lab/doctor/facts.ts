@@ -13,6 +13,7 @@ import { DockerBackend } from "../backends/docker";
 import { iptablesCommand } from "../backends/docker/firewall";
 import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
 import type { LabSpec } from "../types";
+import { KvmFacts, readKvm } from "./kvm";
 
 /** How long the engine may take to answer one call before it counts as not answering. */
 const ENGINE_TIMEOUT_MS = 5_000;
@@ -106,6 +107,8 @@ export interface DoctorFacts {
   kernel: KernelFacts;
   /** 2 when /sys/fs/cgroup is the unified hierarchy, 1 when it holds one hierarchy per controller. */
   cgroupVersion?: 1 | 2;
+  /** /dev/kvm and libvirt's QEMU user's groups; undefined without /dev/kvm. */
+  kvm?: KvmFacts;
   firewall: FirewallFacts;
   /** Routes, addresses, Docker networks and pools, the service's image: without an engine or settings, none. */
   host?: HostFacts;
@@ -132,15 +135,16 @@ export interface PulumiPlace {
 /** Reads everything the checks need. `spec`: the lab's settings, when they are valid. */
 export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiPlace): Promise<DoctorFacts> {
   const docker = new Docker({ timeout: ENGINE_TIMEOUT_MS });
-  const [engine, kernel, cgroupVersion, firewall, pulumiFacts] = await Promise.all([
+  const [engine, kernel, cgroupVersion, kvm, firewall, pulumiFacts] = await Promise.all([
     readEngine(docker),
     readKernel(),
     readCgroupVersion(),
+    readKvm(),
     readFirewall(),
     readPulumi(pulumi),
   ]);
   const node: NodeFacts = { version: process.version, engines: engines.node, chosenBy: process.env.SWARMLAB_NODE || undefined };
-  const facts: DoctorFacts = { engine, kernel, cgroupVersion, firewall, pulumi: pulumiFacts, node, home: os.homedir() };
+  const facts: DoctorFacts = { engine, kernel, cgroupVersion, kvm, firewall, pulumi: pulumiFacts, node, home: os.homedir() };
   if (!engine.answer) return facts;
   const [host, objects, labs] = await Promise.all([
     spec ? readHostFacts(spec.service.image, hostReaders(docker)).catch((err: unknown) => oneLine(err)) : undefined,

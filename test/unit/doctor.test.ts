@@ -24,6 +24,7 @@ import {
 } from "../../lab/doctor/checks";
 import type { DoctorFacts, EngineFacts, KernelFacts, NamedObject } from "../../lab/doctor/facts";
 import type { Finding } from "../../lab/doctor/finding";
+import { groupsOf, kvmFinding } from "../../lab/doctor/kvm";
 import { cryptoNames, filesystemNames, kernelFindings, parseKernelConfig } from "../../lab/doctor/kernel";
 import { blocked, formatReport, summary } from "../../lab/doctor/report";
 import { routesFromIpJson } from "../../lab/host-facts";
@@ -752,5 +753,33 @@ describe("doctor", () => {
       assert.equal(summary(findings.filter((f) => f.status === "ok")), "No blocker, 0 warnings: npm run up can go ahead.");
       assert.equal(summary([...findings, findings[1]]), "2 blockers and 1 warning: npm run up would fail. Fix them, then run npm run doctor again.");
     });
+  });
+});
+
+describe("doctor: /dev/kvm as libvirt sees it (labs of VMs)", function () {
+  const PASSWD = "root:x:0:0:root:/root:/bin/bash\nlibvirt-qemu:x:64055:108:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin\n";
+  const GROUP = "root:x:0:\nkvm:x:108:\nlibvirt-qemu:x:64055:libvirt-qemu\n";
+
+  it("reads libvirt-qemu's groups from /etc/passwd and /etc/group (its own and those it is a member of)", function () {
+    assert.deepEqual(groupsOf("libvirt-qemu", PASSWD, GROUP), [108, 64055]);
+    assert.equal(groupsOf("libvirt-qemu", "root:x:0:0::/root:/bin/sh\n", GROUP), undefined);
+  });
+
+  it("group kvm 0660 with libvirt-qemu in kvm: ok; another group (a chroot's kvm, 993): a warning with vm-host.sh as the fix", function () {
+    const groups = groupsOf("libvirt-qemu", PASSWD, GROUP);
+    assert.equal(kvmFinding({ gid: 108, mode: 0o660, qemuGroups: groups }).status, "ok");
+    const bad = kvmFinding({ gid: 993, mode: 0o660, qemuGroups: groups });
+    assert.equal(bad.status, "warn");
+    assert.match(bad.says, /group 993, mode 660: libvirt's QEMU user \(libvirt-qemu\) may not open it, so libvirtd probes QEMU again on every call/);
+    assert.match(bad.fix ?? "", /sudo bash scripts\/vm-host\.sh/);
+    assert.equal(kvmFinding({ gid: 0, mode: 0o666, qemuGroups: groups }).status, "ok", "open to all");
+    assert.equal(kvmFinding(undefined).status, "info", "no /dev/kvm: software emulation, nothing to cache wrongly");
+  });
+
+  it("is checked for the vagrant backend only", function () {
+    const bad = { gid: 993, mode: 0o660, qemuGroups: [108] };
+    const vagrant = labSpecFromConfig({ backend: "vagrant" });
+    assert.ok(checkAll(facts({ kvm: bad }), { stack: "vm", source: "test", spec: vagrant }).some((f) => f.check === "/dev/kvm" && f.status === "warn"));
+    assert.ok(!checkAll(facts({ kvm: bad }), TARGET).some((f) => f.check === "/dev/kvm"));
   });
 });

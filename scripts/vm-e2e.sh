@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# `npm run test:vm`: the lab of VMs end to end, by the README's own commands, on a stack of its own (vm-e2e-<pid>,
+# lab swarmlab-vm-<pid>, a free 192.168.N.0/24), under QEMU software emulation where KVM does not run guests:
+#
+#   host      scripts/vm-host.sh: libvirt, QEMU, Vagrant; virtlogd and libvirtd running
+#   box       npm run box (scripts/box.sh): cached, rebuilt only when its recipe changed
+#   up        npm run up with swarmlab:backend vagrant: three VMs, the swarm, mynet, the service
+#   suite     the verification suite (test/e2e/lab.test.ts: IPVS and the routing mesh included) and npm run explain's
+#             test (test/e2e/explain.test.ts)
+#   encrypt   swarmlab:encrypted true, npm run up again (mynet and the service are replaced, the VMs stay), then the
+#             overlay's claims (MTU 1424, ESP only on the wire) and explain's test once more
+#   down      npm run down, then libvirt, Docker and iptables are asked directly that nothing of the lab is left
+#
+# Each phase's time is printed, and a summary at the end. Whatever fails, the lab is removed (its logs collected
+# first) and the stack forgotten. Needs root (libvirt, the box's debootstrap).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/clock.sh
+[ "$(id -u)" = 0 ] || { echo "vm-e2e: needs root (libvirt's system instance, debootstrap): sudo npm run test:vm" >&2; exit 1; }
+
+export SWARMLAB_STACK=vm-e2e-$$
+lab=swarmlab-vm-$$
+summary=()
+t_start=$(now_ms)
+t_phase=$t_start
+phase() {
+  local now
+  now=$(now_ms)
+  if [ -n "${current:-}" ]; then
+    summary+=("$(printf '%-9s %s' "$current" "$(duration $(( now - t_phase )))")")
+    echo "vm-e2e: $current done in $(duration $(( now - t_phase )))"
+  fi
+  current=$1
+  t_phase=$now
+  [ -n "$1" ] && echo && echo "== vm-e2e: $1"
+  return 0
+}
+pulumi_cfg() { npx --no-install pulumi config set --stack "$SWARMLAB_STACK" "$@"; }
+mocha_e2e() { npx --no-install mocha --timeout 1800000 "$@"; }
+
+downed=0
+cleanup() {
+  local rc=$?
+  set +e
+  if [ "$downed" = 0 ] && [ -f "Pulumi.$SWARMLAB_STACK.yaml" ]; then
+    echo "vm-e2e: removing the lab after a failure (its logs first)"
+    npm run --silent logs >/dev/null 2>&1 && echo "vm-e2e: logs in .swarmlab/logs/$lab/"
+    npm run --silent down || npm run --silent clean "$lab"
+  fi
+  [ -f "Pulumi.$SWARMLAB_STACK.yaml" ] && npx --no-install pulumi stack rm --yes --force --stack "$SWARMLAB_STACK" >/dev/null 2>&1
+  rm -f "Pulumi.$SWARMLAB_STACK.yaml"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+phase "host (scripts/vm-host.sh)"
+bash scripts/vm-host.sh
+
+phase "box (npm run box)"
+bash scripts/box.sh
+
+phase "up"
+subnet=$(VM_E2E_PID=$$ npx --no-install ts-node -T -e \
+  'import("./lab/host-facts").then(async (h) => console.log(await h.unusedSubnet(100 + (Number(process.env.VM_E2E_PID) % 150))))')
+echo "vm-e2e: stack $SWARMLAB_STACK, lab $lab, subnet $subnet"
+npx --no-install pulumi stack init "$SWARMLAB_STACK" >/dev/null
+pulumi_cfg swarmlab:backend vagrant
+pulumi_cfg swarmlab:name "$lab"
+pulumi_cfg swarmlab:subnet "$subnet"
+log=.swarmlab/$lab/lab.log
+npm run --silent up
+# The phases of up as the lab's log has them: each VM, the swarm, mynet, the service.
+grep -E "VM up in|swarm initialised|joined the swarm|network .* created|service .* created" "$log" | sed 's/^/  /'
+
+phase "suite (verification suite, explain)"
+mocha_e2e test/e2e/lab.test.ts test/e2e/explain.test.ts
+
+phase "encrypt (swarmlab:encrypted true: up, the overlay's claims, explain)"
+pulumi_cfg swarmlab:encrypted true
+npm run --silent up
+mocha_e2e test/e2e/lab.test.ts --grep "inside a task|east-west"
+mocha_e2e test/e2e/explain.test.ts
+
+phase "down"
+npm run --silent down
+downed=1
+left=()
+while read -r d; do [ -n "$d" ] && left+=("VM $d"); done < <(virsh -q list --all --name | grep "^$lab-" || true)
+while read -r n; do [ -n "$n" ] && left+=("libvirt network $n"); done < <(virsh -q net-list --all --name | grep "^$lab-" || true)
+while read -r v; do [ -n "$v" ] && left+=("volume $v"); done < <(virsh -q vol-list default | awk '{print $1}' | grep "^$lab-" || true)
+while read -r c; do [ -n "$c" ] && left+=("container $c"); done < <(docker ps -aq --filter "label=swarmlab.lab=$lab")
+while read -r r; do [ -n "$r" ] && left+=("iptables: $r"); done < <(iptables-save | grep -F "swarmlab.lab=$lab," || true)
+if [ ${#left[@]} -gt 0 ]; then
+  printf 'vm-e2e: npm run down left:\n' >&2
+  printf '  %s\n' "${left[@]}" >&2
+  exit 1
+fi
+echo "vm-e2e: nothing of lab $lab is left (virsh list --all, net-list --all, vol-list default; docker ps -a; iptables-save)"
+
+phase ""
+echo
+echo "== vm-e2e: the lab of VMs end to end in $(duration $(( $(now_ms) - t_start )))"
+printf '  %s\n' "${summary[@]}"
