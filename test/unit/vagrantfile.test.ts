@@ -93,6 +93,13 @@ describe("Vagrantfile: ruby syntax and the settings helper (vagrant/settings.rb)
     }
   });
 
+  it("sh -n accepts the provisioners (vagrant/provision.sh, vagrant/lab-node.sh)", async () => {
+    for (const file of ["vagrant/provision.sh", "vagrant/lab-node.sh"]) {
+      const res = await execa("sh", ["-n", file], { cwd: ROOT, reject: false });
+      assert.equal(res.exitCode, 0, `${file}: ${res.stderr}`);
+    }
+  });
+
   it("defaults follow the tutorial: 1 CPU, 1024 MB, swarm-manager .10 and two workers .11/.12 on 192.168.56.0/24", async () => {
     const s = await loads({});
     assert.deepEqual([s.cpus, s.memory, s.workers, s.subnet], [1, 1024, 2, "192.168.56.0/24"]);
@@ -177,7 +184,7 @@ async function backendNode(env: Record<string, string>): Promise<{ ok: true; val
     begin
       b = SwarmLab.backend_node(env: ENV.to_h.select { |k, _| k.start_with?("SWARMLAB_") })
       puts JSON.generate(b && b.to_h.merge(description: b.description, domain_prefix: b.domain_prefix,
-                                           lab_network: b.lab_network, mgmt_network: b.mgmt_network))
+                                           lab_network: b.lab_network, mgmt_network: b.mgmt_network, lab_mac: b.lab_mac))
     rescue SwarmLab::SettingsError => e
       warn e.message
       exit 3
@@ -211,6 +218,7 @@ describe("Vagrantfile: one machine of a lab, as swarmlab's vagrant backend descr
       authorized_key: BACKEND_ENV.SWARMLAB_AUTHORIZED_KEY,
       description: "swarmlab.lab=vmlab,swarmlab.owner=vm.01652a3b,swarmlab.node=swarm-worker1,swarmlab.role=worker",
       domain_prefix: "vmlab-", lab_network: "vmlab-lab", mgmt_network: "vmlab-mgmt",
+      lab_mac: "52:54:00:a8:9d:0b", // QEMU's prefix, then 168.157.11: unique while the lab's subnet is
     });
   });
 
@@ -251,7 +259,7 @@ describe("Vagrantfile: vagrant validate, per provider", function () {
     if (!/vagrant-libvirt/.test(plugins.all ?? "")) missing(this, "vagrant-libvirt is missing");
     mkdirSync(path.join(project, "vagrant"));
     copyFileSync(path.join(ROOT, "Vagrantfile"), path.join(project, "Vagrantfile"));
-    for (const f of ["settings.rb", "provision.sh"]) copyFileSync(path.join(ROOT, "vagrant", f), path.join(project, "vagrant", f));
+    for (const f of ["settings.rb", "provision.sh", "lab-node.sh"]) copyFileSync(path.join(ROOT, "vagrant", f), path.join(project, "vagrant", f));
     // A built box, as scripts/box.sh leaves it in the cache (only its presence matters to the Vagrantfile).
     mkdirSync(path.join(project, ".cache", "swarmlab", "box"), { recursive: true });
     writeFileSync(path.join(project, ".cache", "swarmlab", "box", "swarmlab-debian13.box"), "");
