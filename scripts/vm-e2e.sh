@@ -32,7 +32,7 @@ phase() {
   fi
   current=$1
   t_phase=$now
-  [ -n "$1" ] && echo && echo "== vm-e2e: $1"
+  [ -n "$1" ] && echo && echo "== vm-e2e: $1${2:+ ($2)}"
   return 0
 }
 pulumi_cfg() { npx --no-install pulumi config set --stack "$SWARMLAB_STACK" "$@"; }
@@ -53,13 +53,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-phase "host (scripts/vm-host.sh)"
+phase host scripts/vm-host.sh
 bash scripts/vm-host.sh
 
-phase "box (npm run box)"
+phase box "npm run box"
 bash scripts/box.sh
 
-phase "up"
+phase up "npm run up, backend vagrant"
 subnet=$(VM_E2E_PID=$$ npx --no-install ts-node -T -e \
   'import("./lab/host-facts").then(async (h) => console.log(await h.unusedSubnet(100 + (Number(process.env.VM_E2E_PID) % 150))))')
 echo "vm-e2e: stack $SWARMLAB_STACK, lab $lab, subnet $subnet"
@@ -72,16 +72,16 @@ npm run --silent up
 # The phases of up as the lab's log has them: each VM, the swarm, mynet, the service.
 grep -E "VM up in|swarm initialised|joined the swarm|network .* created|service .* created" "$log" | sed 's/^/  /'
 
-phase "suite (verification suite, explain)"
+phase suite "the verification suite and explain's test"
 mocha_e2e test/e2e/lab.test.ts test/e2e/explain.test.ts
 
-phase "encrypt (swarmlab:encrypted true: up, the overlay's claims, explain)"
+phase encrypt "swarmlab:encrypted true: npm run up, the overlay's claims, explain's test"
 pulumi_cfg swarmlab:encrypted true
 npm run --silent up
 mocha_e2e test/e2e/lab.test.ts --grep "inside a task|east-west"
 mocha_e2e test/e2e/explain.test.ts
 
-phase "down"
+phase down "npm run down, then nothing may be left"
 npm run --silent down
 downed=1
 left=()
