@@ -32,6 +32,8 @@ install -d -m 700 -o vagrant -g vagrant /home/vagrant/.ssh
 touch /home/vagrant/.ssh/authorized_keys
 grep -qxF "$SWARMLAB_AUTHORIZED_KEY" /home/vagrant/.ssh/authorized_keys ||
   echo "$SWARMLAB_AUTHORIZED_KEY" >>/home/vagrant/.ssh/authorized_keys
+# Vagrant's insecure key (anyone has it) is no way in any more: Vagrant uses the lab's key from now on.
+sed -i '/ vagrant insecure public key$/d' /home/vagrant/.ssh/authorized_keys
 chown vagrant:vagrant /home/vagrant/.ssh/authorized_keys
 chmod 600 /home/vagrant/.ssh/authorized_keys
 

@@ -155,9 +155,10 @@ module SwarmLab
   # One machine of a lab that swarmlab's Pulumi `vagrant` backend drives (lab/backends/vagrant/): each `vagrant up`
   # makes exactly one machine, named and described by the lab, on the lab's own libvirt networks (made beforehand by
   # the backend). Given only through the environment, all together: SWARMLAB_NODE=name:role:ip, SWARMLAB_LAB,
-  # SWARMLAB_OWNER, SWARMLAB_AUTHORIZED_KEY (the lab's public key for user vagrant). Without SWARMLAB_NODE: nil,
+  # SWARMLAB_OWNER, SWARMLAB_AUTHORIZED_KEY (the lab's public key for user vagrant) and SWARMLAB_PRIVATE_KEY_FILE (its
+  # private half, which Vagrant uses too once the machine has the public one). Without SWARMLAB_NODE: nil,
   # and the Vagrantfile makes the tutorial's machines as before.
-  BackendNode = Struct.new(:lab, :owner, :name, :role, :ip, :authorized_key, keyword_init: true) do
+  BackendNode = Struct.new(:lab, :owner, :name, :role, :ip, :authorized_key, :private_key_file, keyword_init: true) do
     # Everything the machine belongs to, as the backend finds it again without any state (libvirt's description).
     def description
       "swarmlab.lab=#{lab},swarmlab.owner=#{owner},swarmlab.node=#{name},swarmlab.role=#{role}"
@@ -200,11 +201,14 @@ module SwarmLab
     lab = env["SWARMLAB_LAB"].to_s.strip
     owner = env["SWARMLAB_OWNER"].to_s.strip
     key = env["SWARMLAB_AUTHORIZED_KEY"].to_s.strip
+    key_file = env["SWARMLAB_PRIVATE_KEY_FILE"].to_s.strip
     raise SettingsError, "SWARMLAB_LAB = #{lab.inspect}: a lab name is needed with SWARMLAB_NODE" unless lab.match?(NAME_RULE)
     raise SettingsError, "SWARMLAB_OWNER = #{owner.inspect}: an owner id is needed with SWARMLAB_NODE" unless owner.match?(/\A[A-Za-z0-9._-]+\z/)
     raise SettingsError, "SWARMLAB_AUTHORIZED_KEY: an OpenSSH public key is needed with SWARMLAB_NODE" unless key.match?(/\Assh-[a-z0-9-]+ [A-Za-z0-9+\/=]+( .*)?\z/)
 
-    BackendNode.new(lab: lab, owner: owner, name: name, role: role, ip: ip, authorized_key: key)
+    raise SettingsError, "SWARMLAB_PRIVATE_KEY_FILE = #{key_file.inspect}: the path of the lab's private key is needed with SWARMLAB_NODE" unless key_file.start_with?("/")
+
+    BackendNode.new(lab: lab, owner: owner, name: name, role: role, ip: ip, authorized_key: key, private_key_file: key_file)
   end
 
   # Where scripts/box.sh keeps the newest box it built.

@@ -46,6 +46,7 @@ describe("vagrant backend: what Vagrant is given for one machine", () => {
     assert.equal(env.SWARMLAB_LAB, "vmlab");
     assert.equal(env.SWARMLAB_OWNER, "vm.01652a3b");
     assert.equal(env.SWARMLAB_AUTHORIZED_KEY, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBsZ swarmlab-vmlab");
+    assert.equal(env.SWARMLAB_PRIVATE_KEY_FILE, "/p/.swarmlab/vmlab/id_ed25519", "Vagrant logs in with the lab's key once the machine has it");
     assert.equal(env.SWARMLAB_SUBNET, "192.168.157.0/24");
     assert.equal(env.SWARMLAB_LIBVIRT_MGMT_SUBNET, "192.168.158.0/24");
     assert.equal(env.VAGRANT_DOTFILE_PATH, "/p/.swarmlab/vmlab/vagrant/swarm-worker1");

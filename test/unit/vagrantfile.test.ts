@@ -198,6 +198,7 @@ async function backendNode(env: Record<string, string>): Promise<{ ok: true; val
 const BACKEND_ENV = {
   SWARMLAB_NODE: "swarm-worker1:worker:192.168.157.11", SWARMLAB_LAB: "vmlab", SWARMLAB_OWNER: "vm.01652a3b",
   SWARMLAB_AUTHORIZED_KEY: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBsZ swarmlab-vmlab",
+  SWARMLAB_PRIVATE_KEY_FILE: "/p/.swarmlab/vmlab/id_ed25519",
 };
 
 describe("Vagrantfile: one machine of a lab, as swarmlab's vagrant backend describes it (SWARMLAB_NODE & co.)", function () {
@@ -215,14 +216,14 @@ describe("Vagrantfile: one machine of a lab, as swarmlab's vagrant backend descr
     assert.ok(res.ok && res.value);
     assert.deepEqual(res.value, {
       lab: "vmlab", owner: "vm.01652a3b", name: "swarm-worker1", role: "worker", ip: "192.168.157.11",
-      authorized_key: BACKEND_ENV.SWARMLAB_AUTHORIZED_KEY,
+      authorized_key: BACKEND_ENV.SWARMLAB_AUTHORIZED_KEY, private_key_file: "/p/.swarmlab/vmlab/id_ed25519",
       description: "swarmlab.lab=vmlab,swarmlab.owner=vm.01652a3b,swarmlab.node=swarm-worker1,swarmlab.role=worker",
       domain_prefix: "vmlab-", lab_network: "vmlab-lab", mgmt_network: "vmlab-mgmt",
       lab_mac: "52:54:00:a8:9d:0b", // QEMU's prefix, then 168.157.11: unique while the lab's subnet is
     });
   });
 
-  it("refused: a malformed SWARMLAB_NODE, or one without its lab, owner or key", async () => {
+  it("refused: a malformed SWARMLAB_NODE, or one without its lab, owner, key or private key file", async () => {
     const refused = async (env: Record<string, string>, message: RegExp) => {
       const res = await backendNode({ ...BACKEND_ENV, ...env });
       assert.equal(res.ok, false, JSON.stringify(env));
@@ -233,6 +234,7 @@ describe("Vagrantfile: one machine of a lab, as swarmlab's vagrant backend descr
     await refused({ SWARMLAB_LAB: "" }, /^SWARMLAB_LAB = "": a lab name is needed/);
     await refused({ SWARMLAB_OWNER: "" }, /^SWARMLAB_OWNER = "": an owner id is needed/);
     await refused({ SWARMLAB_AUTHORIZED_KEY: "not a key" }, /^SWARMLAB_AUTHORIZED_KEY: an OpenSSH public key is needed/);
+    await refused({ SWARMLAB_PRIVATE_KEY_FILE: "" }, /^SWARMLAB_PRIVATE_KEY_FILE = "": the path of the lab's private key is needed/);
   });
 });
 
@@ -282,9 +284,13 @@ describe("Vagrantfile: vagrant validate, per provider", function () {
   });
 
   it("libvirt: the backend's one machine validates (SWARMLAB_NODE & co.), and is the only machine", async () => {
-    const res = await vagrant(["validate"], { VAGRANT_DEFAULT_PROVIDER: "libvirt", ...BACKEND_ENV, SWARMLAB_SUBNET: "192.168.157.0/24" });
+    // Vagrant checks that the lab's private key file exists.
+    const keyFile = path.join(project, "id_ed25519");
+    writeFileSync(keyFile, "", { mode: 0o600 });
+    const env = { VAGRANT_DEFAULT_PROVIDER: "libvirt", ...BACKEND_ENV, SWARMLAB_PRIVATE_KEY_FILE: keyFile, SWARMLAB_SUBNET: "192.168.157.0/24" };
+    const res = await vagrant(["validate"], env);
     assert.equal(res.exitCode, 0, res.all);
-    const status = await vagrant(["status", "--machine-readable"], { VAGRANT_DEFAULT_PROVIDER: "libvirt", ...BACKEND_ENV, SWARMLAB_SUBNET: "192.168.157.0/24" });
+    const status = await vagrant(["status", "--machine-readable"], env);
     const machines = [...new Set([...(status.stdout ?? "").matchAll(/^\d+,([^,]+),state,/gm)].map((m) => m[1]))];
     assert.deepEqual(machines, ["swarm-worker1"], status.all);
   });

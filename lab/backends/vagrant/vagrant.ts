@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import execa from "execa";
-import { labDir } from "../../lab-dir";
+import { KEY_FILE, labDir } from "../../lab-dir";
 import type { Role } from "../../types";
 import type { Log } from "../backend";
 
@@ -74,6 +74,7 @@ export function vagrantEnv(m: VagrantMachine, root: string, base: NodeJS.Process
     SWARMLAB_LAB: m.lab,
     SWARMLAB_OWNER: m.owner,
     SWARMLAB_AUTHORIZED_KEY: m.authorizedKey.trim(),
+    SWARMLAB_PRIVATE_KEY_FILE: privateKeyFile(root, m.lab),
     SWARMLAB_SUBNET: m.subnet,
     SWARMLAB_LIBVIRT_MGMT_SUBNET: m.mgmtSubnet,
     ...(base.SWARMLAB_LIBVIRT_DRIVER ? { SWARMLAB_LIBVIRT_DRIVER: base.SWARMLAB_LIBVIRT_DRIVER } : {}),
@@ -145,6 +146,11 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log, paral
 /** Which of Vagrant's lines are worth showing as progress. */
 const PROGRESS = /Uploading base box|Creating image|Creating domain with|Starting domain|Waiting for domain to get an IP|Waiting for machine to boot|Machine booted|Setting hostname|Configuring and enabling network|Running provisioner|Docker version/;
 
+/** The lab's private key (the key part's copy): Vagrant logs in with it once the machine has its public half. */
+export function privateKeyFile(root: string, lab: string): string {
+  return path.join(labDir(root, lab), KEY_FILE);
+}
+
 /** Runs a command in the machine through `vagrant ssh` (Vagrant's own key and channel: the management network). */
 export async function vagrantSsh(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>, root: string, command: string, timeoutMs = 60_000): Promise<execa.ExecaReturnValue> {
   const env: Record<string, string> = {};
@@ -152,7 +158,7 @@ export async function vagrantSsh(m: Pick<VagrantMachine, "lab" | "name"> & Parti
   // The Vagrantfile needs no machine description to reach a machine it made: its id is in the Vagrant folder.
   // Describing it anyway keeps the Vagrantfile's machine list to that one machine.
   return execa("vagrant", ["ssh", m.name, "-c", command, "--", "-o", "LogLevel=ERROR"], {
-    env: { ...env, VAGRANT_CWD: CODE_ROOT, VAGRANT_DOTFILE_PATH: dotfilePath(root, m.lab, m.name), VAGRANT_CHECKPOINT_DISABLE: "1", ...machineEnv(m) },
+    env: { ...env, VAGRANT_CWD: CODE_ROOT, VAGRANT_DOTFILE_PATH: dotfilePath(root, m.lab, m.name), VAGRANT_CHECKPOINT_DISABLE: "1", ...machineEnv(m, root) },
     extendEnv: false,
     reject: false,
     timeout: timeoutMs,
@@ -160,12 +166,13 @@ export async function vagrantSsh(m: Pick<VagrantMachine, "lab" | "name"> & Parti
 }
 
 /** SWARMLAB_NODE & co. for a vagrant command on a machine already made (the key and role do not matter then). */
-function machineEnv(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>): Record<string, string> {
+function machineEnv(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>, root: string): Record<string, string> {
   return {
     SWARMLAB_NODE: `${m.name}:${m.role ?? "worker"}:${m.address ?? "192.168.0.1"}`,
     SWARMLAB_LAB: m.lab,
     SWARMLAB_OWNER: m.owner ?? "unknown",
     SWARMLAB_AUTHORIZED_KEY: m.authorizedKey?.trim() ?? "ssh-ed25519 AAAA",
+    SWARMLAB_PRIVATE_KEY_FILE: privateKeyFile(root, m.lab),
     ...(m.subnet ? { SWARMLAB_SUBNET: m.subnet } : {}),
     ...(m.mgmtSubnet ? { SWARMLAB_LIBVIRT_MGMT_SUBNET: m.mgmtSubnet } : {}),
   };
