@@ -90,11 +90,16 @@ describe("faults: one up heals what a student broke; down always finishes", func
 
   it("worker2 stopped: said as the swarm sees it (node Down, its task pending by the one-per-worker rule); up makes it again", async function () {
     await node("swarm-worker2").stop({ t: 1 });
-    const seen = await observeLab(observed(), 30_000, (o) => o.problems.some((p) => /swarm-worker2: the swarm sees it down/.test(p)));
+    // The swarm marks the node Down first, and only then gives its task a new slot that stays pending: wait for both.
+    const pendingByRule = /service test: 1 of 2 tasks running \(pending: no suitable node \(.*max replicas per node/;
+    const seen = await observeLab(observed(), 60_000, (o) => {
+      const said = o.problems.join("\n");
+      return /swarm-worker2: the swarm sees it down/.test(said) && pendingByRule.test(said);
+    });
     const said = seen.problems.join("\n");
     assert.match(said, /swarm-worker2: does not answer over SSH/);
     assert.match(said, /swarm-worker2: the swarm sees it down/);
-    assert.match(said, /service test: 1 of 2 tasks running \(pending: no suitable node \(.*max replicas per node/);
+    assert.match(said, pendingByRule);
     await healsBy("worker2 stopped", { create: 2 });
   });
 
