@@ -3,6 +3,9 @@ import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { ExecResult } from "./remote";
 
+/** How long an exec whose output has ended may take to get its exit code recorded. */
+const EXIT_CODE_WAIT_MS = 10_000;
+
 /** `docker exec`: runs a command in a container and collects its exit code and output. */
 export async function containerExec(docker: Docker, containerId: string, cmd: string[]): Promise<ExecResult> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
@@ -19,13 +22,17 @@ export async function containerExec(docker: Docker, containerId: string, cmd: st
     stream.on("close", resolve);
     stream.on("error", reject);
   });
-  // The output can end a moment before the engine records the exit code.
+  // The output can end a moment before the engine records the exit code: a second or more on a loaded host.
   let info = await exec.inspect();
-  for (let i = 0; info.Running && i < 50; i++) {
-    await new Promise((r) => setTimeout(r, 20));
+  for (let waited = 0, pause = 20; info.Running && waited < EXIT_CODE_WAIT_MS; waited += pause, pause = Math.min(pause * 2, 500)) {
+    await new Promise((r) => setTimeout(r, pause));
     info = await exec.inspect();
   }
-  return { code: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  const errText = Buffer.concat(err).toString();
+  if (info.Running || info.ExitCode === null || info.ExitCode === undefined) {
+    return { code: -1, stdout: Buffer.concat(out).toString(), stderr: `${errText}(the engine recorded no exit code of '${cmd.join(" ")}' within ${EXIT_CODE_WAIT_MS / 1000} s)` };
+  }
+  return { code: info.ExitCode, stdout: Buffer.concat(out).toString(), stderr: errText };
 }
 
 /** What an Engine API call answers, or undefined where it answers 404 (no such object). */

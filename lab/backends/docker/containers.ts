@@ -76,6 +76,6 @@ export async function putFiles(container: Docker.Container, files: Record<string
 export async function dropDefaultRoute(docker: Docker, containerId: string): Promise<void> {
   const r = await containerExec(docker, containerId, ["ip", "route", "del", "default"]);
   if (r.code !== 0 && !/No such process|not found/i.test(r.stderr)) {
-    throw new Error(`could not remove the default route of ${containerId.slice(0, 12)}: ${r.stderr.trim()}`);
+    throw new Error(`could not remove the default route of ${containerId.slice(0, 12)} (ip route del default: exit ${r.code}): ${r.stderr.trim()}`);
   }
 }
