@@ -16,6 +16,16 @@ import { acquireLab, LabUnderTest, requirePrerequisites } from "./lab-under-test
 const explainCli = (stack: string, ...args: string[]) =>
   execa("npx", ["--no-install", "ts-node", "scripts/explain.ts", ...args], { cwd: PROJECT_ROOT, env: { SWARMLAB_STACK: stack }, reject: false });
 
+/** The steps that do not hold, whole, from explain's JSON (else the output's end): what a failure must show. */
+function failedSteps(stdout: string): string {
+  try {
+    const failed = (JSON.parse(stdout) as ExplainReport).steps.filter((s) => !s.holds);
+    return failed.length ? `steps that do not hold:\n${JSON.stringify(failed, null, 2)}` : stdout.slice(-2000);
+  } catch {
+    return stdout.slice(-2000);
+  }
+}
+
 describe("npm run explain: the tutorial walked through on the live lab", function () {
   let under: LabUnderTest | undefined;
   let report: ExplainReport;
@@ -31,7 +41,7 @@ describe("npm run explain: the tutorial walked through on the live lab", functio
     await requirePrerequisites(this);
     under = await acquireLab((l) => console.log(`      ${l}`));
     const r = await explainCli(under.stack.name, "--json");
-    assert.equal(r.exitCode, 0, `explain --json exited ${r.exitCode}:\n${r.stderr}\n${r.stdout.slice(-2000)}`);
+    assert.equal(r.exitCode, 0, `explain --json exited ${r.exitCode}:\n${r.stderr}\n${failedSteps(r.stdout)}`);
     report = JSON.parse(r.stdout);
   });
 
