@@ -26,8 +26,14 @@ if (!fs.existsSync(cli)) {
   fail(`no Pulumi CLI v${version} at ${cli}: run 'npm run setup' first (it uses a pulumi v${version} on PATH, the official download, or a build from Go modules)`);
 }
 const env = { ...process.env };
-// A state URL the user set wins (as it does over Pulumi.yaml).
-env.PULUMI_BACKEND_URL ??= pathToFileURL(path.join(root, ".pulumi-state")).href;
+// A state URL the user set wins (as it does over Pulumi.yaml). The project's state folder is made on first use (only
+// its owner may enter: it holds the stacks' encrypted secrets), as npm run up makes it: on a fresh clone
+// `npx pulumi stack init` or `config set` may come first.
+if (env.PULUMI_BACKEND_URL === undefined) {
+  const state = path.join(root, ".pulumi-state");
+  fs.mkdirSync(state, { recursive: true, mode: 0o700 });
+  env.PULUMI_BACKEND_URL = pathToFileURL(state).href;
+}
 // A passphrase the user set wins; `npm run setup` makes the file.
 const ownPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
 if (!ownPassphrase && fs.existsSync(passphraseFile)) env.PULUMI_CONFIG_PASSPHRASE_FILE = passphraseFile;

@@ -8,7 +8,7 @@
 //   pulumi  a CLI on PATH that prints a given version
 // Every stub appends its call to $STUB_CALLS. (Building for real is what CI's set-up does.)
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { linkTools, writeExecutable } from "./stub-commands";
@@ -300,5 +300,28 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.equal(existsSync(path.join(bin, "pulumi")), false, "something that looks installed was left");
       assert.equal(existsSync(path.join(bin, ".swarmlab-built")), false);
     });
+  });
+});
+
+describe("npx pulumi (scripts/npx-pulumi): the project's state folder on a fresh clone", function () {
+  it("is made on first use (mode 700) and handed to the CLI as an absolute file URL; a PULUMI_BACKEND_URL of the user's wins", async function () {
+    const project = mkdtempSync(path.join(os.tmpdir(), "swarmlab-shim-"));
+    try {
+      const shim = path.join(project, "scripts", "npx-pulumi", "pulumi.js");
+      mkdirSync(path.dirname(shim), { recursive: true });
+      copyFileSync(NPX_PULUMI, shim);
+      writeFileSync(path.join(project, "package.json"), JSON.stringify({ dependencies: { "@pulumi/pulumi": "9.9.9" } }));
+      const pulumiHome = path.join(project, "home");
+      writeExecutable(path.join(pulumiHome, "versions", "9.9.9", "bin", "pulumi"), '#!/bin/sh\necho "$PULUMI_BACKEND_URL"\n');
+      const shimEnv = (more: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? "", PULUMI_HOME: pulumiHome, ...more });
+      const state = path.join(project, ".pulumi-state");
+      const r = await execa(process.execPath, [shim, "stack", "init", "vm"], { env: shimEnv(), extendEnv: false });
+      assert.equal(r.stdout.trim(), `file://${state}`);
+      assert.equal(statSync(state).mode & 0o777, 0o700);
+      const own = await execa(process.execPath, [shim, "stack", "ls"], { env: shimEnv({ PULUMI_BACKEND_URL: "file:///elsewhere" }), extendEnv: false });
+      assert.equal(own.stdout.trim(), "file:///elsewhere");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
