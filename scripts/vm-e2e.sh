@@ -60,6 +60,7 @@ phase box "npm run box"
 bash scripts/box.sh
 
 phase up "npm run up, backend vagrant"
+bash scripts/setup.sh # what npm run up does first: the CLI and the passphrase file, before the stack's settings
 subnet=$(VM_E2E_PID=$$ npx --no-install ts-node -T -e \
   'import("./lab/host-facts").then(async (h) => console.log(await h.unusedSubnet(100 + (Number(process.env.VM_E2E_PID) % 150))))')
 echo "vm-e2e: stack $SWARMLAB_STACK, lab $lab, subnet $subnet"
