@@ -4,11 +4,12 @@
 // encrypted with an empty passphrase: it keeps that one until it is made again.
 import { createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { privateFolder } from "../lab/lab-dir";
+import { LAB_DIR, privateFolder } from "../lab/lab-dir";
+import { PROJECT_ENTRIES } from "../lab/lab-name";
 import path from "node:path";
 import { PROJECT_ROOT } from "./provider";
 
-export const PASSPHRASE_FILE = path.join(PROJECT_ROOT, ".swarmlab", "passphrase");
+export const PASSPHRASE_FILE = path.join(PROJECT_ROOT, LAB_DIR, PROJECT_ENTRIES.passphrase);
 
 export type PassphraseEnv = { PULUMI_CONFIG_PASSPHRASE: string } | { PULUMI_CONFIG_PASSPHRASE_FILE: string };
 
@@ -18,7 +19,7 @@ export function passphraseEnv(stack?: string, env: NodeJS.ProcessEnv = process.e
   if (env.PULUMI_CONFIG_PASSPHRASE_FILE) return { PULUMI_CONFIG_PASSPHRASE_FILE: env.PULUMI_CONFIG_PASSPHRASE_FILE };
   const salt = stack ? encryptionSalt(path.join(root, `Pulumi.${stack}.yaml`)) : undefined;
   if (salt && saltOpensWith(salt, "")) return { PULUMI_CONFIG_PASSPHRASE: "" };
-  return { PULUMI_CONFIG_PASSPHRASE_FILE: ensurePassphraseFile(path.join(root, ".swarmlab", "passphrase")) };
+  return { PULUMI_CONFIG_PASSPHRASE_FILE: ensurePassphraseFile(path.join(root, LAB_DIR, PROJECT_ENTRIES.passphrase)) };
 }
 
 /** The project's passphrase file, made (random, mode 600) on first use. */

@@ -29,6 +29,7 @@ function makeProvider(kind: PartKind): pulumi.dynamic.ResourceProvider {
     return require(path.join(root, "lab", "parts", "runner")).providerFor(kind, root);
   };
   return {
+    check: (olds, news) => load().check(olds, news),
     create: (inputs) => load().create(inputs),
     diff: (id, olds, news) => load().diff(id, olds, news),
     update: (id, olds, news) => load().update(id, olds, news),

@@ -5,6 +5,7 @@
 // image) is checked against facts read once, by lab/host-facts.ts.
 
 import { BackendName, Egress, LabSpec, NodeSpec, VagrantProvider } from "./types";
+import { labNameProblem } from "./lab-name";
 import { Cidr, addressAt, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4 } from "./net";
 
 const NS = "swarmlab";
@@ -88,7 +89,6 @@ const RESERVED: readonly { cidr: string; why: string }[] = [
   { cidr: "100.64.0.0/10", why: "the shared address space of carrier-grade NAT (RFC 6598), which ISPs and VPNs such as Tailscale use" },
 ];
 
-const LAB_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // Swarm's rule for service and network names, ^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$ (swarmkit), at most 63 characters.
 // Written without nested quantifiers (the same names: letters, digits, '-' and '_', first and last a letter or
@@ -117,14 +117,8 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
   const has = (key: string) => raw[key] !== undefined;
 
   const name = has("name") ? raw.name : DEFAULT_NAME;
-  if (!LAB_NAME.test(name)) {
-    throw new ConfigError(
-      "name",
-      name,
-      `pulumi config set ${NS}:name ${DEFAULT_NAME}`,
-      "a lab name is 1-40 characters of a-z, 0-9 and '-', starting with a letter (it prefixes container names and labels everything the lab creates)",
-    );
-  }
+  const nameProblem = labNameProblem(name);
+  if (nameProblem) throw new ConfigError("name", name, `pulumi config set ${NS}:name ${DEFAULT_NAME}`, nameProblem);
 
   const backend = has("backend") ? raw.backend : "docker";
   if (!(BACKENDS as readonly string[]).includes(backend)) {

@@ -381,7 +381,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 /** Refuses, with a ConfigError, settings this host cannot take. `stack`: the Pulumi stack the lab belongs to. */
 export function assertHostFits(spec: LabSpec, facts: HostFacts, stack: string): void {
-  assertSubnetFree(spec, facts, stack);
+  assertSubnetFree(spec, facts, stack); // the program does not know its owner: the claim judges owners
   assertImageUsable(spec, facts);
 }
 
@@ -390,6 +390,8 @@ export function assertHostFits(spec: LabSpec, facts: HostFacts, stack: string): 
  * no route of any table and no address of the host. The lab's own network (labelled with its name, or with an owner of
  * this stack) and the routes and addresses of its bridge are its own: they do not count, so up of a running lab
  * passes. A lab of this name owned by another stack is the claim's to refuse (lab/parts/claim.ts).
+ * `owner`: the owner id the stack's state records (then only that owner's networks are its own), null when it records
+ * no lab (none is), undefined when not known (the program: networks of the lab's name or of the stack are).
  *
  * Not counted: the default route and its halves 0.0.0.0/1 and 128.0.0.0/1 (VPNs such as OpenVPN's def1 install
  * those), which every network overlaps; local, broadcast, multicast and anycast routes (the addresses stand for the
@@ -398,11 +400,11 @@ export function assertHostFits(spec: LabSpec, facts: HostFacts, stack: string): 
  * skipped while it exists (refusing it would refuse every private block left). A pool configured in daemon.json
  * counts: whoever set it gave that range to Docker.
  */
-export function assertSubnetFree(spec: LabSpec, facts: HostFacts, stack: string): void {
+export function assertSubnetFree(spec: LabSpec, facts: HostFacts, stack: string, owner?: string | null): void {
   const cidr = parseCidr(spec.subnet)!;
-  const problem = subnetProblem(cidr, facts, spec.name, stack);
+  const problem = subnetProblem(cidr, facts, spec.name, stack, owner);
   if (!problem) return;
-  const free = freeSubnet(cidr.prefix, facts, spec.name, stack);
+  const free = freeSubnet(cidr.prefix, facts, spec.name, stack, DEFAULT_SUBNET, owner);
   const fix = free
     ? `pulumi config set swarmlab:subnet ${free}`
     : `free a /${cidr.prefix} of ${LAB_RANGE}: each one overlaps a route, an address, a Docker network or a pool of this host`;
@@ -410,8 +412,8 @@ export function assertSubnetFree(spec: LabSpec, facts: HostFacts, stack: string)
 }
 
 /** What of the host the block overlaps, in words; undefined when nothing. */
-function subnetProblem(cidr: Cidr, facts: HostFacts, lab: string, stack: string): string | undefined {
-  const own = facts.networks.filter((n) => isOurs(n, lab, stack));
+function subnetProblem(cidr: Cidr, facts: HostFacts, lab: string, stack: string, owner?: string | null): string | undefined {
+  const own = facts.networks.filter((n) => isOurs(n, lab, stack, owner));
   const ownBridges = new Set(own.map((n) => n.bridge).filter(Boolean));
   const others = facts.networks.filter((n) => !own.includes(n));
   const hit = (block: string | undefined) => {
@@ -452,9 +454,13 @@ function subnetProblem(cidr: Cidr, facts: HostFacts, lab: string, stack: string)
   return undefined;
 }
 
-/** A network of this lab (by name), or of this stack (by owner: a renamed lab's old network, about to go). */
-function isOurs(n: DockerNetwork, lab: string, stack: string): boolean {
+/**
+ * A network of this stack's lab: of its recorded owner when known (null: none); else of this lab (by name) or of this
+ * stack (by owner: a renamed lab's old network, about to go).
+ */
+function isOurs(n: DockerNetwork, lab: string, stack: string, ours?: string | null): boolean {
   const owner = n.labels[LABEL_OWNER];
+  if (ours !== undefined) return ours !== null && owner === ours;
   return n.labels[LABEL_LAB] === lab || (owner !== undefined && stackOfOwner(owner) === stack);
 }
 
@@ -467,7 +473,9 @@ function describeRoute(r: HostRoute): string {
  * The first block of this size in LAB_RANGE, from `from` (the default subnet) upwards, then from 192.168.0.0, that
  * overlaps nothing of the host. Same size, aligned, in LAB_RANGE: so it passes labSpecFromConfig as the refused one did.
  */
-export function freeSubnet(prefix: number, facts: HostFacts, lab: string, stack: string, from = DEFAULT_SUBNET): string | undefined {
+export function freeSubnet(
+  prefix: number, facts: HostFacts, lab: string, stack: string, from = DEFAULT_SUBNET, owner?: string | null,
+): string | undefined {
   const range = parseCidr(LAB_RANGE)!;
   const step = 2 ** (32 - prefix);
   const count = 2 ** (prefix - range.prefix);
@@ -475,7 +483,7 @@ export function freeSubnet(prefix: number, facts: HostFacts, lab: string, stack:
   for (let i = 0; i < count; i++) {
     const network = range.network + ((first + i) % count) * step;
     const block = parseCidr(`${formatIPv4(network)}/${prefix}`)!;
-    if (!subnetProblem(block, facts, lab, stack)) return formatCidr(block);
+    if (!subnetProblem(block, facts, lab, stack, owner)) return formatCidr(block);
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { backendFor, LabObject } from "./backends/backend";
 import { LAB_DIR } from "./lab-dir";
+import { checkedLabName, PROJECT_ENTRIES } from "./lab-name";
 import type { BackendName } from "./types";
 
 export interface LabRef {
@@ -33,5 +34,5 @@ export async function collectLabLogs(lab: LabRef, root = path.resolve(__dirname,
 }
 
 export function logsDir(root: string, lab: string): string {
-  return path.join(root, LAB_DIR, "logs", lab);
+  return path.join(root, LAB_DIR, PROJECT_ENTRIES.logs, checkedLabName(lab, "a lab's logs folder"));
 }

@@ -1,13 +1,15 @@
 // The lab's folder in the project, .swarmlab/<lab>/ (gitignored): the SSH key copy, known_hosts and the lab's log.
 // Paths given out are relative to the project folder, so nothing in the stack depends on where the checkout is.
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Every path here passes the lab-name rule (lab/lab-name.ts): no name reaches the project's own files beside it.
+import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { checkedLabName } from "./lab-name";
 
 export const LAB_DIR = ".swarmlab";
 
 /** The lab's folder relative to the project folder. */
 export function labDirRelative(lab: string): string {
-  return path.join(LAB_DIR, lab);
+  return path.join(LAB_DIR, checkedLabName(lab, "a lab's folder"));
 }
 
 export function labDir(root: string, lab: string): string {
@@ -46,8 +48,31 @@ export function privateFolder(dir: string): string {
   return dir;
 }
 
-export function removeLabDir(root: string, lab: string): void {
-  rmSync(labDir(root, lab), { recursive: true, force: true });
+/**
+ * Removes the lab's folder, or a folder below it (`below`: plain names, e.g. "vagrant", "swarm-worker1"). Refuses,
+ * removing nothing, whatever is not provably inside .swarmlab/<lab>/: a name that is not a lab's, a path part that
+ * climbs or is empty, a link on the way (it could point anywhere).
+ */
+export function removeLabDir(root: string, lab: string, ...below: string[]): void {
+  rmSync(confinedPath(root, lab, below), { recursive: true, force: true });
+}
+
+/** .swarmlab/<lab>/<below…> resolved, after the checks removeLabDir names. */
+export function confinedPath(root: string, lab: string, below: readonly string[] = []): string {
+  const state = path.resolve(root, LAB_DIR);
+  let target = path.join(state, checkedLabName(lab, "the lab folder to remove"));
+  for (const part of below) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(part) || part.includes("..")) {
+      throw new Error(`refused to remove ${JSON.stringify(path.join(target, part))}: ${JSON.stringify(part)} is not a plain name below the lab's folder; nothing was removed`);
+    }
+    target = path.join(target, part);
+  }
+  for (let p = target; p !== state; p = path.dirname(p)) {
+    if (lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new Error(`refused to remove ${target}: ${p} is a link, not a folder swarmlab made; nothing was removed`);
+    }
+  }
+  return target;
 }
 
 /** Keeps .swarmlab/<lab>/known_hosts in step with the host keys recorded at creation, for `ssh` by hand. */

@@ -4,6 +4,8 @@ import { libvirtAnswers } from "../lab/backends/vagrant/virsh";
 import { canGuard } from "../lab/backends/docker/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
 import { labDirRelative, removeLabDir } from "../lab/lab-dir";
+import { LabNameError, labNameProblem } from "../lab/lab-name";
+import { LABEL_LAB } from "../lab/types";
 import { writeFileSync } from "node:fs";
 import type { Observation } from "../lab/health";
 import type { TaskInfo } from "../lab/steps/service";
@@ -80,9 +82,19 @@ async function down(): Promise<number> {
 
 /** Everything labelled with a lab, whatever any state says (lost, corrupt, another checkout's), by every backend. */
 async function clean(): Promise<number> {
-  const backends = await availableBackends();
-  const labs = [...new Set((await Promise.all(backends.map((b) => b.labs()))).flat())].sort();
   const named = process.argv[3];
+  // The argument reaches removals: it must be a lab's name before anything is asked or removed.
+  if (named !== undefined && labNameProblem(named)) {
+    console.error(`swarmlab: ${new LabNameError(named, "npm run clean's argument").message}. Fix: npm run clean <lab> with a lab's name (npm run clean alone lists them)`);
+    return 2;
+  }
+  const backends = await availableBackends();
+  const labelled = [...new Set((await Promise.all(backends.map((b) => b.labs()))).flat())].sort();
+  // A label anyone can set: a value that is no lab's name is never a lab to remove.
+  const labs = labelled.filter((l) => !labNameProblem(l));
+  for (const odd of labelled.filter((l) => labNameProblem(l))) {
+    console.error(`swarmlab: ignored: objects labelled ${LABEL_LAB}=${JSON.stringify(odd)}, which is not a lab's name (not made by swarmlab); nothing of them was removed`);
+  }
   if (!named && labs.length > 1) {
     console.error(`swarmlab: several labs exist (${labs.join(", ")}): name one, e.g. npm run clean ${labs[0]}`);
     return 2;

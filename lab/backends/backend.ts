@@ -57,6 +57,11 @@ export interface Backend {
   list(labName: string, owner?: string): Promise<ListedNode[]>;
   /** Everything carrying the lab's label (of one owner, when given), and every lab network using `subnet`. */
   objects(labName: string, owner?: string, subnet?: string): Promise<LabObject[]>;
+  /**
+   * What exists already under a name this lab's objects would take (its machines, their volumes or disks, its
+   * networks), whoever made it: the claim refuses a name another lab's or a user's object holds, before anything is made.
+   */
+  namesTaken(labName: string, nodes: readonly string[]): Promise<LabObject[]>;
   /** The names of every lab that has something here. */
   labs(): Promise<string[]>;
   /** Deletes the named nodes of a lab; nodes already gone are skipped. */

@@ -62,7 +62,7 @@ function labFindings(facts: DoctorFacts, target: DoctorTarget): Finding[] {
   if (!spec) return [info("lab", "subnet, names and image not checked: the settings are invalid (above)")];
   if (!facts.engine.answer) return [info("lab", "subnet, names and image not checked: they need the Docker engine (above)")];
   return [
-    subnetFinding(spec, facts, target.stack),
+    subnetFinding(spec, facts, target.stack, target.owner),
     ...(facts.objects && facts.labs
       ? nameFindings(spec, target, facts.objects, facts.labs)
       : [warn("names", "not checked: the Docker engine did not list its containers, networks and volumes", "npm run doctor again once docker ps answers")]),
@@ -147,11 +147,11 @@ export function firewallFinding(fw: FirewallFacts, bridgeNfCallIptables: string 
 }
 
 /** The lab's subnet against this host's routes, addresses, Docker networks and pools and other labs, as up checks it. */
-export function subnetFinding(spec: LabSpec, facts: DoctorFacts, stack: string): Finding {
+export function subnetFinding(spec: LabSpec, facts: DoctorFacts, stack: string, owner?: string): Finding {
   if (!facts.host) {
     return warn("subnet", `${spec.subnet} not checked: ${facts.hostError ?? "the host's routes could not be read"}`, "the step the message names, then npm run doctor again");
   }
-  const refused = configErrorOf(() => assertSubnetFree(spec, facts.host!, stack));
+  const refused = configErrorOf(() => assertSubnetFree(spec, facts.host!, stack, owner ?? null));
   if (refused) return blocker("subnet", splitFix(refused.message).says, refused.fix);
   return ok("subnet", `${spec.subnet} overlaps no route, address, Docker network, address pool or other lab of this machine`);
 }
@@ -194,7 +194,9 @@ export function labNames(spec: LabSpec): Pick<NamedObject, "kind" | "name">[] {
 export function nameFindings(spec: LabSpec, target: DoctorTarget, objects: NamedObject[], labs: LabFacts[]): Finding[] {
   const free = freeLabName(spec, objects, labs);
   const rename = `pulumi config set swarmlab:name ${free ?? "<another name>"} -s ${target.stack}`;
-  const mine = (owner: string) => (target.owner !== undefined ? owner === target.owner : owner !== "" && stackOfOwner(owner) === target.stack);
+  // Only the owner id this stack's state records is this stack's: a stack of the same name in another checkout
+  // (another user's clone) or a lost state has an owner of its own, and up's claim refuses it as another's.
+  const mine = (owner: string) => target.owner !== undefined && owner === target.owner;
   const found: Finding[] = [];
 
   const lab = labs.find((l) => l.name === spec.name);
@@ -202,16 +204,14 @@ export function nameFindings(spec: LabSpec, target: DoctorTarget, objects: Named
   const other = others.find((o) => o !== "");
   if (other !== undefined) {
     const stack = stackOfOwner(other);
-    // Of this stack but not of its state (target.owner is known and differs): made by a state since lost or
-    // replaced, which down cannot reach; clean can.
-    const same = stack === target.stack;
-    const whose = same ? `an earlier state of stack ${stack} (owner ${other}, not ${target.owner})` : `stack ${stack} (owner ${other})`;
-    const remove = same ? `npm run clean ${spec.name}` : `SWARMLAB_STACK=${stack} npm run down`;
+    const whose = stack === target.stack
+      ? `owner ${other}: a stack ${stack} of another checkout, or an earlier state of this one (${target.owner ? `which now records ${target.owner}` : "which records no lab now"})`
+      : `stack ${stack} (owner ${other})`;
     found.push(
       blocker(
         "names",
         `lab ${spec.name} on this machine belongs to ${whose}: up of stack ${target.stack} would be refused before it makes anything`,
-        `${rename}, or remove that lab: ${remove}`,
+        `${rename} (if that lab is yours and its state is lost, npm run clean ${spec.name} removes it)`,
       ),
     );
   } else if (others.length > 0) {
@@ -219,7 +219,7 @@ export function nameFindings(spec: LabSpec, target: DoctorTarget, objects: Named
       blocker(
         "names",
         `lab ${spec.name} on this machine was made without an owner label (by an older swarmlab or by hand): up of stack ${target.stack} would be refused`,
-        `npm run clean ${spec.name} removes it; or ${rename}`,
+        `${rename} (if that lab is yours, npm run clean ${spec.name} removes it)`,
       ),
     );
   }
@@ -228,12 +228,11 @@ export function nameFindings(spec: LabSpec, target: DoctorTarget, objects: Named
   for (const o of objects) {
     if (!wanted.some((w) => w.kind === o.kind && w.name === o.name) || o.labels[LABEL_LAB] === spec.name) continue;
     const theirs = o.labels[LABEL_LAB];
-    const remove = theirs ? `npm run clean ${theirs} removes lab ${theirs}` : `${REMOVE[o.kind]} ${o.name}`;
     found.push(
       blocker(
         "names",
-        `${o.kind} ${o.name} already exists and is not part of lab ${spec.name}${theirs ? ` (it is lab ${theirs}'s)` : ""}: up cannot make the lab's ${o.kind} of that name`,
-        `${remove}, if you no longer need it; or ${rename}`,
+        `${o.kind} ${o.name} already exists and is not part of lab ${spec.name}${theirs ? ` (it is lab ${theirs}'s)` : " (swarmlab did not make it)"}: up cannot make the lab's ${o.kind} of that name`,
+        rename,
       ),
     );
   }
@@ -244,8 +243,6 @@ export function nameFindings(spec: LabSpec, target: DoctorTarget, objects: Named
   }
   return [ok("names", `free: no container, network or volume uses the lab's names (${networkName(spec.name)}, ${containerName(spec.name, "<node>")}, ${volumeName(spec.name, "<node>")})`)];
 }
-
-const REMOVE: Record<NamedObject["kind"], string> = { container: "docker rm -f", network: "docker network rm", volume: "docker volume rm" };
 
 /** A lab name like the spec's whose names nothing here uses: <name>-2, <name>-3, … (at most 40 characters). */
 export function freeLabName(spec: LabSpec, objects: NamedObject[], labs: LabFacts[]): string | undefined {

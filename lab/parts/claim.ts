@@ -1,9 +1,9 @@
 // The stack's claim on a lab name and subnet: made first, so that a lab owned by another stack is refused before
 // anything is created. Its output, the owner id, labels everything the lab makes.
 import { randomBytes } from "node:crypto";
-import { backendFor, LabObject } from "../backends/backend";
+import { Backend, backendFor, LabObject } from "../backends/backend";
 import { ConfigError } from "../config";
-import { BackendName, stackOfOwner } from "../types";
+import { BackendName, LABEL_LAB, stackOfOwner } from "../types";
 import type { Part } from "./part";
 
 export interface ClaimInputs {
@@ -12,6 +12,8 @@ export interface ClaimInputs {
   subnet: string;
   /** The Pulumi stack: the readable half of the owner id. */
   stack: string;
+  /** The machines' hostnames: the names of the lab's objects derive from them and the lab's name. */
+  nodes: string[];
 }
 
 export interface ClaimOutputs {
@@ -23,6 +25,10 @@ export const claim: Part<ClaimInputs, ClaimOutputs> = {
   type: "Claim",
   identity: ["lab", "backend"],
   outputs: ["owner"],
+  // preview runs this too: what create or update would refuse is refused before anything is planned
+  async check(news, current) {
+    await assertFree(news, current?.owner);
+  },
   async create(i) {
     const owner = `${i.stack}.${randomBytes(4).toString("hex")}`;
     await assertFree(i, owner);
@@ -40,22 +46,37 @@ export const claim: Part<ClaimInputs, ClaimOutputs> = {
   },
 };
 
-/** Fails when something of the lab's name, or a lab network on its subnet, belongs to another owner. */
-export async function assertFree(i: ClaimInputs, owner: string): Promise<void> {
-  const objects = await (await backendFor(i.backend)).objects(i.lab, undefined, i.subnet);
-  const foreign = objects.filter((o) => o.owner !== owner);
+/**
+ * Fails when something of the lab's name, a lab network on its subnet, or an object under a name the lab would give
+ * its own belongs to another owner (`owner` undefined: the claim is new, so everything there is another's). The fix
+ * is always this stack's own setting: another lab's things are never this lab's to remove.
+ */
+export async function assertFree(
+  i: ClaimInputs,
+  owner: string | undefined,
+  backend: Pick<Backend, "objects" | "namesTaken"> | undefined = undefined,
+): Promise<void> {
+  backend ??= await backendFor(i.backend);
+  const [objects, named] = await Promise.all([backend.objects(i.lab, undefined, i.subnet), backend.namesTaken(i.lab, i.nodes ?? [])]);
+  const foreign = objects.filter((o) => owner === undefined || o.owner !== owner);
   const sameName = foreign.filter((o) => o.lab === i.lab);
+  const otherName = `pulumi config set swarmlab:name <another name> -s ${i.stack}`;
   if (sameName.length > 0) {
-    throw new ConfigError("name", i.lab, `pulumi config set swarmlab:name <another name> -s ${i.stack}`, `this lab ${whose(sameName)}`);
+    throw new ConfigError("name", i.lab, otherName, `the name is taken: ${whose(sameName)}`);
   }
   if (foreign.length > 0) {
     throw new ConfigError("subnet", i.subnet, `pulumi config set swarmlab:subnet <another /24> -s ${i.stack}`, `this subnet is used: ${whose(foreign)}`);
+  }
+  const taken = named.filter((o) => o.lab !== i.lab || owner === undefined || o.owner !== owner);
+  if (taken.length > 0) {
+    throw new ConfigError("name", i.lab, otherName, `the lab's objects would take names that exist already: ${whose(taken)}`);
   }
 }
 
 function whose(objects: LabObject[]): string {
   const [first] = objects;
   const what = `${objects.map((o) => o.what).slice(0, 3).join(", ")}${objects.length > 3 ? ` and ${objects.length - 3} more` : ""}`;
-  if (!first.owner) return `was made without an owner label (by an older swarmlab or by hand): ${what}; remove it with npm run clean ${first.lab || ""}`.trim();
-  return `belongs to stack ${stackOfOwner(first.owner)} (owner ${first.owner}${first.lab ? `, lab ${first.lab}` : ""}): ${what}`;
+  if (!first.lab) return `${what}, not made by swarmlab (no ${LABEL_LAB} label)`;
+  if (!first.owner) return `${what}, of lab ${first.lab}, made without an owner label (by an older swarmlab or by hand; if it is yours and its state is lost, npm run clean ${first.lab} removes it)`;
+  return `${what}, of lab ${first.lab} of stack ${stackOfOwner(first.owner)} (owner ${first.owner})`;
 }

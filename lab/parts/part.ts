@@ -23,6 +23,11 @@ export interface Part<I extends PartInputs, O extends object> {
   readonly outputs: readonly (keyof O & string)[];
   /** Outputs kept as secrets in the state. */
   readonly secrets?: readonly (keyof O & string)[];
+  /**
+   * Refuses inputs that create or update would refuse, so that `preview` refuses them too (Pulumi asks it in both,
+   * before anything is made). `current`: the part's state when it stays (an update), undefined when it is to be made.
+   */
+  check?(news: I, current: (I & O) | undefined, ctx: PartContext): Promise<void>;
   create(inputs: I, ctx: PartContext): Promise<{ id: string; outs: O }>;
   /**
    * The live thing, for refresh: undefined when it is gone or broken beyond an update (then up makes it again);

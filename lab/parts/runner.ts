@@ -41,8 +41,16 @@ export function providerFor(kind: PartKind, root: string) {
       const { id, outs } = await part.create(i, contextFor(root, i));
       return { id, outs: { ...i, ...outs } };
     },
+    // Pulumi calls check for every part in preview and up; a part that exists gets diff too, which has its state.
+    async check(olds: Props, news: Props) {
+      const n = own(news);
+      if (part.check && Object.keys(own(olds)).length === 0) await part.check(n, undefined, contextFor(root, n));
+      return { inputs: news };
+    },
     async diff(_id: string, olds: Props, news: Props) {
       const { changed, replaces } = diffInputs(part, olds, news);
+      const n = own(news);
+      if (part.check) await part.check(n, replaces.length > 0 ? undefined : own(olds), contextFor(root, n));
       return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
     },
     async update(id: string, olds: Props, news: Props) {

@@ -355,7 +355,7 @@ const ROWS: Row[] = [
     what: "name in capitals",
     settings: { name: "Swarmlab" },
     message:
-      'swarmlab:name = "Swarmlab": a lab name is 1-40 characters of a-z, 0-9 and \'-\', starting with a letter (it prefixes container names and labels everything the lab creates). Fix: pulumi config set swarmlab:name swarmlab',
+      'swarmlab:name = "Swarmlab": a lab name is 1-40 characters of a-z, 0-9 and \'-\', starting with a letter (it prefixes container names, labels everything the lab creates and names its folder .swarmlab/<lab>/). Fix: pulumi config set swarmlab:name swarmlab',
   },
   {
     what: "egress NAT",

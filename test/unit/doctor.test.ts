@@ -400,9 +400,17 @@ describe("doctor", () => {
       });
     });
 
-    it("this stack's own running lab is not a collision", () => {
+    it("this stack's own running lab (by the owner id its state records) is not a collision", () => {
       const host = hostWith({ addNetworks: [labNetwork("swarmlab", "192.168.56.0/24", "dev.1a2b3c4d")] });
-      assert.equal(subnetFinding(SPEC, facts({ host }), "dev").status, "ok");
+      assert.equal(subnetFinding(SPEC, facts({ host }), "dev", "dev.1a2b3c4d").status, "ok");
+    });
+
+    it("a lab of the same name and stack name but another owner (another checkout's stack dev): a blocker", () => {
+      const host = hostWith({ addNetworks: [labNetwork("swarmlab", "192.168.56.0/24", "dev.1a2b3c4d")] });
+      const says = 'swarmlab:subnet = "192.168.56.0/24": this subnet is used by lab swarmlab of stack dev (network swarmlab-net, 192.168.56.0/24, owner dev.1a2b3c4d)';
+      for (const owner of [undefined, "dev.99999999"]) {
+        assert.deepEqual(subnetFinding(SPEC, facts({ host }), "dev", owner), { check: "subnet", status: "blocker", says, fix: "pulumi config set swarmlab:subnet 192.168.57.0/24" });
+      }
     });
 
     it("host facts that could not be read: a warning that says why", () => {
@@ -430,7 +438,7 @@ describe("doctor", () => {
       ]);
     });
 
-    it("this stack's lab already up: fine (by the stack in its owner id, or by the owner id its state records)", () => {
+    it("this stack's lab already up: fine (by the owner id its state records, never by the stack's name alone)", () => {
       const objects: NamedObject[] = [...DOCKER_DEFAULT_NETWORKS, { kind: "network", name: "swarmlab-net", labels: OURS }, { kind: "container", name: "swarmlab-upstream", labels: OURS }];
       const labs = [{ name: "swarmlab", owners: ["dev.1a2b3c4d"], subnets: ["192.168.56.0/24"] }];
       const expected = [
@@ -440,11 +448,12 @@ describe("doctor", () => {
           says: "lab swarmlab is already here, made by stack dev (owner dev.1a2b3c4d): up keeps what is whole and makes the rest again",
         },
       ];
-      assert.deepEqual(nameFindings(SPEC, TARGET, objects, labs), expected);
       assert.deepEqual(nameFindings(SPEC, { ...TARGET, owner: "dev.1a2b3c4d" }, objects, labs), expected);
+      // A stack dev that records no lab (another user's clone, a fresh checkout): the running lab is another's.
+      assert.equal(nameFindings(SPEC, TARGET, objects, labs)[0].status, "blocker");
     });
 
-    it("a lab of this name owned by another stack: a blocker, with a free name and the command that removes that lab", () => {
+    it("a lab of this name owned by another stack: a blocker, with a free name, never a command that removes that lab", () => {
       const labs = [{ name: "swarmlab", owners: ["ci.0badcafe"], subnets: ["192.168.56.0/24"] }];
       const objects: NamedObject[] = [{ kind: "network", name: "swarmlab-net", labels: { "swarmlab.lab": "swarmlab", "swarmlab.owner": "ci.0badcafe" } }];
       assert.deepEqual(nameFindings(SPEC, TARGET, objects, labs), [
@@ -452,7 +461,7 @@ describe("doctor", () => {
           check: "names",
           status: "blocker",
           says: "lab swarmlab on this machine belongs to stack ci (owner ci.0badcafe): up of stack dev would be refused before it makes anything",
-          fix: `${RENAME}, or remove that lab: SWARMLAB_STACK=ci npm run down`,
+          fix: `${RENAME} (if that lab is yours and its state is lost, npm run clean swarmlab removes it)`,
         },
       ]);
     });
@@ -464,9 +473,9 @@ describe("doctor", () => {
           check: "names",
           status: "blocker",
           says:
-            "lab swarmlab on this machine belongs to an earlier state of stack dev (owner dev.1a2b3c4d, not dev.99999999): " +
-            "up of stack dev would be refused before it makes anything",
-          fix: `${RENAME}, or remove that lab: npm run clean swarmlab`,
+            "lab swarmlab on this machine belongs to owner dev.1a2b3c4d: a stack dev of another checkout, or an earlier state of this one " +
+            "(which now records dev.99999999): up of stack dev would be refused before it makes anything",
+          fix: `${RENAME} (if that lab is yours and its state is lost, npm run clean swarmlab removes it)`,
         },
       ]);
     });
@@ -478,7 +487,7 @@ describe("doctor", () => {
           check: "names",
           status: "blocker",
           says: "lab swarmlab on this machine was made without an owner label (by an older swarmlab or by hand): up of stack dev would be refused",
-          fix: `npm run clean swarmlab removes it; or ${RENAME}`,
+          fix: `${RENAME} (if that lab is yours, npm run clean swarmlab removes it)`,
         },
       ]);
     });
@@ -494,8 +503,8 @@ describe("doctor", () => {
         {
           check: "names",
           status: "blocker",
-          says: "container swarmlab-upstream already exists and is not part of lab swarmlab: up cannot make the lab's container of that name",
-          fix: `docker rm -f swarmlab-upstream, if you no longer need it; or ${RENAME}`,
+          says: "container swarmlab-upstream already exists and is not part of lab swarmlab (swarmlab did not make it): up cannot make the lab's container of that name",
+          fix: RENAME,
         },
         {
           check: "names",
@@ -503,7 +512,7 @@ describe("doctor", () => {
           says:
             "volume swarmlab-swarm-worker1-docker already exists and is not part of lab swarmlab (it is lab swarmlab-swarm's): " +
             "up cannot make the lab's volume of that name",
-          fix: `npm run clean swarmlab-swarm removes lab swarmlab-swarm, if you no longer need it; or ${RENAME}`,
+          fix: RENAME,
         },
       ]);
     });

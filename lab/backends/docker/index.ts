@@ -11,7 +11,8 @@ import { labFilter, ownedBy, removeContainer } from "./containers";
 import { listGuards, missingGuards, removeGuards, syncGuards } from "./firewall";
 import { bridgeOf, ensureLabNetwork, findLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
 import { createNode } from "./node";
-import { containerName } from "./names";
+import { UPSTREAM_NAME } from "../../config";
+import { containerName, networkName, volumeName } from "./names";
 import { ensureUpstream, upstreamRunning } from "./upstream";
 
 export class DockerBackend implements Backend {
@@ -81,6 +82,25 @@ export class DockerBackend implements Backend {
       ...(Volumes ?? []).map((v) => ({ what: `volume ${v.Name}`, ...of(v.Labels) })),
       ...labNetworks.map((n) => ({ what: `network ${n.Name}`, ...of(n.Labels), subnet: n.IPAM?.Config?.[0]?.Subnet })),
       ...guards.map((g) => ({ what: `firewall rule '${g}'`, lab: labName, owner: /owner=([^" ,]+)/.exec(g)?.[1] ?? "" })),
+    ];
+  }
+
+  async namesTaken(labName: string, nodes: readonly string[]): Promise<LabObject[]> {
+    const machines = new Set([...nodes, UPSTREAM_NAME].map((n) => containerName(labName, n)));
+    const volumes = new Set(nodes.map((n) => volumeName(labName, n)));
+    const [containers, { Volumes }, networks] = await Promise.all([
+      this.docker.listContainers({ all: true }),
+      this.docker.listVolumes(),
+      this.docker.listNetworks(),
+    ]);
+    const of = (labels: Record<string, string> | null | undefined) => ({ lab: labels?.[LABEL_LAB] ?? "", owner: labels?.[LABEL_OWNER] ?? "" });
+    return [
+      ...containers.flatMap((c) => {
+        const name = c.Names.map((n) => n.replace(/^\//, "")).find((n) => machines.has(n));
+        return name ? [{ what: `container ${name}`, ...of(c.Labels) }] : [];
+      }),
+      ...(Volumes ?? []).filter((v) => volumes.has(v.Name)).map((v) => ({ what: `volume ${v.Name}`, ...of(v.Labels) })),
+      ...networks.filter((n) => n.Name === networkName(labName)).map((n) => ({ what: `network ${n.Name}`, ...of(n.Labels) })),
     ];
   }
 

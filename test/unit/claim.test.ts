@@ -1,0 +1,92 @@
+// The claim refuses, in preview as in up, a lab name, subnet or object name that is another's (issue 15, item 2): a
+// lab of another stack, of a stack of the same name in another checkout, or a user's own container. Its messages
+// give this stack's own fix, never a command that removes another's things.
+import assert from "node:assert/strict";
+import type { LabObject } from "../../lab/backends/backend";
+import { assertFree, ClaimInputs } from "../../lab/parts/claim";
+import { providerFor } from "../../lab/parts/runner";
+
+const CLAIM: ClaimInputs = { lab: "swarmlab", backend: "docker", subnet: "192.168.56.0/24", stack: "dev", nodes: ["swarm-manager", "swarm-worker1"] };
+const OURS = "dev.1a2b3c4d";
+const RENAME = "Fix: pulumi config set swarmlab:name <another name> -s dev";
+
+function engine(objects: LabObject[], named: LabObject[] = []) {
+  return { objects: async () => objects, namesTaken: async () => named };
+}
+
+async function refusal(i: ClaimInputs, owner: string | undefined, backend: ReturnType<typeof engine>): Promise<string> {
+  const err = await assertFree(i, owner, backend).then(() => undefined, (e: Error) => e);
+  assert.ok(err, "refused");
+  assert.doesNotMatch(err.message, /docker rm|volume rm|remove it\b|npm run down/, "never tells to remove another's things");
+  return err.message;
+}
+
+describe("the claim", () => {
+  const network = { what: "network swarmlab-net", lab: "swarmlab", owner: OURS, subnet: "192.168.56.0/24" };
+
+  it("keeps its own lab: everything of its owner passes", async () => {
+    await assertFree(CLAIM, OURS, engine([network], [{ what: "container swarmlab-swarm-manager", lab: "swarmlab", owner: OURS }]));
+  });
+
+  it("a new claim (a fresh checkout's stack dev) refuses a running lab of the same name, even of a stack named dev", async () => {
+    assert.equal(
+      await refusal(CLAIM, undefined, engine([network])),
+      `swarmlab:name = "swarmlab": the name is taken: network swarmlab-net, of lab swarmlab of stack dev (owner ${OURS}). ${RENAME}`,
+    );
+  });
+
+  it("another lab on the subnet", async () => {
+    const other = { what: "network other-net", lab: "other", owner: "ci.0badcafe", subnet: "192.168.56.0/24" };
+    assert.equal(
+      await refusal(CLAIM, OURS, engine([other])),
+      'swarmlab:subnet = "192.168.56.0/24": this subnet is used: network other-net, of lab other of stack ci (owner ci.0badcafe). ' +
+        "Fix: pulumi config set swarmlab:subnet <another /24> -s dev",
+    );
+  });
+
+  it("another lab whose objects have the names this lab's would take (swarmlab-swarm with nodes manager, worker1)", async () => {
+    const taken = [
+      { what: "container swarmlab-swarm-manager", lab: "swarmlab-swarm", owner: "ci.0badcafe" },
+      { what: "volume swarmlab-swarm-manager-docker", lab: "swarmlab-swarm", owner: "ci.0badcafe" },
+    ];
+    assert.equal(
+      await refusal(CLAIM, undefined, engine([], taken)),
+      'swarmlab:name = "swarmlab": the lab\'s objects would take names that exist already: container swarmlab-swarm-manager, ' +
+        `volume swarmlab-swarm-manager-docker, of lab swarmlab-swarm of stack ci (owner ci.0badcafe). ${RENAME}`,
+    );
+  });
+
+  it("a user's own container of such a name", async () => {
+    assert.equal(
+      await refusal(CLAIM, OURS, engine([], [{ what: "container swarmlab-upstream", lab: "", owner: "" }])),
+      `swarmlab:name = "swarmlab": the lab's objects would take names that exist already: container swarmlab-upstream, not made by swarmlab (no swarmlab.lab label). ${RENAME}`,
+    );
+  });
+
+  it("a lab without owner labels: clean is offered only for the case that it is yours", async () => {
+    const message = await refusal(CLAIM, OURS, engine([{ what: "container swarmlab-swarm-manager", lab: "swarmlab", owner: "" }]));
+    assert.match(message, /made without an owner label \(by an older swarmlab or by hand; if it is yours and its state is lost, npm run clean swarmlab removes it\)/);
+  });
+
+  describe("as a dynamic provider, preview asks it through check and diff", () => {
+    const seen: unknown[] = [];
+    const provider = providerFor("claim", "/nonexistent");
+    before(async () => {
+      const parts = (await import("../../lab/parts")).parts as unknown as Record<string, { check?: unknown }>;
+      const original = parts.claim.check;
+      parts.claim.check = async (_news: unknown, current: unknown) => void seen.push(current);
+      try {
+        await provider.check({}, { ...CLAIM });
+        await provider.check({ ...CLAIM }, { ...CLAIM });
+        await provider.diff("id", { ...CLAIM, owner: OURS }, { ...CLAIM, subnet: "192.168.57.0/24" });
+        await provider.diff("id", { ...CLAIM, owner: OURS }, { ...CLAIM, lab: "other" });
+      } finally {
+        parts.claim.check = original;
+      }
+    });
+
+    it("a new claim: check, without a current state; an existing one: diff, with its state (undefined when replaced)", () => {
+      assert.deepEqual(seen, [undefined, { ...CLAIM, owner: OURS }, undefined]);
+    });
+  });
+});
