@@ -2,8 +2,7 @@
 // in tutorial-claims.ts), then the lab's life cycle: no change on a second up, state that survives a moved
 // project, stacks that own their labs, and a destroy that leaves nothing.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
 import execa from "execa";
@@ -15,6 +14,7 @@ import { collectLabLogs, leftovers, runningMachines } from "../../lab/inventory"
 import { labDir } from "../../lab/lab-dir";
 import { stackOfOwner } from "../../lab/types";
 import { acquireLab, LabUnderTest, requirePrerequisites, throwAwaySettings } from "./lab-under-test";
+import { copyProject } from "./project-copy";
 import { CLAIMS, LabView } from "./tutorial-claims";
 
 describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () {
@@ -105,16 +105,23 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       assert.equal(saltOpensWith(salt, ""), false, "the stack's secrets open with an empty passphrase");
     });
 
-    it("another stack cannot take this lab's name or subnet: its up is refused before anything is made, naming the owner", async function () {
-      const owner = stackOfOwner(o().owner);
+    it("another stack cannot take this lab's name, subnet or object names: its preview and its up are refused before anything is made, naming the owner", async function () {
+      const owner = o().owner;
       const machines = await runningMachines({ name: o().lab, backend: o().backend });
-      const attempts = [
-        { settings: { name: o().lab, subnet: (await throwAwaySettings("intruder", 100)).subnet }, says: new RegExp(`swarmlab:name = "${o().lab}": this lab belongs to stack ${owner}`) },
-        { settings: { name: "swarmlab-intruder", subnet: o().subnet }, says: new RegExp(`swarmlab:subnet = "${o().subnet.replace(/\./g, "\\.")}": this subnet is used.*stack ${owner}`) },
+      const elsewhere = async (offset: number) => (await throwAwaySettings("intruder", offset)).subnet;
+      const attempts: { settings: Record<string, string>; says: RegExp }[] = [
+        { settings: { name: o().lab, subnet: await elsewhere(100) }, says: new RegExp(`swarmlab:name = "${o().lab}": the name is taken: .*of lab ${o().lab} of stack ${stackOfOwner(owner)} \\(owner ${owner}\\)`) },
+        { settings: { name: "swarmlab-intruder", subnet: o().subnet }, says: new RegExp(`swarmlab:subnet = "${o().subnet.replace(/\./g, "\\.")}": this subnet is used.*owner ${owner}`) },
+        // Its containers would be named like this lab's: <lab>-swarm + manager = <lab> + swarm-manager.
+        {
+          settings: { name: `${o().lab}-swarm`, subnet: await elsewhere(101), nodes: JSON.stringify(["manager", "worker1"]) },
+          says: new RegExp(`swarmlab:name = "${o().lab}-swarm": the lab's objects would take names that exist already: container ${o().lab}-swarm-manager.*owner ${owner}`),
+        },
       ];
       for (const { settings, says } of attempts) {
         const other = await openStack(`intruder-${process.pid}`, settings);
         try {
+          await assert.rejects(other.preview(), says, "preview refuses what up would refuse");
           await assert.rejects(upLab(other), says);
           const made = ((await other.exportStack()).deployment.resources ?? []).filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:"));
           assert.deepEqual(made, [], "the refused stack made no part of a lab");
@@ -123,6 +130,37 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
         }
       }
       assert.deepEqual(await runningMachines({ name: o().lab, backend: o().backend }), machines, "the lab's machines are untouched");
+    });
+
+    it("another checkout (another user's clone) with a stack of the same name and this lab's settings: the doctor blocks, npx pulumi preview and up refuse, nothing is made", async function () {
+      const stack = stackOfOwner(o().owner);
+      const copy = copyProject(stack, false);
+      const env = { ...pulumiEnv(stack), PULUMI_BACKEND_URL: `file://${copy}/.pulumi-state`, SWARMLAB_ROOT: copy, SWARMLAB_STACK: stack };
+      const machines = await runningMachines({ name: o().lab, backend: o().backend });
+      try {
+        mkdirSync(path.join(copy, ".pulumi-state"));
+        for (const args of [["stack", "init"], ["config", "set", "swarmlab:name", o().lab], ["config", "set", "swarmlab:subnet", o().subnet]]) {
+          const r = await cli(copy, env, ...args);
+          assert.equal(r.exitCode, 0, `${args.join(" ")}:\n${r.stdout}\n${r.stderr}`);
+        }
+        const taken = `swarmlab:name = "${o().lab}": the name is taken`;
+        const doctor = await execa("npx", ["ts-node", "scripts/doctor.ts"], { cwd: copy, env, reject: false });
+        assert.notEqual(doctor.exitCode, 0, `the doctor found no blocker:\n${doctor.stdout}`);
+        assert.match(doctor.stdout, new RegExp(`lab ${o().lab} on this machine belongs to owner ${o().owner}`));
+        const preview = await cli(copy, env, "preview");
+        assert.notEqual(preview.exitCode, 0, `preview passed:\n${preview.stdout}`);
+        assert.ok((preview.stdout + preview.stderr).includes(taken), `preview's refusal:\n${preview.stdout}\n${preview.stderr}`);
+        const up = await cli(copy, env, "up", "--yes", "--skip-preview");
+        assert.notEqual(up.exitCode, 0, `up passed:\n${up.stdout}`);
+        assert.ok((up.stdout + up.stderr).includes(taken), `up's refusal:\n${up.stdout}\n${up.stderr}`);
+        const state = JSON.parse((await cli(copy, env, "stack", "export")).stdout);
+        const made = (state.deployment.resources ?? []).filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:"));
+        assert.deepEqual(made, [], "the other checkout made no part of a lab");
+        assert.deepEqual(await runningMachines({ name: o().lab, backend: o().backend }), machines, "the lab's machines are untouched");
+      } finally {
+        await cli(copy, env, "stack", "rm", "--yes", "--force");
+        rmSync(copy, { recursive: true, force: true });
+      }
     });
 
     it("two ups of one stack at once: the second is refused by Pulumi's lock, and the state stays whole", async function () {
@@ -183,18 +221,4 @@ async function engineVersions(view: LabView): Promise<string> {
   const show = (v: { Version: string; ApiVersion: string }) => `Docker ${v.Version} (API ${v.ApiVersion})`;
   const nodes = await Promise.all(view.lab.nodes.map(async (n) => `${n.access.name} ${show(await n.docker.version())}`));
   return [`host ${show(await new Docker().version())}`, ...nodes].join(", ");
-}
-
-/** The project's files (no lab folders, no state) copied to a new folder, with the stack's state and settings. */
-function copyProject(stack: string): string {
-  const copy = mkdtempSync(path.join(os.tmpdir(), "swarmlab-moved-"));
-  const files = execa.sync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: PROJECT_ROOT }).stdout.split("\n").filter(Boolean);
-  for (const f of files.filter((f) => existsSync(path.join(PROJECT_ROOT, f)))) {
-    mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
-    cpSync(path.join(PROJECT_ROOT, f), path.join(copy, f));
-  }
-  symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(copy, "node_modules"));
-  cpSync(path.join(PROJECT_ROOT, ".pulumi-state"), path.join(copy, ".pulumi-state"), { recursive: true });
-  cpSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), path.join(copy, `Pulumi.${stack}.yaml`));
-  return copy;
 }
