@@ -6,6 +6,7 @@ import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { collectLabLogs, LabRef, leftovers, logsDir, sweepLab } from "../lab/inventory";
 import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
+import { checkedLabName } from "../lab/lab-name";
 import { parts } from "../lab/parts";
 import type { BackendName, LabSpec } from "../lab/types";
 import { specFromConfig, swarmlabProgram } from "./program";
@@ -17,8 +18,14 @@ export const PROJECT = "swarmlab";
 export const DEFAULT_STACK = "dev";
 export const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");
 
+/**
+ * The stack SWARMLAB_STACK names (default dev); its fully qualified name organization/swarmlab/<name> is the same
+ * stack. A bad value fails here, in one line (lab/env.ts), before any stack is opened or made.
+ */
 export function stackName(): string {
-  return process.env.SWARMLAB_STACK || DEFAULT_STACK;
+  // required here rather than imported: only this function of the file is about the environment
+  const { stackFromEnv } = require("../lab/env") as typeof import("../lab/env");
+  return stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK;
 }
 
 /** The CLI the npm `pulumi` wrapper would run: $PULUMI_HOME/versions/<@pulumi/pulumi's version>/bin/pulumi. */
@@ -106,9 +113,11 @@ export async function specOf(stack: Stack): Promise<LabSpec> {
 export async function labOfState(stack: Stack): Promise<LabRef | undefined> {
   const resources = (await stack.exportStack()).deployment?.resources ?? [];
   const claim = resources.find((r: { type: string }) => r.type === partType(parts.claim));
-  if (claim) return { name: claim.outputs.lab, backend: claim.outputs.backend as BackendName, owner: claim.outputs.owner };
+  // The name reaches removals (down's sweep, the lab's folder): it passes the lab-name rule, whatever the state holds.
+  const named = (lab: unknown) => checkedLabName(lab, `the lab stack ${stack.name}'s state records`);
+  if (claim) return { name: named(claim.outputs.lab), backend: claim.outputs.backend as BackendName, owner: claim.outputs.owner };
   const legacyKey = resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/swarmlab:lab:key:Resource");
-  return legacyKey ? { name: legacyKey.outputs.lab, backend: "docker", owner: "" } : undefined;
+  return legacyKey ? { name: named(legacyKey.outputs.lab), backend: "docker", owner: "" } : undefined;
 }
 
 export interface DownResult {

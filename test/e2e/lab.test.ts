@@ -15,13 +15,15 @@ import { labDir } from "../../lab/lab-dir";
 import { stackOfOwner } from "../../lab/types";
 import { acquireLab, LabUnderTest, requirePrerequisites, throwAwaySettings } from "./lab-under-test";
 import { copyProject } from "./project-copy";
-import { CLAIMS, LabView } from "./tutorial-claims";
+import { checkClaim, CLAIMS, LabView, pending } from "./tutorial-claims";
 
 describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () {
   let under: LabUnderTest | undefined;
   let view: LabView | undefined;
   let failed = false;
   let destroyed = false;
+  /** The claims not checked on this lab, each with why (their tests are pending). */
+  const unchecked: string[] = [];
 
   before(async function () {
     await requirePrerequisites(this);
@@ -54,12 +56,22 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     if (under?.owned && !destroyed) await downLab(under.stack);
     if (under?.owned) await forgetStack(under.stack);
     if (view?.notes.size) console.log(`\n      Where this lab differs from the tutorial:\n${[...view.notes].map((n) => `      - ${n}`).join("\n")}`);
+    if (unchecked.length) {
+      console.log(`\n      Not checked on this lab (pending):\n${unchecked.map((n) => `      - ${n}`).join("\n")}`);
+    }
   });
 
   for (const group of [...new Set(CLAIMS.map((c) => c.group))]) {
     describe(group, function () {
       for (const claim of CLAIMS.filter((c) => c.group === group)) {
-        it(claim.says, () => claim.check(view!));
+        // Held: passes. False: fails. Not checked here: pending with the reason (checkClaim fails it under CI=true
+        // unless CI may have that reason too).
+        it(claim.says, async function () {
+          const reason = await checkClaim(claim, view!);
+          if (reason === undefined) return;
+          unchecked.push(`${claim.says}: ${reason}`);
+          pending(this, reason, true);
+        });
       }
     });
   }
@@ -76,12 +88,13 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
     it("npx pulumi works from a subfolder with no Pulumi setting in the environment: the project's state and passphrase file, the same outputs", async function () {
       const bare = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_"))) as Record<string, string>;
-      // A stack made before the project kept a passphrase needs its empty one said (README: Secrets).
-      const legacy = "PULUMI_CONFIG_PASSPHRASE" in pulumiEnv(under!.stack.name);
-      if (legacy) console.log(`      (stack ${under!.stack.name} uses the empty passphrase it was made with: given as PULUMI_CONFIG_PASSPHRASE=)`);
+      // A passphrase the user set, or the empty one of a stack made before the project kept one (README: Secrets),
+      // must be handed over: checked with it, and listed as where this lab differs.
+      const passphrase = passphraseSetting(under!.stack.name);
+      if (passphrase) view!.note(passphrase.note);
       const r = await execa("npx", ["pulumi", "stack", "output", "--json", "--show-secrets", "--stack", under!.stack.name], {
         cwd: path.join(PROJECT_ROOT, "infra"),
-        env: legacy ? { ...bare, PULUMI_CONFIG_PASSPHRASE: "" } : bare,
+        env: { ...bare, ...passphrase?.env },
         extendEnv: false,
         reject: false,
       });
@@ -96,10 +109,11 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const state = readFileSync(path.join(STATE_DIR, ".pulumi", "stacks", "swarmlab", `${stack}.json`), "utf8");
       assert.ok(state.includes("4dabf18193072939515e22adb298388d"), "the state has secrets (Pulumi's secret marker)");
       assert.ok(!state.includes("PRIVATE KEY") && !state.includes(o().privateKey.split("\n")[1]), "the private key is in the state in the clear");
+      // The user's own passphrase: the claim's "unless"; the empty one of an old stack: false, and listed as such.
+      const passphrase = passphraseSetting(stack);
+      if (passphrase) return view!.note(passphrase.note);
       const given = passphraseEnv(stack);
-      if ("PULUMI_CONFIG_PASSPHRASE" in given) {
-        return console.log(`      (stack ${stack} uses ${process.env.PULUMI_CONFIG_PASSPHRASE !== undefined ? "the passphrase set in PULUMI_CONFIG_PASSPHRASE" : "the empty passphrase it was made with"})`);
-      }
+      assert.ok("PULUMI_CONFIG_PASSPHRASE_FILE" in given);
       assert.equal((statSync(given.PULUMI_CONFIG_PASSPHRASE_FILE).mode & 0o777).toString(8), "600");
       const salt = /^encryptionsalt: (\S+)$/m.exec(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"))![1];
       assert.equal(saltOpensWith(salt, ""), false, "the stack's secrets open with an empty passphrase");
@@ -115,7 +129,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
         // Its containers would be named like this lab's: <lab>-swarm + manager = <lab> + swarm-manager.
         {
           settings: { name: `${o().lab}-swarm`, subnet: await elsewhere(101), nodes: JSON.stringify(["manager", "worker1"]) },
-          says: new RegExp(`swarmlab:name = "${o().lab}-swarm": the lab's objects would take names that exist already: container ${o().lab}-swarm-manager.*owner ${owner}`),
+          says: new RegExp(`swarmlab:name = "${o().lab}-swarm": the lab's objects would take names that exist already: .*container ${o().lab}-swarm-manager.*owner ${owner}`),
         },
       ];
       for (const { settings, says } of attempts) {
@@ -164,10 +178,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     });
 
     it("two ups of one stack at once: the second is refused by Pulumi's lock, and the state stays whole", async function () {
-      if (!under!.owned) {
-        console.log("      (the lab under test is the user's: not run twice at once)");
-        this.skip();
-      }
+      if (!under!.owned) pending(this, "the lab under test is the user's: up is not run twice at once on it");
       const results = await Promise.allSettled([upLab(under!.stack), new Promise((r) => setTimeout(r, 3_000)).then(() => upLab(under!.stack))]);
       assert.equal(results[0].status, "fulfilled", String((results[0] as PromiseRejectedResult).reason));
       assert.equal(results[1].status, "rejected");
@@ -188,7 +199,10 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       try {
         const preview = await cli(copy, env, "preview", "--expect-no-changes");
         assert.equal(preview.exitCode, 0, `preview in ${copy} wants changes:\n${preview.stdout}\n${preview.stderr}`);
-        if (!under!.owned) return console.log("      (the lab under test is the user's: not destroyed from the copy)");
+        if (!under!.owned) {
+          const why = "preview in the copy found nothing to change (checked); the lab under test is the user's: not destroyed from the copy";
+          pending(this, why);
+        }
         view!.close();
         const destroy = await cli(copy, env, "destroy", "--yes");
         assert.equal(destroy.exitCode, 0, `destroy in ${copy}:\n${destroy.stdout}\n${destroy.stderr}`);
@@ -201,10 +215,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     });
 
     it("destroy leaves no container, volume, network, firewall rule, key folder or resource in the state", async function () {
-      if (!under!.owned) {
-        console.log("      (the lab under test is the user's: not destroyed)");
-        this.skip();
-      }
+      if (!under!.owned) pending(this, "the lab under test is the user's: not destroyed");
       const result = await downLab(under!.stack); // after the copy's destroy: only the original's state and key folder
       destroyed = true;
       assert.equal(result.error, undefined);
@@ -221,4 +232,34 @@ async function engineVersions(view: LabView): Promise<string> {
   const show = (v: { Version: string; ApiVersion: string }) => `Docker ${v.Version} (API ${v.ApiVersion})`;
   const nodes = await Promise.all(view.lab.nodes.map(async (n) => `${n.access.name} ${show(await n.docker.version())}`));
   return [`host ${show(await new Docker().version())}`, ...nodes].join(", ");
+}
+
+/**
+ * The stack's passphrase when it is not the project's file, with the deviation in words: one the user set (README:
+ * Secrets), or the empty one of a stack made before the project kept one (whose secrets then open without any).
+ */
+function passphraseSetting(stack: string): { env: Record<string, string>; note: string } | undefined {
+  const given = passphraseEnv(stack) as Record<string, string>;
+  // As passphraseEnv decides: PULUMI_CONFIG_PASSPHRASE set (even empty), else a PULUMI_CONFIG_PASSPHRASE_FILE.
+  const env = process.env;
+  const set =
+    env.PULUMI_CONFIG_PASSPHRASE !== undefined
+      ? "PULUMI_CONFIG_PASSPHRASE"
+      : env.PULUMI_CONFIG_PASSPHRASE_FILE
+        ? "PULUMI_CONFIG_PASSPHRASE_FILE"
+        : undefined;
+  if (set) {
+    const note = `stack ${stack}'s secrets use the passphrase set in ${set}, not the project's file: npx pulumi needs it`;
+    return { env: given, note };
+  }
+  if ("PULUMI_CONFIG_PASSPHRASE" in given) {
+    return {
+      env: given,
+      note:
+        `stack ${stack} keeps the empty passphrase it was made with (before the project kept one): its secrets, ` +
+        "the lab's private key among them, open without a passphrase, and npx pulumi needs PULUMI_CONFIG_PASSPHRASE= " +
+        "(README, Pulumi: remove the stack, make it again)",
+    };
+  }
+  return undefined;
 }

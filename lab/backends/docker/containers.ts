@@ -27,7 +27,8 @@ export async function removeContainer(docker: Docker, idOrName: string): Promise
 /** Fails unless labels mark the object as the lab's, made by the same owner. */
 export function assertOurs(what: string, labels: Record<string, string> | undefined, id: LabIdentity): void {
   if (labels?.[LABEL_LAB] !== id.lab) {
-    throw new Error(`${what} exists and is not part of lab ${id.lab}: remove it or choose another swarmlab:name`);
+    const theirs = labels?.[LABEL_LAB] ? `it is lab ${labels[LABEL_LAB]}'s` : "swarmlab did not make it";
+    throw new Error(`${what} exists and is not part of lab ${id.lab} (${theirs}): choose another swarmlab:name`);
   }
   if (labels?.[LABEL_OWNER] !== id.owner) {
     throw new Error(`${what} belongs to ${ownerText(labels?.[LABEL_OWNER])}, not to this one: choose another swarmlab:name`);
