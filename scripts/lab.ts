@@ -5,7 +5,7 @@ import { canGuard } from "../lab/backends/docker/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
 import { labDirRelative, removeLabDir } from "../lab/lab-dir";
 import { LabNameError, labNameProblem } from "../lab/lab-name";
-import { LABEL_LAB } from "../lab/types";
+import { LABEL_LAB, stackOfOwner } from "../lab/types";
 import { writeFileSync } from "node:fs";
 import type { Observation } from "../lab/health";
 import type { TaskInfo } from "../lab/steps/service";
@@ -95,15 +95,20 @@ async function clean(): Promise<number> {
   for (const odd of labelled.filter((l) => labNameProblem(l))) {
     console.error(`swarmlab: ignored: objects labelled ${LABEL_LAB}=${JSON.stringify(odd)}, which is not a lab's name (not made by swarmlab); nothing of them was removed`);
   }
-  if (!named && labs.length > 1) {
-    console.error(`swarmlab: several labs exist (${labs.join(", ")}): name one, e.g. npm run clean ${labs[0]}`);
+  // Without a name it never guesses, even when one lab is there: that lab may be another user's on the same engine.
+  if (!named) {
+    if (labs.length === 0) {
+      say("no lab exists; nothing to clean");
+      return 0;
+    }
+    const owners = await Promise.all(labs.map(async (l) => {
+      const stacks = (await Promise.all(backends.map((b) => b.objects(l)))).flat().map((o) => (o.owner ? `stack ${stackOfOwner(o.owner)}, owner ${o.owner}` : "no owner"));
+      return `  ${l} (${[...new Set(stacks)].join("; ")})`;
+    }));
+    console.error(`swarmlab: name the lab to remove; labs here:\n${owners.join("\n")}\n  e.g. npm run clean ${labs[0]}`);
     return 2;
   }
-  const lab = named ?? labs[0];
-  if (!lab) {
-    say("no lab exists; nothing to clean");
-    return 0;
-  }
+  const lab = named;
   const removed: string[] = [];
   // VMs first: the vagrant backend also removes its upstream container and rules, which the docker backend finds too.
   for (const b of [...backends].reverse()) removed.push(...(await sweepLab({ name: lab, backend: b.name }, () => undefined)));
