@@ -19,10 +19,33 @@ function makeProvider(kind: PartKind): pulumi.dynamic.ResourceProvider {
   const load = () => {
     const path = require("path");
     const fs = require("fs");
-    // SWARMLAB_ROOT when npm run up / the suite set it; else the provider's working folder, which Pulumi sets to the
-    // project's (or one below it).
-    let root: string = process.env.SWARMLAB_ROOT || process.cwd();
-    while (!fs.existsSync(path.join(root, "lab", "parts")) && path.dirname(root) !== root) root = path.dirname(root);
+    // SWARMLAB_ROOT when npm run up / the suite set it; else the checkout that holds the provider's working folder,
+    // which Pulumi sets to the project's (or one below it). A SWARMLAB_ROOT that is no checkout is refused in
+    // lab/env.ts's words (checkSwarmlabRoot): this code is serialised and may import nothing, so it says them itself.
+    const isCheckout = (dir: string) =>
+      ["runner.ts", "runner.js"].some((f) => fs.existsSync(path.join(dir, "lab", "parts", f)));
+    let found: string | undefined = process.cwd();
+    while (found && !isCheckout(found)) found = path.dirname(found) === found ? undefined : path.dirname(found);
+    const given: string | undefined = process.env.SWARMLAB_ROOT || undefined;
+    const problem =
+      given === undefined
+        ? found
+          ? undefined
+          : `the dynamic providers run in ${process.cwd()}, which is in no swarmlab checkout`
+        : !path.isAbsolute(given)
+          ? "a relative path: the dynamic providers run in another folder than the command"
+          : !isCheckout(given)
+            ? "not a swarmlab checkout (it has no lab/parts/runner.ts)"
+            : undefined;
+    if (problem) {
+      const shown = given === undefined ? "(unset)" : JSON.stringify(given);
+      const fix =
+        given === undefined
+          ? "export SWARMLAB_ROOT=<the swarmlab project's folder>"
+          : `unset SWARMLAB_ROOT${found ? `, or set it to ${found}` : ""}`;
+      throw new Error(`SWARMLAB_ROOT = ${shown}: ${problem}. Fix: ${fix}`);
+    }
+    const root: string = given ?? found!;
     if (!fs.existsSync(path.join(root, "lab", "parts", "runner.js"))) {
       require(require.resolve("ts-node/register/transpile-only", { paths: [root] })); // running from TypeScript sources
     }

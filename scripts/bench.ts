@@ -19,6 +19,7 @@ import { unusedSubnet } from "../lab/host-facts";
 import { sweepLab } from "../lab/inventory";
 import { NODE_IMAGE } from "../lab/backends/docker/names";
 import { DEFAULT_IMAGE } from "../lab/config";
+import { environmentProblems } from "./doctor";
 
 const RUNS = Number(process.argv[2] ?? 3);
 if (!Number.isInteger(RUNS) || RUNS < 1) {
@@ -186,6 +187,11 @@ async function imagesWarm(): Promise<string> {
 }
 
 async function main(): Promise<number> {
+  // The labs it makes and the suite it runs read this environment: a bad value stops it first (bench names its own
+  // stack, so SWARMLAB_STACK is not one it reads).
+  const bad = environmentProblems({ ...process.env, SWARMLAB_STACK: undefined });
+  for (const e of bad) console.error(`bench: ${e.message}`);
+  if (bad.length > 0) return 2;
   SUBNET = await unusedSubnet(100 + (process.pid % 150));
   say(`images warm (already built, build time not measured): ${await imagesWarm()}`);
   const suiteMissing = !suiteExists();

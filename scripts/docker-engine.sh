@@ -11,6 +11,20 @@ if docker info >/dev/null 2>&1; then
   exit 0
 fi
 
+# A DOCKER_HOST the user set names the engine every command asks: when it does not answer, starting this machine's
+# dockerd would not make it answer. Said in lab/env.ts's words (dockerHostUnanswered). Only the local socket's own
+# address is this machine's engine, which the rest of this script starts.
+if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != unix:///var/run/docker.sock ]; then
+  # shellcheck source=scripts/env.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+  # docker's first line, without its question (the answer is no) and final full stop
+  reason=$(docker info --format '{{.ServerVersion}}' 2>&1 >/dev/null | grep -m 1 . |
+    sed -e 's/ Is the docker daemon running?$//' -e 's/\.$//' | cut -c1-200 || true)
+  fix="unset DOCKER_HOST to use this machine's engine (bash scripts/docker-engine.sh starts it)"
+  env_refuse docker-engine DOCKER_HOST "no Docker engine answers there (${reason:-docker info failed})" \
+    "$fix, or start the engine at $DOCKER_HOST"
+fi
+
 if [ "$(id -u)" != 0 ]; then
   echo "docker-engine: no Docker engine answers and this script is not root." >&2
   echo "  Start Docker yourself (e.g. 'sudo systemctl start docker' or Docker Desktop)," >&2

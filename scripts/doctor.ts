@@ -2,14 +2,15 @@
 // The lab checked for is the selected stack's (SWARMLAB_STACK, default dev) as its settings file Pulumi.<stack>.yaml
 // describes it: read directly, so the doctor needs neither the Pulumi CLI nor any state. npm run up calls runDoctor
 // with the spec it got through the Automation API.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, settingsWarnings } from "../lab/config";
+import { EnvError, environmentErrors } from "../lab/env";
 import { DoctorTarget, examineHost, PulumiPlace } from "../lab/doctor";
 import type { LabSpec } from "../lab/types";
 import { specFromConfig, swarmlabSettings } from "../infra/program";
 import { PROJECT_ROOT } from "../infra/provider";
-import { cliRoot, stackName } from "../infra/stack";
+import { cliRoot, PROJECT, stackName, STATE_DIR } from "../infra/stack";
 
 // js-yaml is what @pulumi/pulumi's LocalWorkspace reads these files with; it ships without types.
 const yaml = require("js-yaml") as { load(text: string): unknown };
@@ -17,10 +18,27 @@ const yaml = require("js-yaml") as { load(text: string): unknown };
 /**
  * The report for a lab whose settings are known (npm run up: the stack's, through the Automation API), printed line
  * by line. `owner`: the owner id the stack's state records, when it has a lab. Resolves to true when a blocker was
- * found: up must stop. Prints only the warnings and blockers, and the verdict.
+ * found: up must stop. Prints only the warnings and blockers, and the verdict; an environment variable with a bad
+ * value is a blocker of its own, said first and alone.
  */
 export async function runDoctor(lab: { spec: LabSpec; stack: string; owner?: string }, print: (line: string) => void = console.log): Promise<boolean> {
+  const environment = environmentProblems();
+  for (const e of environment) print(`swarmlab: ${e.message}`);
+  if (environment.length > 0) return true;
   return examineHost({ ...lab, source: `stack ${lab.stack}'s config` }, pulumiPlace(), print, true);
+}
+
+/** Bad variables the report cannot be made with: the stack whose settings it checks, the engine it asks. */
+const REPORT_NEEDS: ReadonlySet<string> = new Set(["SWARMLAB_STACK", "DOCKER_HOST", "DOCKER_CERT_PATH"]);
+
+/**
+ * One error for each environment variable with a bad value (lab/env.ts), none when all are fine. npm run up's
+ * set-up (scripts/setup.sh) stops on them before it starts an engine or fetches a CLI; the doctor reports them first.
+ */
+export function environmentProblems(env: NodeJS.ProcessEnv = process.env): EnvError[] {
+  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() ?? false;
+  const ctx = { project: PROJECT, stateDir: STATE_DIR, projectRoot: PROJECT_ROOT, isFile, exists: existsSync };
+  return environmentErrors(env, ctx);
 }
 
 /** Where npm run up runs the Pulumi CLI from (infra/stack.ts), and the version it must report (that folder's name). */
@@ -70,7 +88,12 @@ function isScalar(v: unknown): v is string | number | boolean {
 }
 
 async function main(): Promise<number> {
-  return (await examineHost(stackTarget(stackName()), pulumiPlace(), console.log)) ? 1 : 0;
+  const environment = environmentProblems();
+  for (const e of environment) console.log(`swarmlab doctor: ${e.message}`);
+  if (environment.some((e) => REPORT_NEEDS.has(e.variable))) return 1;
+  if (environment.length > 0) console.log("");
+  const blocked = await examineHost(stackTarget(stackName()), pulumiPlace(), console.log);
+  return blocked || environment.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -65,6 +65,8 @@ tilde() { case "$1" in "$HOME"/*) echo "~${1#"$HOME"}" ;; *) echo "$1" ;; esac }
 
 # shellcheck source=scripts/clock.sh
 . "$root/scripts/clock.sh"
+# shellcheck source=scripts/env.sh
+. "$root/scripts/env.sh"
 
 # package.json's engines.node (a plain text read: this must work under any node, or none).
 engines=$(tr -d '\n' <"$root/package.json" |
@@ -204,12 +206,16 @@ else own_says="this machine's node is $own_version ($(tilde "$own"))"
 fi
 wanted=${SWARMLAB_NODE_VERSION:-}
 
-if [ -n "${SWARMLAB_NODE:-}" ] && [ "$own" = "$SWARMLAB_NODE" ] && [ -n "$own_version" ] &&
+# SWARMLAB_NODE is node.sh's own note to a nested node.sh; one a user set counts only for a Node engines allows.
+if [ -n "${SWARMLAB_NODE:-}" ] && [ "$own" = "$SWARMLAB_NODE" ] && [ -n "$own_version" ] && allowed "$own_version" &&
    { [ -z "$wanted" ] || [ "$own_version" = "v$wanted" ]; }; then
   chosen=$own # 0. chosen by an outer scripts/node.sh: it has said so
 elif [ -n "$wanted" ]; then
-  [[ $wanted =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "SWARMLAB_NODE_VERSION=$wanted: give an exact version such as $default_version"
-  allowed "$wanted" || fail "SWARMLAB_NODE_VERSION=$wanted is not a version package.json engines allows ($engines)"
+  [[ $wanted =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || env_refuse node SWARMLAB_NODE_VERSION "not an exact version" \
+    "give an exact version such as $default_version (export SWARMLAB_NODE_VERSION=$default_version), or unset it"
+  allowed "$wanted" ||
+    env_refuse node SWARMLAB_NODE_VERSION "it is not a version package.json engines allows ($engines)" \
+      "export SWARMLAB_NODE_VERSION=$default_version, or unset it"
   if [ "$own_version" = "v$wanted" ]; then
     chosen=$own
     say "using this machine's Node $own_version ($(tilde "$own")): SWARMLAB_NODE_VERSION=$wanted"

@@ -14,6 +14,16 @@
 # test/unit/pulumi-cli.test.ts runs this script with stub `npx`, `go` and `pulumi` commands on PATH.
 set -euo pipefail
 
+# shellcheck source=scripts/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# A bad variable stops this before anything is fetched, linked or built (lab/env.ts has PULUMI_HOME's rule too).
+env_folder pulumi PULUMI_HOME "Pulumi's folder" "~/.pulumi"
+case "${SWARMLAB_PROGRESS_SECONDS:-20}" in
+  [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) ;;
+  *) env_refuse pulumi SWARMLAB_PROGRESS_SECONDS "not a whole number of seconds from 1 to 9999" \
+       "export SWARMLAB_PROGRESS_SECONDS=20, or unset it" ;;
+esac
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 version=$(node -p "require('$root/package.json').dependencies['@pulumi/pulumi']")
 pulumi_home=${PULUMI_HOME:-$HOME/.pulumi}
@@ -21,6 +31,7 @@ bin="$pulumi_home/versions/$version/bin"
 marker="$bin/.swarmlab-built"          # our Go build of the CLI is installed completely
 building="$bin/.swarmlab-building"     # our Go build of the CLI is being installed (if it stays: interrupted)
 cache=${SWARMLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab}
+case "$cache" in /*) ;; *) cache="$PWD/$cache" ;; esac # as scripts/node.sh takes it; the build cds into it
 progress_every=${SWARMLAB_PROGRESS_SECONDS:-20}
 download_failure=""                    # why the official download failed (step 3), for step 4's messages
 

@@ -15,6 +15,13 @@ else
   echo "npm: node_modules up to date (nothing to do)"
 fi
 
+step "environment"
+# Every variable the scripts read that has a bad value, one line each (lab/env.ts): nothing below runs then.
+node_modules/.bin/ts-node -T -e 'const bad = require("./scripts/doctor").environmentProblems();
+for (const e of bad) console.error(`swarmlab: ${e.message}`);
+if (bad.length > 0) process.exit(1);
+console.log("environment: no variable to fix")'
+
 step "Docker engine"
 bash scripts/docker-engine.sh
 
