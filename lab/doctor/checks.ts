@@ -10,6 +10,7 @@ import type { DoctorFacts, EngineFacts, FirewallFacts, LabFacts, NamedObject, No
 import { blocker, Finding, info, ok, splitFix, warn } from "./finding";
 import { kernelFindings } from "./kernel";
 import { kvmFinding } from "./kvm";
+import { vmHostFindings } from "./vm-host";
 
 /** What the host is checked for: the lab's settings, as far as they are known. */
 export interface DoctorTarget {
@@ -35,7 +36,7 @@ export function checkAll(facts: DoctorFacts, target: DoctorTarget): Finding[] {
     engineFinding(facts.engine),
     ...forBackend(kernelFindings(facts.kernel, facts.engine.answer?.kernel), spec?.backend),
     cgroupFinding(facts.cgroupVersion),
-    ...(spec?.backend === "vagrant" ? [kvmFinding(facts.kvm)] : []),
+    ...(spec?.backend === "vagrant" ? [...vmHostFindings(facts.vmHost), kvmFinding(facts.kvm)] : []),
     firewallFinding(facts.firewall, facts.kernel.bridgeNfCallIptables, spec?.subnet),
     ...labFindings(facts, target),
     pulumiFinding(facts.pulumi, facts.home),

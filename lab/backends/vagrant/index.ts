@@ -8,7 +8,6 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
-import execa from "execa";
 import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types";
 import { LABEL_LAB, LABEL_OWNER } from "../../types";
 import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
@@ -19,6 +18,7 @@ import { collectVmLogs } from "./logs";
 import { diskName } from "./names";
 import { ensureLabNetworks, findLabNetworks, guardsOf, labNetworkProblems, removeLabNetworks, subnetOf } from "./network";
 import { createNode } from "./node";
+import { MissingProgram, runProgram } from "./programs";
 import { ensureUpstream, upstreamProblem } from "./upstream";
 import { dotfilePath, projectRoot } from "./vagrant";
 import { domainIdentity, listDomains, listNetworks, listVolumes, removeDomain, removeVolume, virsh } from "./virsh";
@@ -159,15 +159,20 @@ export class VagrantBackend implements Backend {
   }
 
   async info(): Promise<BackendInfo> {
+    // A program that is not installed is a fact here, not a failure: status shows it.
+    const notInstalled = (err: unknown) => {
+      if (err instanceof MissingProgram) return undefined;
+      throw err;
+    };
     const [vagrant, libvirt] = await Promise.all([
-      execa("vagrant", ["--version"], { reject: false, env: { VAGRANT_CHECKPOINT_DISABLE: "1" } }),
-      virsh(["version"], false),
+      runProgram("vagrant", ["--version"], { reject: false, env: { VAGRANT_CHECKPOINT_DISABLE: "1" } }).catch(notInstalled),
+      virsh(["version"], false).catch(notInstalled),
     ]);
     return {
       backend: this.name,
       facts: {
-        vagrant: vagrant.stdout.replace(/^Vagrant /, "").trim() || "not installed",
-        libvirt: /Running hypervisor: (.*)/.exec(libvirt.stdout)?.[1] ?? "does not answer",
+        vagrant: vagrant?.stdout.replace(/^Vagrant /, "").trim() || "not installed",
+        libvirt: !libvirt ? "not installed (no virsh)" : (/Running hypervisor: (.*)/.exec(libvirt.stdout)?.[1] ?? "does not answer"),
         provider: "libvirt",
       },
     };

@@ -5,16 +5,16 @@
 // and rules) and over a bare network namespace (the container carries the lab's labels, so it is found and removed
 // like every other part; its veth goes with its namespace).
 import type Docker from "dockerode";
-import execa from "execa";
 import { containerExec } from "../../engine-api";
 import type { BaseSettings } from "../../types";
 import type { Log } from "../backend";
 import { upstreamRunning, startUpstreamContainer } from "../docker/upstream";
 import { WHOAMI_PORT } from "../docker/names";
 import { upstreamVeth } from "./names";
+import { runProgram } from "./programs";
 
 async function ip(args: string[], reject = true) {
-  return execa("ip", args, { reject });
+  return runProgram("ip", args, { reject });
 }
 
 /** The host's end of the upstream's veth: its bridge and whether it is up; undefined when it does not exist. */

@@ -9,6 +9,7 @@ import execa from "execa";
 import { KEY_FILE, labDir } from "../../lab-dir";
 import type { Role } from "../../types";
 import type { Log } from "../backend";
+import { assertInstalled, MissingProgram, programNamed, runProgram, spawnMissing } from "./programs";
 
 /** Where the Vagrantfile is: this checkout. */
 export const CODE_ROOT = path.resolve(__dirname, "../../..");
@@ -89,7 +90,10 @@ export async function takeUpLock(lock = UP_LOCK): Promise<() => void> {
   const holder = execa("flock", [lock, "sh", "-c", "echo locked; read _"], { reject: false, stdin: "pipe" });
   await new Promise<void>((resolve, reject) => {
     holder.stdout?.on("data", (d: Buffer) => d.toString().includes("locked") && resolve());
-    void holder.then((r) => reject(new Error(`could not take the lock ${lock}: ${r.stderr || `exit ${r.exitCode}`}`)));
+    void holder.then((r) => {
+      if (spawnMissing(r)) reject(new MissingProgram(programNamed("flock")));
+      else reject(new Error(`could not take the lock ${lock}: ${r.stderr || `exit ${r.exitCode}`}`));
+    });
   });
   return () => holder.stdin?.end();
 }
@@ -105,6 +109,7 @@ export function hostKeyOf(transcript: string): string | undefined {
  * in the node's Vagrant folder (up.log). Returns the machine's SSH host key, as its provisioner printed it.
  */
 export async function vagrantUp(m: VagrantMachine, root: string, log: Log, parallel = process.env.SWARMLAB_PARALLEL === "1"): Promise<string> {
+  assertInstalled("vagrant"); // before its folder is replaced and the lock taken
   const dotfile = dotfilePath(root, m.lab, m.name);
   rmSync(dotfile, { recursive: true, force: true });
   mkdirSync(dotfile, { recursive: true, mode: 0o700 });
@@ -133,6 +138,7 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log, paral
   });
   const r = await child.finally(() => release());
   transcript.end();
+  if (spawnMissing(r)) throw new MissingProgram(programNamed("vagrant")); // removed since the check above
   if (r.exitCode !== 0) {
     const tail = (r.all ?? "").split("\n").filter(Boolean).slice(-8).join("\n  ");
     throw new Error(`vagrant up ${m.name} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}; transcript ${path.join(dotfile, "up.log")}):\n  ${tail}`);
@@ -157,7 +163,7 @@ export async function vagrantSsh(m: Pick<VagrantMachine, "lab" | "name"> & Parti
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("SWARMLAB_") && k !== "VAGRANT_CWD") env[k] = v;
   // The Vagrantfile needs no machine description to reach a machine it made: its id is in the Vagrant folder.
   // Describing it anyway keeps the Vagrantfile's machine list to that one machine.
-  return execa("vagrant", ["ssh", m.name, "-c", command, "--", "-o", "LogLevel=ERROR"], {
+  return runProgram("vagrant", ["ssh", m.name, "-c", command, "--", "-o", "LogLevel=ERROR"], {
     env: { ...env, VAGRANT_CWD: CODE_ROOT, VAGRANT_DOTFILE_PATH: dotfilePath(root, m.lab, m.name), VAGRANT_CHECKPOINT_DISABLE: "1", ...machineEnv(m, root) },
     extendEnv: false,
     reject: false,

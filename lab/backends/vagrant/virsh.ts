@@ -1,9 +1,10 @@
 // libvirt as the vagrant backend sees it, through virsh: the lab's domains (found by the description the Vagrantfile
 // gives them: swarmlab.lab=…,swarmlab.owner=…), its networks (found by the metadata network.ts gives them) and the
 // disks named after its domains. Parsing is separate from running, so that it is tested on fixtures.
-import execa from "execa";
+import type execa from "execa";
 import { formatCidr, parseCidr } from "../../net";
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE } from "../../types";
+import { runProgram } from "./programs";
 
 /** libvirt's system instance, where vagrant-libvirt makes its machines (LIBVIRT_DEFAULT_URI wins). */
 export const LIBVIRT_URI = process.env.LIBVIRT_DEFAULT_URI || "qemu:///system";
@@ -12,8 +13,9 @@ export const STORAGE_POOL = "default";
 /** The XML namespace of the metadata on the lab's networks. */
 export const METADATA_NS = "https://github.com/swarmlab/libvirt/1";
 
+/** virsh on the system instance; without virsh installed, a MissingProgram (reject or not). */
 export async function virsh(args: string[], reject = true): Promise<execa.ExecaReturnValue> {
-  return execa("virsh", ["-c", LIBVIRT_URI, "-q", ...args], { reject });
+  return runProgram("virsh", ["-c", LIBVIRT_URI, "-q", ...args], { reject });
 }
 
 /** "swarmlab.lab=x,swarmlab.owner=y,…" → { "swarmlab.lab": "x", … }; only swarmlab.* keys, other text ignored. */
@@ -206,7 +208,7 @@ export function domainIdentity(d: Domain): { lab?: string; owner: string; node?:
   return { lab: d.labels[LABEL_LAB], owner: d.labels[LABEL_OWNER] ?? "", node: d.labels[LABEL_NODE], role: d.labels[LABEL_ROLE] };
 }
 
-/** Whether virsh answers on the system instance. */
+/** Whether virsh answers on the system instance (false when virsh is not installed). */
 export async function libvirtAnswers(): Promise<boolean> {
   return (await virsh(["version"], false).catch(() => undefined))?.exitCode === 0;
 }
