@@ -5,7 +5,6 @@
 //
 // Found without state: domains by their description (swarmlab.lab=…,swarmlab.owner=…), networks by their metadata,
 // disks by their domain's name (<lab>-<node>.img), the upstream by its Docker labels, firewall rules by comment.
-import { rmSync } from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
 import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types";
@@ -15,12 +14,13 @@ import { DockerBackend } from "../docker";
 import { ownedBy, removeContainer } from "../docker/containers";
 import { listGuards, missingGuards, removeGuards, syncGuards } from "../docker/firewall";
 import { collectVmLogs } from "./logs";
-import { diskName } from "./names";
+import { diskName, domainName, labNetworkName, mgmtNetworkName } from "./names";
 import { ensureLabNetworks, findLabNetworks, guardsOf, labNetworkProblems, removeLabNetworks, subnetOf } from "./network";
 import { createNode } from "./node";
 import { MissingProgram, runProgram } from "./programs";
 import { ensureUpstream, upstreamProblem } from "./upstream";
-import { dotfilePath, projectRoot } from "./vagrant";
+import { projectRoot } from "./vagrant";
+import { removeLabDir } from "../../lab-dir";
 import { domainIdentity, listDomains, listNetworks, listVolumes, removeDomain, removeVolume, virsh } from "./virsh";
 
 type ListedDomain = Awaited<ReturnType<typeof listDomains>>[number];
@@ -81,10 +81,18 @@ export class VagrantBackend implements Backend {
     return [...vms, ...upstream];
   }
 
-  /** Disks named after the lab's machines that no domain uses any more (a machine removed by hand, an undefine that failed). */
+  /**
+   * Disks named after the lab's machines that no domain uses any more (a machine removed by hand, an undefine that
+   * failed). A disk carries no label, so only its name ties it to the lab: <lab>-<hostname>.img, and not the name of
+   * a disk of another lab whose name begins with <lab>- (swarmlab-swarm's swarmlab-swarm-manager.img is not lab
+   * swarmlab's; the claim keeps two labs from ever sharing a disk name).
+   */
   private async orphanDisks(labName: string, domains: ListedDomain[]): Promise<string[]> {
     const attached = new Set(domains.flatMap((d) => d.disks.map((f) => path.basename(f))));
-    const ours = (v: string) => v.startsWith(`${labName}-`) && v.endsWith(".img") && !v.includes("_vagrant_box_image_");
+    const longer = (await this.labs()).filter((l) => l.startsWith(`${labName}-`));
+    const ours = (v: string) =>
+      /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.img$/.test(v.slice(labName.length + 1)) && v.startsWith(`${labName}-`) &&
+      !v.includes("_vagrant_box_image_") && !longer.some((l) => v.startsWith(`${l}-`));
     return (await listVolumes()).filter((v) => ours(v) && !attached.has(v));
   }
 
@@ -107,6 +115,23 @@ export class VagrantBackend implements Backend {
     ];
   }
 
+  async namesTaken(labName: string, nodes: readonly string[]): Promise<LabObject[]> {
+    const domainNames = new Set(nodes.map((n) => domainName(labName, n)));
+    const networkNames = new Set([labNetworkName(labName), mgmtNetworkName(labName)]);
+    // A disk is named after its VM (diskName): a VM of that name stands for both.
+    const [domains, networks, upstream] = await Promise.all([
+      listDomains(),
+      listNetworks(),
+      this.containers.namesTaken(labName, []),
+    ]);
+    const of = (labels: Record<string, string>) => ({ lab: labels[LABEL_LAB] ?? "", owner: labels[LABEL_OWNER] ?? "" });
+    return [
+      ...domains.filter((d) => domainNames.has(d.name)).map((d) => ({ what: `VM ${d.name}`, ...of(d.labels) })),
+      ...networks.filter((n) => networkNames.has(n.name)).map((n) => ({ what: `libvirt network ${n.name}`, ...of(n.labels) })),
+      ...upstream.filter((o) => o.what.startsWith("container ")),
+    ];
+  }
+
   async labs(): Promise<string[]> {
     const [domains, networks] = await Promise.all([listDomains(), listNetworks()]);
     const names = [...domains, ...networks].map((o) => o.labels[LABEL_LAB] ?? "");
@@ -124,7 +149,7 @@ export class VagrantBackend implements Backend {
     const volumes = await listVolumes();
     for (const node of nodeNames) {
       if (volumes.includes(diskName(id.lab, node))) await removeVolume(diskName(id.lab, node));
-      rmSync(dotfilePath(root, id.lab, node), { recursive: true, force: true });
+      removeLabDir(root, id.lab, "vagrant", node);
     }
   }
 
@@ -142,7 +167,7 @@ export class VagrantBackend implements Backend {
       ...(await removeGuards(labName, owner)).map((r) => `firewall rule '${r}'`),
       ...(await removeLabNetworks(labName, owner)).map((n) => `libvirt network ${n}`),
     ];
-    rmSync(path.join(dotfilePath(projectRoot(), labName, "x"), ".."), { recursive: true, force: true });
+    removeLabDir(projectRoot(), labName, "vagrant");
     log(`lab ${labName}: ${removed.length ? `removed ${removed.join(", ")}` : "nothing to remove"}`);
     return removed;
   }

@@ -33,7 +33,7 @@ export { subnetOf };
 const at = (network: number, offset: number) => formatIPv4(addressAt(network, offset));
 
 function assertOurs(n: LibvirtNetwork, id: LabIdentity): void {
-  if (n.labels[LABEL_LAB] !== id.lab) throw new Error(`libvirt network ${n.name} exists and is not part of lab ${id.lab}: remove it (virsh net-destroy/net-undefine) or choose another swarmlab:name`);
+  if (n.labels[LABEL_LAB] !== id.lab) throw new Error(`libvirt network ${n.name} exists and is not part of lab ${id.lab}${n.labels[LABEL_LAB] ? ` (it is lab ${n.labels[LABEL_LAB]}'s)` : " (swarmlab did not make it)"}: choose another swarmlab:name`);
   if (n.labels[LABEL_OWNER] !== id.owner) throw new Error(`libvirt network ${n.name} belongs to ${ownerText(n.labels[LABEL_OWNER])}, not to this one: choose another swarmlab:name`);
 }
 

@@ -16,7 +16,7 @@ export async function clearLeftoverDomain(node: NodeSettings): Promise<void> {
   const found = (await listDomains()).find((d) => d.name === name);
   if (found) {
     const id = domainIdentity(found);
-    if (id.lab !== node.lab) throw new Error(`libvirt domain ${name} exists and is not part of lab ${node.lab}: remove it or choose another swarmlab:name`);
+    if (id.lab !== node.lab) throw new Error(`libvirt domain ${name} exists and is not part of lab ${node.lab}${id.lab ? ` (it is lab ${id.lab}'s)` : " (swarmlab did not make it)"}: choose another swarmlab:name`);
     if (id.owner !== node.owner) throw new Error(`libvirt domain ${name} belongs to owner ${id.owner || "(none)"}, not to this one: choose another swarmlab:name`);
     await removeDomain(name);
   }

@@ -2,11 +2,11 @@
 // and an environment that describes that one machine to the Vagrantfile (SWARMLAB_NODE=name:role:ip, SWARMLAB_LAB,
 // SWARMLAB_OWNER, SWARMLAB_AUTHORIZED_KEY, the lab's subnets): nodes are made and removed independently, by
 // separate processes, and never share Vagrant's machine index entries.
-import { createWriteStream, mkdirSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import execa from "execa";
-import { KEY_FILE, labDir } from "../../lab-dir";
+import { KEY_FILE, labDir, removeLabDir } from "../../lab-dir";
 import type { Role } from "../../types";
 import type { Log } from "../backend";
 import { assertInstalled, MissingProgram, programNamed, runProgram, spawnMissing } from "./programs";
@@ -111,7 +111,7 @@ export function hostKeyOf(transcript: string): string | undefined {
 export async function vagrantUp(m: VagrantMachine, root: string, log: Log, parallel = process.env.SWARMLAB_PARALLEL === "1"): Promise<string> {
   assertInstalled("vagrant"); // before its folder is replaced and the lock taken
   const dotfile = dotfilePath(root, m.lab, m.name);
-  rmSync(dotfile, { recursive: true, force: true });
+  removeLabDir(root, m.lab, "vagrant", m.name);
   mkdirSync(dotfile, { recursive: true, mode: 0o700 });
   const transcript = createWriteStream(path.join(dotfile, "up.log"));
   const started = Date.now();
