@@ -1,20 +1,25 @@
 // The Pulumi program: reads the stack's swarmlab: settings once, validates them, and declares the lab.
-import { promises as fs } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { assertBackendAvailable, installedVagrantProvider } from "../lab/backends/backend";
-import { assertEncryptionFits, EncryptionSupport, labSpecFromConfig, settingsWarnings } from "../lab/config";
+import {
+  assertEncryptionFits, EncryptionSupport, labSpecFromConfig, plainSettings, Setting, settingsWarnings,
+} from "../lab/config";
 import { kernelFindings } from "../lab/doctor/kernel";
 import { observeLab } from "../lab/health";
 import { assertHostFits, HostFacts, readHostFacts } from "../lab/host-facts";
+import { assertSettingsReadAlike, SettingsFile } from "../lab/settings-text";
 import type { LabSpec } from "../lab/types";
+import { PROJECT_ROOT } from "./provider";
 import { SwarmLab } from "./swarmlab";
 
 const NAMESPACE = "swarmlab:";
 
 /** The stack's settings of the swarmlab: namespace, without the namespace, as labSpecFromConfig takes them. */
-export function swarmlabSettings(all: Record<string, string>): Record<string, string> {
+export function swarmlabSettings<V>(all: Record<string, V>): Record<string, V> {
   return Object.fromEntries(
     Object.entries(all)
       .filter(([k]) => k.startsWith(NAMESPACE))
@@ -22,16 +27,58 @@ export function swarmlabSettings(all: Record<string, string>): Record<string, st
   );
 }
 
-/** All of a stack's config (every namespace) → the validated lab; fails for a backend this version cannot run. */
-export function specFromConfig(all: Record<string, string>): LabSpec {
-  const spec = labSpecFromConfig(swarmlabSettings(all));
+/**
+ * All of a stack's config (every namespace; values as text, or as {value, secret} from the Automation API's
+ * getAllConfig or stackConfig below) → the validated lab. Refused: a secret swarmlab: setting, one whose text in
+ * `file` (the stack's settings file, when known) Pulumi read otherwise, and a backend this version cannot run.
+ */
+export function specFromConfig(all: Record<string, string | Setting>, file?: SettingsFile): LabSpec {
+  const settings = plainSettings(swarmlabSettings(all));
+  if (file) assertSettingsReadAlike(file, settings);
+  const spec = labSpecFromConfig(settings);
   if (spec.backend === "vagrant" && spec.vagrantProvider === "") spec.vagrantProvider = installedVagrantProvider();
   assertBackendAvailable(spec.backend, spec.vagrantProvider);
   return spec;
 }
 
+/**
+ * The running program's config, every namespace, each value with its secretness. Values come through pulumi.Config,
+ * the API that keeps secrets apart; it cannot list keys, so their names (only) come from runtime.allConfig. Whether a
+ * key is secret is the runtime's isConfigSecret (what Config consults; untyped, so it is looked up with care): a
+ * runtime without it would silently drop secretness, so this refuses to run there.
+ */
+export function stackConfig(): Record<string, Setting> {
+  const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  if (typeof isSecret !== "function") {
+    throw new Error("this @pulumi/pulumi cannot tell secret settings from plain ones");
+  }
+  const settings: Record<string, Setting> = {};
+  for (const full of Object.keys(pulumi.runtime.allConfig())) {
+    const colon = full.indexOf(":");
+    if (colon <= 0) continue;
+    const value = new pulumi.Config(full.slice(0, colon)).get(full.slice(colon + 1));
+    if (value !== undefined) settings[full] = { value, secret: isSecret(full) };
+  }
+  return settings;
+}
+
+/**
+ * The stack's settings file as Pulumi reads it: Pulumi.<stack>.yaml (the stack's last name segment) beside Pulumi.yaml,
+ * which is this checkout's folder for `npx pulumi up` and npm run up's workspace alike (Pulumi.yaml sets no
+ * stackConfigDir). Undefined when there is none (settings given some other way: nothing to compare).
+ */
+export function stackSettingsFile(stack: string, root = PROJECT_ROOT): SettingsFile | undefined {
+  const name = `Pulumi.${stack.replace(/^.*\//, "")}.yaml`;
+  try {
+    return { name, text: readFileSync(path.join(root, name), "utf8") };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
 export function readSpec(): LabSpec {
-  return specFromConfig(pulumi.runtime.allConfig());
+  return specFromConfig(stackConfig());
 }
 
 /** What the program reads beyond its config, and where its warnings go: tests give fixtures and collect warnings. */
@@ -44,12 +91,15 @@ export interface ProgramHost {
    * swarmlab:encrypted true on container nodes. A host that cannot tell is taken to have it.
    */
   encryption?(): Promise<EncryptionSupport>;
+  /** The stack's settings file, to compare its text with Pulumi's reading; a host without it compares nothing. */
+  settingsFile?(stack: string): SettingsFile | undefined;
 }
 
 export const THIS_HOST: ProgramHost = {
   facts: (image) => readHostFacts(image),
   warn: (message) => void pulumi.log.warn(message),
   encryption: readEncryptionSupport,
+  settingsFile: (stack) => stackSettingsFile(stack),
 };
 
 /**
@@ -75,12 +125,12 @@ export async function readEncryptionSupport(): Promise<EncryptionSupport> {
 
 /**
  * The stack's settings, validated before anything is declared: warnings for settings the lab ignores, then the
- * settings alone (readSpec), then against what the host has (its routes, Docker's networks, the image).
+ * settings alone (none secret, each read as written), then against what the host has (routes, networks, the image).
  */
 export async function checkedSpec(host: ProgramHost): Promise<LabSpec> {
-  const all = pulumi.runtime.allConfig();
+  const all = stackConfig();
   for (const warning of settingsWarnings(all)) host.warn(warning);
-  const spec = specFromConfig(all);
+  const spec = specFromConfig(all, host.settingsFile?.(pulumi.getStack()));
   if (spec.overlay.encrypted && spec.backend === "docker" && host.encryption) assertEncryptionFits(spec, await host.encryption());
   assertHostFits(spec, await host.facts(spec.service.image), pulumi.getStack());
   return spec;

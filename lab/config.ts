@@ -6,7 +6,7 @@
 
 import { BackendName, Egress, LabSpec, NodeSpec, VagrantProvider } from "./types";
 import { labNameProblem } from "./lab-name";
-import { Cidr, addressAt, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4 } from "./net";
+import { Cidr, addressAt, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
 
 const NS = "swarmlab";
 
@@ -21,6 +21,23 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** One setting as the stack keeps it: its text, and whether it is a secret (the Automation API's ConfigValue). */
+export interface Setting {
+  value: string;
+  secret?: boolean;
+}
+
+/** Stands for a secret's value in a ConfigError and in messages ("[secret]"): the value itself is never shown. */
+export class Redacted {
+  toString(): string {
+    return "[secret]";
+  }
+  toJSON(): string {
+    return "[secret]";
+  }
+}
+export const REDACTED = new Redacted();
 
 /** The known keys, without the namespace. */
 export const CONFIG_KEYS: readonly string[] = Object.freeze([
@@ -95,7 +112,11 @@ const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // digit), so that no name can make the test backtrack for ever.
 const SWARM_NAME = /^[a-zA-Z0-9](?:[-_a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 const SWARM_NAME_MAX = 63;
-const INTEGER = /^[+-]?[0-9]+$/;
+// Numbers in plain decimal only: 010 is 8 to Pulumi's YAML reader and 10 to js-yaml's, +3 and 1e1 and 3.0 are numbers
+// to some readers and text to others. A minus sign is plain: -1 is refused as less than one, not as odd notation.
+const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)$/;
+const COUNT_KEYS: readonly string[] = ["workers", "replicas"];
+const BOOLEAN_KEYS: readonly string[] = ["encrypted"];
 // [registry[:port]/]path[:tag][@sha256:digest], path components lowercase as Docker requires
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const IMAGE = new RegExp(
@@ -130,7 +151,7 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     );
   }
 
-  const workersSet = has("workers") ? parseWorkers(raw.workers) : undefined;
+  const workersSet = has("workers") ? parseWorkers(raw.workers, raw) : undefined;
   const hostnames = has("nodes") ? parseNodes(raw.nodes, workersSet) : defaultHostnames(workersSet ?? DEFAULT_WORKERS);
   const workers = hostnames.length - 1;
   if (workersSet !== undefined && workersSet !== workers) {
@@ -143,7 +164,8 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
   }
 
   const subnetText = has("subnet") ? raw.subnet : DEFAULT_SUBNET;
-  const cidr = parseSubnet(subnetText, hostnames.length);
+  // the vagrant backend's networks are /24s (below), so every subnet fix suggests one there
+  const cidr = parseSubnet(subnetText, hostnames.length, backend === "vagrant" ? 24 : undefined);
   const nodes: NodeSpec[] = hostnames.map((hostname, i) => ({
     name: hostname,
     role: i === 0 ? "manager" : "worker",
@@ -161,7 +183,7 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     );
   }
 
-  const replicas = has("replicas") ? parseReplicas(raw.replicas, workers, has("nodes")) : Math.min(2, workers);
+  const replicas = has("replicas") ? parseReplicas(raw.replicas, workers, has("nodes"), raw) : Math.min(2, workers);
 
   const overlay = has("overlay") ? raw.overlay : DEFAULT_OVERLAY;
   checkSwarmName("overlay", overlay, DEFAULT_OVERLAY, "network");
@@ -194,7 +216,7 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     );
   }
 
-  const encrypted = has("encrypted") ? parseBoolean("encrypted", raw.encrypted, "false") : false;
+  const encrypted = has("encrypted") ? parseBoolean("encrypted", raw.encrypted, "false", raw) : false;
 
   // The vagrant backend: Vagrant's provider ("" = the one installed, decided where the host is known), and what its
   // machines' networks allow: a /24 (the Vagrantfile's rule) that never routes off this machine.
@@ -204,7 +226,9 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
   }
   if (backend === "vagrant") {
     if (cidr.prefix !== 24) {
-      throw new ConfigError("subnet", subnetText, `pulumi config set ${NS}:subnet ${formatIPv4(cidr.network)}/24`, "the vagrant backend's lab network is a /24 (the Vagrantfile's rule)");
+      const block = formatCidr({ network: (cidr.network & maskOf(24)) >>> 0, prefix: 24 }); // the /24 holding it
+      const why = "the vagrant backend's lab network is a /24 (the Vagrantfile's rule)";
+      throw new ConfigError("subnet", subnetText, `pulumi config set ${NS}:subnet ${block}`, why);
     }
     if (egress !== "none") {
       throw new ConfigError("egress", egress, `pulumi config set ${NS}:egress none`, "the vagrant backend's VMs sit on isolated libvirt networks only: nothing leaves this machine");
@@ -227,9 +251,11 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
 }
 
 /** A boolean setting, as Pulumi hands it to the program ("true" or "false"). */
-function parseBoolean(key: string, text: string, fallback: "true" | "false"): boolean {
+function parseBoolean(key: string, text: string, fallback: "true" | "false", raw: Record<string, string>): boolean {
   if (text === "true" || text === "false") return text === "true";
-  throw new ConfigError(key, text, `pulumi config set ${NS}:${key} ${fallback}`, "a yes-or-no setting: true or false");
+  // yes, True, 1, on: the fix keeps what was meant, written as the one spelling every reader agrees on
+  const fix = fixSetting(key, [booleanReading(text), fallback], raw) ?? rmFix(key);
+  throw new ConfigError(key, text, fix, "a yes-or-no setting: true or false");
 }
 
 /** Whether this machine's kernel can carry an encrypted overlay (the doctor's ESP/GCM check), and what it found. */
@@ -255,20 +281,58 @@ export function assertEncryptionFits(spec: LabSpec, kernel: EncryptionSupport): 
   );
 }
 
-/** A whole number from 1 to max; `tooMany` says why more is refused, with its own fix. */
-function parseCount(key: string, text: string, noun: string, none: string, fix: string, max: number, tooMany: [string, string]): number {
-  if (!INTEGER.test(text)) throw new ConfigError(key, text, fix, `the number of ${noun} must be a whole number`);
+/**
+ * A whole number from 1 to `max`, in plain decimal. `fix(meant)`: the fix, given the number the text most likely
+ * means when it has one (010, 0x10, +3, 1e1, " 3"); `tooMany`: why more than `max` is refused, and its fix.
+ */
+function parseCount(
+  key: string,
+  text: string,
+  noun: string,
+  none: string,
+  max: number,
+  fix: (meant?: number) => string,
+  tooMany: (n: number) => [string, string],
+): number {
+  if (!PLAIN_DECIMAL.test(text)) {
+    const meant = wholeNumberReading(text);
+    if (meant === undefined) throw new ConfigError(key, text, fix(), `the number of ${noun} must be a whole number`);
+    throw new ConfigError(key, text, fix(meant), `not plain decimal (${notationOf(text)}): ${PLAIN_WHY}`);
+  }
   const n = Number(text);
-  if (n < 1) throw new ConfigError(key, text, fix, none);
-  if (n > max) throw new ConfigError(key, text, tooMany[1], tooMany[0]);
+  if (n < 1) throw new ConfigError(key, text, fix(), none);
+  if (n > max) {
+    const [problem, more] = tooMany(n);
+    throw new ConfigError(key, text, more, problem);
+  }
   return n;
 }
 
-function parseWorkers(text: string): number {
-  const fix = `pulumi config set ${NS}:workers ${DEFAULT_WORKERS}`;
-  return parseCount("workers", text, "workers", "a lab needs at least one worker", fix, MAX_WORKERS, [
+const PLAIN_WHY = "numbers are written in plain decimal digits, which every reader of the settings reads alike";
+
+/**
+ * What sets a count right: the number meant, the default or `others` (in that order, the first with which all the
+ * settings pass, else the first the key takes), else rm.
+ */
+function countFix(
+  key: string,
+  fallback: number,
+  raw: Record<string, string>,
+  others: (string | undefined)[] = [],
+): (meant?: number) => string {
+  return (meant) => {
+    const values = [meant === undefined ? undefined : String(meant), String(fallback), ...others];
+    return fixSetting(key, values, raw) ?? rmFix(key);
+  };
+}
+
+function parseWorkers(text: string, raw: Record<string, string>): number {
+  // with swarmlab:nodes set, the default 2 may disagree with it: then the fix is rm, and nodes decides; with
+  // swarmlab:replicas above 2, as many workers as replicas is what makes both pass
+  const fix = countFix("workers", DEFAULT_WORKERS, raw, [raw.replicas]);
+  return parseCount("workers", text, "workers", "a lab needs at least one worker", MAX_WORKERS, fix, () => [
     `absurdly many workers: each node is a container running its own Docker engine, and more than ${MAX_WORKERS} would swamp a 2-core machine`,
-    fix,
+    fix(),
   ]);
 }
 
@@ -319,9 +383,15 @@ function parseNodes(text: string, workersSet: number | undefined): string[] {
   return names;
 }
 
-function parseSubnet(text: string, nodeCount: number): Cidr {
+/** `fixedPrefix`: the only prefix the backend takes (vagrant: 24), so that every fix suggests a block of it. */
+function parseSubnet(text: string, nodeCount: number, fixedPrefix?: number): Cidr {
   const cidr = parseCidr(text);
   const setTo = (subnet: string) => `pulumi config set ${NS}:subnet ${subnet}`;
+  // a block of that prefix holding the one written, with its host bits cleared: a fix that is itself a network
+  const around = (c: Cidr, wanted: number) => {
+    const prefix = fixedPrefix ?? wanted;
+    return formatCidr({ network: (c.network & maskOf(prefix)) >>> 0, prefix });
+  };
   if (!cidr) {
     throw new ConfigError("subnet", text, setTo(DEFAULT_SUBNET), "not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32)");
   }
@@ -346,7 +416,7 @@ function parseSubnet(text: string, nodeCount: number): Cidr {
   }
   if (cidr.prefix < WIDEST_PREFIX) {
     const defaultCidr = parseCidr(DEFAULT_SUBNET)!;
-    const inside = overlaps(cidr, defaultCidr) ? DEFAULT_SUBNET : formatCidr({ network: cidr.network, prefix: WIDEST_PREFIX });
+    const inside = overlaps(cidr, defaultCidr) ? DEFAULT_SUBNET : around(cidr, WIDEST_PREFIX);
     throw new ConfigError(
       "subnet",
       text,
@@ -356,34 +426,41 @@ function parseSubnet(text: string, nodeCount: number): Cidr {
         `and its egress rule cuts off`,
     );
   }
-  // gateway .1, nodes from .10 up, upstream at the last usable address: the last node must stay below it
-  const lastNode = cidr.network + FIRST_NODE_OFFSET + nodeCount - 1;
-  const upstream = cidr.broadcast - 1;
-  if (lastNode >= upstream) {
+  // gateway .1, nodes from .10 up, upstream at the last usable address: the last node must stay below it. The
+  // message counts addresses rather than naming them: in a /31 or /32 the nodes' addresses lie outside the block.
+  const needed = FIRST_NODE_OFFSET + nodeCount + 2;
+  const size = cidr.broadcast - cidr.network + 1;
+  if (size < needed) {
+    // the smallest block that holds the lab, around the one written (a /24 at most: needed is 33 at most)
+    let prefix = cidr.prefix;
+    while (2 ** (32 - prefix) < needed) prefix--;
     throw new ConfigError(
       "subnet",
       text,
-      setTo(formatCidr({ network: cidr.network, prefix: WIDEST_PREFIX })),
-      `too small for ${nodeCount} nodes: they would take ${formatIPv4(cidr.network + FIRST_NODE_OFFSET)}-${formatIPv4(lastNode)} ` +
-        `(network+${FIRST_NODE_OFFSET} onwards) but must stay below the upstream at the last usable address, ${formatIPv4(upstream)}`,
+      setTo(around(cidr, prefix)),
+      `too small for ${nodeCount} nodes: a /${cidr.prefix} holds ${size} address${size === 1 ? "" : "es"}, ` +
+        `and the lab needs ${needed} (network+${FIRST_NODE_OFFSET} to +${FIRST_NODE_OFFSET + nodeCount - 1} ` +
+        `for the nodes, then the upstream and the broadcast address)`,
     );
   }
   if (cidr.address !== cidr.network) {
-    throw new ConfigError("subnet", text, setTo(network), `not a network address: the host bits must be zero (the network is ${network})`);
+    const why = `not a network address: the host bits must be zero (the network is ${network})`;
+    throw new ConfigError("subnet", text, setTo(around(cidr, cidr.prefix)), why);
   }
   return cidr;
 }
 
 /** `nodesSet`: swarmlab:nodes lists the hosts, so raising swarmlab:workers alone is no fix. */
-function parseReplicas(text: string, workers: number, nodesSet: boolean): number {
-  const fix = `pulumi config set ${NS}:replicas ${Math.min(2, workers)}`;
-  const wanted = INTEGER.test(text) ? Number(text) : NaN;
-  const moreWorkers = !nodesSet && wanted > workers && wanted <= MAX_WORKERS ? ` (or pulumi config set ${NS}:workers ${wanted})` : "";
-  const limit = wanted > MAX_WORKERS ? `, and a lab has at most ${MAX_WORKERS} workers` : "";
-  return parseCount("replicas", text, "replicas", "the service needs at least one replica", fix, workers, [
-    `more replicas than workers (${workers}): the lab runs one task per worker${limit}`,
-    `${fix}${moreWorkers}`,
-  ]);
+function parseReplicas(text: string, workers: number, nodesSet: boolean, raw: Record<string, string>): number {
+  const fix = countFix("replicas", Math.min(2, workers), raw);
+  return parseCount("replicas", text, "replicas", "the service needs at least one replica", workers, fix, (wanted) => {
+    // the alternative is offered only when it works: the settings, these replicas included, pass with those workers
+    const raise = !nodesSet && wanted <= MAX_WORKERS && passesWith(raw, "workers", String(wanted));
+    const moreWorkers = raise ? ` (or pulumi config set ${NS}:workers ${wanted})` : "";
+    const limit = wanted > MAX_WORKERS ? `, and a lab has at most ${MAX_WORKERS} workers` : "";
+    const why = `more replicas than workers (${workers}): the lab runs one task per worker${limit}`;
+    return [why, `${fix()}${moreWorkers}`];
+  });
 }
 
 function checkSwarmName(key: "overlay" | "service", value: string, fallback: string, what: string): void {
@@ -424,13 +501,31 @@ export function sameImage(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-function unknownKey(key: string, value: string, raw: Record<string, string>): ConfigError {
+/** `secret`: the value shows as [secret], and moves to the key meant by `pulumi config get`, never in the fix. */
+function unknownKey(key: string, value: string, raw: Record<string, string>, secret = false): ConfigError {
   const near = closest(key);
-  const rm = `pulumi config rm ${shellWord(`${NS}:${key}`)}`;
-  // the value moves to the key meant only if it is valid there: otherwise the fix is the rm alone
-  const moved = near && raw[near] === undefined && validFor(near, value, raw, key) ? ` && pulumi config set ${NS}:${near} ${shellWord(value)}` : "";
+  const move = near && raw[near] === undefined && validFor(near, value, raw, key) ? near : undefined;
+  const fix = moveFix(`${NS}:${key}`, move, value, secret);
+  return new ConfigError(key, secret ? REDACTED : value, fix, unknownKeyProblem(key, secret));
+}
+
+/** `also`: the other secret settings, named after this one's. */
+function unknownKeyProblem(key: string, secret: boolean, also = ""): string {
+  const near = closest(key);
   const known = `known keys are ${CONFIG_KEYS.map((k) => `${NS}:${k}`).join(", ")}`;
-  return new ConfigError(key, value, `${rm}${moved}`, near ? `unknown key (did you mean ${NS}:${near}?); ${known}` : `unknown key; ${known}`);
+  const meant = near ? ` (did you mean ${NS}:${near}?)` : "";
+  return `unknown key${meant}${secret ? `, kept as a secret${also}` : ""}; ${known}`;
+}
+
+/**
+ * The fix for a setting under a key the lab does not read (`full`, with its namespace): rm, and set `to` (a key of
+ * ours) when given. A secret's value is read back with `pulumi config get` before the rm, so it never appears here.
+ */
+function moveFix(full: string, to: string | undefined, value: string, secret: boolean): string {
+  const rm = `pulumi config rm ${shellWord(full)}`;
+  if (to === undefined) return rm;
+  if (secret) return `pulumi config set ${NS}:${to} "$(pulumi config get ${shellWord(full)})" && ${rm}`;
+  return `${rm} && pulumi config set ${NS}:${to} ${shellWord(value)}`;
 }
 
 /**
@@ -438,7 +533,7 @@ function unknownKey(key: string, value: string, raw: Record<string, string>): Co
  * another key is that key's own: it is set aside and the check runs again, until `key` passes or is refused.
  */
 function validFor(key: string, value: string, raw: Record<string, string>, drop?: string): boolean {
-  const settings: Record<string, string> = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== drop && CONFIG_KEYS.includes(k)));
+  const settings = knownSettings(raw, drop);
   settings[key] = value;
   for (;;) {
     try {
@@ -452,33 +547,161 @@ function validFor(key: string, value: string, raw: Record<string, string>, drop?
   }
 }
 
+/** Whether these settings (their known keys) pass as a whole with `key` set to `value`. */
+function passesWith(raw: Record<string, string>, key: string, value: string): boolean {
+  try {
+    labSpecFromConfig({ ...knownSettings(raw), [key]: value });
+    return true;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return false;
+  }
+}
+
+function knownSettings(raw: Record<string, string>, drop?: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).filter(([k]) => k !== drop && CONFIG_KEYS.includes(k)));
+}
+
+/**
+ * `pulumi config set swarmlab:<key> <v>` for the first of `values` with which these settings pass, else the first
+ * `key` takes (another key's problem is that key's own, with its own fix); undefined when it takes none of them.
+ */
+export function fixSetting(
+  key: string,
+  values: readonly (string | undefined)[],
+  raw: Record<string, string>,
+): string | undefined {
+  const candidates = values.filter((v): v is string => v !== undefined);
+  const chosen = candidates.find((v) => passesWith(raw, key, v)) ?? candidates.find((v) => validFor(key, v, raw));
+  return chosen === undefined ? undefined : `pulumi config set ${NS}:${key} ${shellWord(chosen)}`;
+}
+
+/** `pulumi config rm swarmlab:<key>`: the key's default then applies, which the other settings always take. */
+export function rmFix(key: string): string {
+  return `pulumi config rm ${shellWord(`${NS}:${key}`)}`;
+}
+
+/**
+ * The whole number a count written in another notation most likely means: " 3" 3, "+3" 3, "010" 10 (as a person
+ * reads it), "0x10" 16, "0o10" 8, "0b11" 3, "1_000" 1000, "1e1" 10, "3.0" 3. Undefined for anything else ("2.5").
+ */
+export function wholeNumberReading(text: string): number | undefined {
+  const t = text.trim().replace(/_/g, "");
+  const sign = t.startsWith("-") ? -1 : 1;
+  const body = t.replace(/^[-+]/, "");
+  let n: number;
+  if (/^0x[0-9a-f]+$/i.test(body)) n = parseInt(body.slice(2), 16);
+  else if (/^0o[0-7]+$/i.test(body)) n = parseInt(body.slice(2), 8);
+  else if (/^0b[01]+$/i.test(body)) n = parseInt(body.slice(2), 2);
+  else if (/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?$/i.test(body)) n = Number(body);
+  else return undefined;
+  n = sign * n;
+  return Number.isSafeInteger(n) ? n + 0 : undefined; // + 0: -0 is 0
+}
+
+/** Why a count's text is not plain decimal, in a few words. */
+function notationOf(text: string): string {
+  const body = text.trim().replace(/^[-+]/, "");
+  if (text.trim() !== text) return "blanks around it";
+  if (text.startsWith("+")) return "a plus sign";
+  if (/^0x/i.test(body)) return "hexadecimal";
+  if (/^0o/i.test(body)) return "octal";
+  if (/^0b/i.test(body)) return "binary";
+  if (body.includes("_")) return "'_' between digits";
+  if (/[.e]/i.test(body)) return "a fraction or an exponent";
+  return "a leading zero: octal to some YAML readers, decimal to others";
+}
+
+/** The yes or no a boolean written another way means (yes, True, on, 1, n, OFF, 0), as true or false. */
+export function booleanReading(text: string): "true" | "false" | undefined {
+  const t = text.trim().toLowerCase();
+  if (["true", "yes", "y", "on", "1"].includes(t)) return "true";
+  if (["false", "no", "n", "off", "0"].includes(t)) return "false";
+  return undefined;
+}
+
+/** What a setting written as `text` most likely means, written as every reader reads it (workers 010: "10"). */
+export function meantSetting(key: string, text: string): string | undefined {
+  if (COUNT_KEYS.includes(key)) {
+    const n = wholeNumberReading(text);
+    return n === undefined ? undefined : String(n);
+  }
+  return BOOLEAN_KEYS.includes(key) ? booleanReading(text) : text;
+}
+
+/**
+ * The swarmlab: settings (namespace removed) as text, once none of them is a secret. A secret setting is refused, not
+ * carried through: every setting ends up where no secret can stay one — the lab's and its nodes' names on containers
+ * and in labels any Docker user here can list, the subnet, overlay, service and image in what `docker inspect` shows,
+ * all of them in the parts' inputs in the stack's state. A user who made one secret expects it kept so, and it cannot
+ * be: better to say so, in one line that shows the key and never the value, than to leak it or lose its secretness
+ * silently. The fix sets the same value again in plain text (or removes it, when it would be refused anyway), and
+ * covers every secret swarmlab: setting at once.
+ */
+export function plainSettings(settings: Record<string, string | Setting>): Record<string, string> {
+  const plain: Record<string, string> = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, valueOf(v)]));
+  const secret = Object.keys(settings).filter((k) => isSecret(settings[k]));
+  if (secret.length === 0) return plain;
+  const [key, ...others] = secret;
+  const named = others.map((k) => `${NS}:${k}`).join(", ");
+  const also = others.length === 0 ? "" : ` (so ${others.length === 1 ? "is" : "are"} ${named})`;
+  const fix = secret.map((k) => secretFix(k, plain)).join(" && ");
+  if (!CONFIG_KEYS.includes(key)) throw new ConfigError(key, REDACTED, fix, unknownKeyProblem(key, true, also));
+  const refused = validFor(key, plain[key], plain) ? "" : `; nor would ${NS}:${key} take its value`;
+  throw new ConfigError(
+    key,
+    REDACTED,
+    fix,
+    `kept as a secret${also}, but no ${NS} setting can stay one: each becomes part of what the lab makes ` +
+      `(names, labels, addresses, options), which any Docker user here can inspect, and goes into the stack's state ` +
+      `as it is${refused}`,
+  );
+}
+
+function secretFix(key: string, plain: Record<string, string>): string {
+  if (!CONFIG_KEYS.includes(key)) return unknownKey(key, plain[key], plain, true).fix;
+  if (!validFor(key, plain[key], plain)) return rmFix(key);
+  const full = shellWord(`${NS}:${key}`);
+  return `pulumi config set ${full} "$(pulumi config get ${full})"`;
+}
+
+const valueOf = (v: string | Setting): string => (typeof v === "string" ? v : v.value);
+const isSecret = (v: string | Setting): boolean => typeof v !== "string" && v.secret === true;
+
 /**
  * Settings the lab ignores although they look meant for it: keys of a namespace that is a near miss of swarmlab
  * (swarmLab:workers, swarmlabs:subnet, swarm-lab:name). One line each, naming the key meant; warnings, not errors:
- * the namespace may belong to something else. `all`: every namespace:key of the stack's config.
+ * the namespace may belong to something else. `all`: every namespace:key of the stack's config; a secret's value is
+ * shown as [secret], and moved only by `pulumi config get`.
  */
-export function settingsWarnings(all: Record<string, string>): string[] {
-  const ours: Record<string, string> = Object.fromEntries(
+export function settingsWarnings(all: Record<string, string | Setting>): string[] {
+  const ours: Record<string, string | Setting> = Object.fromEntries(
     Object.entries(all)
       .filter(([k]) => k.startsWith(`${NS}:`))
       .map(([k, v]) => [k.slice(NS.length + 1), v]),
   );
+  const oursPlain: Record<string, string> = Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, valueOf(v)]));
   const warnings: string[] = [];
-  for (const [full, value] of Object.entries(all)) {
+  for (const [full, setting] of Object.entries(all)) {
     const colon = full.indexOf(":");
     const ns = full.slice(0, colon);
     const key = full.slice(colon + 1);
     if (colon < 0 || ns === NS || !nearNamespace(ns)) continue;
+    const value = valueOf(setting);
+    const secret = isSecret(setting);
+    const shown = secret ? REDACTED : value;
     const meant = CONFIG_KEYS.includes(key) ? key : closest(key);
-    const rm = `pulumi config rm ${shellWord(full)}`;
     const ignored = `ignored: the namespace is ${NS}, not ${ns}`;
+    const warn = (problem: string, to?: string) => {
+      warnings.push(oneLine(full, shown, problem, moveFix(full, to, value, secret), null));
+    };
     if (!meant) {
-      warnings.push(oneLine(full, value, `${ignored}, and ${NS} has no key like ${JSON.stringify(key)}`, rm, null));
+      warn(`${ignored}, and ${NS} has no key like ${JSON.stringify(key)}`);
     } else if (ours[meant] !== undefined) {
-      warnings.push(oneLine(full, value, `${ignored}; ${NS}:${meant} is set as well, to ${show(ours[meant])}`, rm, null));
+      const theirs = isSecret(ours[meant]) ? REDACTED : valueOf(ours[meant]);
+      warn(`${ignored}; ${NS}:${meant} is set as well, to ${show(theirs)}`);
     } else {
-      const moved = validFor(meant, value, ours) ? ` && pulumi config set ${NS}:${meant} ${shellWord(value)}` : "";
-      warnings.push(oneLine(full, value, `${ignored}, so the lab goes without ${NS}:${meant}`, `${rm}${moved}`, null));
+      warn(`${ignored}, so the lab goes without ${NS}:${meant}`, validFor(meant, value, oursPlain) ? meant : undefined);
     }
   }
   return warnings;
@@ -528,6 +751,7 @@ function showKey(key: string, ns: string | null): string {
 /** A value as it appears in a message: JSON-quoted, so it stays on one line. */
 function show(value: unknown): string {
   if (value === undefined) return "(unset)";
+  if (value instanceof Redacted) return String(value);
   return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
 }
 

@@ -2,19 +2,26 @@
 // table: each bad input, the exact one-line message, run through the Pulumi program under mocks with fixture host
 // facts, asserting that nothing was declared, that settings wrong in themselves are refused before the host is even
 // read, and that the fix the message gives is itself valid: applied to the same settings on the same host, they pass.
+// Issue 15 grew it: settings mean one thing (plain decimal; the settings file's text as Pulumi reads it; no secrets),
+// and a property test runs the same fix check over generated variants of every kind of bad setting.
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { specFromConfig, swarmlabProgram } from "../../infra/program";
-import { ConfigError, labSpecFromConfig, settingsWarnings } from "../../lab/config";
+import { ConfigError, labSpecFromConfig, REDACTED, settingsWarnings } from "../../lab/config";
 import { assertHostFits, HostFacts } from "../../lab/host-facts";
 import { CLEAN_HOST, fixtureHost, hostWith, labNetwork } from "./host-fixtures";
 
 const STACK = "unit";
 
 interface Row {
-  /** The input in words; "issue:" rows are the ones issue 10 lists. */
+  /** The input in words; "issue:" rows are the ones issue 10 (or, from "issue 15:" on, issue 15) lists. */
   what: string;
+  /** The swarmlab: settings as Pulumi hands them to the program. */
   settings: Record<string, string>;
+  /** Keys kept as secrets (pulumi config set --secret): their values must appear nowhere. */
+  secrets?: string[];
+  /** A key's text in Pulumi.unit.yaml where it is not the value (else: the value, quoted, as the CLI writes it). */
+  yaml?: Record<string, string>;
   /** The host's facts (CLEAN_HOST when absent): a row with its own host is refused by a host-facing check. */
   host?: HostFacts;
   message: string;
@@ -33,6 +40,29 @@ const WIDER =
 const ROUTE_HIDDEN = "the lab network would hide it on this host, and the lab's egress rule drops what is forwarded to it";
 const NOT_HERE =
   "not on this machine: the nodes take the service's image from this host's Docker engine (they have no registry), and the lab makes only busybox:latest";
+/** The lab's addresses do not fit the block: counted, not named (in a /31 or /32 they would lie outside it). */
+const tooSmall = (nodes: number, prefix: number, size: number) =>
+  `too small for ${nodes} nodes: a /${prefix} holds ${size} address${size === 1 ? "" : "es"}, ` +
+  `and the lab needs ${nodes + 12} (network+10 to +${9 + nodes} for the nodes, then the upstream and the broadcast address)`;
+const NOT_PLAIN = (why: string) =>
+  `not plain decimal (${why}): numbers are written in plain decimal digits, which every reader of the settings reads alike`;
+const LEADING_ZERO = "a leading zero: octal to some YAML readers, decimal to others";
+const READ_ALIKE = "a setting must mean the same to every reader";
+const SECRET =
+  "kept as a secret, but no swarmlab setting can stay one: each becomes part of what the lab makes " +
+  "(names, labels, addresses, options), which any Docker user here can inspect, and goes into the stack's state as it is";
+const NOT_CIDR =
+  "not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32). Fix: pulumi config set swarmlab:subnet 192.168.56.0/24";
+const NODES_FIX = `Fix: pulumi config set swarmlab:nodes '["swarm-manager","swarm-worker1","swarm-worker2"]'`;
+const NODES_LIST = "nodes is a JSON list of hostname strings, the manager first";
+const NOT_JSON = "not JSON; nodes is a JSON list of hostnames, the manager first";
+const HOSTNAME =
+  "is not a valid hostname (RFC 1123 label: 1-63 lowercase letters, digits or '-', not starting or ending with '-')";
+const YES_NO = "a yes-or-no setting: true or false";
+const NOT_IMAGE =
+  "not a Docker image reference ([registry/]name[:tag], name in lowercase). " +
+  "Fix: pulumi config set swarmlab:image busybox:latest";
+const NODES_22 = JSON.stringify(Array.from({ length: 22 }, (_, i) => `n${i}`));
 const TOOLS = "(in /bin, /sbin, /usr/bin, /usr/sbin or /usr/local): the service's tasks run ping, and the lab's checks run ping, nc and nslookup in them";
 
 const ROWS: Row[] = [
@@ -218,10 +248,9 @@ const ROWS: Row[] = [
     message: `swarmlab:subnet = "203.0.113.7/24": ${NOT_PRIVATE}. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24`,
   },
   {
-    what: "subnet too small for 3 nodes",
+    what: "subnet too small for 3 nodes: the smallest block that holds them suggested",
     settings: { subnet: "192.168.56.0/29" },
-    message:
-      'swarmlab:subnet = "192.168.56.0/29": too small for 3 nodes: they would take 192.168.56.10-192.168.56.12 (network+10 onwards) but must stay below the upstream at the last usable address, 192.168.56.6. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
+    message: `swarmlab:subnet = "192.168.56.0/29": ${tooSmall(3, 29, 8)}. Fix: pulumi config set swarmlab:subnet 192.168.56.0/28`,
   },
   {
     what: "subnet without a prefix",
@@ -367,15 +396,340 @@ const ROWS: Row[] = [
     settings: { backend: "podman" },
     message: 'swarmlab:backend = "podman": unknown backend; valid backends are docker, vagrant, ssh. Fix: pulumi config set swarmlab:backend docker',
   },
+  // ---- issue 15: settings mean one thing. Rows with `yaml` hold that text in Pulumi.unit.yaml, and `settings` then
+  // say what Pulumi handed the program for it; the other rows' file holds each value quoted, as the CLI writes it.
+  {
+    what: "issue 15: workers: 010 in Pulumi.unit.yaml, which Pulumi hands over as 8",
+    settings: { workers: "8" },
+    yaml: { workers: "010" },
+    message: `swarmlab:workers = "8": Pulumi.unit.yaml says 010, which Pulumi reads as 8 (octal, for its leading 0) and YAML 1.2 readers (the doctor's) as 10: ${READ_ALIKE}. Fix: pulumi config set swarmlab:workers 10`,
+  },
+  {
+    what: "issue 15: workers: 0x10 in the file, which Pulumi hands over as 16",
+    settings: { workers: "16" },
+    yaml: { workers: "0x10" },
+    message: `swarmlab:workers = "16": Pulumi.unit.yaml says 0x10, which Pulumi reads as 16 (hexadecimal): ${READ_ALIKE}. Fix: pulumi config set swarmlab:workers 16`,
+  },
+  {
+    what: "issue 15: service: 0x10 in the file, which became a service named 16",
+    settings: { service: "16" },
+    yaml: { service: "0x10" },
+    message: `swarmlab:service = "16": Pulumi.unit.yaml says 0x10, which Pulumi reads as 16 (hexadecimal): ${READ_ALIKE}. Fix: pulumi config set swarmlab:service 0x10`,
+  },
+  {
+    what: "issue 15: subnet 192.168.57.16/28 with 4 workers: the fix is a network, and holds 5 nodes",
+    settings: { subnet: "192.168.57.16/28", workers: "4" },
+    message: `swarmlab:subnet = "192.168.57.16/28": ${tooSmall(5, 28, 16)}. Fix: pulumi config set swarmlab:subnet 192.168.57.0/27`,
+  },
+  {
+    what: "issue 15: subnet a /31: no address outside the block is named",
+    settings: { subnet: "192.168.57.4/31" },
+    message: `swarmlab:subnet = "192.168.57.4/31": ${tooSmall(3, 31, 2)}. Fix: pulumi config set swarmlab:subnet 192.168.57.0/28`,
+  },
+  {
+    what: "issue 15: subnet a /32: no address outside the block is named",
+    settings: { subnet: "192.168.57.10/32" },
+    message: `swarmlab:subnet = "192.168.57.10/32": ${tooSmall(3, 32, 1)}. Fix: pulumi config set swarmlab:subnet 192.168.57.0/28`,
+  },
+  {
+    what: "issue 15: a secret setting (name): refused without its value, set again in plain text",
+    settings: { name: "secretlab-q7" },
+    secrets: ["name"],
+    message: `swarmlab:name = [secret]: ${SECRET}. Fix: pulumi config set swarmlab:name "$(pulumi config get swarmlab:name)"`,
+  },
+
+  // ---- the settings file's text against Pulumi's reading
+  {
+    what: "file: workers +3",
+    settings: { workers: "3" },
+    yaml: { workers: "+3" },
+    message: `swarmlab:workers = "3": Pulumi.unit.yaml says +3, which Pulumi reads as 3 (a number): ${READ_ALIKE}. Fix: pulumi config set swarmlab:workers 3`,
+  },
+  {
+    what: "file: replicas 1.0",
+    settings: { replicas: "1" },
+    yaml: { replicas: "1.0" },
+    message: `swarmlab:replicas = "1": Pulumi.unit.yaml says 1.0, which Pulumi reads as 1 (a number): ${READ_ALIKE}. Fix: pulumi config set swarmlab:replicas 1`,
+  },
+  {
+    what: "file: encrypted True",
+    settings: { encrypted: "true" },
+    yaml: { encrypted: "True" },
+    message: `swarmlab:encrypted = "true": Pulumi.unit.yaml says True, which Pulumi reads as true (a boolean): ${READ_ALIKE}. Fix: pulumi config set swarmlab:encrypted true`,
+  },
+  {
+    what: "file: encrypted yes, were Pulumi to read it as YAML 1.1 does (true)",
+    settings: { encrypted: "true" },
+    yaml: { encrypted: "yes" },
+    message: `swarmlab:encrypted = "true": Pulumi.unit.yaml says yes, which Pulumi reads as true (a boolean) and YAML 1.2 readers (the doctor's) as yes: ${READ_ALIKE}. Fix: pulumi config set swarmlab:encrypted true`,
+  },
+  {
+    what: "file: overlay 1.10, a number to every reader and no Swarm name as written: rm",
+    settings: { overlay: "1.1" },
+    yaml: { overlay: "1.10" },
+    message: `swarmlab:overlay = "1.1": Pulumi.unit.yaml says 1.10, which Pulumi reads as 1.1 (a number): ${READ_ALIKE}. Fix: pulumi config rm swarmlab:overlay`,
+  },
+  {
+    what: "file: service 010: the name as written suggested",
+    settings: { service: "8" },
+    yaml: { service: "010" },
+    message: `swarmlab:service = "8": Pulumi.unit.yaml says 010, which Pulumi reads as 8 (octal, for its leading 0) and YAML 1.2 readers (the doctor's) as 10: ${READ_ALIKE}. Fix: pulumi config set swarmlab:service 010`,
+  },
+  {
+    what: "file: workers 1_000: neither reading fits, so rm",
+    settings: { workers: "1000" },
+    yaml: { workers: "1_000" },
+    message: `swarmlab:workers = "1000": Pulumi.unit.yaml says 1_000, which Pulumi reads as 1000 (a number) and YAML 1.2 readers (the doctor's) as 1_000: ${READ_ALIKE}. Fix: pulumi config rm swarmlab:workers`,
+  },
+  {
+    what: "file: workers 012 beside replicas 9: 12, with which everything passes, suggested",
+    settings: { workers: "10", replicas: "9" },
+    yaml: { workers: "012" },
+    message: `swarmlab:workers = "10": Pulumi.unit.yaml says 012, which Pulumi reads as 10 (octal, for its leading 0) and YAML 1.2 readers (the doctor's) as 12: ${READ_ALIKE}. Fix: pulumi config set swarmlab:workers 12`,
+  },
+
+  // ---- numbers in every odd notation (as text: quoted in the file, or set with pulumi config set)
+  { what: "workers 010 as text", settings: { workers: "010" }, message: `swarmlab:workers = "010": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:workers 10` },
+  { what: "workers 0x10 as text", settings: { workers: "0x10" }, message: `swarmlab:workers = "0x10": ${NOT_PLAIN("hexadecimal")}. Fix: pulumi config set swarmlab:workers 16` },
+  { what: "workers +3", settings: { workers: "+3" }, message: `swarmlab:workers = "+3": ${NOT_PLAIN("a plus sign")}. Fix: pulumi config set swarmlab:workers 3` },
+  { what: "workers 1e1", settings: { workers: "1e1" }, message: `swarmlab:workers = "1e1": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:workers 10` },
+  { what: "workers 3.0", settings: { workers: "3.0" }, message: `swarmlab:workers = "3.0": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:workers 3` },
+  { what: "workers with a leading blank", settings: { workers: " 3" }, message: `swarmlab:workers = " 3": ${NOT_PLAIN("blanks around it")}. Fix: pulumi config set swarmlab:workers 3` },
+  { what: "workers with a line break after it", settings: { workers: "3\n" }, message: `swarmlab:workers = "3\\n": ${NOT_PLAIN("blanks around it")}. Fix: pulumi config set swarmlab:workers 3` },
+  { what: "workers 1_0", settings: { workers: "1_0" }, message: `swarmlab:workers = "1_0": ${NOT_PLAIN("'_' between digits")}. Fix: pulumi config set swarmlab:workers 10` },
+  { what: "workers 0b11", settings: { workers: "0b11" }, message: `swarmlab:workers = "0b11": ${NOT_PLAIN("binary")}. Fix: pulumi config set swarmlab:workers 3` },
+  { what: "workers 0o7", settings: { workers: "0o7" }, message: `swarmlab:workers = "0o7": ${NOT_PLAIN("octal")}. Fix: pulumi config set swarmlab:workers 7` },
+  {
+    what: "workers 021: the 21 meant is too many, so the default",
+    settings: { workers: "021" },
+    message: `swarmlab:workers = "021": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:workers 2`,
+  },
+  { what: "workers empty", settings: { workers: "" }, message: 'swarmlab:workers = "": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2' },
+  { what: "workers a full-width digit", settings: { workers: "２" }, message: 'swarmlab:workers = "２": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2' },
+  { what: "workers 1e400 (infinite)", settings: { workers: "1e400" }, message: 'swarmlab:workers = "1e400": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2' },
+  {
+    what: "workers of 20 digits",
+    settings: { workers: "99999999999999999999" },
+    message:
+      'swarmlab:workers = "99999999999999999999": absurdly many workers: each node is a container running its own Docker engine, and more than 20 would swamp a 2-core machine. Fix: pulumi config set swarmlab:workers 2',
+  },
+  { what: "workers -0", settings: { workers: "-0" }, message: 'swarmlab:workers = "-0": a lab needs at least one worker. Fix: pulumi config set swarmlab:workers 2' },
+  {
+    what: "workers two beside nodes of 3 workers: the default would disagree with nodes, so rm",
+    settings: { nodes: '["m","w1","w2","w3"]', workers: "two" },
+    message: 'swarmlab:workers = "two": the number of workers must be a whole number. Fix: pulumi config rm swarmlab:workers',
+  },
+  {
+    what: "workers 0 beside nodes of 3 workers: rm",
+    settings: { nodes: '["m","w1","w2","w3"]', workers: "0" },
+    message: 'swarmlab:workers = "0": a lab needs at least one worker. Fix: pulumi config rm swarmlab:workers',
+  },
+  {
+    what: "workers 0x3 beside nodes of 3 workers: the 3 meant agrees",
+    settings: { nodes: '["m","w1","w2","w3"]', workers: "0x3" },
+    message: `swarmlab:workers = "0x3": ${NOT_PLAIN("hexadecimal")}. Fix: pulumi config set swarmlab:workers 3`,
+  },
+  { what: "replicas 02", settings: { replicas: "02" }, message: `swarmlab:replicas = "02": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:replicas 2` },
+  {
+    what: "replicas 0x3 with 3 workers",
+    settings: { replicas: "0x3", workers: "3" },
+    message: `swarmlab:replicas = "0x3": ${NOT_PLAIN("hexadecimal")}. Fix: pulumi config set swarmlab:replicas 3`,
+  },
+  { what: "replicas +1", settings: { replicas: "+1" }, message: `swarmlab:replicas = "+1": ${NOT_PLAIN("a plus sign")}. Fix: pulumi config set swarmlab:replicas 1` },
+  { what: "replicas 2.0", settings: { replicas: "2.0" }, message: `swarmlab:replicas = "2.0": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:replicas 2` },
+  {
+    what: "replicas 5 in a /28: 5 workers would not fit it, so no 'raise workers'",
+    settings: { replicas: "5", subnet: "192.168.56.0/28" },
+    message: 'swarmlab:replicas = "5": more replicas than workers (2): the lab runs one task per worker. Fix: pulumi config set swarmlab:replicas 2',
+  },
+
+  // ---- subnets from /25 to /32 and the nodes they must hold
+  {
+    what: "subnet a /27 for 20 workers",
+    settings: { subnet: "192.168.57.32/27", workers: "20" },
+    message: `swarmlab:subnet = "192.168.57.32/27": ${tooSmall(21, 27, 32)}. Fix: pulumi config set swarmlab:subnet 192.168.57.0/26`,
+  },
+  {
+    what: "subnet the last /28 of its /24, for 4 workers",
+    settings: { subnet: "192.168.56.240/28", workers: "4" },
+    message: `swarmlab:subnet = "192.168.56.240/28": ${tooSmall(5, 28, 16)}. Fix: pulumi config set swarmlab:subnet 192.168.56.224/27`,
+  },
+  { what: "subnet a /30", settings: { subnet: "192.168.56.8/30" }, message: `swarmlab:subnet = "192.168.56.8/30": ${tooSmall(3, 30, 4)}. Fix: pulumi config set swarmlab:subnet 192.168.56.0/28` },
+  {
+    what: "subnet a /29 for 1 worker",
+    settings: { subnet: "192.168.56.16/29", workers: "1" },
+    message: `swarmlab:subnet = "192.168.56.16/29": ${tooSmall(2, 29, 8)}. Fix: pulumi config set swarmlab:subnet 192.168.56.16/28`,
+  },
+  {
+    what: "subnet a /29 with host bits set: too small first, and the fix is a network",
+    settings: { subnet: "192.168.56.17/29" },
+    message: `swarmlab:subnet = "192.168.56.17/29": ${tooSmall(3, 29, 8)}. Fix: pulumi config set swarmlab:subnet 192.168.56.16/28`,
+  },
+  {
+    what: "subnet a /28 with host bits set",
+    settings: { subnet: "192.168.56.17/28" },
+    message:
+      'swarmlab:subnet = "192.168.56.17/28": not a network address: the host bits must be zero (the network is 192.168.56.16/28). Fix: pulumi config set swarmlab:subnet 192.168.56.16/28',
+  },
+  {
+    what: "subnet a /26 with host bits set, for 20 workers",
+    settings: { subnet: "192.168.56.65/26", workers: "20" },
+    message:
+      'swarmlab:subnet = "192.168.56.65/26": not a network address: the host bits must be zero (the network is 192.168.56.64/26). Fix: pulumi config set swarmlab:subnet 192.168.56.64/26',
+  },
+  { what: "subnet with a leading blank", settings: { subnet: " 192.168.56.0/24" }, message: `swarmlab:subnet = " 192.168.56.0/24": ${NOT_CIDR}` },
+  { what: "subnet with a line break after it", settings: { subnet: "192.168.56.0/24\n" }, message: `swarmlab:subnet = "192.168.56.0/24\\n": ${NOT_CIDR}` },
+  { what: "subnet with a leading zero in an octet", settings: { subnet: "192.168.056.0/24" }, message: `swarmlab:subnet = "192.168.056.0/24": ${NOT_CIDR}` },
+  { what: "subnet empty", settings: { subnet: "" }, message: `swarmlab:subnet = "": ${NOT_CIDR}` },
+  { what: "subnet prefix 024", settings: { subnet: "192.168.56.0/024" }, message: `swarmlab:subnet = "192.168.56.0/024": ${NOT_CIDR}` },
+  { what: "subnet in full-width digits", settings: { subnet: "１９２.168.56.0/24" }, message: `swarmlab:subnet = "１９２.168.56.0/24": ${NOT_CIDR}` },
+
+  // ---- JSON oddities in swarmlab:nodes
+  { what: "nodes with a trailing comma", settings: { nodes: '["m","w1",]' }, message: `swarmlab:nodes = "[\\"m\\",\\"w1\\",]": ${NOT_JSON}. ${NODES_FIX}` },
+  { what: "nodes in single quotes", settings: { nodes: "['m','w1']" }, message: `swarmlab:nodes = "['m','w1']": ${NOT_JSON}. ${NODES_FIX}` },
+  { what: "nodes as words", settings: { nodes: "swarm-manager swarm-worker1" }, message: `swarmlab:nodes = "swarm-manager swarm-worker1": ${NOT_JSON}. ${NODES_FIX}` },
+  { what: "nodes null", settings: { nodes: "null" }, message: `swarmlab:nodes = "null": ${NODES_LIST}. ${NODES_FIX}` },
+  { what: "nodes with a number", settings: { nodes: '["m",1]' }, message: `swarmlab:nodes = "[\\"m\\",1]": ${NODES_LIST}. ${NODES_FIX}` },
+  { what: "nodes an object", settings: { nodes: '{"0":"m","1":"w"}' }, message: `swarmlab:nodes = "{\\"0\\":\\"m\\",\\"1\\":\\"w\\"}": ${NODES_LIST}. ${NODES_FIX}` },
+  {
+    what: "nodes a JSON string holding the list",
+    settings: { nodes: '"[\\"m\\",\\"w\\"]"' },
+    message: `swarmlab:nodes = "\\"[\\\\\\"m\\\\\\",\\\\\\"w\\\\\\"]\\"": ${NODES_LIST}. ${NODES_FIX}`,
+  },
+  { what: "nodes empty list", settings: { nodes: "[]" }, message: `swarmlab:nodes = "[]": a lab needs at least 2 nodes: a manager and a worker. ${NODES_FIX}` },
+  { what: "nodes with a non-ASCII hostname", settings: { nodes: '["mänager","w1"]' }, message: `swarmlab:nodes = "[\\"mänager\\",\\"w1\\"]": "mänager" ${HOSTNAME}. ${NODES_FIX}` },
+  { what: "nodes with a blank in a hostname", settings: { nodes: '[" m","w1"]' }, message: `swarmlab:nodes = "[\\" m\\",\\"w1\\"]": " m" ${HOSTNAME}. ${NODES_FIX}` },
+  {
+    what: "nodes listing 22",
+    settings: { nodes: NODES_22 },
+    message: `swarmlab:nodes = ${JSON.stringify(NODES_22)}: absurdly many nodes (22): each is a container running its own Docker engine, and more than 20 workers would swamp a 2-core machine. ${NODES_FIX}`,
+  },
+
+  // ---- booleans: the fix keeps the yes or no meant
+  { what: "encrypted yes", settings: { encrypted: "yes" }, message: `swarmlab:encrypted = "yes": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true` },
+  { what: "encrypted True", settings: { encrypted: "True" }, message: `swarmlab:encrypted = "True": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true` },
+  { what: "encrypted 1", settings: { encrypted: "1" }, message: `swarmlab:encrypted = "1": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true` },
+  { what: "encrypted off", settings: { encrypted: "off" }, message: `swarmlab:encrypted = "off": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false` },
+  { what: "encrypted empty", settings: { encrypted: "" }, message: `swarmlab:encrypted = "": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false` },
+  { what: "encrypted maybe", settings: { encrypted: "maybe" }, message: `swarmlab:encrypted = "maybe": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false` },
+
+  // ---- text: blanks, empty, unicode, very long
+  { what: "overlay empty", settings: { overlay: "" }, message: `swarmlab:overlay = "": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay mynet` },
+  { what: "overlay with a trailing blank", settings: { overlay: "mynet " }, message: `swarmlab:overlay = "mynet ": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay mynet` },
+  {
+    what: "overlay of 1000 characters",
+    settings: { overlay: "o".repeat(1000) },
+    message: `swarmlab:overlay = "${"o".repeat(1000)}": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay ${"o".repeat(63)}`,
+  },
+  { what: "service with a non-ASCII letter", settings: { service: "tëst" }, message: `swarmlab:service = "tëst": not a valid Swarm service name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:service t-st` },
+  { what: "image empty", settings: { image: "" }, message: `swarmlab:image = "": ${NOT_IMAGE}` },
+  { what: "image with a trailing blank", settings: { image: "busybox:latest " }, message: `swarmlab:image = "busybox:latest ": ${NOT_IMAGE}` },
+  { what: "image of 256 characters", settings: { image: "a".repeat(256) }, message: `swarmlab:image = "${"a".repeat(256)}": ${NOT_IMAGE}` },
+  { what: "backend Docker", settings: { backend: "Docker" }, message: 'swarmlab:backend = "Docker": unknown backend; valid backends are docker, vagrant, ssh. Fix: pulumi config set swarmlab:backend docker' },
+  { what: "backend with a leading blank", settings: { backend: " docker" }, message: 'swarmlab:backend = " docker": unknown backend; valid backends are docker, vagrant, ssh. Fix: pulumi config set swarmlab:backend docker' },
+  { what: "egress None", settings: { egress: "None" }, message: 'swarmlab:egress = "None": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)' },
+  { what: "egress empty", settings: { egress: "" }, message: 'swarmlab:egress = "": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)' },
+  {
+    what: "vagrantProvider kvm",
+    settings: { vagrantProvider: "kvm" },
+    message: 'swarmlab:vagrantProvider = "kvm": Vagrant\'s provider is one of libvirt, virtualbox. Fix: pulumi config set swarmlab:vagrantProvider libvirt',
+  },
+  {
+    what: "unknown key 'workers ' (a trailing blank)",
+    settings: { "workers ": "3" },
+    message: `"swarmlab:workers " = "3": unknown key (did you mean swarmlab:workers?); known keys are ${KNOWN_KEYS}. Fix: pulumi config rm 'swarmlab:workers ' && pulumi config set swarmlab:workers 3`,
+  },
+  {
+    what: "unknown key Workers",
+    settings: { Workers: "3" },
+    message: `swarmlab:Workers = "3": unknown key (did you mean swarmlab:workers?); known keys are ${KNOWN_KEYS}. Fix: pulumi config rm swarmlab:Workers && pulumi config set swarmlab:workers 3`,
+  },
+
+  // ---- secrets: never shown; the fix sets the same value in plain text, or removes what would be refused anyway
+  {
+    what: "secret subnet",
+    settings: { subnet: "192.168.57.0/24" },
+    secrets: ["subnet"],
+    message: `swarmlab:subnet = [secret]: ${SECRET}. Fix: pulumi config set swarmlab:subnet "$(pulumi config get swarmlab:subnet)"`,
+  },
+  {
+    what: "secret workers that would be refused anyway: rm",
+    settings: { workers: "many-q7" },
+    secrets: ["workers"],
+    message: `swarmlab:workers = [secret]: ${SECRET}; nor would swarmlab:workers take its value. Fix: pulumi config rm swarmlab:workers`,
+  },
+  {
+    what: "two secrets: one line, one fix for both",
+    settings: { image: "busybox:latest", service: "secret-svc-q7" },
+    secrets: ["image", "service"],
+    message: `swarmlab:image = [secret]: ${SECRET.replace("a secret,", "a secret (so is swarmlab:service),")}. Fix: pulumi config set swarmlab:image "$(pulumi config get swarmlab:image)" && pulumi config set swarmlab:service "$(pulumi config get swarmlab:service)"`,
+  },
+  {
+    what: "secret under an unknown key near workers: moved by pulumi config get, before the rm",
+    settings: { worker: "7" },
+    secrets: ["worker"],
+    message: `swarmlab:worker = [secret]: unknown key (did you mean swarmlab:workers?), kept as a secret; known keys are ${KNOWN_KEYS}. Fix: pulumi config set swarmlab:workers "$(pulumi config get swarmlab:worker)" && pulumi config rm swarmlab:worker`,
+  },
+  {
+    what: "secret under an unknown key",
+    settings: { password: "hunter2" },
+    secrets: ["password"],
+    message: `swarmlab:password = [secret]: unknown key, kept as a secret; known keys are ${KNOWN_KEYS}. Fix: pulumi config rm swarmlab:password`,
+  },
+  {
+    what: "secret encrypted",
+    settings: { encrypted: "true" },
+    secrets: ["encrypted"],
+    message: `swarmlab:encrypted = [secret]: ${SECRET}. Fix: pulumi config set swarmlab:encrypted "$(pulumi config get swarmlab:encrypted)"`,
+  },
+  {
+    what: "secret nodes",
+    settings: { nodes: '["boss","minion-q7"]' },
+    secrets: ["nodes"],
+    message: `swarmlab:nodes = [secret]: ${SECRET}. Fix: pulumi config set swarmlab:nodes "$(pulumi config get swarmlab:nodes)"`,
+  },
 ];
 
 // ---------------------------------------------------------------- helpers
 
+/** Settings as a stack holds them: Pulumi's reading of each, which are secrets, and each key's text in the file. */
+interface Stack {
+  settings: Record<string, string>;
+  secrets: string[];
+  yaml: Record<string, string>;
+}
+
+const stackOf = (row: Pick<Row, "settings" | "secrets" | "yaml">): Stack => ({
+  settings: row.settings,
+  secrets: row.secrets ?? [],
+  yaml: row.yaml ?? {},
+});
+
 /** The stack's config: these swarmlab: settings. */
 const configOf = (settings: Record<string, string>) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [`swarmlab:${k}`, v]));
 
-/** Pulumi's mocks (as a preview) recording every registration, invoke and read; config replaced by `settings`. */
-async function mocked(settings: Record<string, string>): Promise<string[]> {
+/** The stack's config as the Automation API's getAllConfig gives it: {value, secret} per key. */
+const entriesOf = (stack: Stack) =>
+  Object.fromEntries(
+    Object.entries(stack.settings).map(([k, v]) => [`swarmlab:${k}`, { value: v, secret: stack.secrets.includes(k) }]),
+  );
+
+/**
+ * Pulumi.unit.yaml for these settings: each value quoted as `pulumi config set` writes it (JSON's quoting is YAML's),
+ * unless the row gives its text; a secret as Pulumi keeps it, encrypted (its ciphertext is no concern here).
+ */
+function fileOf(stack: Stack): { name: string; text: string } {
+  const lines = Object.entries(stack.settings).map(([k, v]) => {
+    const key = JSON.stringify(`swarmlab:${k}`);
+    if (stack.secrets.includes(k)) return `  ${key}:\n    secure: v1:c2VjcmV0:Y2lwaGVydGV4dA==`;
+    return `  ${key}: ${stack.yaml[k] ?? JSON.stringify(v)}`;
+  });
+  const salt = "encryptionsalt: v1:c2FsdA==:v1:aXY=:c2FsdA==";
+  return { name: `Pulumi.${STACK}.yaml`, text: `${salt}\nconfig:\n${lines.join("\n")}\n` };
+}
+
+/** Pulumi's mocks (as a preview) recording every registration, invoke and read; config replaced by the stack's. */
+async function mocked(stack: Stack): Promise<string[]> {
   const made: string[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -398,35 +752,49 @@ async function mocked(settings: Record<string, string>): Promise<string[]> {
     made.push(`registration ${req.getType()} ${req.getName()}`);
     return register(req, callback);
   };
-  pulumi.runtime.setAllConfig(configOf(settings));
+  pulumi.runtime.setAllConfig(configOf(stack.settings), stack.secrets.map((k) => `swarmlab:${k}`));
   return made;
 }
 
-/** The first command of a fix (before any "(or …)"), split into shell words: single quotes and plain words. */
+/**
+ * The first command of a fix (before any "(or …)"), split into shell words: single-quoted, double-quoted (only
+ * "$(pulumi config get KEY)" occurs, a secret's value read back) and plain words.
+ */
 function fixCommands(fix: string): string[][] {
   const first = fix.replace(/ \(or .*\)$/, "");
   return first.split(" && ").map((command) => {
-    const words = [...command.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]));
+    const words = [...command.matchAll(/'((?:[^']|'\\'')*)'|"([^"]*)"|(\S+)/g)].map((m) =>
+      m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2] !== undefined ? m[2] : m[3],
+    );
     assert.ok(/^pulumi config (set|rm)$/.test(words.slice(0, 3).join(" ")), `a fix is pulumi config set/rm: ${command}`);
+    assert.equal(words.length, words[2] === "rm" ? 4 : 5, `one key (and one value): ${command}`);
     return words;
   });
 }
 
-/** The settings after running the fix's commands. */
-function applyFix(settings: Record<string, string>, fix: string): Record<string, string> {
-  const after = { ...settings };
+/** The stack after running the fix's commands: a set value is plain and quoted in the file; rm forgets the key. */
+function applyFix(stack: Stack, fix: string): Stack {
+  const after: Stack = { settings: { ...stack.settings }, secrets: [...stack.secrets], yaml: { ...stack.yaml } };
+  const keyOf = (full: string) => {
+    assert.ok(full.startsWith("swarmlab:"), `the fix names a swarmlab: key: ${full}`);
+    return full.slice("swarmlab:".length);
+  };
   for (const [, , verb, full, value] of fixCommands(fix)) {
-    assert.ok(full.startsWith("swarmlab:"), `the fix sets a swarmlab: key: ${full}`);
-    const key = full.slice("swarmlab:".length);
-    if (verb === "rm") delete after[key];
-    else after[key] = value;
+    const key = keyOf(full);
+    const readBack = value === undefined ? undefined : /^\$\(pulumi config get '?([^']*)'?\)$/.exec(value);
+    const newValue = readBack ? after.settings[keyOf(readBack[1])] : value;
+    if (readBack) assert.ok(newValue !== undefined, `the fix reads back a key that is set: ${value}`);
+    delete after.yaml[key];
+    after.secrets = after.secrets.filter((k) => k !== key);
+    if (verb === "rm") delete after.settings[key];
+    else after.settings[key] = newValue!;
   }
   return after;
 }
 
 /** Validates as the program does: settings alone, then against the host (the row's image facts only for the row's image). */
-function validate(settings: Record<string, string>, host: HostFacts, rowImage: string | undefined): void {
-  const spec = specFromConfig(configOf(settings));
+function validate(stack: Stack, host: HostFacts, rowImage: string | undefined): void {
+  const spec = specFromConfig(entriesOf(stack), fileOf(stack));
   assertHostFits(spec, spec.service.image === rowImage ? host : { ...host, image: undefined }, STACK);
 }
 
@@ -445,8 +813,12 @@ describe("hardened settings: every bad input is refused before anything is creat
 
   for (const row of ROWS) {
     it(`${row.what}: ${row.message}`, async () => {
-      const made = await mocked(row.settings);
-      const host = fixtureHost(row.host ?? CLEAN_HOST);
+      const stack = stackOf(row);
+      const made = await mocked(stack);
+      const host = {
+        ...fixtureHost(row.host ?? CLEAN_HOST),
+        settingsFile: (name: string) => (name === STACK ? fileOf(stack) : undefined),
+      };
       let caught: unknown;
       try {
         await swarmlabProgram(host);
@@ -461,10 +833,143 @@ describe("hardened settings: every bad input is refused before anything is creat
       assert.deepEqual(made, [], "nothing declared, invoked or read");
       assert.deepEqual(host.reads.length, row.host ? 1 : 0, row.host ? "the host is read once" : "refused before the host is read");
 
-      const fixed = applyFix(row.settings, caught.fix);
+      for (const key of stack.secrets) {
+        assert.equal(caught.value, REDACTED, "a secret's value is not kept in the error");
+        const shown = `${caught.message} ${caught.fix}`;
+        assert.ok(!shown.includes(stack.settings[key]), `swarmlab:${key}'s secret value is shown nowhere`);
+      }
+
+      const fixed = applyFix(stack, caught.fix);
       assert.doesNotThrow(() => validate(fixed, row.host ?? CLEAN_HOST, row.settings.image), `the fix ${caught.fix} makes valid settings`);
     });
   }
+});
+
+/**
+ * Generated bad settings of every kind above, many more than the table holds: each one refused must be refused in one
+ * line that shows no secret, with a fix that passes the checks itself (on a clean host). Settings that pass are fine
+ * too; the test counts the refusals so that it cannot pass by generating nothing bad.
+ */
+describe("every fix passes the checks itself: generated variants of the bad-input table", function () {
+  this.timeout(60_000);
+
+  const FOUR = '["m","w1","w2","w3"]';
+  /** The same count in every notation the table knows, and a few that are no number at all. */
+  const notations = (n: number) => [
+    String(n), `0${n}`, `+${n}`, `-${n}`, `0x${n.toString(16)}`, `0o${n.toString(8)}`, `0b${n.toString(2)}`,
+    `${n}.0`, `${n}e0`, ` ${n}`, `${n} `, `${n}\n`, `1_${n}`, `${n}.5`, `${n}${n}`, "", "two", "０", "1e400", "NaN",
+  ];
+  /** Pulumi's reading of a plain YAML scalar as Go's reader gives it (ints with base prefixes and '_', floats, booleans). */
+  const pulumiReading = (text: string): string => {
+    const t = text.replace(/_/g, "");
+    if (/^[-+]?(0[xob][0-9a-f]+|0[0-7]+)$/i.test(t)) {
+      const sign = t.startsWith("-") ? -1 : 1;
+      const body = t.replace(/^[-+]/, "");
+      const base = /^0x/i.test(body) ? 16 : /^0o/i.test(body) ? 8 : /^0b/i.test(body) ? 2 : 8;
+      return String(sign * parseInt(base === 8 && !/^0o/i.test(body) ? body : body.slice(2), base));
+    }
+    if (/^[-+]?[0-9]+(\.[0-9]*)?(e[-+]?[0-9]+)?$/i.test(t)) return String(Number(t));
+    if (/^(true|false)$/i.test(text)) return text.toLowerCase();
+    return text;
+  };
+
+  const cases: { what: string; stack: Stack }[] = [];
+  const add = (what: string, settings: Record<string, string>, secrets: string[] = [], yaml: Record<string, string> = {}) => {
+    cases.push({ what, stack: { settings, secrets, yaml } });
+  };
+
+  for (const n of [0, 1, 2, 3, 5, 8, 16, 20, 21, 100]) {
+    for (const text of notations(n)) {
+      add(`workers ${JSON.stringify(text)}`, { workers: text });
+      add(`workers ${JSON.stringify(text)} beside nodes of 3 workers`, { workers: text, nodes: FOUR });
+      add(`workers ${JSON.stringify(text)} beside replicas 3`, { workers: text, replicas: "3" });
+      add(`replicas ${JSON.stringify(text)}`, { replicas: text });
+      add(`replicas ${JSON.stringify(text)} with 4 workers`, { replicas: text, workers: "4" });
+      add(`replicas ${JSON.stringify(text)} beside nodes of 3 workers`, { replicas: text, nodes: FOUR });
+    }
+  }
+  for (let prefix = 25; prefix <= 32; prefix++) {
+    for (const last of [0, 1, 16, 17, 100, 200, 224, 240, 255]) {
+      const subnet = `192.168.57.${last}/${prefix}`;
+      for (const workers of ["1", "2", "3", "4", "8", "13", "20"]) add(`subnet ${subnet} with ${workers} workers`, { subnet, workers });
+      add(`subnet ${subnet} beside nodes of 3 workers`, { subnet, nodes: FOUR });
+    }
+  }
+  const BOOLEANS = ["yes", "no", "Yes", "NO", "True", "FALSE", "on", "off", "1", "0", "y", "n", "", " true", "maybe", "tru"];
+  for (const text of BOOLEANS) {
+    add(`encrypted ${JSON.stringify(text)}`, { encrypted: text });
+  }
+  const GOOD: Record<string, string> = {
+    name: "lab-q7", workers: "3", nodes: '["boss","w-q7"]', subnet: "192.168.77.0/24", egress: "internet",
+    replicas: "1", overlay: "net-q7", service: "svc-q7", image: "busybox:latest", encrypted: "false", backend: "docker",
+    vagrantProvider: "libvirt",
+  };
+  const BAD: Record<string, string> = {
+    name: "Lab Q7", workers: "many-q7", nodes: "[boss-q7]", subnet: "10.77.0.0/16", egress: "nat-q7", replicas: "lots-q7",
+    overlay: "in gress-q7", service: "svc q7", image: "Busy Box Q7", encrypted: "maybe-q7", backend: "podman-q7",
+    vagrantProvider: "kvm-q7",
+  };
+  for (const key of Object.keys(GOOD)) {
+    add(`secret ${key}, valid`, { [key]: GOOD[key] }, [key]);
+    add(`secret ${key}, refused anyway`, { [key]: BAD[key] }, [key]);
+    add(`secret ${key} beside a secret subnet`, { [key]: GOOD[key], subnet: "192.168.78.0/24" }, [key, "subnet"]);
+    add(`secret ${key.slice(0, -1)} (a near miss)`, { [key.slice(0, -1)]: GOOD[key] }, [key.slice(0, -1)]);
+    add(`${key.slice(0, -1)} (a near miss)`, { [key.slice(0, -1)]: GOOD[key] });
+    add(`${key} ${JSON.stringify(BAD[key])}`, { [key]: BAD[key] });
+  }
+  for (const text of ["010", "0x10", "+3", "3.0", "1e1", "1_0", "0o7", "0b11", "021", "007", "True", "FALSE", "1.10"]) {
+    for (const key of ["workers", "replicas", "service", "overlay", "encrypted", "name"]) {
+      const read = pulumiReading(text);
+      if (read !== text) add(`${key}: ${text} in the file, ${read} to Pulumi`, { [key]: read }, [], { [key]: text });
+    }
+  }
+
+  it(`${cases.length} generated settings: each refusal is one line, shows no secret, and its fix passes`, () => {
+    let refused = 0;
+    for (const { what, stack } of cases) {
+      let caught: unknown;
+      try {
+        validate(stack, CLEAN_HOST, undefined);
+      } catch (e) {
+        caught = e;
+      }
+      if (caught === undefined) continue;
+      refused++;
+      assert.ok(caught instanceof ConfigError, `${what}: a ConfigError, got ${String(caught)}`);
+      assert.ok(!caught.message.includes("\n"), `${what}: one line: ${caught.message}`);
+      for (const key of stack.secrets) {
+        const shown = `${caught.message} ${caught.fix}`;
+        assert.ok(!shown.includes(stack.settings[key]), `${what}: swarmlab:${key}'s value is shown nowhere: ${caught.message}`);
+      }
+      const fixed = applyFix(stack, caught.fix);
+      assert.doesNotThrow(() => validate(fixed, CLEAN_HOST, undefined), `${what}: ${caught.message}: its fix makes valid settings`);
+    }
+    assert.ok(refused >= cases.length / 2, `most generated settings are bad (${refused} of ${cases.length} refused)`);
+  });
+
+  it("the vagrant backend's subnets: every fix is a /24 that is a network (the Vagrantfile's rule)", () => {
+    let refused = 0;
+    for (let prefix = 23; prefix <= 32; prefix++) {
+      for (const last of [0, 5, 16, 17, 240]) {
+        for (const workers of ["1", "4", "20"]) {
+          const settings = { backend: "vagrant", subnet: `192.168.57.${last}/${prefix}`, workers };
+          let caught: unknown;
+          try {
+            labSpecFromConfig(settings);
+          } catch (e) {
+            caught = e;
+          }
+          if (caught === undefined) continue;
+          refused++;
+          assert.ok(caught instanceof ConfigError, String(caught));
+          const fixed = applyFix(stackOf({ settings }), caught.fix).settings;
+          assert.match(fixed.subnet, /^192\.168\.(56|57)\.0\/24$/, caught.message);
+          assert.doesNotThrow(() => labSpecFromConfig(fixed), `${caught.message}: its fix makes valid settings`);
+        }
+      }
+    }
+    assert.ok(refused > 100, `${refused} refused`);
+  });
 });
 
 describe("settings the lab would ignore: a near-miss namespace gets a warning naming the key meant", function () {

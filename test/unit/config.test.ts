@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { assertEncryptionFits, CONFIG_KEYS, ConfigError, INTERNET_PING_TARGET, labSpecFromConfig } from "../../lab/config";
+import {
+  assertEncryptionFits, booleanReading, CONFIG_KEYS, ConfigError, INTERNET_PING_TARGET, labSpecFromConfig, plainSettings,
+  REDACTED, settingsWarnings, wholeNumberReading,
+} from "../../lab/config";
 import { LabSpec } from "../../lab/types";
 
 /** Asserts that the settings are refused with a ConfigError on `key` whose one-line message shows `value` and a fix. */
@@ -148,6 +151,24 @@ describe("labSpecFromConfig", () => {
     it("workers: 20 is still accepted", () => { assert.equal(labSpecFromConfig({ workers: "20" }).nodes.length, 21); });
     it("workers: a fraction like 2.5 is refused", () => { rejects({ workers: "2.5" }, "workers", "2.5", /whole number/); });
     it("workers: a word like two is refused", () => { rejects({ workers: "two" }, "workers", "two", /whole number/); });
+    it("workers: only plain decimal; the fix writes the number meant there", () => {
+      const meanings = [["010", "10"], ["0x10", "16"], ["+3", "3"], ["1e1", "10"], ["3.0", "3"], [" 3", "3"], ["0b11", "3"]];
+      for (const [text, meant] of [...meanings, ["1_0", "10"]]) {
+        const e = rejects({ workers: text }, "workers", text, /^swarmlab:workers = "[^"]*": not plain decimal \(/);
+        assert.equal(e.fix, `pulumi config set swarmlab:workers ${meant}`, text);
+      }
+    });
+    it("workers: a count meant beyond the limit (021) is fixed to the default", () => {
+      const e = rejects({ workers: "021" }, "workers", "021", /not plain decimal/);
+      assert.equal(e.fix, "pulumi config set swarmlab:workers 2");
+    });
+    it("workers: with nodes set, a fix that would disagree with nodes is rm", () => {
+      const e = rejects({ workers: "0", nodes: '["m","a","b","c"]' }, "workers", "0");
+      assert.equal(e.fix, "pulumi config rm swarmlab:workers");
+    });
+    it("workers: beside replicas 3, the fix gives as many workers as replicas", () => {
+      assert.equal(rejects({ workers: "0", replicas: "3" }, "workers", "0").fix, "pulumi config set swarmlab:workers 3");
+    });
 
     it("nodes: text that is not JSON is refused", () => { rejects({ nodes: "swarm-manager,swarm-worker1" }, "nodes", "swarm-manager,swarm-worker1", /JSON/); });
     it("nodes: JSON that is not a list of strings is refused", () => { rejects({ nodes: '{"manager":"m"}' }, "nodes", '{"manager":"m"}', /list/); });
@@ -199,9 +220,33 @@ describe("labSpecFromConfig", () => {
     it("subnet: reserved 240.0.0.0/4 is refused (it would also overflow the node addresses)", () => {
       rejects({ subnet: "255.255.255.250/32" }, "subnet", "255.255.255.250/32", /240\.0\.0\.0\/4/);
     });
-    it("subnet: a /29 is too small for 3 nodes and the fix suggests a /24", () => {
-      const e = rejects({ subnet: "192.168.56.0/29" }, "subnet", "192.168.56.0/29", /too small for 3 nodes/);
-      assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.56.0/24");
+    it("subnet: a /29 is too small for 3 nodes and the fix suggests the smallest block that holds them, a /28", () => {
+      const why = /too small for 3 nodes: a \/29 holds 8 addresses, and the lab needs 15/;
+      const e = rejects({ subnet: "192.168.56.0/29" }, "subnet", "192.168.56.0/29", why);
+      assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.56.0/28");
+    });
+    it("subnet: too small, the fix is a network holding the nodes (192.168.57.16/28 for 5 nodes: 192.168.57.0/27)", () => {
+      const e = rejects({ subnet: "192.168.57.16/28", workers: "4" }, "subnet", "192.168.57.16/28", /too small for 5 nodes/);
+      assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.57.0/27");
+      const fixed = labSpecFromConfig({ subnet: "192.168.57.0/27", workers: "4" });
+      assert.deepEqual([fixed.nodes[4].address, fixed.upstream.address], ["192.168.57.14", "192.168.57.30"]);
+    });
+    it("subnet: a /31 and a /32 are counted, not given addresses outside them", () => {
+      for (const [subnet, holds] of [["192.168.56.4/31", "2 addresses"], ["192.168.56.10/32", "1 address"]]) {
+        const why = new RegExp(`too small for 3 nodes: a /3[12] holds ${holds}, and the lab needs 15 \\(`);
+        const e = rejects({ subnet }, "subnet", subnet, why);
+        assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.56.0/28");
+        assert.ok(!/192\.168\.56\.(?!0\/28)/.test(e.message.replace(subnet, "")), `no address named but the fix's: ${e.message}`);
+      }
+    });
+    it("subnet: the vagrant backend's fixes are /24 networks (192.168.57.16/28 gives 192.168.57.0/24, not .16/24)", () => {
+      const vm = { backend: "vagrant" };
+      const fix = "pulumi config set swarmlab:subnet 192.168.57.0/24";
+      const small = "192.168.57.16/28";
+      assert.equal(rejects({ ...vm, subnet: small, workers: "4" }, "subnet", small, /too small/).fix, fix);
+      assert.equal(rejects({ ...vm, subnet: small }, "subnet", small, /a \/24/).fix, fix);
+      const hostBits = "192.168.57.17/28";
+      assert.equal(rejects({ ...vm, subnet: hostBits }, "subnet", hostBits, /the network is 192\.168\.57\.16\/28/).fix, fix);
     });
     it("subnet: a /28 is too small for 5 nodes (the last would be the upstream)", () => {
       rejects({ subnet: "192.168.56.0/28", workers: "4" }, "subnet", "192.168.56.0/28", /too small for 5 nodes/);
@@ -215,6 +260,15 @@ describe("labSpecFromConfig", () => {
       rejects({ replicas: "3" }, "replicas", "3", /one task per worker/);
     });
     it("replicas: a non-integer is refused", () => { rejects({ replicas: "1.5" }, "replicas", "1.5", /whole number/); });
+    it("replicas: 02 is not plain decimal; the fix is 2", () => {
+      const e = rejects({ replicas: "02" }, "replicas", "02", /not plain decimal/);
+      assert.equal(e.fix, "pulumi config set swarmlab:replicas 2");
+    });
+    it("replicas: raising workers is offered only when the settings then pass (not in a /28 too small)", () => {
+      assert.match(rejects({ replicas: "5" }, "replicas", "5").fix, /\(or pulumi config set swarmlab:workers 5\)$/);
+      const inA28 = rejects({ replicas: "5", subnet: "192.168.56.0/28" }, "replicas", "5");
+      assert.equal(inA28.fix, "pulumi config set swarmlab:replicas 2");
+    });
 
     it("overlay: a name with a space is refused", () => { rejects({ overlay: "my net" }, "overlay", "my net", /Swarm network name/); });
     it("overlay: dots are refused (Swarm's rule has none)", () => { rejects({ overlay: "Over_lay.1" }, "overlay", "Over_lay.1", /Swarm network name.*Fix: pulumi config set swarmlab:overlay Over_lay-1$/); });
@@ -258,8 +312,11 @@ describe("swarmlab:encrypted (an overlay made with --opt encrypted)", () => {
     assert.equal(labSpecFromConfig({ encrypted: "false" }).overlay.encrypted, false);
   });
 
-  it("anything but true or false is refused with the key, the value and a fix", () => {
-    rejects({ encrypted: "yes" }, "encrypted", "yes", /true or false\. Fix: pulumi config set swarmlab:encrypted false$/);
+  it("anything but true or false is refused with the key, the value and a fix keeping the yes or no meant", () => {
+    const fixes = (to: string) => new RegExp(`true or false\\. Fix: pulumi config set swarmlab:encrypted ${to}$`);
+    rejects({ encrypted: "yes" }, "encrypted", "yes", fixes("true"));
+    rejects({ encrypted: "OFF" }, "encrypted", "OFF", fixes("false"));
+    rejects({ encrypted: "maybe" }, "encrypted", "maybe", fixes("false"));
   });
 
   it("on container nodes, a kernel without ESP and AES-GCM refuses it in one line: not available on this kernel, naming key, value, kernel and fix", () => {
@@ -283,5 +340,75 @@ describe("swarmlab:encrypted (an overlay made with --opt encrypted)", () => {
   it("machines with kernels of their own (not container nodes) are not judged by this machine's kernel", () => {
     const spec = labSpecFromConfig({ encrypted: "true" });
     assert.doesNotThrow(() => assertEncryptionFits({ ...spec, backend: "vagrant" }, NO_ESP));
+  });
+});
+
+describe("reading what was meant: numbers and booleans written another way", () => {
+  it("wholeNumberReading: the whole number a person reads in other notations; none for the rest", () => {
+    const cases: [string, number | undefined][] = [
+      ["3", 3], [" 3 ", 3], ["+3", 3], ["-3", -3], ["-0", 0], ["010", 10], ["0x10", 16], ["0X1f", 31], ["0o17", 15],
+      ["0b101", 5], ["1_000", 1000], ["1e1", 10], ["3.0", 3], ["10e-1", 1], [".5e1", 5], ["2.5", undefined],
+      ["1e400", undefined], ["two", undefined], ["", undefined], ["0x", undefined], ["３", undefined],
+      ["Infinity", undefined], ["99999999999999999999", undefined],
+    ];
+    for (const [text, n] of cases) assert.equal(wholeNumberReading(text), n, JSON.stringify(text));
+  });
+
+  it("booleanReading: yes/no in the spellings people use, in any case; none for the rest", () => {
+    for (const t of ["true", "True", "YES", "y", "on", "1", " true "]) assert.equal(booleanReading(t), "true", t);
+    for (const t of ["false", "No", "n", "OFF", "0"]) assert.equal(booleanReading(t), "false", t);
+    for (const t of ["", "maybe", "tru", "2"]) assert.equal(booleanReading(t), undefined, t);
+  });
+});
+
+describe("secret settings: refused in one line that never shows the value", () => {
+  const refusal = (settings: Record<string, { value: string; secret?: boolean } | string>) => {
+    try {
+      plainSettings(settings);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      return e;
+    }
+    return undefined;
+  };
+
+  it("plain settings (text, or {value} with secret false or unset) come back as text", () => {
+    const settings = { workers: "3", name: { value: "lab" }, subnet: { value: "192.168.57.0/24", secret: false } };
+    assert.deepEqual(plainSettings(settings), { workers: "3", name: "lab", subnet: "192.168.57.0/24" });
+  });
+
+  it("a secret is refused: the key, [secret], why, and a fix that sets the same value in plain text", () => {
+    const e = refusal({ name: { value: "hush-lab", secret: true } })!;
+    assert.equal(e.key, "name");
+    assert.equal(e.value, REDACTED);
+    assert.equal(e.fix, 'pulumi config set swarmlab:name "$(pulumi config get swarmlab:name)"');
+    assert.match(e.message, /^swarmlab:name = \[secret\]: kept as a secret, but no swarmlab setting can stay one: /);
+    assert.ok(!e.message.includes("hush-lab") && !JSON.stringify(e).includes("hush-lab"), "the value is nowhere in the error");
+  });
+
+  it("a secret that would be refused anyway is removed, and every secret is covered by one fix", () => {
+    assert.equal(refusal({ workers: { value: "lots", secret: true } })!.fix, "pulumi config rm swarmlab:workers");
+    const both = refusal({
+      subnet: { value: "192.168.57.0/24", secret: true },
+      image: { value: "busybox:latest", secret: true },
+    })!;
+    assert.match(both.message, /^swarmlab:subnet = \[secret\]: kept as a secret \(so is swarmlab:image\), /);
+    assert.equal(
+      both.fix,
+      'pulumi config set swarmlab:subnet "$(pulumi config get swarmlab:subnet)" && ' +
+        'pulumi config set swarmlab:image "$(pulumi config get swarmlab:image)"',
+    );
+  });
+
+  it("near-miss namespaces: a secret is shown as [secret] and moved by pulumi config get, before the rm", () => {
+    assert.deepEqual(settingsWarnings({ "swarmLab:subnet": { value: "192.168.57.0/24", secret: true } }), [
+      "swarmLab:subnet = [secret]: ignored: the namespace is swarmlab, not swarmLab, " +
+        "so the lab goes without swarmlab:subnet. " +
+        'Fix: pulumi config set swarmlab:subnet "$(pulumi config get swarmLab:subnet)" && pulumi config rm swarmLab:subnet',
+    ]);
+    assert.deepEqual(settingsWarnings({ "swarmLab:workers": "3", "swarmlab:workers": { value: "2", secret: true } }), [
+      'swarmLab:workers = "3": ignored: the namespace is swarmlab, not swarmLab; swarmlab:workers is set as well, ' +
+        "to [secret]. Fix: pulumi config rm swarmLab:workers",
+    ]);
   });
 });

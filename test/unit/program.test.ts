@@ -10,7 +10,12 @@
 // test must never try that. Nor does it read this host: the program gets fixture host facts (host-fixtures.ts).
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ProgramHost, swarmlabProgram, readSpec, swarmlabSettings } from "../../infra/program";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  ProgramHost, readSpec, specFromConfig, stackConfig, stackSettingsFile, swarmlabProgram, swarmlabSettings, THIS_HOST,
+} from "../../infra/program";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { partType } from "../../infra/swarmlab";
 import { ConfigError } from "../../lab/config";
@@ -504,6 +509,67 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       assert.deepEqual(spec.nodes.map((n) => n.name), ["swarm-manager", "swarm-worker1"]);
       assert.equal(spec.service.replicas, 1);
       assert.deepEqual(swarmlabSettings({ "swarmlab:a": "1", "x:swarmlab:b": "2", swarmlab: "3" }), { a: "1" });
+    });
+
+    it("stackConfig() reads every namespace through pulumi.Config, keeping which keys are secrets", async () => {
+      await freshLab();
+      const config = { "swarmlab:workers": "1", "aws:region": "eu-west-1", "swarmlab:name": "hush-q7" };
+      pulumi.runtime.setAllConfig(config, ["swarmlab:name"]);
+      assert.deepEqual(stackConfig(), {
+        "swarmlab:workers": { value: "1", secret: false },
+        "aws:region": { value: "eu-west-1", secret: false },
+        "swarmlab:name": { value: "hush-q7", secret: true },
+      });
+    });
+
+    it("a secret swarmlab: setting is refused before anything is declared, its value nowhere", async () => {
+      const rec = await freshLab();
+      pulumi.runtime.setAllConfig({ "swarmlab:subnet": "192.168.57.0/24" }, ["swarmlab:subnet"]);
+      assert.throws(() => readSpec(), /^ConfigError: swarmlab:subnet = \[secret\]: kept as a secret/);
+      const host = fixtureHost();
+      await assert.rejects(swarmlabProgram(host), (e: unknown) => {
+        assert.ok(e instanceof ConfigError, `a ConfigError, got ${String(e)}`);
+        assert.ok(!`${e.message} ${e.fix} ${JSON.stringify(e)}`.includes("192.168.57"), e.message);
+        assert.equal(e.fix, 'pulumi config set swarmlab:subnet "$(pulumi config get swarmlab:subnet)"');
+        return true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(rec.registrations, [], "nothing is declared");
+      assert.deepEqual(host.reads, [], "refused before the host is read");
+    });
+
+    it("the settings file's text is compared with Pulumi's reading: workers: 010, read as 8, is refused", async () => {
+      const rec = await freshLab({ workers: "8" });
+      const file = { name: "Pulumi.unit.yaml", text: "config:\n  swarmlab:workers: 010\n" };
+      const asked: string[] = [];
+      const host = { ...fixtureHost(), settingsFile: (stack: string) => (asked.push(stack), file) };
+      const refusal = /Pulumi\.unit\.yaml says 010, which Pulumi reads as 8/;
+      await assert.rejects(swarmlabProgram(host), (e: unknown) => e instanceof ConfigError && refusal.test(e.message));
+      assert.deepEqual(asked, [STACK], "the file of the stack being run");
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(rec.registrations, [], "nothing is declared");
+    });
+
+    it("the Automation API's getAllConfig shape ({value, secret}) is taken as it is, secrets refused", () => {
+      assert.equal(specFromConfig({ "swarmlab:workers": { value: "3", secret: false } }).nodes.length, 4);
+      const secret = { "swarmlab:workers": { value: "3", secret: true } };
+      assert.throws(() => specFromConfig(secret), /^ConfigError: swarmlab:workers = \[secret\]/);
+      const file = { name: "Pulumi.dev.yaml", text: "config:\n  swarmlab:workers: 010\n" };
+      assert.throws(() => specFromConfig({ "swarmlab:workers": "8" }, file), /says 010/);
+    });
+
+    it("stackSettingsFile reads Pulumi.<stack>.yaml beside Pulumi.yaml (org/project/stack: by its last name)", () => {
+      const root = mkdtempSync(path.join(os.tmpdir(), "swarmlab-settings-"));
+      try {
+        writeFileSync(path.join(root, "Pulumi.dev.yaml"), "config:\n  swarmlab:workers: 3\n");
+        const text = "config:\n  swarmlab:workers: 3\n";
+        assert.deepEqual(stackSettingsFile("dev", root), { name: "Pulumi.dev.yaml", text });
+        assert.deepEqual(stackSettingsFile("organization/swarmlab/dev", root), stackSettingsFile("dev", root));
+        assert.equal(stackSettingsFile("other", root), undefined);
+        assert.equal(typeof THIS_HOST.settingsFile, "function", "the real program compares the file");
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
 
     for (const [key, value] of [
