@@ -9,7 +9,7 @@ import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
 import { checkedLabName } from "../lab/lab-name";
 import { parts } from "../lab/parts";
 import type { BackendName, LabSpec } from "../lab/types";
-import { specFromConfig, swarmlabProgram } from "./program";
+import { specFromConfig, stackSettingsFile, swarmlabProgram } from "./program";
 import { PROJECT_ROOT } from "./provider";
 import { passphraseEnv } from "./passphrase";
 import { partType } from "./swarmlab";
@@ -102,8 +102,7 @@ export async function upLab(stack: Stack, onOutput?: (out: string) => void): Pro
 
 /** The stack's lab, from its settings (validated; fails for a backend this version cannot run). */
 export async function specOf(stack: Stack): Promise<LabSpec> {
-  const all = await stack.getAllConfig();
-  return specFromConfig(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])));
+  return specFromConfig(await stack.getAllConfig(), stackSettingsFile(stack.name));
 }
 
 /**

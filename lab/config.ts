@@ -139,7 +139,11 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
 
   const name = has("name") ? raw.name : DEFAULT_NAME;
   const nameProblem = labNameProblem(name);
-  if (nameProblem) throw new ConfigError("name", name, `pulumi config set ${NS}:name ${DEFAULT_NAME}`, nameProblem);
+  if (nameProblem) {
+    // A name the project keeps for itself is a valid name otherwise: the fix keeps the user's word.
+    const fixed = labNameProblem(`${name}-lab`) ? DEFAULT_NAME : `${name}-lab`;
+    throw new ConfigError("name", name, `pulumi config set ${NS}:name ${fixed}`, nameProblem);
+  }
 
   const backend = has("backend") ? raw.backend : "docker";
   if (!(BACKENDS as readonly string[]).includes(backend)) {

@@ -32,6 +32,8 @@ const image = (facts: Partial<NonNullable<HostFacts["image"]>>): HostFacts =>
 
 const KNOWN_KEYS =
   "swarmlab:name, swarmlab:backend, swarmlab:workers, swarmlab:nodes, swarmlab:subnet, swarmlab:egress, swarmlab:replicas, swarmlab:overlay, swarmlab:service, swarmlab:image, swarmlab:encrypted, swarmlab:vagrantProvider";
+const LAB_NAME_RULE_TEXT =
+  "a lab name is 1-40 characters of a-z, 0-9 and '-', starting with a letter (it prefixes container names, labels everything the lab creates and names its folder .swarmlab/<lab>/)";
 const SWARM_NAME = "1-63 letters, digits, '-' or '_', beginning and ending with a letter or digit";
 const RESERVED = "Docker already has or reserves a network of that name on every node (ingress, bridge, host, none, docker_gwbridge, default, in any case)";
 const NOT_PRIVATE = "not a private range: lab networks lie in 192.168.0.0/16, the private range (RFC 1918) Docker leaves free; any other block hides those addresses from this host";
@@ -437,6 +439,23 @@ const ROWS: Row[] = [
     secrets: ["name"],
     message: `swarmlab:name = [secret]: ${SECRET}. Fix: pulumi config set swarmlab:name "$(pulumi config get swarmlab:name)"`,
   },
+  {
+    what: "issue 15: name passphrase, the project's file of the stacks' secrets",
+    settings: { name: "passphrase" },
+    message:
+      'swarmlab:name = "passphrase": the project keeps its own .swarmlab/passphrase beside the labs\' folders (passphrase, logs): a lab of that name would overwrite or remove it. Fix: pulumi config set swarmlab:name passphrase-lab',
+  },
+  {
+    what: "issue 15: name logs, the project's folder of every lab's diagnostics",
+    settings: { name: "logs" },
+    message:
+      'swarmlab:name = "logs": the project keeps its own .swarmlab/logs beside the labs\' folders (passphrase, logs): a lab of that name would overwrite or remove it. Fix: pulumi config set swarmlab:name logs-lab',
+  },
+  ...["..", "../..", "/", "a/b", ".swarmlab", "lab name"].map((name) => ({
+    what: `name ${JSON.stringify(name)}: a path, never a lab's folder`,
+    settings: { name },
+    message: `swarmlab:name = ${JSON.stringify(name)}: ${LAB_NAME_RULE_TEXT}. Fix: pulumi config set swarmlab:name swarmlab`,
+  })),
 
   // ---- the settings file's text against Pulumi's reading
   {
