@@ -5,6 +5,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { assertBackendAvailable, installedVagrantProvider } from "../lab/backends/backend";
+import { assertInstalled } from "../lab/backends/vagrant/programs";
 import {
   assertEncryptionFits, EncryptionSupport, labSpecFromConfig, plainSettings, Setting, settingsWarnings,
 } from "../lab/config";
@@ -93,6 +94,8 @@ export interface ProgramHost {
   encryption?(): Promise<EncryptionSupport>;
   /** The stack's settings file, to compare its text with Pulumi's reading; a host without it compares nothing. */
   settingsFile?(stack: string): SettingsFile | undefined;
+  /** Fails, in one line with the fix, when a program the backend runs is not installed (preview refuses as up would). */
+  assertTools?(backend: LabSpec["backend"]): void;
 }
 
 export const THIS_HOST: ProgramHost = {
@@ -100,6 +103,11 @@ export const THIS_HOST: ProgramHost = {
   warn: (message) => void pulumi.log.warn(message),
   encryption: readEncryptionSupport,
   settingsFile: (stack) => stackSettingsFile(stack),
+  assertTools: (backend) => {
+    if (backend !== "vagrant") return;
+    assertInstalled("vagrant"); // the doctor names every missing piece; these two are what up calls first
+    assertInstalled("virsh");
+  },
 };
 
 /**
@@ -131,6 +139,7 @@ export async function checkedSpec(host: ProgramHost): Promise<LabSpec> {
   const all = stackConfig();
   for (const warning of settingsWarnings(all)) host.warn(warning);
   const spec = specFromConfig(all, host.settingsFile?.(pulumi.getStack()));
+  host.assertTools?.(spec.backend);
   if (spec.overlay.encrypted && spec.backend === "docker" && host.encryption) assertEncryptionFits(spec, await host.encryption());
   assertHostFits(spec, await host.facts(spec.service.image), pulumi.getStack());
   return spec;

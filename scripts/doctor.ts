@@ -9,6 +9,7 @@ import { EnvError, environmentErrors } from "../lab/env";
 import { DoctorTarget, examineHost, PulumiPlace } from "../lab/doctor";
 import type { LabSpec } from "../lab/types";
 import { specFromConfig, swarmlabSettings } from "../infra/program";
+import { writtenSettings } from "../lab/settings-text";
 import { PROJECT_ROOT } from "../infra/provider";
 import { cliRoot, PROJECT, stackName, STATE_DIR } from "../infra/stack";
 
@@ -50,8 +51,10 @@ function pulumiPlace(): PulumiPlace {
 export function stackTarget(stack: string, root = PROJECT_ROOT): DoctorTarget {
   const file = `Pulumi.${stack}.yaml`;
   let config: Record<string, unknown> | undefined;
+  let text: string | undefined;
   try {
-    config = configOf(readFileSync(path.join(root, file), "utf8"));
+    text = readFileSync(path.join(root, file), "utf8");
+    config = configOf(text);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       const problem = (err instanceof Error ? err.message : String(err)).split("\n")[0];
@@ -59,7 +62,16 @@ export function stackTarget(stack: string, root = PROJECT_ROOT): DoctorTarget {
     }
   }
   const entries = Object.entries(config ?? {});
-  const all = Object.fromEntries(entries.filter(([, v]) => isScalar(v)).map(([k, v]) => [k, String(v)]));
+  // swarmlab: settings as written (010 stays "010", refused as not plain decimal), never as js-yaml's YAML 1.2
+  // reading: Pulumi reads the file otherwise (010 is 8 there), and a setting must mean one thing to both.
+  const written = text === undefined ? {} : writtenSettings(text);
+  const all = Object.fromEntries(
+    entries.filter(([, v]) => isScalar(v)).map(([k, v]) => {
+      const key = k.includes(":") ? k : `swarmlab:${k}`;
+      const raw = key.startsWith("swarmlab:") ? written[key.slice("swarmlab:".length)] : undefined;
+      return [k, raw ?? String(v)];
+    }),
+  );
   const set = Object.keys(swarmlabSettings(all)).map((k) => `swarmlab:${k}`);
   const secrets = entries.filter(([k, v]) => k.startsWith("swarmlab:") && !isScalar(v)).map(([k]) => `; ${k} is a secret and was not read`);
   const source =

@@ -643,6 +643,15 @@ describe("doctor", () => {
       assert.deepEqual(target.settingsWarnings, []);
     });
 
+    it("numbers as written, not as a YAML 1.2 reader takes them: workers: 010 is refused as Pulumi's program refuses it", () => {
+      for (const [text, fix] of [["010", "10"], ["0x10", "16"], ["1e1", "10"]]) {
+        writeFileSync(path.join(root, "Pulumi.octal.yaml"), `config:\n  swarmlab:workers: ${text}\n`);
+        const target = stackTarget("octal", root);
+        assert.equal(target.spec, undefined, `workers ${text} was taken as ${target.spec?.nodes.length} nodes`);
+        assert.match(target.settingsError ?? "", new RegExp(`^swarmlab:workers = "${text}": not plain decimal .*Fix: pulumi config set swarmlab:workers ${fix}$`));
+      }
+    });
+
     it("no settings file: the defaults", () => {
       const target = stackTarget("none", root);
       assert.equal(target.source, "no Pulumi.none.yaml yet: the defaults of lab/config.ts");
