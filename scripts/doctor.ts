@@ -12,6 +12,8 @@ import { specFromConfig, swarmlabSettings } from "../infra/program";
 import { writtenSettings } from "../lab/settings-text";
 import { PROJECT_ROOT } from "../infra/provider";
 import { cliRoot, PROJECT, stackName, STATE_DIR } from "../infra/stack";
+import { partType } from "../infra/swarmlab";
+import { parts } from "../lab/parts";
 
 // js-yaml is what @pulumi/pulumi's LocalWorkspace reads these files with; it ships without types.
 const yaml = require("js-yaml") as { load(text: string): unknown };
@@ -99,12 +101,30 @@ function isScalar(v: unknown): v is string | number | boolean {
   return typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 }
 
+/**
+ * The owner id this checkout's state records for the stack's lab (its claim's output), read from the state file
+ * itself: the doctor runs without the Pulumi CLI. Undefined when the state records no lab (or there is no state):
+ * then no lab on the engine is this stack's, as up's claim will judge.
+ */
+export function recordedOwner(stack: string, stateDir = STATE_DIR): string | undefined {
+  const file = path.join(stateDir, ".pulumi", "stacks", PROJECT, `${stack}.json`);
+  let state: { checkpoint?: { latest?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } } };
+  try {
+    state = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+  const claim = state.checkpoint?.latest?.resources?.find((r) => r.type === partType(parts.claim));
+  return typeof claim?.outputs?.owner === "string" ? claim.outputs.owner : undefined;
+}
+
 async function main(): Promise<number> {
   const environment = environmentProblems();
   for (const e of environment) console.log(`swarmlab doctor: ${e.message}`);
   if (environment.some((e) => REPORT_NEEDS.has(e.variable))) return 1;
   if (environment.length > 0) console.log("");
-  const blocked = await examineHost(stackTarget(stackName()), pulumiPlace(), console.log);
+  const stack = stackName();
+  const blocked = await examineHost({ ...stackTarget(stack), owner: recordedOwner(stack) }, pulumiPlace(), console.log);
   return blocked || environment.length > 0 ? 1 : 0;
 }
 

@@ -2,7 +2,7 @@
 // engines, names), the report and its exit status, and the settings it reads from Pulumi.<stack>.yaml. No Docker,
 // no /proc of this machine: lab/doctor/checks.ts and kernel.ts are pure.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { labSpecFromConfig } from "../../lab/config";
@@ -28,7 +28,7 @@ import { groupsOf, kvmFinding } from "../../lab/doctor/kvm";
 import { cryptoNames, filesystemNames, kernelFindings, parseKernelConfig } from "../../lab/doctor/kernel";
 import { blocked, formatReport, summary } from "../../lab/doctor/report";
 import { routesFromIpJson } from "../../lab/host-facts";
-import { stackTarget } from "../../scripts/doctor";
+import { recordedOwner, stackTarget } from "../../scripts/doctor";
 import { CLEAN_HOST, hostWith, labNetwork } from "./host-fixtures";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "doctor");
@@ -650,6 +650,17 @@ describe("doctor", () => {
         assert.equal(target.spec, undefined, `workers ${text} was taken as ${target.spec?.nodes.length} nodes`);
         assert.match(target.settingsError ?? "", new RegExp(`^swarmlab:workers = "${text}": not plain decimal .*Fix: pulumi config set swarmlab:workers ${fix}$`));
       }
+    });
+
+    it("the owner this checkout's state records, read from the state file without the CLI; none without a claim", () => {
+      const dir = path.join(root, "state", ".pulumi", "stacks", "swarmlab");
+      mkdirSync(dir, { recursive: true });
+      const claim = { type: "pulumi-nodejs:dynamic/swarmlab:Claim", outputs: { lab: "swarmlab", owner: "dev.1a2b3c4d" } };
+      writeFileSync(path.join(dir, "dev.json"), JSON.stringify({ version: 3, checkpoint: { latest: { resources: [claim] } } }));
+      writeFileSync(path.join(dir, "empty.json"), JSON.stringify({ version: 3, checkpoint: { latest: {} } }));
+      assert.equal(recordedOwner("dev", path.join(root, "state")), "dev.1a2b3c4d");
+      assert.equal(recordedOwner("empty", path.join(root, "state")), undefined);
+      assert.equal(recordedOwner("none", path.join(root, "state")), undefined);
     });
 
     it("no settings file: the defaults", () => {
