@@ -28,10 +28,15 @@ export function stackName(): string {
   return stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK;
 }
 
-/** The CLI the npm `pulumi` wrapper would run: $PULUMI_HOME/versions/<@pulumi/pulumi's version>/bin/pulumi. */
+/**
+ * The CLI the npm `pulumi` wrapper would run: $PULUMI_HOME/versions/<@pulumi/pulumi's version>/bin/pulumi. An empty
+ * or relative PULUMI_HOME is refused in lab/env.ts's line (checkPulumiHome), never taken for the current folder.
+ */
 export function cliRoot(): string {
+  // required here rather than imported, as in stackName
+  const { checkPulumiHome } = require("../lab/env") as typeof import("../lab/env");
   const version: string = require("@pulumi/pulumi/package.json").version;
-  return path.join(process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "versions", version);
+  return path.join(checkPulumiHome(process.env.PULUMI_HOME) ?? path.join(os.homedir(), ".pulumi"), "versions", version);
 }
 
 async function pulumiCommand(): Promise<PulumiCommand> {

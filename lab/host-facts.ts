@@ -13,6 +13,7 @@ import { BUSYBOX_IMAGE, LABEL_IMAGE } from "./backends/docker/images";
 import { listNetworks, subnetOf } from "./backends/vagrant/virsh";
 import { ConfigError, DEFAULT_IMAGE, DEFAULT_SUBNET, LAB_RANGE, sameImage } from "./config";
 import { unless404 } from "./engine-api";
+import { dockerHostUnanswered, EnvError } from "./env";
 import { Cidr, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
 import { LABEL_LAB, LABEL_OWNER, LabSpec, stackOfOwner } from "./types";
 
@@ -94,6 +95,11 @@ export interface HostReaders {
   interfaces(): NodeJS.Dict<os.NetworkInterfaceInfo[]>;
   engine: EngineReader;
   /**
+   * The DOCKER_HOST `engine` asks, undefined (or empty) for this machine's socket: when no engine answers there, the
+   * error names the variable (lab/env.ts's dockerHostUnanswered) rather than telling to start this machine's Docker.
+   */
+  dockerHost?: string;
+  /**
    * libvirt's networks, as networks of this host (the vagrant backend's lab networks carry swarmlab.lab and
    * swarmlab.owner in their metadata): a lab's own bridge is then its own, and another lab's subnet is taken.
    */
@@ -114,9 +120,13 @@ export const SCAN_LIMIT_BYTES = 250_000_000;
 const BUILTIN_POOL: AddressPool = { base: "192.168.0.0/16", size: 20 };
 const DAEMON_JSON = "/etc/docker/daemon.json";
 
-/** Readers of this host: `ip`, /proc, os.networkInterfaces() and the Docker engine of DOCKER_HOST (or the socket). */
+/**
+ * Readers of this host: `ip`, /proc, os.networkInterfaces() and the Docker engine of DOCKER_HOST (or the socket).
+ * `docker`: a client made from the environment (dockerode reads DOCKER_HOST as it is made), as every caller's is.
+ */
 export function hostReaders(docker: Docker = new Docker()): HostReaders {
   return {
+    dockerHost: process.env.DOCKER_HOST,
     run: async (file, args) => (await execa(file, args)).stdout,
     readFile: (path) => fs.readFile(path, "utf8"),
     interfaces: () => os.networkInterfaces(),
@@ -131,21 +141,33 @@ export function hostReaders(docker: Docker = new Docker()): HostReaders {
   };
 }
 
-/** libvirt's networks with their subnets, labels and bridges; none where virsh does not answer. */
+/**
+ * libvirt's networks with their subnets, labels and bridges; none where virsh does not answer. A bad
+ * LIBVIRT_DEFAULT_URI is said, not taken for "no networks".
+ */
 async function readLibvirtNetworks(): Promise<DockerNetwork[]> {
-  const found = await listNetworks().catch(() => []);
+  const found = await listNetworks().catch((err: unknown) => {
+    if (err instanceof EnvError) throw err;
+    return [];
+  });
   return found.map((n) => ({ name: `libvirt ${n.name}`, subnets: [subnetOf(n)].filter((x): x is string => !!x), labels: n.labels, bridge: n.bridge || undefined }));
 }
 
 /** Reads what the settings must fit, once: routes, addresses, Docker networks and pools, the service's `image`. */
 export async function readHostFacts(image: string, readers: HostReaders = hostReaders()): Promise<HostFacts> {
   const [routes, addresses] = await Promise.all([readRoutes(readers), readAddresses(readers)]);
+  let answered = false;
   try {
-    const networks = [...(await readers.engine.listNetworks()).map(networkOf), ...((await readers.libvirtNetworks?.()) ?? [])];
+    const engineNetworks = await readers.engine.listNetworks();
+    answered = true;
+    const networks = [...engineNetworks.map(networkOf), ...((await readers.libvirtNetworks?.()) ?? [])];
     const pools = await readPools(readers);
     const arch = (await readers.engine.version()).Arch ?? "";
     return { routes, addresses, networks, pools, arch, image: await readImage(readers.engine, image) };
   } catch (err) {
+    if (err instanceof EnvError) throw err;
+    // The engine DOCKER_HOST names, not this machine's: starting this machine's Docker would not help.
+    if (!answered && readers.dockerHost) throw dockerHostUnanswered(readers.dockerHost, oneLine(err));
     throw new Error(
       `cannot check swarmlab:subnet and swarmlab:image against the Docker engine (${oneLine(err)}): start Docker ` +
         `(bash scripts/docker-engine.sh) and run again`,

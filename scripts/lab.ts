@@ -12,7 +12,8 @@ import type { TaskInfo } from "../lab/steps/service";
 import { downLab, labOfState, openStack, selectStack, specOf, stackName, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import path from "node:path";
-import { runDoctor } from "./doctor";
+import { environmentProblems, runDoctor } from "./doctor";
+import { EnvError } from "../lab/env";
 
 const print = (s: string) => process.stdout.write(s);
 const say = (l: string) => console.log(`swarmlab: ${l}`);
@@ -159,9 +160,19 @@ async function logs(): Promise<number> {
 const commands: Record<string, () => Promise<number>> = { up, down, status, logs, clean };
 const command = commands[process.argv[2] ?? ""];
 if (!command) {
-  console.error(`usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK, now '${stackName()}')`);
+  const usage = "usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK";
+  try {
+    console.error(`${usage}, now '${stackName()}')`);
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err;
+    console.error(`${usage})\nswarmlab: ${err.message}`);
+  }
   process.exit(2);
 }
+// Every variable with a bad value, one line each (lab/env.ts), before anything is asked, made or removed.
+const badVariables = environmentProblems();
+for (const e of badVariables) console.error(`swarmlab: ${e.message}`);
+if (badVariables.length > 0) process.exit(2);
 command().then(
   (code) => process.exit(code),
   (err) => {

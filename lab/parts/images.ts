@@ -9,6 +9,7 @@ import Docker from "dockerode";
 import { ensureBusyboxOnly, ensureImages, nodeImageCurrent } from "../backends/docker/images";
 import { LIBVIRT_BOX } from "../backends/vagrant/names";
 import { unless404 } from "../engine-api";
+import { checkVagrantHome, EnvError } from "../env";
 import type { BackendName } from "../types";
 import type { Part } from "./part";
 
@@ -24,8 +25,11 @@ export interface ImagesOutputs {
   nodeRecipe: string;
 }
 
-/** The registered box's recipe (scripts/box.sh writes it beside the box); fails, saying what to run, without a box. */
-export function boxRecipe(vagrantHome = process.env.VAGRANT_HOME || path.join(os.homedir(), ".vagrant.d")): string {
+/**
+ * The registered box's recipe (scripts/box.sh writes it beside the box); fails, saying what to run, without a box.
+ * A VAGRANT_HOME that is empty or relative is refused in lab/env.ts's line (checkVagrantHome), never looked in.
+ */
+export function boxRecipe(vagrantHome = defaultVagrantHome()): string {
   const file = path.join(vagrantHome, "boxes", LIBVIRT_BOX, "0", "libvirt", "swarmlab-recipe");
   try {
     return `box:${readFileSync(file, "utf8").trim()}`;
@@ -57,10 +61,17 @@ export const images: Part<ImagesInputs, ImagesOutputs> = {
   },
 };
 
+/** $VAGRANT_HOME, else ~/.vagrant.d. */
+function defaultVagrantHome(): string {
+  return checkVagrantHome(process.env.VAGRANT_HOME) ?? path.join(os.homedir(), ".vagrant.d");
+}
+
+/** The box's recipe, undefined without a box; a bad VAGRANT_HOME is said, not taken for a box that changed. */
 function boxRecipeOrUndefined(): string | undefined {
   try {
     return boxRecipe();
-  } catch {
+  } catch (err) {
+    if (err instanceof EnvError) throw err;
     return undefined;
   }
 }

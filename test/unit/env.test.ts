@@ -4,15 +4,30 @@
 // each message's fix, applied, passes the checks. Then the places that repeat a rule in their own words (the
 // dynamic providers' loader, the shell scripts) are held to the same lines.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import execa from "execa";
+import Docker from "dockerode";
 import {
+  checkBackendUrl,
   checkDockerHost,
+  checkLibvirtUri,
+  checkPassphraseFile,
   checkPulumiHome,
   checkSwarmlabRoot,
+  checkVagrantHome,
   dockerHostUnanswered,
   EnvContext,
   EnvError,
@@ -21,8 +36,15 @@ import {
   isSwarmlabCheckout,
   stackFromEnv,
 } from "../../lab/env";
-import { stackName } from "../../infra/stack";
+import { cliRoot, stackName } from "../../infra/stack";
 import { partProvider, PROJECT_ROOT } from "../../infra/provider";
+import { HostReaders, hostReaders, readHostFacts } from "../../lab/host-facts";
+import { CODE_ROOT, projectRoot } from "../../lab/backends/vagrant/vagrant";
+import { libvirtAnswers, virsh } from "../../lab/backends/vagrant/virsh";
+import { boxRecipe } from "../../lab/parts/images";
+import { LIBVIRT_BOX } from "../../lab/backends/vagrant/names";
+import { copyProject } from "../e2e/project-copy";
+import { writeExecutable } from "./stub-commands";
 
 const SCRIPTS = path.join(PROJECT_ROOT, "scripts");
 
@@ -452,6 +474,378 @@ describe("the shell scripts say the same lines (scripts/env.sh)", function () {
     assert.deepEqual(readdirSync(home), ["bin"], "no engine started, nothing installed");
   });
 });
+
+/** Sets (or, for undefined, unsets) environment variables for each test of a describe, and puts them back after. */
+function withEnv(names: string[]): (values: Record<string, string | undefined>) => void {
+  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+  const set = (values: Record<string, string | undefined>) => {
+    for (const [n, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[n];
+      else process.env[n] = v;
+    }
+  };
+  afterEach(() => set(saved));
+  return set;
+}
+
+// ---- follow-ups: each place that reads a variable refuses a bad value in lab/env.ts's line, before it acts
+
+describe("DOCKER_HOST where no engine answers: readHostFacts (npx pulumi preview, up) names it, not 'start Docker'", () => {
+  const set = withEnv(["DOCKER_HOST"]);
+  /** A host without `ip`, whose engine fails as `listNetworks` says; what the engine was asked. */
+  const readers = (dockerHost: string | undefined, engine: Partial<HostReaders["engine"]>) => {
+    const asked: string[] = [];
+    const r: HostReaders = {
+      dockerHost,
+      run: async (file) => {
+        throw new Error(`spawn ${file} ENOENT`);
+      },
+      readFile: async () => "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n",
+      interfaces: () => ({}),
+      engine: {
+        listNetworks: async () => (asked.push("networks"), []),
+        info: async () => (asked.push("info"), {}),
+        version: async () => (asked.push("version"), { Arch: "amd64" }),
+        inspectImage: async () => (asked.push("image"), undefined),
+        exportImage: async () => {
+          throw new Error("not exported");
+        },
+        ...engine,
+      },
+    };
+    return { r, asked };
+  };
+  const refused = () => Promise.reject(new Error("connect ENOENT /nothing"));
+
+  it("issue: DOCKER_HOST=unix:///nothing: the variable, its value, that nothing answers, and both fixes", async () => {
+    const { r } = readers("unix:///nothing", { listNetworks: refused });
+    await assert.rejects(readHostFacts("busybox:latest", r), (err: Error) => {
+      assert.ok(err instanceof EnvError);
+      assert.equal(
+        err.message,
+        `DOCKER_HOST = "unix:///nothing": no Docker engine answers there (connect ENOENT /nothing). Fix: unset ` +
+          `DOCKER_HOST to use this machine's engine (bash scripts/docker-engine.sh starts it), or start the engine at ` +
+          `unix:///nothing`,
+      );
+      assert.doesNotMatch(err.message, /start Docker/);
+      return true;
+    });
+  });
+
+  it("without DOCKER_HOST (unset or empty): this machine's engine, and the line that says to start it", async () => {
+    for (const dockerHost of [undefined, ""]) {
+      const { r } = readers(dockerHost, { listNetworks: refused });
+      await assert.rejects(readHostFacts("busybox:latest", r), {
+        message:
+          "cannot check swarmlab:subnet and swarmlab:image against the Docker engine (connect ENOENT /nothing): " +
+          "start Docker (bash scripts/docker-engine.sh) and run again",
+      });
+    }
+  });
+
+  it("an engine that answered and then failed is not said to be absent", async () => {
+    const { r, asked } = readers("tcp://10.0.0.5:2375", { version: () => Promise.reject(new Error("socket hang up")) });
+    await assert.rejects(readHostFacts("busybox:latest", r), (err: Error) => !(err instanceof EnvError));
+    assert.deepEqual(asked, ["networks", "info"]);
+  });
+
+  it("a bad LIBVIRT_DEFAULT_URI met while reading libvirt's networks is said as it is", async () => {
+    const libvirt = errorOf(() => checkLibvirtUri("qemu:///session"));
+    const { r } = readers(undefined, {});
+    r.libvirtNetworks = async () => {
+      checkLibvirtUri("qemu:///session");
+      return [];
+    };
+    await assert.rejects(readHostFacts("busybox:latest", r), (err: Error) => err instanceof EnvError && err.message === libvirt);
+  });
+
+  it("hostReaders() asks DOCKER_HOST's engine (dockerode's own reading): a real client at nothing says so", async () => {
+    set({ DOCKER_HOST: "unix:///nothing/docker.sock" });
+    const r = hostReaders(new Docker());
+    assert.equal(r.dockerHost, "unix:///nothing/docker.sock");
+    await assert.rejects(readHostFacts("busybox:latest", r), {
+      message:
+        `DOCKER_HOST = "unix:///nothing/docker.sock": no Docker engine answers there (connect ENOENT ` +
+        `/nothing/docker.sock). Fix: unset DOCKER_HOST to use this machine's engine (bash scripts/docker-engine.sh ` +
+        `starts it), or start the engine at unix:///nothing/docker.sock`,
+    });
+  });
+});
+
+describe("PULUMI_HOME: cliRoot() (npm run up's CLI, the doctor's) never takes an empty value for the current folder", () => {
+  const set = withEnv(["PULUMI_HOME"]);
+  const version: string = require("@pulumi/pulumi/package.json").version;
+
+  for (const value of ["", "~/.pulumi", ".pulumi"]) {
+    it(`PULUMI_HOME=${JSON.stringify(value)}: refused in lab/env.ts's line`, () => {
+      set({ PULUMI_HOME: value });
+      const expected = errorOf(() => checkPulumiHome(value));
+      assert.match(expected, /^PULUMI_HOME = .*\. Fix: /);
+      assert.throws(() => cliRoot(), (err: Error) => err instanceof EnvError && err.message === expected);
+    });
+  }
+
+  it("unset: ~/.pulumi; an absolute folder: that folder", () => {
+    set({ PULUMI_HOME: undefined });
+    assert.equal(cliRoot(), path.join(os.homedir(), ".pulumi", "versions", version));
+    set({ PULUMI_HOME: "/opt/pulumi" });
+    assert.equal(cliRoot(), path.join("/opt/pulumi", "versions", version));
+  });
+});
+
+describe("the vagrant backend reads SWARMLAB_ROOT, LIBVIRT_DEFAULT_URI and VAGRANT_HOME through lab/env.ts", function () {
+  this.timeout(10_000);
+  const set = withEnv(["SWARMLAB_ROOT", "LIBVIRT_DEFAULT_URI", "VAGRANT_HOME", "PATH"]);
+  let scratch: string;
+  beforeEach(() => (scratch = mkdtempSync(path.join(os.tmpdir(), "swarmlab-env-vagrant-"))));
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("projectRoot(): unset or empty is this checkout; another checkout is itself", () => {
+    for (const value of [undefined, ""]) {
+      set({ SWARMLAB_ROOT: value });
+      assert.equal(projectRoot(), CODE_ROOT);
+    }
+    mkdirSync(path.join(scratch, "lab", "parts"), { recursive: true });
+    writeFileSync(path.join(scratch, "lab", "parts", "runner.js"), "");
+    set({ SWARMLAB_ROOT: scratch });
+    assert.equal(projectRoot(), scratch);
+  });
+
+  for (const [what, value, problem] of [
+    ["relative", "swarmlab", "a relative path: the dynamic providers run in another folder than the command"],
+    ["no checkout", "/nonexistent/swarmlab", "not a swarmlab checkout (it has no lab/parts/runner.ts)"],
+  ] as const) {
+    it(`projectRoot(): SWARMLAB_ROOT ${what} is refused, offering this checkout, before any lab folder is used`, () => {
+      set({ SWARMLAB_ROOT: value });
+      const expected = `SWARMLAB_ROOT = "${value}": ${problem}. Fix: unset SWARMLAB_ROOT, or set it to ${CODE_ROOT}`;
+      assert.throws(() => projectRoot(), (err: Error) => err instanceof EnvError && err.message === expected);
+    });
+  }
+
+  it("virsh(): LIBVIRT_DEFAULT_URI=qemu:///session is refused each time it runs, and virsh is not run", async () => {
+    const calls = path.join(scratch, "calls");
+    writeExecutable(path.join(scratch, "bin", "virsh"), `#!/bin/sh\necho "$*" >> "${calls}"\necho " Running hypervisor: QEMU 8"\n`);
+    set({ PATH: `${path.join(scratch, "bin")}:/usr/bin:/bin`, LIBVIRT_DEFAULT_URI: "qemu:///session" });
+    const expected =
+      `LIBVIRT_DEFAULT_URI = "qemu:///session": vagrant-libvirt makes the lab's machines in qemu:///system whatever it ` +
+      `says, and virsh would look for them there: npm run down and clean would not find them. ` +
+      `Fix: unset LIBVIRT_DEFAULT_URI`;
+    const refused = (err: Error) => err instanceof EnvError && err.message === expected;
+    await assert.rejects(virsh(["list", "--all", "--name"]), refused);
+    await assert.rejects(virsh(["version"], false), refused);
+    await assert.rejects(libvirtAnswers(), refused, "npm run clean does not take it for 'no libvirt here'");
+    assert.deepEqual(readdirSync(scratch), ["bin"], "virsh was not run");
+    // read when virsh runs, not when the module was loaded: the fix, applied, works at once
+    for (const value of [undefined, "", "qemu:///system"]) {
+      set({ LIBVIRT_DEFAULT_URI: value });
+      assert.equal(await libvirtAnswers(), true);
+    }
+    assert.deepEqual(readFileLines(calls), Array(3).fill("-c qemu:///system -q version"));
+  });
+
+  for (const value of ["", "~/.vagrant.d", ".vagrant.d"]) {
+    it(`boxRecipe(): VAGRANT_HOME=${JSON.stringify(value)} is refused in lab/env.ts's line, not 'the box is not registered'`, () => {
+      set({ VAGRANT_HOME: value });
+      const expected = errorOf(() => checkVagrantHome(value));
+      assert.match(expected, /^VAGRANT_HOME = .*\. Fix: /);
+      assert.throws(() => boxRecipe(), (err: Error) => err instanceof EnvError && err.message === expected);
+    });
+  }
+
+  it("boxRecipe(): an absolute VAGRANT_HOME is where the box is looked for", () => {
+    const box = path.join(scratch, "boxes", LIBVIRT_BOX, "0", "libvirt");
+    mkdirSync(box, { recursive: true });
+    writeFileSync(path.join(box, "swarmlab-recipe"), "abc123\n");
+    set({ VAGRANT_HOME: scratch });
+    assert.equal(boxRecipe(), "box:abc123");
+  });
+});
+
+describe("npm run up|down|status|logs|clean (scripts/lab.ts) refuse bad variables before anything", function () {
+  this.timeout(60_000);
+  // In a copy of the project (its own code and folders: what a removal that was not stopped would hit).
+  let copy: string;
+  let home: string;
+  let original: string[];
+  const lab = `envcheck-${process.pid}`;
+  const runs = new Map<string, Promise<execa.ExecaReturnValue>>();
+  // then() at once: execa reads the output only from its first then(), and a process that ended before may lose it
+  const run = (key: string, args: string[], env: Record<string, string>) =>
+    runs.set(
+      key,
+      execa(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/lab.ts", ...args], {
+        cwd: copy,
+        env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+        extendEnv: false,
+        reject: false,
+      }).then((r) => r),
+    );
+  const line = (fn: () => unknown) => `swarmlab: ${errorOf(fn)}`;
+
+  before(function () {
+    copy = copyProject("", false);
+    home = mkdtempSync(path.join(os.tmpdir(), "swarmlab-env-home-"));
+    mkdirSync(path.join(copy, ".swarmlab", lab), { recursive: true });
+    writeFileSync(path.join(copy, ".swarmlab", lab, "lab.log"), "the lab's log\n");
+    writeFileSync(path.join(copy, ".swarmlab", "passphrase"), "secret\n");
+    original = listing(copy);
+    // all at once: each is a Node process of its own
+    run("usage", [], { SWARMLAB_STACK: "acme/swarmlab/dev" });
+    run("usage-good", [], { SWARMLAB_STACK: "organization/swarmlab/dev" });
+    run("clean", ["clean", lab], { LIBVIRT_DEFAULT_URI: "qemu:///session", VAGRANT_HOME: "~/.vagrant.d" });
+    run("status", ["status"], { SWARMLAB_STACK: lab, DOCKER_HOST: "localhost:2375" });
+    run("down", ["down"], { SWARMLAB_STACK: lab, PULUMI_HOME: "" });
+    run("logs", ["logs"], { SWARMLAB_STACK: lab, SWARMLAB_ROOT: "swarmlab" });
+    run("up", ["up"], { SWARMLAB_STACK: "organization/webapp/dev", SWARMLAB_PARALLEL: "yes" });
+  });
+  after(async () => {
+    await Promise.all(runs.values());
+    rmSync(copy, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("no command and a bad SWARMLAB_STACK: the usage and the variable's line, no stack trace (exit 2)", async () => {
+    const r = await runs.get("usage")!;
+    assert.equal(r.exitCode, 2);
+    assert.equal(
+      r.stderr,
+      "usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK)\n" +
+        line(() => stackFromEnv("acme/swarmlab/dev", "swarmlab")),
+    );
+    const good = await runs.get("usage-good")!;
+    assert.equal(good.exitCode, 2);
+    assert.equal(good.stderr, "usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK, now 'dev')");
+  });
+
+  it("clean <lab> with LIBVIRT_DEFAULT_URI and VAGRANT_HOME bad: one line each, exit 2, the lab's folder whole", async () => {
+    const r = await runs.get("clean")!;
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    assert.equal(r.stderr, [line(() => checkLibvirtUri("qemu:///session")), line(() => checkVagrantHome("~/.vagrant.d"))].join("\n"));
+    assert.equal(r.stdout, "");
+  });
+
+  it("status with DOCKER_HOST bad, down with PULUMI_HOME empty, logs with SWARMLAB_ROOT relative: one line, exit 2", async () => {
+    const expected = {
+      status: line(() => checkDockerHost("localhost:2375")),
+      down: line(() => checkPulumiHome("")),
+      logs: line(() => checkSwarmlabRoot("swarmlab", () => false, copy)),
+    };
+    for (const [command, message] of Object.entries(expected)) {
+      const r = await runs.get(command)!;
+      assert.equal(r.exitCode, 2, `${command}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr, message, command);
+      assert.equal(r.stdout, "", command);
+    }
+  });
+
+  it("up with two bad variables: both lines, exit 2, before the doctor or any stack", async () => {
+    const r = await runs.get("up")!;
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    const parallel =
+      `swarmlab: SWARMLAB_PARALLEL = "yes": only 1 turns it on: with anything else Vagrant boots the machines one after ` +
+      `the other. Fix: export SWARMLAB_PARALLEL=1 to boot the machines together, or unset it`;
+    assert.equal(r.stderr, [line(() => stackFromEnv("organization/webapp/dev", "swarmlab")), parallel].join("\n"));
+    assert.equal(r.stdout, "");
+  });
+
+  it("nothing was made or removed in the copy (its lab folder, the passphrase), nor in HOME", async () => {
+    await Promise.all(runs.values());
+    assert.deepEqual(listing(copy), original);
+    assert.deepEqual(readdirSync(home), []);
+  });
+});
+
+describe("npx pulumi (scripts/npx-pulumi/pulumi.js) refuses what lab/env.ts refuses, in the same lines", function () {
+  this.timeout(20_000);
+  let project: string;
+  let shim: string;
+  let calls: string;
+  let state: string;
+  const stub = (home: string) =>
+    writeExecutable(path.join(home, "versions", "9.9.9", "bin", "pulumi"), `#!/bin/sh\necho "$@" >> "${calls}"\n`);
+  beforeEach(() => {
+    project = mkdtempSync(path.join(os.tmpdir(), "swarmlab-env-shim-"));
+    shim = path.join(project, "scripts", "npx-pulumi", "pulumi.js");
+    mkdirSync(path.dirname(shim), { recursive: true });
+    copyFileSync(path.join(SCRIPTS, "npx-pulumi", "pulumi.js"), shim);
+    writeFileSync(path.join(project, "package.json"), JSON.stringify({ dependencies: { "@pulumi/pulumi": "9.9.9" } }));
+    writeFileSync(path.join(project, "passphrase"), "secret\n");
+    calls = path.join(project, "calls");
+    state = path.join(project, ".pulumi-state");
+    // a CLI wherever a bad PULUMI_HOME could lead: ~/.pulumi (empty taken as unset), ./home (relative, from here)
+    stub(path.join(project, "user", ".pulumi"));
+    stub(path.join(project, "home"));
+  });
+  afterEach(() => rmSync(project, { recursive: true, force: true }));
+  const run = (env: Record<string, string>) =>
+    execa(process.execPath, [shim, "stack", "ls"], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? "", HOME: path.join(project, "user"), ...env },
+      extendEnv: false,
+      reject: false,
+    });
+  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() ?? false;
+  const refusedBy = (fn: () => unknown) => `swarmlab: ${errorOf(fn)}`;
+
+  const cases: [string, Record<string, string>, (p: string) => () => unknown][] = [
+    ["PULUMI_HOME empty (was taken as unset)", { PULUMI_HOME: "" }, () => () => checkPulumiHome("")],
+    ["PULUMI_HOME with a quoted ~", { PULUMI_HOME: "~/.pulumi" }, () => () => checkPulumiHome("~/.pulumi")],
+    ["PULUMI_HOME relative", { PULUMI_HOME: "home" }, () => () => checkPulumiHome("home")],
+    ["PULUMI_BACKEND_URL empty (was passed on)", { PULUMI_BACKEND_URL: "" }, (p) => () => checkBackendUrl("", p)],
+    [
+      "PULUMI_CONFIG_PASSPHRASE_FILE empty (was passed on)",
+      { PULUMI_CONFIG_PASSPHRASE_FILE: "" },
+      () => () => checkPassphraseFile("", isFile),
+    ],
+    [
+      "PULUMI_CONFIG_PASSPHRASE_FILE relative",
+      { PULUMI_CONFIG_PASSPHRASE_FILE: "passphrase" },
+      () => () => checkPassphraseFile("passphrase", isFile),
+    ],
+    [
+      "PULUMI_CONFIG_PASSPHRASE_FILE not there",
+      { PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/passphrase" },
+      () => () => checkPassphraseFile("/nonexistent/passphrase", isFile),
+    ],
+  ];
+  for (const [what, env, check] of cases) {
+    it(`${what}: one line, exit 1, no CLI run, no state folder made`, async () => {
+      const r = await run(env);
+      assert.equal(r.exitCode, 1);
+      assert.equal(r.stderr, refusedBy(check(state)));
+      assert.equal(statSync(calls, { throwIfNoEntry: false }), undefined, "the CLI was not run");
+      assert.equal(statSync(state, { throwIfNoEntry: false }), undefined, "no state folder was made");
+    });
+  }
+
+  it("several bad values: one line each, in lab/env.ts's order", async () => {
+    const r = await run({ PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_BACKEND_URL: "", PULUMI_HOME: "" });
+    assert.equal(r.exitCode, 1);
+    const ctx = { project: "swarmlab", stateDir: state, projectRoot: project, isFile, exists: isFile };
+    const env = { PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_BACKEND_URL: "", PULUMI_HOME: "" };
+    assert.equal(r.stderr, environmentErrors(env, ctx).map((e) => `swarmlab: ${e.message}`).join("\n"));
+    assert.equal(r.stderr.split("\n").length, 3);
+  });
+
+  it("good values pass: an absolute PULUMI_HOME and passphrase file, a state URL of the user's (the shim honours it)", async () => {
+    const r = await run({
+      PULUMI_HOME: path.join(project, "home"),
+      PULUMI_CONFIG_PASSPHRASE_FILE: path.join(project, "passphrase"),
+      PULUMI_BACKEND_URL: "file:///elsewhere",
+    });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.deepEqual(readFileLines(calls), ["stack ls"]);
+  });
+});
+
+function readFileLines(file: string): string[] {
+  return readFileSync(file, "utf8").trim().split("\n");
+}
+
+/** Every path below dir (node_modules, a link to the project's, not followed). */
+function listing(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => !f.startsWith("node_modules/")).sort();
+}
 
 function errorOf(fn: () => unknown): string {
   try {

@@ -2,10 +2,11 @@
 // and an environment that describes that one machine to the Vagrantfile (SWARMLAB_NODE=name:role:ip, SWARMLAB_LAB,
 // SWARMLAB_OWNER, SWARMLAB_AUTHORIZED_KEY, the lab's subnets): nodes are made and removed independently, by
 // separate processes, and never share Vagrant's machine index entries.
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import execa from "execa";
+import { checkSwarmlabRoot, isSwarmlabCheckout } from "../../env";
 import { KEY_FILE, labDir, removeLabDir } from "../../lab-dir";
 import type { Role } from "../../types";
 import type { Log } from "../backend";
@@ -42,9 +43,14 @@ export interface VagrantMachine {
   provider: VagrantProvider;
 }
 
-/** The project folder the lab's folder (.swarmlab/<lab>/) is in. */
+/**
+ * The project folder the lab's folder (.swarmlab/<lab>/) is in: SWARMLAB_ROOT, else this checkout. A SWARMLAB_ROOT
+ * that is relative or no checkout is refused (lab/env.ts's checkSwarmlabRoot, its fix offering this checkout) before
+ * any folder of it is made or removed.
+ */
 export function projectRoot(): string {
-  return process.env.SWARMLAB_ROOT || CODE_ROOT;
+  const isCheckout = (dir: string) => isSwarmlabCheckout(dir, existsSync);
+  return checkSwarmlabRoot(process.env.SWARMLAB_ROOT, isCheckout, CODE_ROOT) ?? CODE_ROOT;
 }
 
 /** The node's own Vagrant folder (machine ids, Vagrant's private key for it). */

@@ -2,20 +2,29 @@
 // gives them: swarmlab.lab=…,swarmlab.owner=…), its networks (found by the metadata network.ts gives them) and the
 // disks named after its domains. Parsing is separate from running, so that it is tested on fixtures.
 import type execa from "execa";
+import { checkLibvirtUri, EnvError, LIBVIRT_SYSTEM } from "../../env";
 import { formatCidr, parseCidr } from "../../net";
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE } from "../../types";
 import { runProgram } from "./programs";
 
-/** libvirt's system instance, where vagrant-libvirt makes its machines (LIBVIRT_DEFAULT_URI wins). */
-export const LIBVIRT_URI = process.env.LIBVIRT_DEFAULT_URI || "qemu:///system";
+/**
+ * The libvirt instance the doctor reads (LIBVIRT_DEFAULT_URI as this process started, else the system instance).
+ * virsh() below checks the variable each time it runs and always asks the system instance, where vagrant-libvirt
+ * makes the machines: any other value is refused (lab/env.ts's checkLibvirtUri).
+ */
+export const LIBVIRT_URI = process.env.LIBVIRT_DEFAULT_URI || LIBVIRT_SYSTEM;
 /** The storage pool vagrant-libvirt puts the machines' disks and the box's copy in. */
 export const STORAGE_POOL = "default";
 /** The XML namespace of the metadata on the lab's networks. */
 export const METADATA_NS = "https://github.com/swarmlab/libvirt/1";
 
-/** virsh on the system instance; without virsh installed, a MissingProgram (reject or not). */
+/**
+ * virsh on the system instance; without virsh installed, a MissingProgram (reject or not); with LIBVIRT_DEFAULT_URI
+ * naming another instance, its EnvError (reject or not), before virsh runs.
+ */
 export async function virsh(args: string[], reject = true): Promise<execa.ExecaReturnValue> {
-  return runProgram("virsh", ["-c", LIBVIRT_URI, "-q", ...args], { reject });
+  checkLibvirtUri(process.env.LIBVIRT_DEFAULT_URI);
+  return runProgram("virsh", ["-c", LIBVIRT_SYSTEM, "-q", ...args], { reject });
 }
 
 /** "swarmlab.lab=x,swarmlab.owner=y,…" → { "swarmlab.lab": "x", … }; only swarmlab.* keys, other text ignored. */
@@ -208,7 +217,11 @@ export function domainIdentity(d: Domain): { lab?: string; owner: string; node?:
   return { lab: d.labels[LABEL_LAB], owner: d.labels[LABEL_OWNER] ?? "", node: d.labels[LABEL_NODE], role: d.labels[LABEL_ROLE] };
 }
 
-/** Whether virsh answers on the system instance (false when virsh is not installed). */
+/** Whether virsh answers on the system instance: false without virsh; a bad LIBVIRT_DEFAULT_URI throws. */
 export async function libvirtAnswers(): Promise<boolean> {
-  return (await virsh(["version"], false).catch(() => undefined))?.exitCode === 0;
+  const answer = await virsh(["version"], false).catch((err: unknown) => {
+    if (err instanceof EnvError) throw err;
+    return undefined;
+  });
+  return answer?.exitCode === 0;
 }
