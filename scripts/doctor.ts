@@ -32,7 +32,7 @@ export async function runDoctor(lab: { spec: LabSpec; stack: string; owner?: str
 }
 
 /** Bad variables the report cannot be made with: the stack whose settings it checks, the engine it asks. */
-const REPORT_NEEDS: ReadonlySet<string> = new Set(["SWARMLAB_STACK", "DOCKER_HOST", "DOCKER_CERT_PATH"]);
+const REPORT_NEEDS: ReadonlySet<string> = new Set(["SWARMLAB_STACK", "DOCKER_HOST", "DOCKER_CERT_PATH", "PULUMI_HOME"]);
 
 /**
  * One error for each environment variable with a bad value (lab/env.ts), none when all are fine. npm run up's

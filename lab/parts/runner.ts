@@ -33,9 +33,24 @@ export function diffInputs(part: AnyPart, olds: Props, news: Props): { changed: 
   return { changed, replaces: changed.filter((k) => part.identity.includes(k)) };
 }
 
+/**
+ * The host engine at DOCKER_HOST not answering, said as the variable's own line (lab/env.ts) rather than a raw
+ * `connect ENOENT /path`: a refresh reads the parts before the program (and its checks) runs. Other errors pass as
+ * they are; a node's engine is reached through SSH, never at DOCKER_HOST's address.
+ */
+export function engineUnanswered(err: unknown, dockerHost = process.env.DOCKER_HOST): unknown {
+  const e = err as { code?: unknown; address?: unknown; port?: unknown } | undefined;
+  if (!dockerHost || !["ENOENT", "ECONNREFUSED", "EACCES"].includes(String(e?.code)) || typeof e?.address !== "string") return err;
+  const at = dockerHost.replace(/^(unix|tcp):\/\//, "");
+  const same = at === e.address || at === `${e.address}:${e.port}`;
+  if (!same) return err;
+  const { dockerHostUnanswered } = require("../env") as typeof import("../env");
+  return dockerHostUnanswered(dockerHost, `${String(e.code)} ${e.address}`);
+}
+
 export function providerFor(kind: PartKind, root: string) {
   const part: AnyPart = parts[kind];
-  return {
+  return wrapped({
     async create(inputs: Props) {
       const i = own(inputs);
       const { id, outs } = await part.create(i, contextFor(root, i));
@@ -67,5 +82,21 @@ export function providerFor(kind: PartKind, root: string) {
       const state = own(props);
       await part.delete(id, state, contextFor(root, state));
     },
-  };
+  });
 }
+
+/** Every method of a provider, with engineUnanswered applied to what it throws. */
+function wrapped<T extends Record<string, (...args: never[]) => Promise<unknown>>>(provider: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(provider)) {
+    out[name] = (...args: never[]) => method(...args).catch((err: unknown) => {
+      const said = engineUnanswered(err);
+      // A refusal with a fix (ConfigError, EnvError, MissingProgram) is the whole story: no stack trace under it in
+      // Pulumi's output (its provider prints `${err}: ${err.stack}`).
+      if (said instanceof Error && "fix" in said) said.stack = "";
+      throw said;
+    });
+  }
+  return out as T;
+}
+

@@ -90,3 +90,21 @@ describe("the claim", () => {
     });
   });
 });
+
+describe("a part's provider and the engine at DOCKER_HOST", () => {
+  it("a connection refused at DOCKER_HOST's address is said as that variable's line; other errors pass as they are", async () => {
+    const { engineUnanswered } = await import("../../lab/parts/runner");
+    const refused = Object.assign(new Error("connect ENOENT /nothing"), { code: "ENOENT", address: "/nothing" });
+    const said = engineUnanswered(refused, "unix:///nothing") as Error;
+    assert.equal(
+      said.message,
+      'DOCKER_HOST = "unix:///nothing": no Docker engine answers there (ENOENT /nothing). Fix: unset DOCKER_HOST to use ' +
+        "this machine's engine (bash scripts/docker-engine.sh starts it), or start the engine at unix:///nothing",
+    );
+    const tcp = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:2375"), { code: "ECONNREFUSED", address: "127.0.0.1", port: 2375 });
+    assert.match(String((engineUnanswered(tcp, "tcp://127.0.0.1:2375") as Error).message), /^DOCKER_HOST = "tcp:\/\/127\.0\.0\.1:2375": no Docker engine answers/);
+    const node = Object.assign(new Error("connect ECONNREFUSED 192.168.56.10:22"), { code: "ECONNREFUSED", address: "192.168.56.10", port: 22 });
+    assert.equal(engineUnanswered(node, "tcp://127.0.0.1:2375"), node, "a node's SSH is not the host's engine");
+    assert.equal(engineUnanswered(refused, undefined), refused, "without DOCKER_HOST the default socket's own error stays");
+  });
+});
