@@ -89,7 +89,7 @@ up() {
   docker image inspect "$NODE_IMAGE" "$TASK_IMAGE" >/dev/null \
     || { log "$NODE_IMAGE and $TASK_IMAGE must be built locally first (npm run up builds them)"; exit 1; }
   docker network create --internal --driver bridge --subnet "$SUBNET" --gateway "$PREFIX.1" --label "$LABEL" "$NET" >/dev/null
-  # second guard: nothing from the lab subnet leaves it (as lab/backends/docker/firewall.ts does)
+  # second guard: nothing from the lab subnet leaves it (as lab/backends/host/firewall.ts does)
   iptables -w -C DOCKER-USER "${GUARD[@]}" 2>/dev/null || iptables -w -I DOCKER-USER "${GUARD[@]}"
 
   IMAGE_TAR=$(mktemp /tmp/baseline-busybox.XXXXXX.tar)

@@ -1,7 +1,7 @@
 // npm run up | down | status | logs | clean — the lab's stack, through the Automation API (see infra/stack.ts).
 import { Backend, backendFor } from "../lab/backends/backend";
 import { libvirtAnswers } from "../lab/backends/vagrant/virsh";
-import { canGuard } from "../lab/backends/docker/firewall";
+import { canGuard } from "../lab/backends/host/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
 import { labDirRelative, removeLabDir } from "../lab/lab-dir";
 import { LabNameError, labNameProblem } from "../lab/lab-name";

@@ -10,7 +10,7 @@ import Docker from "dockerode";
 import execa from "execa";
 import { engines } from "../../package.json";
 import { DockerBackend } from "../backends/docker";
-import { iptablesCommand } from "../backends/docker/firewall";
+import { iptablesCommand } from "../backends/host/firewall";
 import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
 import type { LabSpec } from "../types";
 import { KvmFacts, readKvm } from "./kvm";
@@ -213,7 +213,7 @@ async function readCgroupVersion(): Promise<1 | 2 | undefined> {
   return (await exists("/sys/fs/cgroup")) ? 1 : undefined;
 }
 
-/** iptables has no JSON interface: the FORWARD chain as `iptables -S` prints it. Run as lab/backends/docker does. */
+/** iptables has no JSON interface: the FORWARD chain as `iptables -S` prints it. Run as lab/backends/host/firewall.ts does. */
 async function readFirewall(): Promise<FirewallFacts> {
   const cmd = await iptablesCommand();
   if (!cmd) return { unreadable: "iptables needs root or passwordless sudo" };

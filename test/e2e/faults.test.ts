@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { downLab, forgetStack, upLab } from "../../infra/stack";
-import { listGuards, removeGuards } from "../../lab/backends/docker/firewall";
+import { listGuards, removeGuards } from "../../lab/backends/host/firewall";
 import { containerName } from "../../lab/backends/docker/names";
 import type { LabOutputs } from "../../lab/checks/observe";
 import { containerExec } from "../../lab/engine-api";

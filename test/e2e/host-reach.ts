@@ -2,7 +2,7 @@
 // bridge, and the packet counters of the lab's firewall rules. Only addresses of this machine are ever targeted.
 import net from "node:net";
 import Docker from "dockerode";
-import { guardCounters } from "../../lab/backends/docker/firewall";
+import { guardCounters } from "../../lab/backends/host/firewall";
 import { bridgeOf, findLabNetwork } from "../../lab/backends/docker/network";
 import { findLabNetworks } from "../../lab/backends/vagrant/network";
 import { formatIPv4, parseCidr } from "../../lab/net";

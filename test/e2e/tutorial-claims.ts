@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
-import { canGuard, listGuards } from "../../lab/backends/docker/firewall";
+import { canGuard, listGuards } from "../../lab/backends/host/firewall";
 import { dropped, hostConnects, labBridge, listenOnHost, unusedAddressOnDocker0 } from "./host-reach";
 import { WHOAMI_PORT } from "../../lab/backends/docker/names";
 import type { Interface } from "../../lab/checks/interfaces";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { guardRules, ruleLine } from "../../lab/backends/docker/firewall";
+import { guardRules, ruleLine } from "../../lab/backends/host/firewall";
 
 const LAB = { lab: "swarmlab", owner: "dev.0123abcd", subnet: "192.168.56.0/24", bridge: "br-0123456789ab" };
 const TAG = '-m comment --comment swarmlab.lab=swarmlab,swarmlab.owner=dev.0123abcd';

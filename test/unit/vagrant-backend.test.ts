@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { dhcpBridgeRules, ruleLine } from "../../lab/backends/docker/firewall";
+import { dhcpBridgeRules, ruleLine } from "../../lab/backends/host/firewall";
 import { assertBackendAvailable } from "../../lab/backends/backend";
 import { diskName, domainName, labNetworkName, mgmtNetworkName, upstreamVeth } from "../../lab/backends/vagrant/names";
 import { subnetOf } from "../../lab/backends/vagrant/network";

@@ -4,7 +4,7 @@ import type Docker from "dockerode";
 import type { BaseSettings } from "../../types";
 import { LABEL_LAB, LABEL_OWNER } from "../../types";
 import type { Log } from "../backend";
-import { assertOurs, labFilter, labLabels, ownedBy, ownerText } from "./containers";
+import { assertOurs, labFilter, labLabels, ownedBy, ownerText } from "../host/containers";
 import { networkName } from "./names";
 
 type NetworkInfo = Docker.NetworkInspectInfo;

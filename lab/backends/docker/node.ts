@@ -4,7 +4,7 @@ import { utils as sshUtils } from "ssh2";
 import type { NodeSettings } from "../../types";
 import { LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
-import { clearLeftover, clearLeftoverVolume, dropDefaultRoute, labLabels, putFiles } from "./containers";
+import { clearLeftover, clearLeftoverVolume, dropDefaultRoute, labLabels, putFiles } from "../host/containers";
 import { containerName, networkName, NODE_IMAGE, NODE_USER, volumeName } from "./names";
 
 export async function createNode(docker: Docker, node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {

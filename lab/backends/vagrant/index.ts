@@ -10,9 +10,11 @@ import Docker from "dockerode";
 import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types";
 import { LABEL_LAB, LABEL_OWNER } from "../../types";
 import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
-import { DockerBackend } from "../docker";
-import { ownedBy, removeContainer } from "../docker/containers";
-import { listGuards, missingGuards, removeGuards, syncGuards } from "../docker/firewall";
+import { UPSTREAM_NAME } from "../../config";
+import { containersNamed, labContainerObjects, listLabContainers, ownedBy, removeContainer } from "../host/containers";
+import { collectContainerLogs } from "../host/diagnostics";
+import { listGuards, missingGuards, removeGuards, syncGuards } from "../host/firewall";
+import { containerName } from "../host/names";
 import { collectVmLogs } from "./logs";
 import { diskName, domainName, labNetworkName, mgmtNetworkName } from "./names";
 import { ensureLabNetworks, findLabNetworks, guardsOf, labNetworkProblems, removeLabNetworks, subnetOf } from "./network";
@@ -27,10 +29,12 @@ type ListedDomain = Awaited<ReturnType<typeof listDomains>>[number];
 
 export class VagrantBackend implements Backend {
   readonly name = "vagrant" as const;
-  /** The upstream container lives on the host's Docker engine; the docker backend lists and removes it. */
-  private readonly containers: DockerBackend;
-  constructor(readonly docker: Docker = new Docker()) {
-    this.containers = new DockerBackend(docker);
+  /** The upstream container lives on the host's Docker engine (lab/backends/host). */
+  constructor(readonly docker: Docker = new Docker()) {}
+
+  /** The lab's containers on this host's engine: its upstream. */
+  private async upstream(labName: string, owner?: string): Promise<ListedNode[]> {
+    return (await listLabContainers(this.docker, labName, owner)).filter((c) => c.role === "upstream");
   }
 
   async prepare(base: BaseSettings, log: Log): Promise<void> {
@@ -58,7 +62,7 @@ export class VagrantBackend implements Backend {
   }
 
   async removeBase(id: LabIdentity, log: Log): Promise<void> {
-    for (const c of await this.containers.list(id.lab, id.owner)) if (c.role === "upstream") await removeContainer(this.docker, c.id);
+    for (const c of await this.upstream(id.lab, id.owner)) await removeContainer(this.docker, c.id);
     await removeGuards(id.lab, id.owner);
     const removed = await removeLabNetworks(id.lab, id.owner);
     log(`lab ${id.lab}: upstream, firewall rules and ${removed.map((n) => `libvirt network ${n}`).join(", ") || "no network"} removed`);
@@ -77,8 +81,7 @@ export class VagrantBackend implements Backend {
       const id = domainIdentity(d);
       return { id: d.uuid, name: id.node ?? d.name, role: (id.role ?? "worker") as Role, state: d.state === "running" ? "running" : d.state, owner: id.owner };
     });
-    const upstream = (await this.containers.list(labName, owner)).filter((c) => c.role === "upstream");
-    return [...vms, ...upstream];
+    return [...vms, ...(await this.upstream(labName, owner))];
   }
 
   /**
@@ -103,7 +106,7 @@ export class VagrantBackend implements Backend {
       (n) => (n.labels[LABEL_LAB] === labName && ownedBy(n.labels, owner)) || (subnet !== undefined && subnetOf(n) === subnet),
     );
     const of = (labels: Record<string, string>) => ({ lab: labels[LABEL_LAB] ?? "", owner: labels[LABEL_OWNER] ?? "" });
-    const upstream = (await this.containers.objects(labName, owner)).filter((o) => o.what.startsWith("container "));
+    const upstream = await labContainerObjects(this.docker, labName, owner);
     const guards = await listGuards(labName, owner);
     return [
       ...domains.map((d) => ({ what: `VM ${d.name} (${d.state})`, ...of(d.labels) })),
@@ -122,13 +125,13 @@ export class VagrantBackend implements Backend {
     const [domains, networks, upstream] = await Promise.all([
       listDomains(),
       listNetworks(),
-      this.containers.namesTaken(labName, []),
+      containersNamed(this.docker, new Set([containerName(labName, UPSTREAM_NAME)])),
     ]);
     const of = (labels: Record<string, string>) => ({ lab: labels[LABEL_LAB] ?? "", owner: labels[LABEL_OWNER] ?? "" });
     return [
       ...domains.filter((d) => domainNames.has(d.name)).map((d) => ({ what: `VM ${d.name}`, ...of(d.labels) })),
       ...networks.filter((n) => networkNames.has(n.name)).map((n) => ({ what: `libvirt network ${n.name}`, ...of(n.labels) })),
-      ...upstream.filter((o) => o.what.startsWith("container ")),
+      ...upstream,
     ];
   }
 
@@ -158,7 +161,7 @@ export class VagrantBackend implements Backend {
     for (const d of domains) await removeDomain(d.name);
     const disks = await this.orphanDisks(labName, await listDomains());
     for (const v of disks) await removeVolume(v);
-    const upstream = (await this.containers.list(labName, owner)).filter((c) => c.role === "upstream");
+    const upstream = await this.upstream(labName, owner);
     for (const c of upstream) await removeContainer(this.docker, c.id);
     const removed = [
       ...domains.map((d) => `VM ${d.name}`),
@@ -178,9 +181,10 @@ export class VagrantBackend implements Backend {
       const node = domainIdentity(d).node ?? d.name;
       written.push(...(await collectVmLogs(projectRoot(), labName, node, d.name, d.state === "running", dir).catch(() => [])));
     }
-    // The upstream container's output, as the docker backend collects it.
-    const upstream = await this.containers.collectLogs(labName, dir).catch(() => []);
-    return [...written, ...upstream.filter((f) => f.includes(`${path.sep}upstream${path.sep}`))];
+    // The upstream container's output, as for a lab of containers.
+    const upstream = await this.upstream(labName).catch(() => []);
+    for (const c of upstream) written.push(...(await collectContainerLogs(this.docker, c, dir).catch(() => [])));
+    return written;
   }
 
   async info(): Promise<BackendInfo> {

@@ -3,11 +3,11 @@
 // network, so this works when the lab's key, its sshd on the lab address or the lab network is what broke.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { NODE_DIAGNOSTICS } from "../docker";
+import { NODE_DIAGNOSTICS } from "../host/diagnostics";
 import { virsh } from "./virsh";
 import { vagrantSsh } from "./vagrant";
 
-/** The docker backend's diagnostics, where a VM keeps them (dockerd logs to the journal there). */
+/** The diagnostics of a lab machine (lab/backends/host), where a VM keeps them (dockerd logs to the journal there). */
 export const VM_DIAGNOSTICS: [string, string][] = NODE_DIAGNOSTICS.map(([file, cmd]) =>
   file === "dockerd.log" ? ["dockerd.log", "sudo journalctl -u docker.service --no-pager -n 2000"] : [file, cmd.replace(/^(iptables-save|docker)/, "sudo $1")],
 );

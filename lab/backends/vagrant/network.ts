@@ -5,7 +5,7 @@
 //               host has the gateway address on it (SSH to the nodes, as with the docker backend);
 //   <lab>-mgmt  Vagrant's management network (its own SSH to the machines): DHCP, no DNS, no route given out; a /24
 //               that nothing else on this host uses, chosen when it is made.
-// Plus the host's firewall guards of both bridges (the docker backend's rules, lab/backends/docker/firewall.ts).
+// Plus the host's firewall guards of both bridges (the rules every backend uses, lab/backends/host/firewall.ts).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,8 +15,8 @@ import { DEFAULT_IMAGE } from "../../config";
 import type { BaseSettings, LabIdentity } from "../../types";
 import { LABEL_LAB, LABEL_OWNER } from "../../types";
 import type { Log } from "../backend";
-import { ownerText } from "../docker/containers";
-import { dhcpBridgeRules, GuardRule, GuardSettings } from "../docker/firewall";
+import { ownerText } from "../host/containers";
+import { dhcpBridgeRules, GuardRule, GuardSettings } from "../host/firewall";
 import { labNetworkName, mgmtNetworkName } from "./names";
 import { LibvirtNetwork, listNetworks, networkXml, removeNetwork, subnetOf, virsh } from "./virsh";
 

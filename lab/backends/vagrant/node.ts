@@ -4,7 +4,7 @@
 // own channel as the machine was made.
 import type { NodeSettings } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
-import { waitForPort } from "../docker";
+import { waitForPort } from "../host/wait";
 import { findLabNetworks, subnetOf } from "./network";
 import { diskName, domainName, NODE_USER } from "./names";
 import { projectRoot, vagrantUp, VagrantMachine } from "./vagrant";

@@ -1,5 +1,5 @@
-// The upstream host of a lab of VMs: the docker backend's upstream container (busybox answering pings, and on
-// WHOAMI_PORT the source address it sees), started without a network of Docker's and plugged into the libvirt lab
+// The upstream host of a lab of VMs: the lab's upstream container (lab/backends/host/upstream.ts: busybox answering
+// pings, and on WHOAMI_PORT the source address it sees), started without a network of Docker's and plugged into the libvirt lab
 // bridge by a veth pair, exactly as a VM's tap is: its eth0 holds the upstream's lab address, and it has no route
 // beyond the lab network. Chosen over a macvlan network on the bridge (Docker would also manage the bridge's address
 // and rules) and over a bare network namespace (the container carries the lab's labels, so it is found and removed
@@ -8,8 +8,8 @@ import type Docker from "dockerode";
 import { containerExec } from "../../engine-api";
 import type { BaseSettings } from "../../types";
 import type { Log } from "../backend";
-import { upstreamRunning, startUpstreamContainer } from "../docker/upstream";
-import { WHOAMI_PORT } from "../docker/names";
+import { WHOAMI_PORT } from "../host/names";
+import { startUpstreamContainer, upstreamRunning } from "../host/upstream";
 import { upstreamVeth } from "./names";
 import { runProgram } from "./programs";
 

@@ -1,8 +1,10 @@
-// Container plumbing shared by nodes and the upstream host.
+// Container plumbing on this host's Docker engine, shared by the docker backend's nodes and every backend's upstream.
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
 import { containerExec, unless404 } from "../../engine-api";
-import { LABEL_LAB, LABEL_OWNER, LabIdentity, stackOfOwner } from "../../types";
+import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE, LabIdentity, stackOfOwner } from "../../types";
+import type { Role } from "../../types";
+import type { LabObject, ListedNode } from "../backend";
 
 /** Engine API filter for what carries the lab's label. */
 export function labFilter(lab: string) {
@@ -79,4 +81,37 @@ export async function dropDefaultRoute(docker: Docker, containerId: string): Pro
   if (r.code !== 0 && !/No such process|not found/i.test(r.stderr)) {
     throw new Error(`could not remove the default route of ${containerId.slice(0, 12)} (ip route del default: exit ${r.code}): ${r.stderr.trim()}`);
   }
+}
+
+const identityOf = (labels: Record<string, string> | null | undefined) => ({
+  lab: labels?.[LABEL_LAB] ?? "",
+  owner: labels?.[LABEL_OWNER] ?? "",
+});
+
+/** Every container carrying the lab's label (of one owner, when given): the docker backend's nodes, any upstream. */
+export async function listLabContainers(docker: Docker, labName: string, owner?: string): Promise<ListedNode[]> {
+  const containers = await docker.listContainers({ all: true, filters: labFilter(labName) });
+  return containers.filter((c) => ownedBy(c.Labels, owner)).map((c) => ({
+    id: c.Id,
+    name: c.Labels[LABEL_NODE],
+    role: c.Labels[LABEL_ROLE] as Role | "upstream",
+    state: c.State,
+    owner: c.Labels[LABEL_OWNER] ?? "",
+  }));
+}
+
+/** The same containers, as what a lab has made ("container <name>"). */
+export async function labContainerObjects(docker: Docker, labName: string, owner?: string): Promise<LabObject[]> {
+  const containers = await docker.listContainers({ all: true, filters: labFilter(labName) });
+  return containers
+    .filter((c) => ownedBy(c.Labels, owner))
+    .map((c) => ({ what: `container ${c.Names[0]?.replace(/^\//, "") ?? c.Id}`, ...identityOf(c.Labels) }));
+}
+
+/** The containers holding one of these names, whoever made them (the claim refuses another's). */
+export async function containersNamed(docker: Docker, names: ReadonlySet<string>): Promise<LabObject[]> {
+  return (await docker.listContainers({ all: true })).flatMap((c) => {
+    const name = c.Names.map((n) => n.replace(/^\//, "")).find((n) => names.has(n));
+    return name ? [{ what: `container ${name}`, ...identityOf(c.Labels) }] : [];
+  });
 }
