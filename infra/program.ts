@@ -4,8 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { assertBackendAvailable, installedVagrantProvider } from "../lab/backends/backend";
-import { assertInstalled } from "../lab/backends/vagrant/programs";
+import { pluginOf, settleSpec } from "../lab/backends";
 import {
   assertEncryptionFits, EncryptionSupport, labSpecFromConfig, plainSettings, Setting, settingsWarnings,
 } from "../lab/config";
@@ -36,10 +35,7 @@ export function swarmlabSettings<V>(all: Record<string, V>): Record<string, V> {
 export function specFromConfig(all: Record<string, string | Setting>, file?: SettingsFile): LabSpec {
   const settings = plainSettings(swarmlabSettings(all));
   if (file) assertSettingsReadAlike(file, settings);
-  const spec = labSpecFromConfig(settings);
-  if (spec.backend === "vagrant" && spec.vagrantProvider === "") spec.vagrantProvider = installedVagrantProvider();
-  assertBackendAvailable(spec.backend, spec.vagrantProvider);
-  return spec;
+  return settleSpec(labSpecFromConfig(settings));
 }
 
 /**
@@ -103,11 +99,7 @@ export const THIS_HOST: ProgramHost = {
   warn: (message) => void pulumi.log.warn(message),
   encryption: readEncryptionSupport,
   settingsFile: (stack) => stackSettingsFile(stack),
-  assertTools: (backend) => {
-    if (backend !== "vagrant") return;
-    assertInstalled("vagrant"); // the doctor names every missing piece; these two are what up calls first
-    assertInstalled("virsh");
-  },
+  assertTools: (backend) => pluginOf(backend).assertTools(),
 };
 
 /**
@@ -140,7 +132,8 @@ export async function checkedSpec(host: ProgramHost): Promise<LabSpec> {
   for (const warning of settingsWarnings(all)) host.warn(warning);
   const spec = specFromConfig(all, host.settingsFile?.(pulumi.getStack()));
   host.assertTools?.(spec.backend);
-  if (spec.overlay.encrypted && spec.backend === "docker" && host.encryption) assertEncryptionFits(spec, await host.encryption());
+  const hostKernel = !pluginOf(spec.backend).ownKernel; // the nodes' ESP/GCM is this kernel's
+  if (spec.overlay.encrypted && hostKernel && host.encryption) assertEncryptionFits(spec, await host.encryption());
   assertHostFits(spec, await host.facts(spec.service.image), pulumi.getStack());
   return spec;
 }

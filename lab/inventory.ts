@@ -1,6 +1,6 @@
 // A lab found by its labels, whatever the state says: what is left of it, sweeping it, its machines' logs.
 import path from "node:path";
-import { backendFor, LabObject } from "./backends/backend";
+import { backendFor, LabObject } from "./backends";
 import { LAB_DIR } from "./lab-dir";
 import { checkedLabName, PROJECT_ENTRIES } from "./lab-name";
 import type { BackendName } from "./types";

@@ -1,6 +1,5 @@
 // npm run up | down | status | logs | clean — the lab's stack, through the Automation API (see infra/stack.ts).
-import { Backend, backendFor } from "../lab/backends/backend";
-import { libvirtAnswers } from "../lab/backends/vagrant/virsh";
+import { availableBackends, backendFor } from "../lab/backends";
 import { canGuard } from "../lab/backends/host/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
 import { labDirRelative, removeLabDir } from "../lab/lab-dir";
@@ -121,13 +120,6 @@ async function clean(): Promise<number> {
     return 1;
   }
   return 0;
-}
-
-/** The docker backend, and the vagrant backend where libvirt answers. */
-async function availableBackends(): Promise<Backend[]> {
-  const backends = [await backendFor("docker")];
-  if (await libvirtAnswers()) backends.push(await backendFor("vagrant"));
-  return backends;
 }
 
 async function status(): Promise<number> {

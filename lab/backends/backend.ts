@@ -1,8 +1,10 @@
 // The one small interface every backend implements (after kind's providers): make the machines, list them,
 // delete them, collect their logs. Everything above this line (swarm, network, service, checks) only needs SSH.
-import { ConfigError } from "../config";
-import { existsSync } from "node:fs";
-import type { BackendName, BaseSettings, LabIdentity, NodeSettings, NodeSpec, Role, VagrantProvider } from "../types";
+// This file names no backend: lab/backends/index.ts is the registry, each backend a folder below lab/backends/, and
+// what two backends share lives in lab/backends/host/.
+import type { Finding } from "../doctor/finding";
+import type { KvmFacts } from "../doctor/kvm";
+import type { BackendName, BaseSettings, LabIdentity, LabSpec, NodeSettings, NodeSpec, Role } from "../types";
 
 export type Log = (line: string) => void;
 
@@ -71,36 +73,42 @@ export interface Backend {
   /** Writes each machine's logs below dir; returns the files written. */
   collectLogs(labName: string, dir: string): Promise<string[]>;
   info(): Promise<BackendInfo>;
+  /** The lab network as this host sees it: its bridge and the host's own address on it. */
+  labBridge(lab: string): Promise<{ bridge: string; gateway: string }>;
 }
 
-/** Fails, before anything is created, for a backend that this version cannot run yet. */
-export function assertBackendAvailable(name: BackendName, vagrantProvider: VagrantProvider | "" = ""): void {
-  if (name === "ssh") {
-    throw new ConfigError("backend", name, "pulumi config set swarmlab:backend docker", 'this backend is not available yet; "docker" and "vagrant" are');
-  }
-  if (name === "vagrant" && vagrantProvider === "virtualbox") {
-    throw new ConfigError(
-      "vagrantProvider",
-      vagrantProvider,
-      "pulumi config set swarmlab:vagrantProvider libvirt",
-      "the vagrant backend drives libvirt only for now (the Vagrantfile alone makes the tutorial's VirtualBox machines: vagrant up)",
-    );
-  }
+/**
+ * What the registry knows of a backend without loading it (kept light: no engine client, no libvirt), so that
+ * settings, the doctor and preview ask the backend instead of switching on its name. Each backend's folder exports
+ * one as `plugin` from its plugin.ts; lab/backends/index.ts lists them.
+ */
+export interface BackendPlugin {
+  readonly name: BackendName;
+  /**
+   * Where the lab's machines' kernel comes from, in words, when it is not this host's (VMs boot their own); undefined
+   * when they run this host's kernel (containers): then what this kernel lacks (IPVS, ESP/GCM for an encrypted
+   * overlay), the lab lacks.
+   */
+  readonly ownKernel?: string;
+  /** The backend, made when a lab first needs it (its module loaded then). */
+  load(): Promise<Backend>;
+  /** Whether this host can hold labs of this backend at all (npm run clean looks for leftovers there only). */
+  present(): Promise<boolean>;
+  /**
+   * The settings with what this host decides filled in (e.g. the vagrant provider installed here); throws a
+   * ConfigError for settings this version of the backend cannot run, before anything is created.
+   */
+  settle(spec: LabSpec): LabSpec;
+  /** Throws, in one line with the fix, when a program the backend runs is not installed (preview refuses as up would). */
+  assertTools(): void;
+  /** The doctor's look at what this backend needs of the host, beyond Docker and the kernel (none for most). */
+  readonly doctor?: BackendDoctor;
 }
 
-/** Vagrant's provider for a lab: the one set, else the one installed here (libvirt when virsh answers, else virtualbox). */
-export function installedVagrantProvider(): VagrantProvider {
-  const onPath = (program: string) =>
-    (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(`${dir}/${program}`));
-  return onPath("virsh") || !onPath("VBoxManage") ? "libvirt" : "virtualbox";
-}
-
-export async function backendFor(name: BackendName): Promise<Backend> {
-  assertBackendAvailable(name);
-  if (name === "vagrant") {
-    const { VagrantBackend } = await import("./vagrant");
-    return new VagrantBackend();
-  }
-  const { DockerBackend } = await import("./docker");
-  return new DockerBackend();
+/** A backend's own doctor checks: facts read once, judged purely (as lab/doctor/facts.ts and checks.ts do). */
+export interface BackendDoctor {
+  /** Reads what `findings` judges; never fails (what cannot be read is recorded as such). */
+  read(): Promise<unknown>;
+  /** `facts`: what read() returned, or undefined when it was not read; `kvm`: /dev/kvm as the doctor found it. */
+  findings(facts: unknown, kvm: KvmFacts | undefined): Finding[];
 }

@@ -2,6 +2,7 @@
 // findings, each in plain words, each problem with the step that fixes it. The subnet and the service's image are
 // judged exactly as up judges them (lab/host-facts.ts); the kernel in lab/doctor/kernel.ts.
 import { satisfies } from "semver";
+import { registered } from "../backends";
 import { containerName, networkName, volumeName } from "../backends/docker/names";
 import { ConfigError } from "../config";
 import { assertImageUsable, assertSubnetFree } from "../host-facts";
@@ -9,8 +10,6 @@ import { LABEL_LAB, LabSpec, stackOfOwner } from "../types";
 import type { DoctorFacts, EngineFacts, FirewallFacts, LabFacts, NamedObject, NodeFacts, PulumiFacts } from "./facts";
 import { blocker, Finding, info, ok, splitFix, warn } from "./finding";
 import { kernelFindings } from "./kernel";
-import { kvmFinding } from "./kvm";
-import { vmHostFindings } from "./vm-host";
 
 /** What the host is checked for: the lab's settings, as far as they are known. */
 export interface DoctorTarget {
@@ -36,7 +35,7 @@ export function checkAll(facts: DoctorFacts, target: DoctorTarget): Finding[] {
     engineFinding(facts.engine),
     ...forBackend(kernelFindings(facts.kernel, facts.engine.answer?.kernel), spec?.backend),
     cgroupFinding(facts.cgroupVersion),
-    ...(spec?.backend === "vagrant" ? [...vmHostFindings(facts.vmHost), kvmFinding(facts.kvm)] : []),
+    ...(registered(spec?.backend)?.doctor?.findings(facts.backendHost, facts.kvm) ?? []),
     firewallFinding(facts.firewall, facts.kernel.bridgeNfCallIptables, spec?.subnet),
     ...labFindings(facts, target),
     pulumiFinding(facts.pulumi, facts.home),
@@ -45,14 +44,15 @@ export function checkAll(facts: DoctorFacts, target: DoctorTarget): Finding[] {
 }
 
 /**
- * VMs (the vagrant backend) run a kernel of their own (Debian's, from the box), not this host's: what this kernel
- * can use but lacks (IPVS, ESP/GCM) is no warning for them, only a fact about the host.
+ * Machines that run a kernel of their own (the vagrant backend's VMs boot the box's Debian kernel), not this host's:
+ * what this kernel can use but lacks (IPVS, ESP/GCM) is no warning for them, only a fact about the host.
  */
 export function forBackend(findings: Finding[], backend: string | undefined): Finding[] {
-  if (backend !== "vagrant") return findings;
+  const ownKernel = registered(backend)?.ownKernel;
+  if (!ownKernel) return findings;
   return findings.map((f) =>
     (f.check === "IPVS" || f.check === "ESP/GCM") && f.status === "warn"
-      ? info(f.check, `${f.says.split(":")[0]} (this host's kernel); the lab's VMs run the box's own Debian kernel, which has it`)
+      ? info(f.check, `${f.says.split(":")[0]} (this host's kernel); ${ownKernel}, which has it`)
       : f,
   );
 }

@@ -11,10 +11,10 @@ import execa from "execa";
 import { engines } from "../../package.json";
 import { DockerBackend } from "../backends/docker";
 import { iptablesCommand } from "../backends/host/firewall";
+import { registered } from "../backends";
 import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
 import type { LabSpec } from "../types";
 import { KvmFacts, readKvm } from "./kvm";
-import { readVmHost, VmHostFacts } from "./vm-host";
 
 /** How long the engine may take to answer one call before it counts as not answering. */
 const ENGINE_TIMEOUT_MS = 5_000;
@@ -110,8 +110,11 @@ export interface DoctorFacts {
   cgroupVersion?: 1 | 2;
   /** /dev/kvm and libvirt's QEMU user's groups; undefined without /dev/kvm. */
   kvm?: KvmFacts;
-  /** Vagrant, libvirt, QEMU and the box: read for the vagrant backend only (it runs vagrant and virsh). */
-  vmHost?: VmHostFacts;
+  /**
+   * What the lab's backend needs of this host, as its doctor (lab/backends/<name>/plugin.ts) reads and judges it:
+   * for the vagrant backend Vagrant, libvirt, QEMU and the box (read for it only: that runs vagrant and virsh).
+   */
+  backendHost?: unknown;
   firewall: FirewallFacts;
   /** Routes, addresses, Docker networks and pools, the service's image: without an engine or settings, none. */
   host?: HostFacts;
@@ -138,17 +141,17 @@ export interface PulumiPlace {
 /** Reads everything the checks need. `spec`: the lab's settings, when they are valid. */
 export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiPlace): Promise<DoctorFacts> {
   const docker = new Docker({ timeout: ENGINE_TIMEOUT_MS });
-  const [engine, kernel, cgroupVersion, kvm, vmHost, firewall, pulumiFacts] = await Promise.all([
+  const [engine, kernel, cgroupVersion, kvm, backendHost, firewall, pulumiFacts] = await Promise.all([
     readEngine(docker),
     readKernel(),
     readCgroupVersion(),
     readKvm(),
-    spec?.backend === "vagrant" ? readVmHost() : undefined,
+    registered(spec?.backend)?.doctor?.read(), // what the lab's backend needs of this host (VMs: Vagrant, libvirt)
     readFirewall(),
     readPulumi(pulumi),
   ]);
   const node: NodeFacts = { version: process.version, engines: engines.node, chosenBy: process.env.SWARMLAB_NODE || undefined };
-  const facts: DoctorFacts = { engine, kernel, cgroupVersion, kvm, vmHost, firewall, pulumi: pulumiFacts, node, home: os.homedir() };
+  const facts: DoctorFacts = { engine, kernel, cgroupVersion, kvm, backendHost, firewall, pulumi: pulumiFacts, node, home: os.homedir() };
   if (!engine.answer) return facts;
   const [host, objects, labs] = await Promise.all([
     spec ? readHostFacts(spec.service.image, hostReaders(docker)).catch((err: unknown) => oneLine(err)) : undefined,

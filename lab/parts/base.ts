@@ -1,5 +1,5 @@
 // What a lab's machines share: the lab network, the egress guard, and the upstream host standing for the internet.
-import { backendFor } from "../backends/backend";
+import { backendFor } from "../backends";
 import type { BackendName, BaseSettings } from "../types";
 import type { Part } from "./part";
 

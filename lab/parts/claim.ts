@@ -1,7 +1,7 @@
 // The stack's claim on a lab name and subnet: made first, so that a lab owned by another stack is refused before
 // anything is created. Its output, the owner id, labels everything the lab makes.
 import { randomBytes } from "node:crypto";
-import { Backend, backendFor, LabObject } from "../backends/backend";
+import { Backend, backendFor, LabObject } from "../backends";
 import { ConfigError } from "../config";
 import { BackendName, LABEL_LAB, stackOfOwner } from "../types";
 import type { Part } from "./part";

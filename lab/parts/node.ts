@@ -1,7 +1,7 @@
 // One machine of the lab (swarm-manager, swarm-workerN): made by the backend, running dockerd and sshd, with the
 // service's image side-loaded so that no node ever needs a registry.
 import Docker from "dockerode";
-import { backendFor } from "../backends/backend";
+import { backendFor } from "../backends";
 import { recordHostKey } from "../lab-dir";
 import { NodeAccess, NodeProblem, engineProblem, withSessions, RUNNING_NODE_TIMEOUT_MS } from "../sessions";
 import { unless404 } from "../engine-api";

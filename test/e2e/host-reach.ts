@@ -2,9 +2,8 @@
 // bridge, and the packet counters of the lab's firewall rules. Only addresses of this machine are ever targeted.
 import net from "node:net";
 import Docker from "dockerode";
+import { backendFor } from "../../lab/backends";
 import { guardCounters } from "../../lab/backends/host/firewall";
-import { bridgeOf, findLabNetwork } from "../../lab/backends/docker/network";
-import { findLabNetworks } from "../../lab/backends/vagrant/network";
 import { formatIPv4, parseCidr } from "../../lab/net";
 import type { BackendName } from "../../lab/types";
 
@@ -49,16 +48,7 @@ export function hostConnects(address: string, port: number): Promise<boolean> {
 
 /** The lab network as the host sees it: its bridge and the host's address on it (a Docker or a libvirt network). */
 export async function labBridge(lab: string, backend: BackendName = "docker"): Promise<{ bridge: string; gateway: string }> {
-  if (backend === "vagrant") {
-    const { lab: n } = await findLabNetworks(lab);
-    if (!n?.bridge || !n.address) throw new Error(`lab ${lab} has no libvirt lab network with a bridge and a host address`);
-    return { bridge: n.bridge, gateway: n.address };
-  }
-  const network = await findLabNetwork(new Docker(), lab);
-  if (!network) throw new Error(`lab ${lab} has no network`);
-  const gateway = network.IPAM?.Config?.[0]?.Gateway;
-  if (!gateway) throw new Error(`network ${network.Name} has no gateway`);
-  return { bridge: bridgeOf(network), gateway };
+  return (await backendFor(backend)).labBridge(lab);
 }
 
 /** How many packets the lab's rule matching `pick` has dropped so far. */

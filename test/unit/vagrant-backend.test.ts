@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { dhcpBridgeRules, ruleLine } from "../../lab/backends/host/firewall";
-import { assertBackendAvailable } from "../../lab/backends/backend";
+import { pluginOf, settleSpec } from "../../lab/backends";
 import { diskName, domainName, labNetworkName, mgmtNetworkName, upstreamVeth } from "../../lab/backends/vagrant/names";
 import { subnetOf } from "../../lab/backends/vagrant/network";
 import { dotfilePath, hostKeyOf, takeUpLock, vagrantEnv, VagrantMachine, CODE_ROOT } from "../../lab/backends/vagrant/vagrant";
@@ -186,16 +186,16 @@ describe("vagrant backend: settings", () => {
   it("backend vagrant is available; its provider is libvirt, virtualbox, or unset (the one installed)", () => {
     assert.equal(vm().vagrantProvider, "");
     assert.equal(vm({ vagrantProvider: "libvirt" }).vagrantProvider, "libvirt");
-    assert.doesNotThrow(() => assertBackendAvailable("vagrant", "libvirt"));
+    assert.doesNotThrow(() => settleSpec(vm({ vagrantProvider: "libvirt" })));
     assert.equal(labSpecFromConfig({}).vagrantProvider, undefined, "a docker lab has no Vagrant provider");
   });
 
   it("refused, naming the key and a fix: an unknown provider, virtualbox (not driven yet), egress internet, a subnet other than a /24", () => {
     assert.throws(() => vm({ vagrantProvider: "hyperv" }), (e: ConfigError) => e.key === "vagrantProvider" && /Fix: pulumi config set swarmlab:vagrantProvider libvirt/.test(e.message));
-    assert.throws(() => assertBackendAvailable("vagrant", "virtualbox"), /swarmlab:vagrantProvider = "virtualbox".*libvirt only/);
+    assert.throws(() => settleSpec(vm({ vagrantProvider: "virtualbox" })), /swarmlab:vagrantProvider = "virtualbox".*libvirt only/);
     assert.throws(() => vm({ egress: "internet" }), /swarmlab:egress = "internet": the vagrant backend's VMs sit on isolated libvirt networks only.*Fix: pulumi config set swarmlab:egress none/);
     assert.throws(() => vm({ subnet: "192.168.157.0/25" }), /swarmlab:subnet = "192.168.157.0\/25".*a \/24.*Fix: pulumi config set swarmlab:subnet 192.168.157.0\/24/);
-    assert.throws(() => assertBackendAvailable("ssh"), /not available yet/);
+    assert.throws(() => pluginOf("ssh"), /not available yet; "docker" and "vagrant" are/);
   });
 });
 

@@ -9,7 +9,7 @@ import { labSpecFromConfig } from "../../lab/config";
 import { checkAll } from "../../lab/doctor/checks";
 import type { DoctorFacts } from "../../lab/doctor/facts";
 import { blocked, summary } from "../../lab/doctor/report";
-import { BoxFacts, readVmHost, VmHostFacts, vmHostFindings } from "../../lab/doctor/vm-host";
+import { BoxFacts, readVmHost, VmHostFacts, vmHostFindings } from "../../lab/backends/vagrant/doctor";
 import { findProgram, MissingProgram, runProgram, VM_PROGRAMS } from "../../lab/backends/vagrant/programs";
 import { vagrantUp, VagrantMachine } from "../../lab/backends/vagrant/vagrant";
 import { libvirtAnswers, LIBVIRT_URI, virsh } from "../../lab/backends/vagrant/virsh";
@@ -202,7 +202,7 @@ describe("doctor: the VM host (labs of VMs)", () => {
         kernel: { release: "6.1.0", modulesDir: true, sysModules: [], filesystems: "", crypto: "", ipvs: false },
         cgroupVersion: 2,
         firewall: { unreadable: "not asked" },
-        vmHost,
+        backendHost: vmHost,
         pulumi: { wanted: "3.259.0", bin: "/p", binVersion: "v3.259.0" },
         node: { version: "v26.12.1", engines: "^26.0.0" },
         home: HOME,

@@ -142,6 +142,14 @@ export class DockerBackend implements Backend {
     };
   }
 
+  async labBridge(lab: string): Promise<{ bridge: string; gateway: string }> {
+    const network = await findLabNetwork(this.docker, lab);
+    if (!network) throw new Error(`lab ${lab} has no network`);
+    const gateway = network.IPAM?.Config?.[0]?.Gateway;
+    if (!gateway) throw new Error(`network ${network.Name} has no gateway`);
+    return { bridge: bridgeOf(network), gateway };
+  }
+
   private async removeVolumes(labName: string, owner?: string, nodeNames?: string[]): Promise<string[]> {
     const { Volumes } = await this.docker.listVolumes({ filters: labFilter(labName) });
     const doomed = (Volumes ?? []).filter((v) => ownedBy(v.Labels, owner) && (!nodeNames || nodeNames.includes(v.Labels?.[LABEL_NODE] ?? "")));

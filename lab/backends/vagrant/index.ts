@@ -206,5 +206,10 @@ export class VagrantBackend implements Backend {
       },
     };
   }
-}
 
+  async labBridge(lab: string): Promise<{ bridge: string; gateway: string }> {
+    const { lab: n } = await findLabNetworks(lab);
+    if (!n?.bridge || !n.address) throw new Error(`lab ${lab} has no libvirt lab network with a bridge and a host address`);
+    return { bridge: n.bridge, gateway: n.address };
+  }
+}

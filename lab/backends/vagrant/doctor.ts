@@ -1,17 +1,17 @@
 // For labs of VMs only: what this machine needs besides Docker (its upstream host is a container). Vagrant with the
 // vagrant-libvirt plugin makes the VMs, libvirtd must answer on its system instance, QEMU and dnsmasq are what
 // libvirtd runs, and the lab's box must be built. Every one missing is a blocker whose fix installs it
-// (scripts/vm-host.sh); the programs and their words are lab/backends/vagrant/programs.ts's, which the backend's own
-// calls fail with. Reading is here too (as for /dev/kvm): it runs vagrant and virsh, so only for the vagrant backend.
+// (scripts/vm-host.sh); the programs and their words are programs.ts's, which the backend's own calls fail with.
+// Reading is here too (as for /dev/kvm): it runs vagrant and virsh, so only for the vagrant backend (plugin.ts).
 import { access, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import execa from "execa";
-import { LIBVIRT_BOX } from "../backends/vagrant/names";
-import { findProgram, missingSays, programNamed, VM_HOST_FIX, VM_PROGRAMS } from "../backends/vagrant/programs";
-import { CODE_ROOT } from "../backends/vagrant/vagrant";
-import { LIBVIRT_URI } from "../backends/vagrant/virsh";
-import { blocker, Finding, info, ok, warn } from "./finding";
+import { blocker, Finding, info, ok, warn } from "../../doctor/finding";
+import { LIBVIRT_BOX } from "./names";
+import { findProgram, missingSays, programNamed, VM_HOST_FIX, VM_PROGRAMS } from "./programs";
+import { CODE_ROOT } from "./vagrant";
+import { LIBVIRT_URI } from "./virsh";
 
 export interface VmHostFacts {
   /** Where each of the vagrant backend's programs (VM_PROGRAMS) was found; undefined: nowhere. */

@@ -1,0 +1,49 @@
+// What the registry knows of the vagrant backend without loading it (lab/backends/backend.ts, BackendPlugin).
+import { existsSync } from "node:fs";
+import { ConfigError } from "../../config";
+import type { KvmFacts } from "../../doctor/kvm";
+import { kvmFinding } from "../../doctor/kvm";
+import type { VagrantProvider } from "../../types";
+import type { BackendPlugin } from "../backend";
+import { readVmHost, VmHostFacts, vmHostFindings } from "./doctor";
+import { assertInstalled } from "./programs";
+import { libvirtAnswers } from "./virsh";
+
+export const plugin: BackendPlugin = {
+  name: "vagrant",
+  ownKernel: "the lab's VMs run the box's own Debian kernel",
+  load: async () => new (await import("./index")).VagrantBackend(),
+  present: libvirtAnswers,
+  settle(spec) {
+    if (spec.vagrantProvider === "") spec.vagrantProvider = installedVagrantProvider();
+    assertProviderRuns(spec.vagrantProvider ?? "");
+    return spec;
+  },
+  assertTools() {
+    assertInstalled("vagrant"); // the doctor names every missing piece; these two are what up calls first
+    assertInstalled("virsh");
+  },
+  doctor: {
+    read: () => readVmHost(),
+    findings: (facts: unknown, kvm: KvmFacts | undefined) => [...vmHostFindings(facts as VmHostFacts | undefined), kvmFinding(kvm)],
+  },
+};
+
+/** Fails, before anything is created, for a provider this version cannot drive. */
+export function assertProviderRuns(vagrantProvider: VagrantProvider | ""): void {
+  if (vagrantProvider === "virtualbox") {
+    throw new ConfigError(
+      "vagrantProvider",
+      vagrantProvider,
+      "pulumi config set swarmlab:vagrantProvider libvirt",
+      "the vagrant backend drives libvirt only for now (the Vagrantfile alone makes the tutorial's VirtualBox machines: vagrant up)",
+    );
+  }
+}
+
+/** Vagrant's provider for a lab: the one set, else the one installed here (libvirt when virsh answers, else virtualbox). */
+export function installedVagrantProvider(): VagrantProvider {
+  const onPath = (program: string) =>
+    (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(`${dir}/${program}`));
+  return onPath("virsh") || !onPath("VBoxManage") ? "libvirt" : "virtualbox";
+}
