@@ -4,6 +4,7 @@
 // This file is pure: what needs the host (its routes and addresses, Docker's networks and pools, the service's
 // image) is checked against facts read once, by lab/host-facts.ts.
 
+import { BACKEND_NAMES } from "./backends/names";
 import { BackendName, Egress, LabSpec, NodeSpec, VagrantProvider } from "./types";
 import { labNameProblem } from "./lab-name";
 import { Cidr, addressAt, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
@@ -55,7 +56,7 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze([
   "vagrantProvider",
 ]);
 
-const BACKENDS: readonly BackendName[] = ["docker", "vagrant", "ssh"];
+const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
 const EGRESSES: readonly Egress[] = ["none", "internet"];
 export const VAGRANT_PROVIDERS: readonly VagrantProvider[] = ["libvirt", "virtualbox"];
 

@@ -1,6 +1,7 @@
 // The lab as data: what config.ts produces and every backend, step and check consumes.
+import type { BACKEND_NAMES } from "./backends/names";
 
-export type BackendName = "docker" | "vagrant" | "ssh";
+export type BackendName = (typeof BACKEND_NAMES)[number];
 export type Role = "manager" | "worker";
 export type Egress = "none" | "internet";
 export type VagrantProvider = "libvirt" | "virtualbox";

@@ -13,7 +13,7 @@ export type { Backend, BackendInfo, BackendPlugin, LabObject, ListedNode, Log, P
 const PLUGINS: Partial<Record<BackendName, BackendPlugin>> = { docker, vagrant };
 
 /** The backends this version runs, in the registry's order. */
-export const BACKEND_NAMES = Object.keys(PLUGINS) as BackendName[];
+export const RUNNABLE = Object.keys(PLUGINS) as BackendName[];
 
 /** The registry's entry of a backend, if this version runs it (the settings accept names it does not, e.g. ssh). */
 export function registered(name: string | undefined): BackendPlugin | undefined {
@@ -24,7 +24,7 @@ export function registered(name: string | undefined): BackendPlugin | undefined 
 export function pluginOf(name: BackendName): BackendPlugin {
   const plugin = PLUGINS[name];
   if (!plugin) {
-    const runnable = BACKEND_NAMES.map((n) => `"${n}"`).join(" and ");
+    const runnable = RUNNABLE.map((n) => `"${n}"`).join(" and ");
     throw new ConfigError("backend", name, "pulumi config set swarmlab:backend docker", `this backend is not available yet; ${runnable} are`);
   }
   return plugin;
@@ -45,6 +45,6 @@ export function settleSpec(spec: LabSpec): LabSpec {
 
 /** Every backend this host can hold labs of (npm run clean looks for a lab's leftovers in each). */
 export async function availableBackends(): Promise<Backend[]> {
-  const present = await Promise.all(BACKEND_NAMES.map(async (n) => ((await pluginOf(n).present()) ? n : undefined)));
+  const present = await Promise.all(RUNNABLE.map(async (n) => ((await pluginOf(n).present()) ? n : undefined)));
   return Promise.all(present.filter((n): n is BackendName => n !== undefined).map(backendFor));
 }

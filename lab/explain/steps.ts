@@ -1,7 +1,7 @@
 // The tutorial, step by step, on the live lab: each step is the command a student types on a node, run there for
 // real over the lab's SSH session (or, for a command that makes something up already made, a read-only command that
 // shows what it left), the output trimmed, what explain reads in it, and the one sentence it proves.
-import { WHOAMI_PORT } from "../backends/docker/names";
+import { WHOAMI_PORT } from "../backends/host/names";
 import {
   captureDuring,
   ConnectedLab,

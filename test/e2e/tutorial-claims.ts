@@ -10,9 +10,10 @@ import os from "node:os";
 import path from "node:path";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
+import { registered } from "../../lab/backends";
 import { canGuard, listGuards } from "../../lab/backends/host/firewall";
 import { dropped, hostConnects, labBridge, listenOnHost, unusedAddressOnDocker0 } from "./host-reach";
-import { WHOAMI_PORT } from "../../lab/backends/docker/names";
+import { WHOAMI_PORT } from "../../lab/backends/host/names";
 import type { Interface } from "../../lab/checks/interfaces";
 import {
   ConnectedLab,
@@ -458,7 +459,7 @@ export const CLAIMS: Claim[] = [
  * not apply there, pending in CI too. The VMs load ip_vs at boot (the box's Debian kernel): without it, a failure.
  */
 function noIpvs(v: LabView, lost: string): never {
-  if (v.outputs.backend !== "docker") {
+  if (registered(v.outputs.backend)?.ownKernel) {
     const node = v.lab.manager.access.name;
     assert.fail(`${node} has no IPVS, and the ${v.outputs.backend} backend's machines load it at boot: ${lost}`);
   }
