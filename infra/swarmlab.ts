@@ -7,7 +7,8 @@ import { parts, PartKind } from "../lab/parts";
 import type { Part, PartInputs } from "../lab/parts/part";
 import type { NodeInputs, NodeOutputs } from "../lab/parts/node";
 import type { NodeAccess } from "../lab/sessions";
-import type { TaskInfo } from "../lab/steps/service";
+import { TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT } from "../lab/steps/service";
+import { TUTORIAL_NODE } from "../lab/steps/swarm";
 import type { LabSpec } from "../lab/types";
 import { partProvider } from "./provider";
 
@@ -98,12 +99,13 @@ export class SwarmLab extends pulumi.ComponentResource {
     const access = nodes.map(accessOf);
     const [manager, ...workers] = access;
     // 6. docker swarm init --advertise-addr <manager> on the manager
-    const swarm = new LabPart(parts.swarm, `${name}-swarm`, { lab, manager, privateKey }, child);
+    const swarm = new LabPart(parts.swarm, `${name}-swarm`, { lab, manager, nodeSpec: TUTORIAL_NODE("manager"), privateKey }, child);
     // 7. docker swarm join on each worker
     const joins = workers.map(
       (worker, i) =>
         new LabPart(parts.join, `${name}-${spec.nodes[i + 1].name}-join`, {
-          lab, worker, manager, swarmId: swarm.out("swarmId"), workerToken: swarm.out("workerToken"), privateKey,
+          lab, worker, manager, swarmId: swarm.out("swarmId"), workerToken: swarm.out("workerToken"), nodeSpec: TUTORIAL_NODE("worker"),
+          privateKey,
         }, child),
     );
     // 8. docker network create -d overlay mynet (--opt encrypted with swarmlab:encrypted)
@@ -113,7 +115,8 @@ export class SwarmLab extends pulumi.ComponentResource {
     // 9. docker service create --network mynet --name test --replicas 2 busybox ping <target>
     const service = new LabPart(parts.service, `${name}-${spec.service.name}`, {
       lab, name: spec.service.name, image: spec.service.image, replicas: spec.service.replicas, network: spec.overlay.name,
-      networkId: overlay.out("networkId"), pingTarget: spec.pingTarget, manager, privateKey,
+      networkId: overlay.out("networkId"), pingTarget: spec.pingTarget, placement: TUTORIAL_PLACEMENT, mode: "replicated",
+      endpoint: TUTORIAL_ENDPOINT, extras: [], manager, privateKey,
     }, { ...child, dependsOn: joins });
 
     // 10. up ends by looking at the lab: the tasks it reports are the live ones

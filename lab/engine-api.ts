@@ -45,6 +45,25 @@ export async function unless404<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
+/**
+ * Whether the engine refused because its node is in no swarm, or is no manager of one (HTTP 503: "This node is not
+ * a swarm manager", "node is not part of a swarm"): after `docker swarm leave`, what lived in the swarm is gone.
+ */
+export function notInSwarm(err: unknown): boolean {
+  const e = err as { statusCode?: number; message?: string } | undefined;
+  return e?.statusCode === 503 && /not a swarm manager|not part of a swarm/i.test(String(e.message ?? e));
+}
+
+/** What a swarm call answers; undefined where it answers 404, or 503 because the node is in no swarm (gone too). */
+export async function unlessGone<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await unless404(call);
+  } catch (err) {
+    if (notInSwarm(err)) return undefined;
+    throw err;
+  }
+}
+
 export interface ProgressEvent {
   stream?: string;
   status?: string;

@@ -1,7 +1,11 @@
-// `docker swarm join` of one worker. Leaving (a worker removed from the lab) drains the node, has it leave and
+// `docker swarm join` of one worker, and its spec in the swarm (role, availability, labels: `docker node update`
+// changes them in place, and so does up). Leaving (a worker removed from the lab) drains the node, has it leave and
 // removes it from the manager's list.
-import { unless404 } from "../engine-api";
-import { drainNode, joinWorker, leaveSwarm, removeNode, removeStaleNodes, swarmState, waitForNodesReady } from "../steps/swarm";
+import type Docker from "dockerode";
+import { unlessGone } from "../engine-api";
+import {
+  drainNode, joinWorker, leaveSwarm, NodeSpec, nodeSpecOf, removeNode, removeStaleNodes, setNodeSpec, swarmState, waitForNodesReady,
+} from "../steps/swarm";
 import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
 import type { Part } from "./part";
 
@@ -11,6 +15,8 @@ export interface JoinInputs {
   manager: NodeAccess;
   swarmId: string;
   workerToken: string;
+  /** Its role, availability and labels in the swarm, as the manager's `docker node inspect` shows them. */
+  nodeSpec: NodeSpec;
   privateKey: string;
 }
 
@@ -28,7 +34,7 @@ export const join: Part<JoinInputs, JoinOutputs> = {
       const manager = { name: i.manager.name, address: i.manager.address, docker: m.docker() };
       const worker = { name: i.worker.name, address: i.worker.address, docker: w.docker() };
       const local = await swarmState(worker.docker);
-      const known = local.nodeId && (await unless404(manager.docker.getNode(local.nodeId).inspect()));
+      const known = local.nodeId && (await unlessGone(manager.docker.getNode(local.nodeId).inspect()));
       if (local.state !== "inactive" && !known) {
         await leaveSwarm(worker, true); // a swarm that is gone (the manager was made again)
         log(`${i.worker.name} left a swarm that is gone`);
@@ -37,42 +43,56 @@ export const join: Part<JoinInputs, JoinOutputs> = {
       const { nodeId } = await swarmState(worker.docker);
       await removeStaleNodes(manager.docker, i.worker.name, nodeId, log);
       await waitForNodesReady(manager.docker, [i.worker.name]);
+      await applySpec(manager.docker, i, nodeId, log);
       return nodeId;
     });
     return { id: nodeId, outs: { nodeId } };
   },
   async read(_id, state, { log }) {
     try {
-      const symptom = await withSessions(
+      const seen = await withSessions(
         [state.manager, state.worker],
         state.privateKey,
-        async ([m, w]) => {
+        async ([m, w]): Promise<{ symptom: string } | { nodeSpec: NodeSpec }> => {
           const local = await swarmState(w.docker());
-          if (local.state !== "active" || local.nodeId !== state.nodeId) return `is not in the swarm (${local.state})`;
-          const seen = await unless404(m.docker().getNode(state.nodeId).inspect());
-          if (!seen) return "is not in the manager's node list";
-          return seen.Status?.State === "ready" ? "" : `is ${seen.Status?.State} in the swarm`;
+          if (local.state !== "active" || local.nodeId !== state.nodeId) return { symptom: `is not in the swarm (${local.state})` };
+          // Both sides: the manager may have left its swarm (503), or removed the node (404).
+          const listed = await unlessGone(m.docker().getNode(state.nodeId).inspect());
+          if (!listed) return { symptom: "is not in the manager's node list" };
+          if (listed.Status?.State !== "ready") return { symptom: `is ${listed.Status?.State} in the swarm` };
+          return { nodeSpec: nodeSpecOf(listed.Spec) };
         },
         LOOK_TIMEOUT_MS,
       );
-      if (!symptom) return { nodeId: state.nodeId };
-      log(`${state.worker.name} ${symptom}; up joins it again`);
+      if ("nodeSpec" in seen) return { nodeId: state.nodeId, nodeSpec: seen.nodeSpec };
+      log(`${state.worker.name} ${seen.symptom}; up joins it again`);
     } catch (err) {
       if (!(err instanceof NodeProblem)) throw err;
       log(`join: ${err.message}; up joins it again`);
     }
     return undefined;
   },
+  async update(_id, olds, news, { log }) {
+    await withSessions([news.manager], news.privateKey, ([m]) => applySpec(m.docker(), news, olds.nodeId, log));
+    return { nodeId: olds.nodeId };
+  },
   async delete(_id, state, { log }) {
     const { manager, worker, privateKey, nodeId } = state;
     // Draining first lets swarm move the worker's task before it leaves; leaving works without it.
     await onReachable([manager], privateKey, (_, m) =>
-      unless404(drainNode(m.docker(), nodeId)).then(
+      unlessGone(drainNode(m.docker(), nodeId)).then(
         () => undefined,
         (err) => log(`${worker.name}: not drained (${err}); it leaves all the same`),
       ),
     );
     await onReachable([worker], privateKey, (w, s) => leaveSwarm({ name: w.name, address: w.address, docker: s.docker() }, true));
-    await onReachable([manager], privateKey, async (_, m) => void (await unless404(removeNode(m.docker(), nodeId))));
+    await onReachable([manager], privateKey, async (_, m) => void (await unlessGone(removeNode(m.docker(), nodeId))));
   },
 };
+
+/** `docker node update` of the worker to its declared spec, when it drifted (a stack of an older swarmlab has none). */
+async function applySpec(manager: Docker, i: JoinInputs, nodeId: string, log: (l: string) => void): Promise<void> {
+  if (!i.nodeSpec) return;
+  const drift = await setNodeSpec(manager, nodeId, i.nodeSpec);
+  if (drift.length > 0) log(`${i.worker.name}: docker node update: ${drift.join(", ")}`);
+}

@@ -1,5 +1,5 @@
 // `docker network create -d overlay mynet` on the manager.
-import { ensureOverlay, findNetwork, isEncrypted, removeOverlay } from "../steps/overlay";
+import { ensureOverlay, findNetwork, overlayDrift, removeOverlay } from "../steps/overlay";
 import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
 import type { Part } from "./part";
 
@@ -35,15 +35,12 @@ export const overlay: Part<OverlayInputs, OverlayOutputs> = {
   async read(_id, state, { log }) {
     try {
       const found = await withSessions([state.manager], state.privateKey, ([m]) => findNetwork(m.docker(), state.name), LOOK_TIMEOUT_MS);
-      if (found?.Driver === "overlay" && isEncrypted(found) !== (state.encrypted === true)) {
-        log(`overlay: ${state.name} is ${isEncrypted(found) ? "" : "not "}encrypted, unlike its settings; up makes it again`);
-        return undefined;
-      }
-      if (found?.Driver === "overlay") {
+      const drift = found ? overlayDrift(found, state.encrypted === true) : "is gone";
+      if (found && !drift) {
         const ipam = found.IPAM?.Config?.[0];
         return { networkId: found.Id, subnet: ipam?.Subnet ?? "", gateway: ipam?.Gateway ?? "" };
       }
-      log(`overlay: ${state.name} ${found ? `is a ${found.Driver} network` : "is gone"}; up makes it again`);
+      log(`overlay: ${state.name} ${drift}; up makes it again`);
     } catch (err) {
       if (!(err instanceof NodeProblem)) throw err;
       log(`overlay: ${err.message}; up makes it again`);

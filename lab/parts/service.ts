@@ -1,12 +1,22 @@
 // `docker service create --network mynet --name test --replicas 2 busybox ping <target>`: one task per worker.
-// Replicas, image and ping target change in place (`docker service update`).
-import { ensureService, findService, observedArgs, removeService, runningTasks, ServiceArgs, TaskInfo, waitForTasks } from "../steps/service";
+// Its whole spec is read: image, command, replicas, placement, networks and endpoint change in place (`docker service
+// update`), and so does anything else a student set (extras); a new mode or a new network makes it again.
+import { unlessGone } from "../engine-api";
+import {
+  ensureService, findService, observedService, RawServiceSpec, removeService, runningTasks, ServiceArgs, TaskInfo,
+  TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT, waitForTasks,
+} from "../steps/service";
 import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
 import type { Part, PartContext } from "./part";
 
 export interface ServiceInputs extends ServiceArgs {
   /** The overlay network's id: a new network means a new service. */
   networkId: string;
+  /**
+   * Spec fields swarmlab leaves unset that the live service sets (dotted paths, e.g. TaskTemplate.ContainerSpec.Env):
+   * declared empty, so that anything else a student set is a drift, undone in place.
+   */
+  extras: string[];
   manager: NodeAccess;
   privateKey: string;
 }
@@ -19,7 +29,7 @@ export interface ServiceOutputs {
 
 export const service: Part<ServiceInputs, ServiceOutputs> = {
   type: "Service",
-  identity: ["lab", "name", "network", "networkId"],
+  identity: ["lab", "name", "network", "networkId", "mode"],
   outputs: ["serviceId", "tasks"],
   async create(i, ctx) {
     return apply(i, ctx);
@@ -30,14 +40,18 @@ export const service: Part<ServiceInputs, ServiceOutputs> = {
         [state.manager],
         state.privateKey,
         async ([m]) => {
-          const found = await findService(m.docker(), state.name);
+          // A manager that left its swarm answers 503: the service is gone with the swarm.
+          const found = await unlessGone(findService(m.docker(), state.name));
           return found && { found, tasks: await runningTasks(m.docker(), state.name, state.network) };
         },
         LOOK_TIMEOUT_MS,
       );
       if (live) {
-        const { networks, ...args } = observedArgs(live.found);
-        return { ...args, networkId: networks.includes(state.networkId) ? state.networkId : networks.join(","), serviceId: live.found.ID, tasks: live.tasks };
+        const { networks, extras, ...args } = observedService(live.found.Spec as RawServiceSpec, state);
+        // Another network than mynet's id makes it again (mynet was made again); more networks are undone in place.
+        const networkId = networks.includes(state.networkId) ? state.networkId : networks.join(",");
+        const more = networks.filter((n) => n !== state.networkId).map((n) => `TaskTemplate.Networks[${n}]`);
+        return { ...args, networkId, extras: [...extras, ...(networkId === state.networkId ? more : [])], serviceId: live.found.ID, tasks: live.tasks };
       }
       log(`service ${state.name} is gone; up makes it again`);
     } catch (err) {
@@ -50,13 +64,17 @@ export const service: Part<ServiceInputs, ServiceOutputs> = {
     return (await apply(news, ctx)).outs;
   },
   async delete(_id, state) {
-    await onReachable([state.manager], state.privateKey, (_, m) => removeService(m.docker(), state.name));
+    await onReachable([state.manager], state.privateKey, async (_, m) => void (await unlessGone(removeService(m.docker(), state.name))));
   },
 };
 
 /** Creates or updates the service, then waits for its tasks. */
 async function apply(i: ServiceInputs, { log }: PartContext): Promise<{ id: string; outs: ServiceOutputs }> {
-  const args: ServiceArgs = { lab: i.lab, name: i.name, image: i.image, replicas: i.replicas, network: i.network, pingTarget: i.pingTarget };
+  const args: ServiceArgs = {
+    lab: i.lab, name: i.name, image: i.image, replicas: i.replicas, network: i.network, pingTarget: i.pingTarget,
+    // a stack of an older swarmlab recorded none of these: the tutorial's
+    placement: i.placement ?? TUTORIAL_PLACEMENT, mode: i.mode ?? "replicated", endpoint: i.endpoint ?? TUTORIAL_ENDPOINT,
+  };
   return withSessions([i.manager], i.privateKey, async ([m]) => {
     const docker = m.docker();
     const serviceId = await ensureService(docker, args, log);

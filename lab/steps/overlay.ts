@@ -19,15 +19,37 @@ export function isEncrypted(network: Pick<Docker.NetworkInspectInfo, "Options">)
   return "encrypted" in (network.Options ?? {});
 }
 
+/** Docker's own option on every overlay: the VXLAN ids it chose (not a setting). */
+const VXLAN_IDS = "com.docker.network.driver.overlay.vxlanid_list";
+
 /**
- * `docker network create -d overlay [--opt encrypted] <name>`. A network of that name made the other way (encrypted or
- * not) is removed first, with what is attached to it: Swarm cannot change a network's encryption in place.
+ * How a network named like the overlay differs from the one swarmlab makes (driver overlay, scope swarm, no option
+ * but --opt encrypted when asked, neither internal nor attachable), in words; "" when it does not. Swarm changes no
+ * network in place: a network that differs is made again.
+ */
+export function overlayDrift(
+  n: Pick<Docker.NetworkInspectInfo, "Driver" | "Scope" | "Options" | "Internal" | "Attachable">,
+  encrypted: boolean,
+): string {
+  if (n.Driver !== "overlay") return `is a ${n.Driver} network`;
+  if (n.Scope !== "swarm") return `has scope ${n.Scope}, not swarm`;
+  if (isEncrypted(n) !== encrypted) return `is ${isEncrypted(n) ? "" : "not "}encrypted, unlike its settings`;
+  const options = Object.keys(n.Options ?? {}).filter((k) => k !== VXLAN_IDS && k !== "encrypted");
+  if (options.length > 0) return `has options swarmlab does not set (${options.map((k) => `${k}=${n.Options?.[k]}`).join(", ")})`;
+  if (n.Internal || n.Attachable) return `is ${n.Internal ? "internal" : "attachable"}, unlike swarmlab's`;
+  return "";
+}
+
+/**
+ * `docker network create -d overlay [--opt encrypted] <name>`. A network of that name made otherwise (encrypted or
+ * not, other options) is removed first, with what is attached to it: Swarm cannot change a network in place.
  */
 export async function ensureOverlay(manager: Docker, lab: string, name: string, log: Log, encrypted = false): Promise<OverlayInfo> {
   let found = await findNetwork(manager, name);
   if (found && found.Driver !== "overlay") throw new Error(`network ${name} exists with driver ${found.Driver}, not overlay`);
-  if (found && isEncrypted(found) !== encrypted) {
-    log(`overlay network ${name} is ${encrypted ? "not " : ""}encrypted: made again`);
+  const drift = found ? overlayDrift(found, encrypted) : "";
+  if (drift) {
+    log(`overlay network ${name} ${drift}: made again`);
     await removeOverlay(manager, name, log);
     found = undefined;
   }

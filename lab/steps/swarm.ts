@@ -86,16 +86,66 @@ export async function removeStaleNodes(manager: Docker, hostname: string, curren
   }
 }
 
+/** What `docker node update` changes of a node (Swarm's node spec), as swarmlab declares it. */
+export interface NodeSpec {
+  role: "manager" | "worker";
+  availability: "active" | "pause" | "drain";
+  labels: Record<string, string>;
+}
+
+/** Every node of the tutorial: in its role, taking tasks, without labels. */
+export const TUTORIAL_NODE = (role: NodeSpec["role"]): NodeSpec => ({ role, availability: "active", labels: {} });
+
+/** A node's spec as the manager's `docker node inspect` shows it (Swarm's Spec: Role, Availability, Labels). */
+export function nodeSpecOf(spec: { Role?: string; Availability?: string; Labels?: Record<string, string> } | undefined): NodeSpec {
+  return {
+    role: (spec?.Role ?? "worker") as NodeSpec["role"],
+    availability: (spec?.Availability ?? "active") as NodeSpec["availability"],
+    labels: spec?.Labels ?? {},
+  };
+}
+
+/** The fields of `wanted` that `seen` differs in, in `docker node update`'s words (empty when none). */
+export function nodeSpecDrift(seen: NodeSpec, wanted: NodeSpec): string[] {
+  const drift: string[] = [];
+  if (seen.role !== wanted.role) drift.push(`role ${seen.role} → ${wanted.role}`);
+  if (seen.availability !== wanted.availability) drift.push(`availability ${seen.availability} → ${wanted.availability}`);
+  if (JSON.stringify(sorted(seen.labels)) !== JSON.stringify(sorted(wanted.labels))) {
+    drift.push(`labels ${JSON.stringify(sorted(seen.labels))} → ${JSON.stringify(sorted(wanted.labels))}`);
+  }
+  return drift;
+}
+
+const sorted = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+
+/** `docker node update --role … --availability … --label-rm/--label-add …` to the declared spec; its drift, if any. */
+export async function setNodeSpec(manager: Docker, nodeId: string, wanted: NodeSpec): Promise<string[]> {
+  let drift: string[] = [];
+  await updateNode(manager, nodeId, (spec) => {
+    drift = nodeSpecDrift(nodeSpecOf(spec), wanted);
+    return drift.length === 0 ? undefined : { ...spec, Role: wanted.role, Availability: wanted.availability, Labels: wanted.labels };
+  });
+  return drift;
+}
+
+/** `docker node update --availability drain`: swarm moves the node's tasks elsewhere. */
+export async function drainNode(manager: Docker, nodeId: string): Promise<void> {
+  await updateNode(manager, nodeId, (spec) => (spec?.Availability === "drain" ? undefined : { ...spec, Availability: "drain" }));
+}
+
+type RawNodeSpec = { Role?: string; Availability?: string; Labels?: Record<string, string> } | undefined;
+
 /**
- * `docker node update --availability drain`: swarm moves the node's tasks elsewhere. An update names the node's
- * version; a heartbeat or a neighbour's drain may bump it meanwhile ("update out of sequence"): read and try again.
+ * Updates a node's spec to change(spec) (nothing when it gives undefined). An update names the node's version; a
+ * heartbeat or a neighbour's update may bump it meanwhile ("update out of sequence"): read and try again.
  */
-export async function drainNode(manager: Docker, nodeId: string, attempts = 5): Promise<void> {
+async function updateNode(manager: Docker, nodeId: string, change: (spec: RawNodeSpec) => RawNodeSpec, attempts = 5): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const n = await manager.getNode(nodeId).inspect();
-    if (n.Spec?.Availability === "drain") return;
+    const next = change(n.Spec);
+    if (!next) return;
     try {
-      await manager.getNode(nodeId).update({ version: n.Version.Index, ...n.Spec, Availability: "drain" });
+      await manager.getNode(nodeId).update({ version: n.Version.Index, ...next });
       return;
     } catch (err) {
       if (attempt >= attempts || !/out of sequence/.test(String(err))) throw err;

@@ -18,12 +18,12 @@ const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
     lab: true, owner: true, backend: true, name: true, role: true, address: true, egress: true,
     authorizedKey: true, privateKey: true, nodeRecipe: true, images: true,
   },
-  swarm: { lab: true, manager: true, privateKey: true },
-  join: { lab: true, worker: true, manager: true, swarmId: true, workerToken: true, privateKey: true },
+  swarm: { lab: true, manager: true, nodeSpec: true, privateKey: true },
+  join: { lab: true, worker: true, manager: true, swarmId: true, workerToken: true, nodeSpec: true, privateKey: true },
   overlay: { lab: true, name: true, encrypted: "optional", swarmId: true, manager: true, privateKey: true },
   service: {
     lab: true, name: true, image: true, replicas: true, network: true, pingTarget: true,
-    networkId: true, manager: true, privateKey: true,
+    placement: true, mode: true, endpoint: true, extras: true, networkId: true, manager: true, privateKey: true,
   },
 };
 

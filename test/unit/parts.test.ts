@@ -81,10 +81,13 @@ describe("lab parts", () => {
       ["images", { updates: ["lab"], replaces: ["backend"] }],
       ["base", { updates: [], replaces: ["owner", "subnet", "egress", "upstream", "upstreamImage"] }],
       ["node", { updates: ["images", "privateKey"], replaces: ["owner", "name", "address", "egress", "authorizedKey", "nodeRecipe"] }],
-      ["swarm", { updates: ["privateKey"], replaces: ["manager"] }],
-      ["join", { updates: ["manager", "workerToken", "privateKey"], replaces: ["worker", "swarmId"] }],
+      ["swarm", { updates: ["nodeSpec", "privateKey"], replaces: ["manager"] }],
+      ["join", { updates: ["manager", "workerToken", "nodeSpec", "privateKey"], replaces: ["worker", "swarmId"] }],
       ["overlay", { updates: ["manager", "privateKey"], replaces: ["name", "encrypted", "swarmId"] }],
-      ["service", { updates: ["replicas", "image", "pingTarget", "manager", "privateKey"], replaces: ["name", "network", "networkId"] }],
+      ["service", {
+        updates: ["replicas", "image", "pingTarget", "placement", "endpoint", "extras", "manager", "privateKey"],
+        replaces: ["name", "network", "networkId", "mode"],
+      }],
     ];
     for (const [kind, { updates, replaces }] of EXAMPLES) {
       const what = [updates.length > 0 && `${updates.join("/")} update in place`, `${replaces.join("/")} replace`].filter(Boolean).join("; ");

@@ -389,15 +389,19 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
 
     it("hands the swarm, joins, overlay and service the manager's (and each join its worker's) access as its node reported it", async () => {
       const { rec } = await labWith();
-      assert.deepEqual(ownInputs(one(rec, "swarm")), { lab: "swarmlab", manager: MANAGER, privateKey: PRIVATE_KEY });
+      const nodeSpec = (role: string) => ({ role, availability: "active", labels: {} });
+      assert.deepEqual(ownInputs(one(rec, "swarm")), { lab: "swarmlab", manager: MANAGER, nodeSpec: nodeSpec("manager"), privateKey: PRIVATE_KEY });
       assert.deepEqual(
         partsOf(rec, "join").map(ownInputs),
-        WORKERS.map((worker) => ({ lab: "swarmlab", worker, manager: MANAGER, swarmId: SWARM_ID, workerToken: WORKER_TOKEN, privateKey: PRIVATE_KEY })),
+        WORKERS.map((worker) => ({
+          lab: "swarmlab", worker, manager: MANAGER, swarmId: SWARM_ID, workerToken: WORKER_TOKEN, nodeSpec: nodeSpec("worker"), privateKey: PRIVATE_KEY,
+        })),
       );
       assert.deepEqual(ownInputs(one(rec, "overlay")), { lab: "swarmlab", name: "mynet", swarmId: SWARM_ID, manager: MANAGER, privateKey: PRIVATE_KEY });
       assert.deepEqual(ownInputs(one(rec, "service")), {
         lab: "swarmlab", name: "test", image: "busybox:latest", replicas: 2, network: "mynet", pingTarget: "192.168.56.254",
-        networkId: NETWORK_ID, manager: MANAGER, privateKey: PRIVATE_KEY,
+        placement: { constraints: ["node.role==worker"], preferences: [], maxPerNode: 1 }, mode: "replicated",
+        endpoint: { mode: "vip", ports: [] }, extras: [], networkId: NETWORK_ID, manager: MANAGER, privateKey: PRIVATE_KEY,
       });
     });
 
