@@ -1,0 +1,50 @@
+// The registry of backends (lab/backends/index.ts): each line's plugin is the backend it names, a name the settings
+// accept but no line runs is refused in one line, and what callers ask of a backend is answered by it.
+import assert from "node:assert/strict";
+import { backendFor, pluginOf, registered, RUNNABLE, settleSpec } from "../../lab/backends";
+import { BACKEND_NAMES } from "../../lab/backends/names";
+import { ConfigError, labSpecFromConfig } from "../../lab/config";
+import { forBackend } from "../../lab/doctor/checks";
+import { info, warn } from "../../lab/doctor/finding";
+
+describe("backends: one registry, plug-ins", () => {
+  it("runs docker and vagrant, in that order; every one is a name the settings accept", () => {
+    assert.deepEqual(RUNNABLE, ["docker", "vagrant"]);
+    for (const name of RUNNABLE) assert.ok((BACKEND_NAMES as readonly string[]).includes(name));
+  });
+
+  it("each line's plugin and the backend it loads carry the line's name", async () => {
+    for (const name of RUNNABLE) {
+      assert.equal(pluginOf(name).name, name);
+      assert.equal((await backendFor(name)).name, name);
+    }
+  });
+
+  it("ssh (accepted by the settings, not run yet): refused naming the key, the runnable ones and a fix", async () => {
+    assert.equal(registered("ssh"), undefined);
+    assert.equal(registered(undefined), undefined);
+    const refused = (e: unknown) =>
+      e instanceof ConfigError && e.key === "backend" &&
+      /not available yet; "docker" and "vagrant" are.*Fix: pulumi config set swarmlab:backend docker/.test(e.message);
+    assert.throws(() => pluginOf("ssh"), refused);
+    await assert.rejects(backendFor("ssh"), refused);
+    assert.throws(() => settleSpec(labSpecFromConfig({ backend: "ssh" })), refused);
+  });
+
+  it("a docker lab is settled as written; its nodes run this host's kernel, and its doctor has nothing of its own", () => {
+    const spec = labSpecFromConfig({});
+    assert.deepEqual(settleSpec(structuredClone(spec)), spec);
+    assert.equal(pluginOf("docker").ownKernel, undefined);
+    assert.equal(pluginOf("docker").doctor, undefined);
+    assert.doesNotThrow(() => pluginOf("docker").assertTools());
+  });
+
+  it("a vagrant lab's VMs run their own kernel: the host kernel's IPVS warning becomes a fact about the host", () => {
+    const ipvs = warn("IPVS", "not loaded: the routing mesh needs it", "sudo modprobe ip_vs");
+    assert.deepEqual(forBackend([ipvs], "docker"), [ipvs]);
+    assert.deepEqual(forBackend([ipvs], "ssh"), [ipvs], "a backend not run yet: as written");
+    assert.deepEqual(forBackend([ipvs], "vagrant"), [
+      info("IPVS", "not loaded (this host's kernel); the lab's VMs run the box's own Debian kernel, which has it"),
+    ]);
+  });
+});
