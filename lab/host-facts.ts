@@ -9,7 +9,7 @@ import zlib from "node:zlib";
 import Docker from "dockerode";
 import execa from "execa";
 import * as tarStream from "tar-stream";
-import { BUSYBOX_IMAGE, LABEL_IMAGE } from "./backends/docker/images";
+import { BUSYBOX_IMAGE, LABEL_IMAGE } from "./backends/host/images";
 import { listNetworks, subnetOf } from "./backends/vagrant/virsh";
 import { ConfigError, DEFAULT_IMAGE, DEFAULT_SUBNET, LAB_RANGE, sameImage } from "./config";
 import { unless404 } from "./engine-api";
