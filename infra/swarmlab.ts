@@ -71,10 +71,9 @@ export class SwarmLab extends pulumi.ComponentResource {
     const backend = spec.backend;
     const child = { parent: this };
 
-    // 1. the stack's claim on the lab's name, subnet and object names: another's are refused before anything is made,
-    //    in preview too
+    // 1. the stack's claim on the lab's name and subnet: another's are refused before anything is made, in preview too
     const claim = new LabPart(parts.claim, `${name}-claim`, {
-      lab, backend, subnet: spec.subnet, stack: args.stack, nodes: spec.nodes.map((n) => n.name),
+      lab, backend, subnet: spec.subnet, stack: args.stack,
     }, child);
     const owner = claim.out("owner");
     // 2. the lab's SSH key (a copy for `ssh -i` goes to .swarmlab/<lab>/id_ed25519)

@@ -12,8 +12,6 @@ export interface ClaimInputs {
   subnet: string;
   /** The Pulumi stack: the readable half of the owner id. */
   stack: string;
-  /** The machines' hostnames: the names of the lab's objects derive from them and the lab's name. */
-  nodes: string[];
 }
 
 export interface ClaimOutputs {
@@ -47,17 +45,18 @@ export const claim: Part<ClaimInputs, ClaimOutputs> = {
 };
 
 /**
- * Fails when something of the lab's name, a lab network on its subnet, or an object under a name the lab would give
- * its own belongs to another owner (`owner` undefined: the claim is new, so everything there is another's). The fix
- * is always this stack's own setting: another lab's things are never this lab's to remove.
+ * Fails when something of the lab's name, or a lab network on its subnet, belongs to another owner (`owner`
+ * undefined: the claim is new, so everything there is another's). The fix is always this stack's own setting:
+ * another lab's things are never this lab's to remove. The names of the lab's objects are the parts' that make them
+ * (names-free.ts).
  */
 export async function assertFree(
   i: ClaimInputs,
   owner: string | undefined,
-  backend: Pick<Backend, "objects" | "namesTaken"> | undefined = undefined,
+  backend: Pick<Backend, "objects"> | undefined = undefined,
 ): Promise<void> {
   backend ??= await backendFor(i.backend);
-  const [objects, named] = await Promise.all([backend.objects(i.lab, undefined, i.subnet), backend.namesTaken(i.lab, i.nodes ?? [])]);
+  const objects = await backend.objects(i.lab, undefined, i.subnet);
   const foreign = objects.filter((o) => owner === undefined || o.owner !== owner);
   const sameName = foreign.filter((o) => o.lab === i.lab);
   const otherName = `pulumi config set swarmlab:name <another name> -s ${i.stack}`;
@@ -67,13 +66,9 @@ export async function assertFree(
   if (foreign.length > 0) {
     throw new ConfigError("subnet", i.subnet, `pulumi config set swarmlab:subnet <another /24> -s ${i.stack}`, `this subnet is used: ${whose(foreign)}`);
   }
-  const taken = named.filter((o) => o.lab !== i.lab || owner === undefined || o.owner !== owner);
-  if (taken.length > 0) {
-    throw new ConfigError("name", i.lab, otherName, `the lab's objects would take names that exist already: ${whose(taken)}`);
-  }
 }
 
-function whose(objects: LabObject[]): string {
+export function whose(objects: LabObject[]): string {
   const [first] = objects;
   const what = `${objects.map((o) => o.what).slice(0, 3).join(", ")}${objects.length > 3 ? ` and ${objects.length - 3} more` : ""}`;
   if (!first.lab) return `${what}, not made by swarmlab (no ${LABEL_LAB} label)`;

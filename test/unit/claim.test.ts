@@ -4,9 +4,10 @@
 import assert from "node:assert/strict";
 import type { LabObject } from "../../lab/backends/backend";
 import { assertFree, ClaimInputs } from "../../lab/parts/claim";
+import { assertNamesFree } from "../../lab/parts/names-free";
 import { providerFor } from "../../lab/parts/runner";
 
-const CLAIM: ClaimInputs = { lab: "swarmlab", backend: "docker", subnet: "192.168.56.0/24", stack: "dev", nodes: ["swarm-manager", "swarm-worker1"] };
+const CLAIM: ClaimInputs = { lab: "swarmlab", backend: "docker", subnet: "192.168.56.0/24", stack: "dev" };
 const OURS = "dev.1a2b3c4d";
 const RENAME = "Fix: pulumi config set swarmlab:name <another name> -s dev";
 
@@ -15,7 +16,11 @@ function engine(objects: LabObject[], named: LabObject[] = []) {
 }
 
 async function refusal(i: ClaimInputs, owner: string | undefined, backend: ReturnType<typeof engine>): Promise<string> {
-  const err = await assertFree(i, owner, backend).then(() => undefined, (e: Error) => e);
+  return said(assertFree(i, owner, backend));
+}
+
+async function said(check: Promise<void>): Promise<string> {
+  const err = await check.then(() => undefined, (e: Error) => e);
   assert.ok(err, "refused");
   assert.doesNotMatch(err.message, /docker rm|volume rm|remove it\b|npm run down/, "never tells to remove another's things");
   return err.message;
@@ -44,23 +49,34 @@ describe("the claim", () => {
     );
   });
 
-  it("another lab whose objects have the names this lab's would take (swarmlab-swarm with nodes manager, worker1)", async () => {
-    const taken = [
-      { what: "container swarmlab-swarm-manager", lab: "swarmlab-swarm", owner: "ci.0badcafe" },
-      { what: "volume swarmlab-swarm-manager-docker", lab: "swarmlab-swarm", owner: "ci.0badcafe" },
-    ];
-    assert.equal(
-      await refusal(CLAIM, undefined, engine([], taken)),
-      'swarmlab:name = "swarmlab": the lab\'s objects would take names that exist already: container swarmlab-swarm-manager, ' +
-        `volume swarmlab-swarm-manager-docker, of lab swarmlab-swarm of stack ci (owner ci.0badcafe). ${RENAME}`,
-    );
-  });
+  describe("a part's names (names-free.ts: the node's container and volume, the base's network and upstream)", () => {
+    const NODE = { lab: "swarmlab", owner: OURS, backend: "docker" as const };
+    it("another lab whose objects have the names this lab's would take (swarmlab-swarm with nodes manager, worker1)", async () => {
+      const taken = [
+        { what: "container swarmlab-swarm-manager", lab: "swarmlab-swarm", owner: "ci.0badcafe" },
+        { what: "volume swarmlab-swarm-manager-docker", lab: "swarmlab-swarm", owner: "ci.0badcafe" },
+      ];
+      const i = { ...NODE, lab: "swarmlab-swarm" };
+      assert.equal(
+        await said(assertNamesFree(i, ["manager"], engine([], taken))),
+        'swarmlab:name = "swarmlab-swarm": the lab\'s objects would take names that exist already: container swarmlab-swarm-manager, ' +
+          "volume swarmlab-swarm-manager-docker, of lab swarmlab-swarm of stack ci (owner ci.0badcafe). Fix: pulumi config set swarmlab:name <another name> -s dev",
+      );
+    });
 
-  it("a user's own container of such a name", async () => {
-    assert.equal(
-      await refusal(CLAIM, OURS, engine([], [{ what: "container swarmlab-upstream", lab: "", owner: "" }])),
-      `swarmlab:name = "swarmlab": the lab's objects would take names that exist already: container swarmlab-upstream, not made by swarmlab (no swarmlab.lab label). ${RENAME}`,
-    );
+    it("a user's own container of such a name; in a preview of a new lab (owner not known yet) too", async () => {
+      const users = engine([], [{ what: "container swarmlab-upstream", lab: "", owner: "" }]);
+      const message = `swarmlab:name = "swarmlab": the lab's objects would take names that exist already: container swarmlab-upstream, not made by swarmlab (no swarmlab.lab label). ${RENAME}`;
+      assert.equal(await said(assertNamesFree(NODE, [], users)), message);
+      const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // Pulumi's placeholder for an output not known in a preview
+      assert.equal(await said(assertNamesFree({ ...NODE, owner: unknown }, [], users)), message.replace(" -s dev", ""));
+    });
+
+    it("its own objects pass: of its owner, or of its lab while the owner is not known yet", async () => {
+      const ours = engine([], [{ what: "container swarmlab-swarm-manager", lab: "swarmlab", owner: OURS }]);
+      await assertNamesFree(NODE, ["swarm-manager"], ours);
+      await assertNamesFree({ ...NODE, owner: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }, ["swarm-manager"], ours);
+    });
   });
 
   it("a lab without owner labels: clean is offered only for the case that it is yours", async () => {

@@ -10,7 +10,7 @@ export type { OutputsOf };
 type KeysOf<I> = { [K in keyof I]-?: undefined extends I[K] ? "optional" : true };
 
 const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
-  claim: { lab: true, backend: true, subnet: true, stack: true, nodes: true },
+  claim: { lab: true, backend: true, subnet: true, stack: true },
   key: { lab: true },
   images: { lab: true, backend: true },
   base: { lab: true, owner: true, backend: true, subnet: true, gateway: true, egress: true, upstream: true, upstreamImage: true },

@@ -76,7 +76,7 @@ describe("lab parts", () => {
 
     // The design, written out: what a change of these inputs does to the lab.
     const EXAMPLES: [PartKind, { updates: string[]; replaces: string[] }][] = [
-      ["claim", { updates: ["subnet", "stack", "nodes"], replaces: ["lab", "backend"] }],
+      ["claim", { updates: ["subnet", "stack"], replaces: ["lab", "backend"] }],
       ["key", { updates: [], replaces: ["lab"] }],
       ["images", { updates: ["lab"], replaces: ["backend"] }],
       ["base", { updates: [], replaces: ["owner", "subnet", "egress", "upstream", "upstreamImage"] }],
