@@ -1,5 +1,6 @@
 // Reaching nodes: one SSH session per node (lab/remote.ts), opened from what a node part recorded, and failures
 // said in plain words ("swarm-worker2: its Docker engine does not answer").
+import { sshPacingOf } from "./backends";
 import { HostKeyMismatch, NodeProblem, NodeSession } from "./remote";
 
 export { NodeProblem };
@@ -24,27 +25,18 @@ export const LOOK_TIMEOUT_MS = 5_000;
 /** The same for a node whose machine runs: calling it broken makes it again, so it gets longer (a busy host). */
 export const RUNNING_NODE_TIMEOUT_MS = 15_000;
 
-/**
- * The least a connection to a VM waits: under software emulation an SSH handshake costs a VM seconds of CPU, and a
- * refresh has several parts look at the manager at once (measured: 5 s was not enough for one of five; with three
- * VMs booted at once on a busy host, 30 s was not enough for the overlay's).
- */
-export const VM_LOOK_TIMEOUT_MS = 60_000;
-/** One handshake attempt with a VM: a busy emulated VM has taken more than the 10 s a container gets. */
-export const VM_ATTEMPT_MS = 30_000;
-
-/** A VM of the vagrant backend: its machine id is libvirt's domain UUID (a container's is 64 hex digits). */
+/** A machine slower to answer SSH than a container (a VM): its backend paces the connections (lab/backends). */
 export function isVm(node: Pick<NodeAccess, "machine">): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(node.machine ?? "");
+  return sshPacingOf(node.machine ?? "") !== undefined;
 }
 
 export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number): Promise<NodeSession> {
-  const vm = isVm(node);
-  const timeout = vm ? Math.max(timeoutMs ?? 0, VM_LOOK_TIMEOUT_MS) : timeoutMs;
+  const pacing = sshPacingOf(node.machine ?? "");
+  const timeout = pacing ? Math.max(timeoutMs ?? 0, pacing.minTimeoutMs) : timeoutMs;
   return NodeSession.connect(
     { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
     timeout,
-    vm ? VM_ATTEMPT_MS : undefined,
+    pacing?.attemptMs,
   ).catch((err) => {
     if (err instanceof HostKeyMismatch) throw err;
     throw new NodeProblem(node.name, `does not answer over SSH at ${node.sshHost}:${node.sshPort} (${err.message ?? err})`);

@@ -103,6 +103,21 @@ export interface BackendPlugin {
   assertTools(): void;
   /** The doctor's look at what this backend needs of the host, beyond Docker and the kernel (none for most). */
   readonly doctor?: BackendDoctor;
+  /** How SSH to its machines is paced, when not as to a container's sshd (lab/sessions.ts connect). */
+  readonly ssh?: SshPacing;
+}
+
+/**
+ * SSH to machines slower to answer than containers. Only a machine's id travels with its access (the stack's
+ * outputs), so the backend says which ids are its machines.
+ */
+export interface SshPacing {
+  /** Whether a machine id (ProvisionedNode.id, recorded as NodeAccess.machine) is one of this backend's. */
+  isMachine(id: string): boolean;
+  /** The least a connection waits, whatever its caller's deadline. */
+  minTimeoutMs: number;
+  /** One handshake attempt. */
+  attemptMs: number;
 }
 
 /** A backend's own doctor checks: facts read once, judged purely (as lab/doctor/facts.ts and checks.ts do). */

@@ -4,7 +4,7 @@
 // interface, names none of them.
 import { ConfigError } from "../config";
 import type { BackendName, LabSpec } from "../types";
-import type { Backend, BackendPlugin } from "./backend";
+import type { Backend, BackendPlugin, SshPacing } from "./backend";
 import { plugin as docker } from "./docker/plugin";
 import { plugin as vagrant } from "./vagrant/plugin";
 
@@ -41,6 +41,11 @@ export async function backendFor(name: BackendName): Promise<Backend> {
  */
 export function settleSpec(spec: LabSpec): LabSpec {
   return pluginOf(spec.backend).settle(spec);
+}
+
+/** How SSH to a machine is paced: its backend's, when that backend paces its machines; undefined otherwise. */
+export function sshPacingOf(machine: string): SshPacing | undefined {
+  return RUNNABLE.map((n) => PLUGINS[n]?.ssh).find((ssh) => ssh?.isMachine(machine));
 }
 
 /** Every backend this host can hold labs of (npm run clean looks for a lab's leftovers in each). */

@@ -23,6 +23,17 @@ export const plugin: BackendPlugin = {
     assertInstalled("vagrant"); // the doctor names every missing piece; these two are what up calls first
     assertInstalled("virsh");
   },
+  ssh: {
+    // libvirt's domain UUID (a container's id is 64 hex digits)
+    isMachine: (id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id),
+    /**
+     * Under software emulation an SSH handshake costs a VM seconds of CPU, and a refresh has several parts look at
+     * the manager at once (measured: 5 s was not enough for one of five; with three VMs booted at once on a busy
+     * host, 30 s was not enough for the overlay's).
+     */
+    minTimeoutMs: 60_000,
+    attemptMs: 30_000, // a busy emulated VM has taken more than the 10 s a container gets
+  },
   doctor: {
     read: () => readVmHost(),
     findings: (facts: unknown, kvm: KvmFacts | undefined) => [...vmHostFindings(facts as VmHostFacts | undefined), kvmFinding(kvm)],
