@@ -1,7 +1,7 @@
 // The registry of backends (lab/backends/index.ts): each line's plugin is the backend it names, a name the settings
 // accept but no line runs is refused in one line, and what callers ask of a backend is answered by it.
 import assert from "node:assert/strict";
-import { backendFor, pluginOf, registered, RUNNABLE, settleSpec } from "../../lab/backends";
+import { backendFor, pluginOf, registered, RUNNABLE, settleSpec, sshPacingOf } from "../../lab/backends";
 import { BACKEND_NAMES } from "../../lab/backends/names";
 import { ConfigError, labSpecFromConfig } from "../../lab/config";
 import { forBackend } from "../../lab/doctor/checks";
@@ -46,5 +46,12 @@ describe("backends: one registry, plug-ins", () => {
     assert.deepEqual(forBackend([ipvs], "vagrant"), [
       info("IPVS", "not loaded (this host's kernel); the lab's VMs run the box's own Debian kernel, which has it"),
     ]);
+  });
+
+  it("SSH to a VM (libvirt's UUID for a machine id) is paced by its backend; to a container, as its caller asks", () => {
+    const vm = sshPacingOf("ebc70f21-9e6c-4bf8-81ba-48199020c04f");
+    assert.deepEqual(vm && { min: vm.minTimeoutMs, attempt: vm.attemptMs }, { min: 60_000, attempt: 30_000 });
+    assert.equal(sshPacingOf("e69e8bdacac68f26335a4c1acd478a041b3cb7761754efc45bf5cbb7cda77935"), undefined);
+    assert.equal(sshPacingOf(""), undefined);
   });
 });
