@@ -156,6 +156,7 @@ export async function swarmlabProgram(host: ProgramHost = THIS_HOST) {
     replicas: spec.service.replicas,
     tasks: lab.tasks,
     problems: lab.problems,
+    remake: lab.remake,
     upstream: lab.upstream,
     pingTarget: spec.pingTarget,
   };

@@ -92,17 +92,52 @@ export async function stackExists(name: string): Promise<boolean> {
   return (await listStacks()).includes(name);
 }
 
+export interface UpLabOptions {
+  /**
+   * Nodes to make again whatever a refresh says of them (`npm run up -- --replace swarm-worker1`): for a node broken
+   * in a way no part describes, which up's final look names. Their joins and tasks follow.
+   */
+  replace?: string[];
+}
+
 /**
  * `pulumi up` after a refresh that reads every part of the live lab: what drifted or broke is made whole again.
  * A lab made by swarmlab 0.1 (its objects carry no owner label) is swept first and made again with owners.
  */
-export async function upLab(stack: Stack, onOutput?: (out: string) => void): Promise<UpResult> {
+export async function upLab(stack: Stack, onOutput?: (out: string) => void, options: UpLabOptions = {}): Promise<UpResult> {
   const recorded = await labOfState(stack);
   if (recorded?.owner === "") {
     const swept = await sweepLab(recorded, () => undefined);
     onOutput?.(`swarmlab: lab '${recorded.name}' was made by an older swarmlab (no owner labels): removed (${swept.length} objects) to be made again\n`);
   }
-  return stack.up({ onOutput, refresh: true });
+  const replace = options.replace?.length ? nodeUrns((await stack.exportStack()).deployment?.resources ?? [], options.replace) : [];
+  return stack.up({ onOutput, refresh: true, ...(replace.length ? { replace } : {}) });
+}
+
+/**
+ * `npm run up -- --replace swarm-worker1 [--replace swarm-worker2]` (or a comma list): the nodes to make again, which
+ * up's final look names when a node is broken in a way no part describes. Undefined for anything else.
+ */
+export function replaceArgs(args: string[]): string[] | undefined {
+  const nodes: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s);
+    const value = inline ?? args[++i];
+    if (flag !== "--replace" || !value || value.startsWith("-")) return undefined;
+    nodes.push(...value.split(",").filter(Boolean));
+  }
+  return nodes;
+}
+
+/** The URNs of the named nodes' parts in a stack's resources; fails, naming the lab's nodes, for a name it has not. */
+export function nodeUrns(resources: { urn: string; type: string; outputs?: Record<string, unknown> }[], names: string[]): string[] {
+  const nodes = resources.filter((r) => r.type === partType(parts.node));
+  return names.map((name) => {
+    const found = nodes.find((r) => r.outputs?.name === name);
+    if (found) return found.urn;
+    const known = nodes.map((r) => String(r.outputs?.name)).join(", ") || "none: run npm run up first";
+    throw new Error(`--replace ${name}: the lab has no node of that name (its nodes: ${known})`);
+  });
 }
 
 /** The stack's lab, from its settings (validated; fails for a backend this version cannot run). */

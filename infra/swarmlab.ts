@@ -62,6 +62,8 @@ export class SwarmLab extends pulumi.ComponentResource {
   readonly tasks: pulumi.Output<TaskInfo[]>;
   /** What up observed to be wrong with the lab at its end (empty when healthy). */
   readonly problems: pulumi.Output<string[]>;
+  /** The nodes up's look found broken in a way only making them again heals (npm run up -- --replace <node>). */
+  readonly remake: pulumi.Output<string[]>;
   readonly upstream: { name: string; address: string };
 
   constructor(name: string, args: SwarmLabArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -143,6 +145,7 @@ export class SwarmLab extends pulumi.ComponentResource {
     this.overlay = pulumi.all([overlay.out("subnet"), overlay.out("gateway")]).apply(([subnet, gateway]) => ({ name: spec.overlay.name, subnet, gateway }));
     this.tasks = pulumi.all([observed, service.out("tasks")]).apply(([o, recorded]) => (o?.tasks ?? recorded) as TaskInfo[]);
     this.problems = observed.apply((o) => o?.problems ?? []);
+    this.remake = observed.apply((o) => o?.remake ?? []);
     this.upstream = spec.upstream;
     this.registerOutputs({ nodes: this.nodes, overlay: this.overlay, tasks: this.tasks, upstream: this.upstream });
   }

@@ -1,8 +1,13 @@
 // What up ends with, and what the suite checks first: the lab as it is now, in plain words. Nodes Ready, the
-// service's tasks Running on distinct workers, each task able to ping the other.
+// service's tasks Running on distinct workers, each task's interface on the overlay at the overlay's MTU, each task
+// able to ping the other. A node broken in a way no part describes (an MTU changed inside it, a firewall of its own
+// dropping VXLAN) is named with the one command that makes it again: npm run up -- --replace <node>.
+import { overlayMtu } from "./checks/overlay-mtu";
+import { interfaces } from "./checks/interfaces";
 import { containerExec } from "./engine-api";
 import { engineProblem, NodeAccess, NodeProblem, withTimeout, connect } from "./sessions";
 import type { NodeSession } from "./remote";
+import { isEncrypted } from "./steps/overlay";
 import { runningTasks, TaskInfo } from "./steps/service";
 
 export interface ObservedNode {
@@ -18,6 +23,22 @@ export interface Observation {
   tasks: TaskInfo[];
   /** One line per problem, naming the node or service and the symptom; empty when the lab is healthy. */
   problems: string[];
+  /**
+   * Nodes broken in a way no part describes: `up` alone does not heal them, `npm run up -- --replace <node>` does
+   * (replaceCommand). Empty when every problem is one up heals.
+   */
+  remake: string[];
+}
+
+/** The one command that makes these nodes again (and what hangs on them: their joins, their tasks). */
+export function replaceCommand(nodes: string[]): string {
+  return `npm run up -- ${nodes.map((n) => `--replace ${n}`).join(" ")}`;
+}
+
+/** What heals the problems of an observation, in one line: up alone, or up replacing the nodes it names. */
+export function healAdvice(o: Pick<Observation, "problems" | "remake">): string {
+  if (o.problems.length === 0) return "";
+  return o.remake.length > 0 ? `${replaceCommand(o.remake)} heals it` : "npm run up heals it";
 }
 
 export interface ObservedLab {
@@ -76,13 +97,97 @@ async function observeWith(lab: ObservedLab, sessions: (NodeSession | undefined)
     }),
   );
   const manager = sessions[0];
-  if (!manager) return { nodes: [], tasks: [], problems };
+  if (!manager) return { nodes: [], tasks: [], problems, remake: [] };
   const nodes = await swarmView(manager, lab.nodes);
   for (const n of nodes) if (n.state !== "ready") problems.push(`${n.name}: the swarm sees it ${n.state === "missing" ? "not as a member" : n.state}`);
   const tasks = await runningTasks(manager.docker(), lab.service.name, lab.service.network);
   problems.push(...(await taskProblems(manager, lab.service, tasks)));
-  if (problems.length === 0) problems.push(...(await pingProblems(lab.nodes, sessions, tasks)));
-  return { nodes, tasks, problems };
+  const remake: string[] = [];
+  if (problems.length === 0) {
+    const network = await manager.docker().getNetwork(lab.service.network).inspect();
+    const wire = { networkId: network.Id as string, mtu: overlayMtu(isEncrypted(network)) };
+    const overlay = await overlayProblems(lab.nodes, sessions, tasks, wire);
+    problems.push(...overlay.failed);
+    for (const f of [...(await mtuProblems(lab.nodes, sessions, tasks, wire)), ...overlay.faults]) {
+      problems.push(`${f.node}: ${f.symptom}; ${replaceCommand([f.node])} makes that node again`);
+      if (!remake.includes(f.node)) remake.push(f.node);
+    }
+  }
+  return { nodes, tasks, problems, remake };
+}
+
+/** A node's fault that no part describes: its name and what is wrong, in plain words. */
+interface NodeFault {
+  node: string;
+  symptom: string;
+}
+
+type Sessions = (NodeSession | undefined)[];
+const sessionOf = (nodes: NodeAccess[], sessions: Sessions, node: string) => sessions[nodes.findIndex((n) => n.name === node)];
+
+/** Each task's interface on the overlay at the overlay's MTU (1450, 1424 encrypted): not, when changed on its node. */
+async function mtuProblems(nodes: NodeAccess[], sessions: Sessions, tasks: TaskInfo[], wire: { mtu: number }): Promise<NodeFault[]> {
+  const found = await Promise.all(
+    tasks.map(async (t): Promise<NodeFault | undefined> => {
+      const docker = sessionOf(nodes, sessions, t.node)?.docker();
+      if (!docker) return undefined;
+      const [link, addr] = await Promise.all(
+        [["ip", "-o", "link"], ["ip", "-o", "addr"]].map((cmd) => withTimeout(containerExec(docker, t.containerId, cmd), 10_000)),
+      );
+      const onOverlay = interfaces(link.stdout, addr.stdout).find((i) => i.ipv4.split("/")[0] === t.overlayIp);
+      if (!onOverlay || onOverlay.mtu === wire.mtu) return undefined;
+      return { node: t.node, symptom: `${t.name}'s ${onOverlay.name} on the overlay has MTU ${onOverlay.mtu}, not the overlay's ${wire.mtu} (changed on the node)` };
+    }),
+  );
+  return found.filter((f): f is NodeFault => f !== undefined);
+}
+
+/**
+ * When tasks cannot ping each other over the overlay, which node drops it: the one whose VXLAN device in the
+ * overlay's namespace received nothing while the pings ran (a firewall of its own dropping UDP 4789, say). When no
+ * node stands out, every node of a failed ping is named.
+ */
+async function overlayProblems(
+  nodes: NodeAccess[],
+  sessions: Sessions,
+  tasks: TaskInfo[],
+  wire: { networkId: string },
+): Promise<{ failed: string[]; faults: NodeFault[] }> {
+  if ((await pingFailures(nodes, sessions, tasks)).length === 0) return { failed: [], faults: [] };
+  const hosts = [...new Set(tasks.map((t) => t.node))];
+  const received = () => Promise.all(hosts.map((h) => vxlanReceived(sessionOf(nodes, sessions, h), wire.networkId)));
+  const before = await received();
+  const failed = await pingFailures(nodes, sessions, tasks);
+  const after = await received();
+  if (failed.length === 0) return { failed, faults: [] }; // it came back meanwhile
+  const silent = hosts.filter((_, i) => before[i] !== undefined && after[i] !== undefined && after[i] === before[i]);
+  if (silent.length > 0 && silent.length < hosts.length) {
+    const symptom = "it received no VXLAN (UDP 4789) while the other nodes' tasks pinged its own: something on it drops the overlay's traffic";
+    return { failed, faults: silent.map((node) => ({ node, symptom })) };
+  }
+  const involved = hosts.filter((h) => failed.some((f) => f.includes(` on ${h} `)));
+  return { failed, faults: involved.map((node) => ({ node, symptom: "its tasks' pings over the overlay fail, and no single node stands out" })) };
+}
+
+/** Packets the VXLAN device of the overlay's namespace on a node has received (undefined when it cannot be read). */
+async function vxlanReceived(session: NodeSession | undefined, networkId: string): Promise<number | undefined> {
+  if (!session) return undefined;
+  try {
+    const names = (await session.run("sudo ls /run/docker/netns")).split(/\s+/).filter(Boolean);
+    const ns = names.find((f) => f.endsWith(`-${networkId.slice(0, 10)}`));
+    if (!ns) return undefined;
+    return rxPackets(await session.run(`sudo nsenter --net=/run/docker/netns/${ns} ip -s link show type vxlan`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The received packets in `ip -s link` output: the second number under the RX: header. */
+export function rxPackets(text: string): number | undefined {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => /^\s*RX:/.test(l));
+  const n = at >= 0 ? lines[at + 1]?.trim().split(/\s+/)[1] : undefined;
+  return n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
 }
 
 async function swarmView(manager: NodeSession, expected: NodeAccess[]): Promise<ObservedNode[]> {
@@ -108,7 +213,8 @@ async function taskProblems(manager: NodeSession, service: ObservedLab["service"
   return problems;
 }
 
-async function pingProblems(nodes: NodeAccess[], sessions: (NodeSession | undefined)[], tasks: TaskInfo[]): Promise<string[]> {
+/** Each ordered pair of tasks that cannot ping over the overlay, in words. */
+async function pingFailures(nodes: NodeAccess[], sessions: Sessions, tasks: TaskInfo[]): Promise<string[]> {
   const docker = (node: string) => sessions[nodes.findIndex((n) => n.name === node)]?.docker();
   const pairs = tasks.flatMap((from) => tasks.filter((to) => to !== from).map((to) => ({ from, to })));
   const failed = await Promise.all(

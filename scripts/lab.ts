@@ -6,9 +6,9 @@ import { labDirRelative, removeLabDir } from "../lab/lab-dir";
 import { LabNameError, labNameProblem } from "../lab/lab-name";
 import { LABEL_LAB, stackOfOwner } from "../lab/types";
 import { writeFileSync } from "node:fs";
-import type { Observation } from "../lab/health";
+import { replaceCommand, type Observation } from "../lab/health";
 import type { TaskInfo } from "../lab/steps/service";
-import { downLab, labOfState, openStack, selectStack, specOf, stackName, upLab } from "../infra/stack";
+import { downLab, labOfState, openStack, replaceArgs, selectStack, specOf, stackName, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import path from "node:path";
 import { environmentProblems, runDoctor } from "./doctor";
@@ -18,6 +18,11 @@ const print = (s: string) => process.stdout.write(s);
 const say = (l: string) => console.log(`swarmlab: ${l}`);
 
 async function up(): Promise<number> {
+  const replace = replaceArgs(process.argv.slice(3));
+  if (!replace) {
+    console.error(`swarmlab: npm run up takes only --replace <node> (a node to make again), not '${process.argv.slice(3).join(" ")}'`);
+    return 2;
+  }
   const stack = await openStack();
   const spec = await specOf(stack); // fails on bad settings before the engine starts
   say(`checking this machine for lab ${spec.name} (npm run doctor shows the whole report)`);
@@ -26,9 +31,10 @@ async function up(): Promise<number> {
     return 1;
   }
   say(`pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet}); a refresh reads the live lab first`);
+  if (replace.length) say(`making ${replace.join(", ")} again (--replace), with what hangs on ${replace.length > 1 ? "them" : "it"}`);
   const started = Date.now();
   const o = (
-    await upLab(stack, print).catch(async (err) => {
+    await upLab(stack, print, { replace }).catch(async (err) => {
       // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
       // itself is reported as it was, whatever the collection does.
       const files = await collectLabLogs(spec).catch(() => []);
@@ -53,6 +59,9 @@ async function up(): Promise<number> {
   const problems = (o.problems?.value ?? []) as Observation["problems"];
   if (problems.length > 0) {
     console.log(`\nswarmlab: the lab is NOT healthy:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    const remake = (o.remake?.value ?? []) as Observation["remake"];
+    // What up alone cannot heal is named with the command that does; anything else, another up may.
+    console.log(remake.length ? `  heal it with: ${replaceCommand(remake)}` : "  run npm run up again once the cause is gone");
     const files = await collectLabLogs(spec);
     console.log(`  logs: ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/ (${files.length} files) and .swarmlab/${spec.name}/lab.log`);
     return 1;

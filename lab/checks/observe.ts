@@ -27,6 +27,8 @@ export interface LabOutputs {
   tasks: TaskInfo[];
   /** What up observed to be wrong at its end. */
   problems: string[];
+  /** The nodes only `npm run up -- --replace <node>` heals (absent in a stack of an older swarmlab). */
+  remake?: string[];
   upstream: { name: string; address: string };
   pingTarget: string;
 }

@@ -449,7 +449,8 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       const wire = registeredOutputs(rec, STACK_TYPE);
       assert.deepEqual(
         Object.keys(wire).sort(),
-        ["backend", "keyFile", "lab", "nodeAccess", "nodes", "overlay", "owner", "pingTarget", "privateKey", "problems", "replicas", "service", "sshConfig", "subnet", "tasks", "upstream"],
+        ["backend", "keyFile", "lab", "nodeAccess", "nodes", "overlay", "owner", "pingTarget", "privateKey", "problems", "remake", "replicas", "service", "sshConfig", "subnet",
+          "tasks", "upstream"],
       );
       assert.ok(isWireSecret(wire.privateKey), `privateKey is serialised as a secret: ${JSON.stringify(wire.privateKey)}`);
       assert.equal(wire.privateKey.value, PRIVATE_KEY);
@@ -492,6 +493,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       // a preview does not observe the lab: the tasks are the service's recorded ones and there are no problems
       assert.deepEqual(out.tasks, mockTasks("test", 2));
       assert.deepEqual(out.problems, []);
+      assert.deepEqual(out.remake, []);
       assert.deepEqual(out.upstream, { name: "upstream", address: "192.168.56.254" });
       assert.equal(out.pingTarget, "192.168.56.254");
     });
