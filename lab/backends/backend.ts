@@ -99,7 +99,7 @@ export interface BackendPlugin {
    * ConfigError for settings this version of the backend cannot run, before anything is created.
    */
   settle(spec: LabSpec): LabSpec;
-  /** Throws, in one line with the fix, when a program the backend runs is not installed (preview refuses as up would). */
+  /** Throws, in one line with its fix, when a program the backend runs is not installed (preview refuses as up). */
   assertTools(): void;
   /** The doctor's look at what this backend needs of the host, beyond Docker and the kernel (none for most). */
   readonly doctor?: BackendDoctor;

@@ -25,7 +25,8 @@ export function pluginOf(name: BackendName): BackendPlugin {
   const plugin = PLUGINS[name];
   if (!plugin) {
     const runnable = RUNNABLE.map((n) => `"${n}"`).join(" and ");
-    throw new ConfigError("backend", name, "pulumi config set swarmlab:backend docker", `this backend is not available yet; ${runnable} are`);
+    const fix = "pulumi config set swarmlab:backend docker";
+    throw new ConfigError("backend", name, fix, `this backend is not available yet; ${runnable} are`);
   }
   return plugin;
 }
