@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { pluginOf, settleSpec } from "../lab/backends";
+import { backendFor, pluginOf, settleSpec } from "../lab/backends";
 import {
   assertEncryptionFits, EncryptionSupport, labSpecFromConfig, plainSettings, Setting, settingsWarnings,
 } from "../lab/config";
@@ -15,6 +15,8 @@ import { assertSettingsReadAlike, SettingsFile } from "../lab/settings-text";
 import type { LabSpec } from "../lab/types";
 import { PROJECT_ROOT } from "./provider";
 import { SwarmLab } from "./swarmlab";
+import { assertNamesFree } from "../lab/parts/names-free";
+import type { LabObject } from "../lab/backends/backend";
 
 const NAMESPACE = "swarmlab:";
 
@@ -92,6 +94,8 @@ export interface ProgramHost {
   settingsFile?(stack: string): SettingsFile | undefined;
   /** Fails, in one line with the fix, when a program the backend runs is not installed (preview refuses as up would). */
   assertTools?(backend: LabSpec["backend"]): void;
+  /** What exists under the names the lab's objects would take (Backend.namesTaken); a host without it checks none. */
+  namesTaken?(spec: LabSpec): Promise<LabObject[]>;
 }
 
 export const THIS_HOST: ProgramHost = {
@@ -100,6 +104,7 @@ export const THIS_HOST: ProgramHost = {
   encryption: readEncryptionSupport,
   settingsFile: (stack) => stackSettingsFile(stack),
   assertTools: (backend) => pluginOf(backend).assertTools(),
+  namesTaken: async (spec) => (await backendFor(spec.backend)).namesTaken(spec.name, spec.nodes.map((n) => n.name)),
 };
 
 /**
@@ -135,6 +140,7 @@ export async function checkedSpec(host: ProgramHost): Promise<LabSpec> {
   const hostKernel = !pluginOf(spec.backend).ownKernel; // the nodes' ESP/GCM is this kernel's
   if (spec.overlay.encrypted && hostKernel && host.encryption) assertEncryptionFits(spec, await host.encryption());
   assertHostFits(spec, await host.facts(spec.service.image), pulumi.getStack());
+  if (host.namesTaken) assertNamesFree(spec.name, await host.namesTaken(spec), pulumi.getStack());
   return spec;
 }
 

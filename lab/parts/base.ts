@@ -1,7 +1,6 @@
 // What a lab's machines share: the lab network, the egress guard, and the upstream host standing for the internet.
 import { backendFor } from "../backends";
 import type { BackendName, BaseSettings } from "../types";
-import { assertNamesFree } from "./names-free";
 import type { Part } from "./part";
 
 export interface BaseInputs extends BaseSettings {
@@ -14,10 +13,6 @@ export const base: Part<BaseInputs, BaseOutputs> = {
   type: "Base",
   identity: ["lab", "owner", "backend", "subnet", "gateway", "egress", "upstream", "upstreamImage"],
   outputs: [],
-  // preview refuses, as create would, a lab network or upstream container of the lab's names that is not the lab's
-  async check(news, current) {
-    if (!current) await assertNamesFree(news, []);
-  },
   async create(i, { log }) {
     await (await backendFor(i.backend)).prepare(i, log);
     return { id: i.lab, outs: {} };

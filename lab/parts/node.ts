@@ -7,7 +7,6 @@ import { NodeAccess, NodeProblem, engineProblem, withSessions, RUNNING_NODE_TIME
 import { unless404 } from "../engine-api";
 import { sideLoadImage, waitForEngine } from "../steps/engine";
 import type { BackendName, NodeSettings } from "../types";
-import { assertNamesFree } from "./names-free";
 import type { Part, PartContext } from "./part";
 
 export interface NodeInputs extends NodeSettings {
@@ -27,10 +26,6 @@ export const node: Part<NodeInputs, NodeOutputs> = {
   type: "Node",
   identity: ["lab", "owner", "backend", "name", "role", "address", "egress", "authorizedKey", "nodeRecipe"],
   outputs: ["machine", "sshHost", "sshPort", "username", "hostKey"],
-  // preview refuses, as create would, a container, volume or VM of this node's name that is not the lab's
-  async check(news, current) {
-    if (!current) await assertNamesFree(news, [news.name]);
-  },
   async create(i, ctx) {
     const p = await (await backendFor(i.backend)).provision(i, i.authorizedKey, ctx.log);
     const outs: NodeOutputs = { machine: p.id, sshHost: p.sshHost, sshPort: p.sshPort, username: p.username, hostKey: p.hostKey };
