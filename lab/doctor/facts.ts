@@ -1,7 +1,7 @@
 // What the doctor looks at, read once from this machine: the Docker engine, the kernel, cgroups, the host firewall,
-// the host's routes and Docker's networks (lab/host-facts.ts), the names and labs the engine holds (the docker
-// backend), the Pulumi CLI and Node.js. Reading never fails and never changes anything: what cannot be read is
-// recorded as such, and lab/doctor/checks.ts judges the facts, purely.
+// the host's routes and Docker's networks (lab/host-facts.ts), the names and labs the engine holds
+// (lab/backends/host/engine.ts), the Pulumi CLI and Node.js. Reading never fails and never changes anything: what
+// cannot be read is recorded as such, and lab/doctor/checks.ts judges the facts, purely.
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,9 +9,9 @@ import zlib from "node:zlib";
 import Docker from "dockerode";
 import execa from "execa";
 import { engines } from "../../package.json";
-import { DockerBackend } from "../backends/docker";
 import { iptablesCommand } from "../backends/host/firewall";
 import { registered } from "../backends";
+import { engineLabs, engineObjects } from "../backends/host/engine";
 import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
 import type { LabSpec } from "../types";
 import { KvmFacts, readKvm } from "./kvm";
@@ -156,7 +156,7 @@ export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiP
   const [host, objects, labs] = await Promise.all([
     spec ? readHostFacts(spec.service.image, hostReaders(docker)).catch((err: unknown) => oneLine(err)) : undefined,
     readObjects(docker).catch(() => undefined),
-    readLabs(new DockerBackend(docker)).catch(() => undefined),
+    readLabs(docker).catch(() => undefined),
   ]);
   return { ...facts, ...(typeof host === "string" ? { hostError: host } : { host }), objects, labs };
 }
@@ -235,10 +235,10 @@ async function readObjects(docker: Docker): Promise<NamedObject[]> {
   ];
 }
 
-async function readLabs(backend: DockerBackend): Promise<LabFacts[]> {
+async function readLabs(docker: Docker): Promise<LabFacts[]> {
   return Promise.all(
-    (await backend.labs()).map(async (name) => {
-      const objects = await backend.objects(name);
+    (await engineLabs(docker)).map(async (name) => {
+      const objects = await engineObjects(docker, name);
       const unique = (list: string[]) => [...new Set(list)].sort();
       return { name, owners: unique(objects.map((o) => o.owner)), subnets: unique(objects.flatMap((o) => (o.subnet ? [o.subnet] : []))) };
     }),

@@ -4,9 +4,10 @@ import { unless404 } from "../../engine-api";
 import type { BaseSettings, LabIdentity, NodeSettings } from "../../types";
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER } from "../../types";
 import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
-import { containersNamed, labContainerObjects, labFilter, listLabContainers, ownedBy, removeContainer } from "../host/containers";
+import { containersNamed, labFilter, listLabContainers, ownedBy, removeContainer } from "../host/containers";
 import { collectContainerLogs } from "../host/diagnostics";
-import { listGuards, missingGuards, removeGuards, syncGuards } from "../host/firewall";
+import { engineLabs, engineObjects } from "../host/engine";
+import { missingGuards, removeGuards, syncGuards } from "../host/firewall";
 import { upstreamRunning } from "../host/upstream";
 import { waitForPort } from "../host/wait";
 import { bridgeOf, ensureLabNetwork, findLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
@@ -55,26 +56,8 @@ export class DockerBackend implements Backend {
     return listLabContainers(this.docker, labName, owner);
   }
 
-  async objects(labName: string, owner?: string, subnet?: string): Promise<LabObject[]> {
-    const filters = labFilter(labName);
-    const [containers, { Volumes: allVolumes }, networks, guards] = await Promise.all([
-      labContainerObjects(this.docker, labName, owner),
-      this.docker.listVolumes({ filters }),
-      this.docker.listNetworks(),
-      listGuards(labName, owner),
-    ]);
-    const of = (labels: Record<string, string> | null | undefined) => ({ lab: labels?.[LABEL_LAB] ?? "", owner: labels?.[LABEL_OWNER] ?? "" });
-    const Volumes = (allVolumes ?? []).filter((v) => ownedBy(v.Labels, owner));
-    const labNetworks = networks.filter(
-      (n) => (n.Labels?.[LABEL_LAB] === labName && ownedBy(n.Labels, owner)) ||
-        (subnet !== undefined && n.IPAM?.Config?.some((c) => c.Subnet === subnet)),
-    );
-    return [
-      ...containers,
-      ...(Volumes ?? []).map((v) => ({ what: `volume ${v.Name}`, ...of(v.Labels) })),
-      ...labNetworks.map((n) => ({ what: `network ${n.Name}`, ...of(n.Labels), subnet: n.IPAM?.Config?.[0]?.Subnet })),
-      ...guards.map((g) => ({ what: `firewall rule '${g}'`, lab: labName, owner: /owner=([^" ,]+)/.exec(g)?.[1] ?? "" })),
-    ];
+  objects(labName: string, owner?: string, subnet?: string): Promise<LabObject[]> {
+    return engineObjects(this.docker, labName, owner, subnet);
   }
 
   async namesTaken(labName: string, nodes: readonly string[]): Promise<LabObject[]> {
@@ -93,17 +76,8 @@ export class DockerBackend implements Backend {
     ];
   }
 
-  async labs(): Promise<string[]> {
-    const filters = { label: [LABEL_LAB] };
-    const [containers, { Volumes }, networks, guards] = await Promise.all([
-      this.docker.listContainers({ all: true, filters }),
-      this.docker.listVolumes({ filters }),
-      this.docker.listNetworks({ filters }),
-      listGuards(undefined),
-    ]);
-    const names = [...containers, ...(Volumes ?? []), ...networks].map((o) => o.Labels?.[LABEL_LAB] ?? "");
-    names.push(...guards.map((g) => /swarmlab\.lab=([^" ,]+)/.exec(g)?.[1] ?? ""));
-    return [...new Set(names.filter(Boolean))].sort();
+  labs(): Promise<string[]> {
+    return engineLabs(this.docker);
   }
 
   async deleteNodes(id: LabIdentity, nodeNames: string[], log: Log): Promise<void> {
