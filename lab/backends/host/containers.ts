@@ -83,7 +83,8 @@ export async function dropDefaultRoute(docker: Docker, containerId: string): Pro
   }
 }
 
-const identityOf = (labels: Record<string, string> | null | undefined) => ({
+/** The lab and owner an object's labels name ("" for what a label lacks). */
+export const identityOf = (labels: Record<string, string> | null | undefined) => ({
   lab: labels?.[LABEL_LAB] ?? "",
   owner: labels?.[LABEL_OWNER] ?? "",
 });

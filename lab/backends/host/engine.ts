@@ -1,15 +1,10 @@
 // What this host's Docker engine and firewall hold of labs, found by their labels (and rules by their comments):
 // the docker backend's whole lab, and what the doctor reads of every lab here, whichever backend made it.
 import type Docker from "dockerode";
-import { LABEL_LAB, LABEL_OWNER } from "../../types";
+import { LABEL_LAB } from "../../types";
 import type { LabObject } from "../backend";
-import { labContainerObjects, labFilter, ownedBy } from "./containers";
+import { identityOf, labContainerObjects, labFilter, ownedBy } from "./containers";
 import { listGuards } from "./firewall";
-
-const identityOf = (labels: Record<string, string> | null | undefined) => ({
-  lab: labels?.[LABEL_LAB] ?? "",
-  owner: labels?.[LABEL_OWNER] ?? "",
-});
 
 /**
  * Everything on the engine and in the firewall carrying the lab's label (of one owner, when given), and every
