@@ -1,7 +1,7 @@
 // The vagrant backend: the lab's machines are VMs made by Vagrant from the lab's box (libvirt, QEMU), on the lab's
-// own isolated libvirt networks; the upstream is the docker backend's container plugged into the lab bridge. Above
-// this line nothing differs: the swarm, mynet and test steps reach a VM exactly as they reach a container, over SSH
-// on its lab address with the Engine API tunnelled through it.
+// own isolated libvirt networks; the upstream is every lab's container (lab/backends/host) plugged into the lab
+// bridge. Above this line nothing differs: the swarm, mynet and test steps reach a VM exactly as they reach a
+// container, over SSH on its lab address with the Engine API tunnelled through it.
 //
 // Found without state: domains by their description (swarmlab.lab=…,swarmlab.owner=…), networks by their metadata,
 // disks by their domain's name (<lab>-<node>.img), the upstream by its Docker labels, firewall rules by comment.

@@ -106,7 +106,7 @@ export async function labNetworkProblems(base: BaseSettings): Promise<string[]> 
   return problems;
 }
 
-/** The host's guards of a lab of VMs: the docker backend's for the lab bridge, and the management bridge's. */
+/** The host's guards of a lab of VMs: every lab's for the lab bridge (host/firewall.ts), and the management bridge's. */
 export function guardsOf(base: BaseSettings, nets: Pick<LabNetworks, "lab" | "mgmt">): { settings: GuardSettings; extra: GuardRule[] } {
   return { settings: { ...base, bridge: nets.lab.bridge }, extra: dhcpBridgeRules(base, nets.mgmt.bridge) };
 }
