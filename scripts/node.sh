@@ -8,7 +8,7 @@
 #   bash scripts/node.sh COMMAND [ARG...]  anywhere, e.g. `bash scripts/node.sh npx pulumi preview -s dev`
 #
 # Which Node, the first that applies:
-#   0. an outer scripts/node.sh chose it already (it is $SWARMLAB_NODE and first on PATH): used, nothing said
+#   0. an outer scripts/node.sh chose it already (it is $SWARMLAB_NODEJS and first on PATH): used, nothing said
 #   1. SWARMLAB_NODE_VERSION=X.Y.Z (CI): exactly that version: this machine's node if it is X.Y.Z, else the cached
 #      one as in 3.
 #   2. this machine's node (the first on PATH), if engines allows its version
@@ -33,13 +33,13 @@ case "$0" in
       npm_config_nodedir=${_swarmlab_node%/bin/node}
       export PATH npm_config_nodedir
     fi
-    SWARMLAB_NODE=$_swarmlab_node
+    SWARMLAB_NODEJS=$_swarmlab_node
     # @pulumi/pulumi loads every built-in module when it packages the dynamic providers, Node 26's experimental
     # node:ffi among them, and Node warns about it in every run: noise for a user, nothing they can act on.
     case " ${NODE_OPTIONS:-} " in *" --disable-warning=ExperimentalWarning "*) ;; *)
       NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=ExperimentalWarning" ;;
     esac
-    export SWARMLAB_NODE NODE_OPTIONS
+    export SWARMLAB_NODEJS NODE_OPTIONS
     unset _swarmlab_node
     return 0
     ;;
@@ -206,8 +206,8 @@ else own_says="this machine's node is $own_version ($(tilde "$own"))"
 fi
 wanted=${SWARMLAB_NODE_VERSION:-}
 
-# SWARMLAB_NODE is node.sh's own note to a nested node.sh; one a user set counts only for a Node engines allows.
-if [ -n "${SWARMLAB_NODE:-}" ] && [ "$own" = "$SWARMLAB_NODE" ] && [ -n "$own_version" ] && allowed "$own_version" &&
+# SWARMLAB_NODEJS is node.sh's own note to a nested node.sh; one a user set counts only for a Node engines allows.
+if [ -n "${SWARMLAB_NODEJS:-}" ] && [ "$own" = "$SWARMLAB_NODEJS" ] && [ -n "$own_version" ] && allowed "$own_version" &&
    { [ -z "$wanted" ] || [ "$own_version" = "v$wanted" ]; }; then
   chosen=$own # 0. chosen by an outer scripts/node.sh: it has said so
 elif [ -n "$wanted" ]; then
@@ -238,5 +238,5 @@ if [ "$own" != "$chosen" ]; then
   npm_config_nodedir=$(dirname "$(dirname "$chosen")")
   export PATH npm_config_nodedir
 fi
-export SWARMLAB_NODE="$chosen"
+export SWARMLAB_NODEJS="$chosen"
 exec "$@"

@@ -99,7 +99,7 @@ export interface NodeFacts {
   version: string;
   /** package.json engines.node */
   engines: string;
-  /** The node scripts/node.sh chose ($SWARMLAB_NODE), when the doctor runs under it. */
+  /** The node scripts/node.sh chose ($SWARMLAB_NODEJS), when the doctor runs under it. */
   chosenBy?: string;
 }
 
@@ -150,7 +150,7 @@ export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiP
     readFirewall(),
     readPulumi(pulumi),
   ]);
-  const node: NodeFacts = { version: process.version, engines: engines.node, chosenBy: process.env.SWARMLAB_NODE || undefined };
+  const node: NodeFacts = { version: process.version, engines: engines.node, chosenBy: process.env.SWARMLAB_NODEJS || undefined };
   const facts: DoctorFacts = { engine, kernel, cgroupVersion, kvm, backendHost, firewall, pulumi: pulumiFacts, node, home: os.homedir() };
   if (!engine.answer) return facts;
   const [host, objects, labs] = await Promise.all([

@@ -54,7 +54,7 @@ case "$1" in -s) echo "\${STUB_UNAME_S:-Linux}" ;; -m) echo x86_64 ;; esac
 `;
 
 // Prints which node the command got, and what else node.sh hands on to it.
-const REPORT = 'echo "ran under $(command -v node) $(node --version) PATH=$PATH SWARMLAB_NODE=$SWARMLAB_NODE nodedir=$npm_config_nodedir"';
+const REPORT = 'echo "ran under $(command -v node) $(node --version) PATH=$PATH SWARMLAB_NODEJS=$SWARMLAB_NODEJS nodedir=$npm_config_nodedir"';
 
 describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () {
   this.timeout(10_000);
@@ -102,7 +102,7 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       online();
       const r = await run();
       assert.equal(r.exitCode, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^ran under ${own}/node v24\\.21\\.0 PATH=${pathDirs().join(":")} SWARMLAB_NODE=${own}/node nodedir=$`));
+      assert.match(r.stdout, new RegExp(`^ran under ${own}/node v24\\.21\\.0 PATH=${pathDirs().join(":")} SWARMLAB_NODEJS=${own}/node nodedir=$`));
       assert.deepEqual(lines(r.stderr), [
         `node: using this machine's Node v24.21.0 (${own}/node): package.json engines allows it (${ENGINES})`,
       ]);
@@ -136,7 +136,7 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       assert.equal(r.exitCode, 0, r.stderr);
       const bin = path.dirname(cachedNode(DEFAULT));
       assert.equal(r.stdout,
-        `ran under ${bin}/node v${DEFAULT} PATH=${bin}:${pathDirs().join(":")} SWARMLAB_NODE=${bin}/node nodedir=${path.dirname(bin)}`);
+        `ran under ${bin}/node v${DEFAULT} PATH=${bin}:${pathDirs().join(":")} SWARMLAB_NODEJS=${bin}/node nodedir=${path.dirname(bin)}`);
       assert.deepEqual(lines(r.stderr), [
         `node: using Node v${DEFAULT} from ~/.cache/swarmlab/node-${DEFAULT} (cached): this machine's node is v20.20.2 (${own}/node), ` +
           `and package.json engines allows ${ENGINES}`,
@@ -285,13 +285,13 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
   });
 
   describe("in the npm scripts: . scripts/node.sh && COMMAND", () => {
-    it("puts the chosen node first on PATH for the rest of the script, and exports SWARMLAB_NODE and nodedir", async () => {
+    it("puts the chosen node first on PATH for the rest of the script, and exports SWARMLAB_NODEJS and nodedir", async () => {
       putInCache(DEFAULT);
       const r = await sourced(`${REPORT} && node --version`);
       assert.equal(r.exitCode, 0, r.stderr);
       const bin = path.dirname(cachedNode(DEFAULT));
       assert.deepEqual(lines(r.stdout), [
-        `ran under ${bin}/node v${DEFAULT} PATH=${bin}:${pathDirs().join(":")} SWARMLAB_NODE=${bin}/node nodedir=${path.dirname(bin)}`,
+        `ran under ${bin}/node v${DEFAULT} PATH=${bin}:${pathDirs().join(":")} SWARMLAB_NODEJS=${bin}/node nodedir=${path.dirname(bin)}`,
         `v${DEFAULT}`,
       ]);
       assert.equal(lines(r.stderr).length, 1, r.stderr);
@@ -301,7 +301,7 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       extraEnv.STUB_OWN_VERSION = "22.23.3";
       const r = await sourced();
       assert.equal(r.exitCode, 0, r.stderr);
-      assert.equal(r.stdout, `ran under ${own}/node v22.23.3 PATH=${pathDirs().join(":")} SWARMLAB_NODE=${own}/node nodedir=`);
+      assert.equal(r.stdout, `ran under ${own}/node v22.23.3 PATH=${pathDirs().join(":")} SWARMLAB_NODEJS=${own}/node nodedir=`);
     });
 
     it("says it once: npm test's nested npm scripts and setup.sh find the Node chosen already", async () => {
