@@ -8,7 +8,7 @@ import Docker from "dockerode";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { passphraseEnv, saltOpensWith } from "../../infra/passphrase";
-import { downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, STATE_DIR, upLab } from "../../infra/stack";
+import { discardStack, downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, STATE_DIR, upLab } from "../../infra/stack";
 import { healAdvice, observeOnce } from "../../lab/health";
 import { collectLabLogs, leftovers, runningMachines } from "../../lab/inventory";
 import { labDir } from "../../lab/lab-dir";
@@ -141,7 +141,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
           const made = ((await other.exportStack()).deployment.resources ?? []).filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:"));
           assert.deepEqual(made, [], "the refused stack made no part of a lab");
         } finally {
-          await forgetStack(other);
+          await discardStack(other); // a regression that made parts must not leave them behind
         }
       }
       assert.deepEqual(await runningMachines({ name: o().lab, backend: o().backend }), machines, "the lab's machines are untouched");
