@@ -54,14 +54,23 @@ export async function observeLab(
   settled: (o: Observation) => boolean = (o) => o.problems.length === 0,
 ): Promise<Observation> {
   const deadline = Date.now() + timeoutMs;
+  let broken = { nodes: "", since: Date.now() };
   return withObserver(lab, async (look) => {
     for (;;) {
       const seen = await look();
-      if (settled(seen) || Date.now() > deadline) return seen;
+      const nodes = seen.remake.join(",");
+      if (nodes !== broken.nodes) broken = { nodes, since: Date.now() };
+      // A node broken in a way no part describes does not mend by waiting: once the same nodes have been named
+      // for a while (not a moment of a lab still settling), say so rather than wait out the deadline.
+      const remakeSettled = nodes !== "" && Date.now() - broken.since >= REMAKE_SETTLED_MS;
+      if (settled(seen) || remakeSettled || Date.now() > deadline) return seen;
       await new Promise((r) => setTimeout(r, 1_000));
     }
   });
 }
+
+/** How long the same nodes must be named as needing --replace before a look stops waiting for the lab to heal. */
+const REMAKE_SETTLED_MS = 10_000;
 
 export function observeOnce(lab: ObservedLab): Promise<Observation> {
   return withObserver(lab, (look) => look());
@@ -106,9 +115,11 @@ async function observeWith(lab: ObservedLab, sessions: (NodeSession | undefined)
   if (problems.length === 0) {
     const network = await manager.docker().getNetwork(lab.service.network).inspect();
     const wire = { networkId: network.Id as string, mtu: overlayMtu(isEncrypted(network)) };
+    // A task's interface changed on its node explains failed pings too: the VXLAN look is for when none did.
+    const changed = await interfaceProblems(lab.nodes, sessions, tasks, wire);
     const overlay = await overlayProblems(lab.nodes, sessions, tasks, wire);
     problems.push(...overlay.failed);
-    for (const f of [...(await mtuProblems(lab.nodes, sessions, tasks, wire)), ...overlay.faults]) {
+    for (const f of changed.length > 0 ? changed : overlay.faults) {
       problems.push(`${f.node}: ${f.symptom}; ${replaceCommand([f.node])} makes that node again`);
       if (!remake.includes(f.node)) remake.push(f.node);
     }
@@ -125,8 +136,11 @@ interface NodeFault {
 type Sessions = (NodeSession | undefined)[];
 const sessionOf = (nodes: NodeAccess[], sessions: Sessions, node: string) => sessions[nodes.findIndex((n) => n.name === node)];
 
-/** Each task's interface on the overlay at the overlay's MTU (1450, 1424 encrypted): not, when changed on its node. */
-async function mtuProblems(nodes: NodeAccess[], sessions: Sessions, tasks: TaskInfo[], wire: { mtu: number }): Promise<NodeFault[]> {
+/**
+ * Each task's interface on the overlay, at the overlay's MTU (1450, 1424 encrypted): not, when it was changed or
+ * disconnected on its node.
+ */
+async function interfaceProblems(nodes: NodeAccess[], sessions: Sessions, tasks: TaskInfo[], wire: { mtu: number }): Promise<NodeFault[]> {
   const found = await Promise.all(
     tasks.map(async (t): Promise<NodeFault | undefined> => {
       const docker = sessionOf(nodes, sessions, t.node)?.docker();
@@ -135,7 +149,8 @@ async function mtuProblems(nodes: NodeAccess[], sessions: Sessions, tasks: TaskI
         [["ip", "-o", "link"], ["ip", "-o", "addr"]].map((cmd) => withTimeout(containerExec(docker, t.containerId, cmd), 10_000)),
       );
       const onOverlay = interfaces(link.stdout, addr.stdout).find((i) => i.ipv4.split("/")[0] === t.overlayIp);
-      if (!onOverlay || onOverlay.mtu === wire.mtu) return undefined;
+      if (!onOverlay) return { node: t.node, symptom: `${t.name} has no interface with its overlay address ${t.overlayIp} (disconnected on the node)` };
+      if (onOverlay.mtu === wire.mtu) return undefined;
       return { node: t.node, symptom: `${t.name}'s ${onOverlay.name} on the overlay has MTU ${onOverlay.mtu}, not the overlay's ${wire.mtu} (changed on the node)` };
     }),
   );

@@ -36,18 +36,20 @@ export const swarm: Part<SwarmInputs, SwarmOutputs> = {
   },
   async read(_id, state, { log }) {
     try {
-      const { state: local, clusterId, nodeSpec } = await withSessions(
+      const { state: local, clusterId, nodeSpec, tokens } = await withSessions(
         [state.manager],
         state.privateKey,
         async ([m]) => {
           const seen = await swarmState(m.docker());
           const self = seen.nodeId ? await unlessGone(m.docker().getNode(seen.nodeId).inspect()) : undefined;
-          return { ...seen, nodeSpec: self && nodeSpecOf(self.Spec) };
+          // The live join tokens: `docker swarm join-token --rotate` makes the recorded ones useless for a new join.
+          const tokens = self ? (await unlessGone(m.docker().swarmInspect()))?.JoinTokens : undefined;
+          return { ...seen, nodeSpec: self && nodeSpecOf(self.Spec), tokens };
         },
         LOOK_TIMEOUT_MS,
       );
-      if (local === "active" && clusterId === state.swarmId && nodeSpec) {
-        return { swarmId: state.swarmId, workerToken: state.workerToken, managerToken: state.managerToken, nodeSpec };
+      if (local === "active" && clusterId === state.swarmId && nodeSpec && tokens) {
+        return { swarmId: state.swarmId, workerToken: tokens.Worker, managerToken: tokens.Manager, nodeSpec };
       }
       log(`swarm: ${state.manager.name} is ${local === "active" ? `in another swarm (${clusterId})` : `not in a swarm (${local})`}; up makes it again`);
     } catch (err) {

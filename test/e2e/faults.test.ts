@@ -4,12 +4,12 @@
 import assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
-import { downLab, forgetStack, upLab } from "../../infra/stack";
+import { downLab, forgetStack, upLab, UpLabOptions } from "../../infra/stack";
 import { listGuards, removeGuards } from "../../lab/backends/host/firewall";
 import { containerName } from "../../lab/backends/docker/names";
 import type { LabOutputs } from "../../lab/checks/observe";
 import { containerExec } from "../../lab/engine-api";
-import { observeLab, observeOnce } from "../../lab/health";
+import { healAdvice, observeLab, observeOnce } from "../../lab/health";
 import { leftovers } from "../../lab/inventory";
 import { assertTutorialHolds } from "./tutorial-claims";
 import { plainOutputs, requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
@@ -21,6 +21,13 @@ const node = (name: string) => docker.getContainer(containerName(SETTINGS.name, 
 const onNode = async (name: string, cmd: string) => {
   const r = await containerExec(docker, containerName(SETTINGS.name, name), ["sh", "-c", cmd]);
   assert.equal(r.code, 0, `${name}: ${cmd}: ${r.stderr}`);
+};
+
+/** What a command on a node prints (it must succeed). */
+const onNodeOut = async (name: string, cmd: string) => {
+  const r = await containerExec(docker, containerName(SETTINGS.name, name), ["sh", "-c", cmd]);
+  assert.equal(r.code, 0, `${name}: ${cmd}: ${r.stderr}`);
+  return r.stdout;
 };
 
 /** How long each heal took, printed at the end (the closing note's table). */
@@ -52,10 +59,26 @@ describe("faults: one up heals what a student broke; down always finishes", func
   });
   const problemsNow = async () => (await observeOnce(observed())).problems;
 
-  /** Runs up once, records how long it took and what it did, and requires a healthy lab that keeps the tutorial's claims. */
-  async function healsBy(fault: string, expected: Record<string, number>) {
+  /**
+   * A fault no part describes: up alone does not heal it, and says so, naming the node and the one command that
+   * does (its output remake); the suite's advice names the same command.
+   */
+  async function namesNodeToRemake(node: string, symptom: RegExp) {
     const started = Date.now();
     const result = await upLab(stack);
+    timings.push(`${node}: up alone named it in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    const o = plainOutputs(result.outputs);
+    const said = o.problems.join("\n");
+    assert.match(said, symptom);
+    assert.match(said, new RegExp(`${node}: .*; npm run up -- --replace ${node} makes that node again`));
+    assert.deepEqual(o.remake, [node]);
+    assert.equal(healAdvice(await observeOnce(observed())), `npm run up -- --replace ${node} heals it`, "the suite's advice");
+  }
+
+  /** Runs up once, records how long it took and what it did, and requires a healthy lab that keeps the tutorial's claims. */
+  async function healsBy(fault: string, expected: Record<string, number>, options: UpLabOptions = {}) {
+    const started = Date.now();
+    const result = await upLab(stack, undefined, options);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
     timings.push(`${fault}: ${secs}s (${changes.map(([op, n]) => `${op} ${n}`).join(", ") || "no change"})`);
@@ -106,6 +129,45 @@ describe("faults: one up heals what a student broke; down always finishes", func
   it("worker1 left the swarm (docker swarm leave): up joins it again, and docker node ls has no Down leftover", async function () {
     await onNode("swarm-worker1", "docker swarm leave");
     await healsBy("worker1 left the swarm", { create: 1 });
+  });
+
+  it("worker1 drained (docker node update --availability drain): up makes it active again, in place", async function () {
+    await onNode("swarm-manager", "docker node update --availability drain --label-add zone=a swarm-worker1");
+    await healsBy("worker1 drained", { update: 1 });
+    const spec = await onNodeOut("swarm-manager", "docker node inspect -f '{{.Spec.Availability}} {{json .Spec.Labels}}' swarm-worker1");
+    assert.equal(spec.trim(), "active {}");
+  });
+
+  it("the manager paused (docker node update --availability pause on the manager itself): up makes it active again", async function () {
+    await onNode("swarm-manager", "docker node update --availability pause swarm-manager");
+    await healsBy("manager paused", { update: 1 });
+  });
+
+  it("test's spec changed (docker service update --constraint-add, --env-add, --label-add, --publish-add): one update in place undoes it all", async function () {
+    await onNode("swarm-manager", [
+      "docker service update -d --constraint-add node.hostname==nowhere --env-add A=1 --label-add x=y",
+      "--publish-add 8080:80 --replicas-max-per-node 2 test",
+    ].join(" "));
+    await healsBy("test's constraint, env, label, port changed", { update: 1 });
+    const spec = await onNodeOut("swarm-manager", "docker service inspect -f '{{json .Spec.TaskTemplate.Placement}} {{json .Spec.EndpointSpec.Ports}} {{json .Spec.TaskTemplate.ContainerSpec.Env}}' test");
+    assert.equal(spec.trim(), '{"Constraints":["node.role==worker"],"MaxReplicas":1} null null', "no port, no env");
+  });
+
+  it("the manager left its swarm (docker swarm leave --force): the refresh does not fail; up makes the swarm, joins, mynet and test again", async function () {
+    await onNode("swarm-manager", "docker swarm leave --force");
+    await healsBy("manager left its swarm", { create: 5 });
+  });
+
+  it("a task's eth0 MTU changed inside worker1: up names the node and the command; npm run up -- --replace swarm-worker1 heals it", async function () {
+    await onNode("swarm-worker1", 'nsenter -t "$(docker inspect -f {{.State.Pid}} $(docker ps -q -f label=com.docker.swarm.service.name=test))" -n ip link set eth0 mtu 1400');
+    await namesNodeToRemake("swarm-worker1", /swarm-worker1: test\.\d's eth0 on the overlay has MTU 1400, not the overlay's 1450/);
+    await healsBy("task MTU changed on worker1 (--replace)", { replace: 2 }, { replace: ["swarm-worker1"] });
+  });
+
+  it("worker2's own firewall drops VXLAN (udp/4789): up names the node and the command; --replace swarm-worker2 heals it", async function () {
+    await onNode("swarm-worker2", "iptables -I INPUT -p udp --dport 4789 -j DROP");
+    await namesNodeToRemake("swarm-worker2", /swarm-worker2: it received no VXLAN \(UDP 4789\)/);
+    await healsBy("VXLAN dropped by worker2's firewall (--replace)", { replace: 2 }, { replace: ["swarm-worker2"] });
   });
 
   it("the upstream host removed: up makes it again", async function () {
