@@ -73,6 +73,21 @@ describe("drift: every declared field is read", () => {
       assert.deepEqual(sent.EndpointSpec, { Mode: "vip", Ports: [] }, "given whole: published ports are removed");
     });
 
+    it("placement preferences, max per node and published ports round-trip through the spec swarmlab sends", () => {
+      const args: ServiceArgs = {
+        ...ARGS,
+        placement: { constraints: ["node.role==worker", "node.labels.zone==a"], preferences: ["spread=node.labels.zone"], maxPerNode: 0 },
+        endpoint: { mode: "dnsrr", ports: ["8080:80/tcp", ":53/udp host"] },
+      };
+      const sent = serviceSpec(args, MYNET);
+      assert.deepEqual(sent.TaskTemplate?.Placement, {
+        Constraints: ["node.role==worker", "node.labels.zone==a"], Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }],
+      }, "no MaxReplicas: no limit");
+      assert.deepEqual(serviceDrift(args, observedService(sent, args), MYNET), []);
+      assert.throws(() => serviceSpec({ ...args, endpoint: { mode: "vip", ports: ["8080"] } }), /published:target\/protocol/);
+      assert.throws(() => serviceSpec({ ...args, placement: { ...args.placement, preferences: ["node.labels.zone"] } }), /spread=/);
+    });
+
     it("extras: a field set beyond the declared ones and Swarm's defaults, by its dotted path", () => {
       const wanted = { TaskTemplate: { ContainerSpec: { Init: true }, Resources: {} } };
       assert.deepEqual(extraFields(wanted, { TaskTemplate: { ContainerSpec: { Init: true, StopGracePeriod: 10_000_000_000 }, Resources: { Limits: {} } } }), []);
