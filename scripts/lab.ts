@@ -66,7 +66,7 @@ async function up(): Promise<number> {
     console.log(`  logs: ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/ (${files.length} files) and .swarmlab/${spec.name}/lab.log`);
     return 1;
   }
-  console.log(`  every node Ready, ${spec.service.replicas} tasks Running on distinct workers, each task pings the others`);
+  console.log(`  every node Ready, ${spec.service.replicas} tasks Running on distinct workers at the overlay's MTU, each task pings the others`);
   console.log(`\nNext: npm test   (verifies this lab over SSH; npm run down removes it)`);
   return 0;
 }
