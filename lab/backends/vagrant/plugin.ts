@@ -12,7 +12,9 @@ import { libvirtAnswers } from "./virsh";
 export const plugin: BackendPlugin = {
   name: "vagrant",
   ownKernel: "the lab's VMs run the box's own Debian kernel",
-  load: async () => new (await import("./index")).VagrantBackend(),
+  // require, not import(): the CLI's language host leaves a dynamic import() to Node's ESM loader, which finds no
+  // extensionless .ts module ("Cannot find module …/index"); require goes where the static imports go.
+  load: async () => new (require("./index") as typeof import("./index")).VagrantBackend(),
   present: libvirtAnswers,
   settle(spec) {
     if (spec.vagrantProvider === "") spec.vagrantProvider = installedVagrantProvider();
