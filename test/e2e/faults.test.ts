@@ -6,7 +6,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { downLab, forgetStack, upLab, UpLabOptions } from "../../infra/stack";
 import { listGuards, removeGuards } from "../../lab/backends/host/firewall";
-import { containerName } from "../../lab/backends/docker/names";
+import { containerName, networkName } from "../../lab/backends/docker/names";
 import type { LabOutputs } from "../../lab/checks/observe";
 import { containerExec } from "../../lab/engine-api";
 import { healAdvice, observeLab, observeOnce } from "../../lab/health";
@@ -129,6 +129,17 @@ describe("faults: one up heals what a student broke; down always finishes", func
   it("worker1 left the swarm (docker swarm leave): up joins it again, and docker node ls has no Down leftover", async function () {
     await onNode("swarm-worker1", "docker swarm leave");
     await healsBy("worker1 left the swarm", { create: 1 });
+  });
+
+  it("the manager's dockerd killed: up makes the manager again, and the swarm, joins, mynet and test with it", async function () {
+    await onNode("swarm-manager", "pkill dockerd");
+    assert.match((await problemsNow()).join("\n"), /^swarm-manager: its Docker engine does not answer/m);
+    await healsBy("manager's dockerd killed", { create: 6 });
+  });
+
+  it("worker1 disconnected from the lab network (docker network disconnect on the host): up makes it again", async function () {
+    await docker.getNetwork(networkName(SETTINGS.name)).disconnect({ Container: containerName(SETTINGS.name, "swarm-worker1"), Force: true });
+    await healsBy("worker1 disconnected from the lab network", { create: 2 });
   });
 
   it("worker1 drained (docker node update --availability drain): up makes it active again, in place", async function () {
