@@ -58,7 +58,7 @@ export const images: Part<ImagesInputs, ImagesOutputs> = {
     return undefined;
   },
   async delete() {
-    // Images (and the box) stay as a cache for the next lab (README: "what down keeps").
+    // Images (and the box) stay as a cache for the next lab (docs/up-and-heal.md, `npm run down`).
   },
 };
 

@@ -95,7 +95,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
     it("npx pulumi works from a subfolder with no Pulumi setting in the environment: the project's state and passphrase file, the same outputs", async function () {
       const bare = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_"))) as Record<string, string>;
-      // A passphrase the user set, or the empty one of a stack made before the project kept one (README: Secrets),
+      // A passphrase the user set, or the empty one of a stack made before the project kept one (docs/pulumi.md: Secrets),
       // must be handed over: checked with it, and listed as where this lab differs.
       const passphrase = passphraseSetting(under!.stack.name);
       if (passphrase) view!.note(passphrase.note);
@@ -243,7 +243,7 @@ async function engineVersions(view: LabView): Promise<string> {
 }
 
 /**
- * The stack's passphrase when it is not the project's file, with the deviation in words: one the user set (README:
+ * The stack's passphrase when it is not the project's file, with the deviation in words: one the user set (docs/pulumi.md:
  * Secrets), or the empty one of a stack made before the project kept one (whose secrets then open without any).
  */
 function passphraseSetting(stack: string): { env: Record<string, string>; note: string } | undefined {
@@ -266,7 +266,7 @@ function passphraseSetting(stack: string): { env: Record<string, string>; note: 
       note:
         `stack ${stack} keeps the empty passphrase it was made with (before the project kept one): its secrets, ` +
         "the lab's private key among them, open without a passphrase, and npx pulumi needs PULUMI_CONFIG_PASSPHRASE= " +
-        "(README, Pulumi: remove the stack, make it again)",
+        "(docs/pulumi.md, Secrets: remove the stack, make it again)",
     };
   }
   return undefined;

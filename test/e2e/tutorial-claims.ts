@@ -455,8 +455,9 @@ export const CLAIMS: Claim[] = [
 ];
 
 /**
- * A lab without IPVS. Container nodes share this machine's kernel, and ours has none (README, IPVS): the claim does
- * not apply there, pending in CI too. The VMs load ip_vs at boot (the box's Debian kernel): without it, a failure.
+ * A lab without IPVS. Container nodes share this machine's kernel, and ours has none (docs/verification.md, IPVS):
+ * the claim does not apply there, pending in CI too. The VMs load ip_vs at boot (the box's Debian kernel): without
+ * it, a failure.
  */
 function noIpvs(v: LabView, lost: string): never {
   if (registered(v.outputs.backend)?.ownKernel) {
