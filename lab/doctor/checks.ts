@@ -3,7 +3,7 @@
 // judged exactly as up judges them (lab/host-facts.ts); the kernel in lab/doctor/kernel.ts.
 import { satisfies } from "semver";
 import { registered } from "../backends";
-import { containerName, networkName, volumeName } from "../backends/docker/names";
+import { containerName, labObjectNames, networkName, volumeName } from "../backends/docker/names";
 import { ConfigError } from "../config";
 import { assertImageUsable, assertSubnetFree } from "../host-facts";
 import { LABEL_LAB, LabSpec, stackOfOwner } from "../types";
@@ -178,13 +178,9 @@ function configErrorOf(check: () => void): ConfigError | undefined {
   }
 }
 
-/** The names up gives the lab's containers, network and volumes. */
+/** The names up gives the lab's containers, network and volumes (the docker backend's, as its names check uses). */
 export function labNames(spec: LabSpec): Pick<NamedObject, "kind" | "name">[] {
-  return [
-    { kind: "network", name: networkName(spec.name) },
-    ...[...spec.nodes.map((n) => n.name), spec.upstream.name].map((n) => ({ kind: "container" as const, name: containerName(spec.name, n) })),
-    ...spec.nodes.map((n) => ({ kind: "volume" as const, name: volumeName(spec.name, n.name) })),
-  ];
+  return labObjectNames(spec.name, spec.nodes.map((n) => n.name));
 }
 
 /**

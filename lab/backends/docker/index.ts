@@ -2,9 +2,9 @@
 import Docker from "dockerode";
 import { unless404 } from "../../engine-api";
 import type { BaseSettings, LabIdentity, NodeSettings } from "../../types";
-import { LABEL_LAB, LABEL_NODE, LABEL_OWNER } from "../../types";
+import { LABEL_NODE } from "../../types";
 import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
-import { containersNamed, labFilter, listLabContainers, ownedBy, removeContainer } from "../host/containers";
+import { containersNamed, identityOf, labFilter, listLabContainers, ownedBy, removeContainer } from "../host/containers";
 import { collectContainerLogs } from "../host/diagnostics";
 import { engineLabs, engineObjects } from "../host/engine";
 import { missingGuards, removeGuards, syncGuards } from "../host/firewall";
@@ -12,8 +12,7 @@ import { upstreamRunning } from "../host/upstream";
 import { waitForPort } from "../host/wait";
 import { bridgeOf, ensureLabNetwork, findLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
 import { createNode } from "./node";
-import { UPSTREAM_NAME } from "../../config";
-import { containerName, networkName, volumeName } from "./names";
+import { containerName, labObjectNames } from "./names";
 import { ensureUpstream } from "./upstream";
 
 export class DockerBackend implements Backend {
@@ -61,18 +60,18 @@ export class DockerBackend implements Backend {
   }
 
   async namesTaken(labName: string, nodes: readonly string[]): Promise<LabObject[]> {
-    const machines = new Set([...nodes, UPSTREAM_NAME].map((n) => containerName(labName, n)));
-    const volumes = new Set(nodes.map((n) => volumeName(labName, n)));
-    const [containers, { Volumes }, networks] = await Promise.all([
+    const names = labObjectNames(labName, nodes);
+    const of = (kind: string) => new Set(names.filter((n) => n.kind === kind).map((n) => n.name));
+    const [machines, volumes, networks] = [of("container"), of("volume"), of("network")];
+    const [containers, { Volumes }, engineNetworks] = await Promise.all([
       containersNamed(this.docker, machines),
       this.docker.listVolumes(),
       this.docker.listNetworks(),
     ]);
-    const of = (labels: Record<string, string> | null | undefined) => ({ lab: labels?.[LABEL_LAB] ?? "", owner: labels?.[LABEL_OWNER] ?? "" });
     return [
       ...containers,
-      ...(Volumes ?? []).filter((v) => volumes.has(v.Name)).map((v) => ({ what: `volume ${v.Name}`, ...of(v.Labels) })),
-      ...networks.filter((n) => n.Name === networkName(labName)).map((n) => ({ what: `network ${n.Name}`, ...of(n.Labels) })),
+      ...(Volumes ?? []).filter((v) => volumes.has(v.Name)).map((v) => ({ what: `volume ${v.Name}`, ...identityOf(v.Labels) })),
+      ...engineNetworks.filter((n) => networks.has(n.Name)).map((n) => ({ what: `network ${n.Name}`, ...identityOf(n.Labels) })),
     ];
   }
 

@@ -3,6 +3,18 @@
 export const networkName = (lab: string) => `${lab}-net`;
 export const volumeName = (lab: string, node: string) => `${lab}-${node}-docker`;
 
+import { UPSTREAM_NAME } from "../../config";
+import { containerName } from "../host/names";
+
+/** Every name the lab's objects take on the engine: its network, a container per node and the upstream, a volume per node. */
+export function labObjectNames(lab: string, nodes: readonly string[]): { kind: "network" | "container" | "volume"; name: string }[] {
+  return [
+    { kind: "network", name: networkName(lab) },
+    ...[...nodes, UPSTREAM_NAME].map((n) => ({ kind: "container" as const, name: containerName(lab, n) })),
+    ...nodes.map((n) => ({ kind: "volume" as const, name: volumeName(lab, n) })),
+  ];
+}
+
 export { NODE_IMAGE } from "./images";
 export const NODE_USER = "vagrant";
 // The lab's containers are named as every lab container on this host (lab/backends/host/names.ts).
