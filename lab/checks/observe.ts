@@ -5,33 +5,10 @@ import { containerExec } from "../engine-api";
 import type { NodeAccess } from "../sessions";
 import { connect } from "../sessions";
 import type { ExecResult, NodeSession } from "../remote";
-import type { TaskInfo } from "../steps/service";
-import type { BackendName } from "../types";
 import { Interface, interfaces } from "./interfaces";
 
-export interface LabOutputs {
-  lab: string;
-  /** The stack's owner id on everything the lab made. */
-  owner: string;
-  backend: BackendName;
-  subnet: string;
-  /** As printed by up: name, role, address and the ssh command to reach the node. */
-  nodes: { name: string; role: string; address: string; ssh: string }[];
-  /** An ssh_config naming every node, for `ssh -F`. */
-  sshConfig: string;
-  nodeAccess: NodeAccess[];
-  privateKey: string;
-  overlay: { name: string; subnet: string; gateway: string };
-  service: string;
-  replicas: number;
-  tasks: TaskInfo[];
-  /** What up observed to be wrong at its end. */
-  problems: string[];
-  /** The nodes only `npm run up -- --replace <node>` heals (absent in a stack of an older swarmlab). */
-  remake?: string[];
-  upstream: { name: string; address: string };
-  pingTarget: string;
-}
+export type { LabOutputs } from "../outputs";
+import type { LabOutputs } from "../outputs";
 
 export interface ConnectedNode {
   access: NodeAccess;
