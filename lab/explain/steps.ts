@@ -10,15 +10,31 @@ import {
   hasIpvs,
   NAT_COUNTERS_COMMAND,
   natCounters,
-  NatRule,
+  networkTable,
   swarmNodes,
   vxlanDevice,
 } from "../checks/observe";
+import {
+  eth0OnOverlay,
+  eth1OnGwbridge,
+  masqueradeCounts,
+  masqueradeRuleOf,
+  masquerades,
+  networksAsTutorial,
+  nodesReady,
+  overlayOnTheWire,
+  pathMtu as pathMtuFact,
+  routingMesh,
+  tasksPing,
+  tasksSpread,
+  upstreamSeesNode,
+  Verdict,
+} from "../facts";
 import type { ObservedLab, ObservedTask } from "./observed";
 import { ANSWERED, askMesh, IPVS_TABLE, MESH_PORT, meshRequest, publishCommand, serviceImage, withPublishedWeb } from "../checks/mesh";
 import { ESP_OVERHEAD, ICMP_AND_IP, LINK_MTU, overlayMtu, pathMtuSizes, VXLAN_OVERHEAD } from "../checks/overlay-mtu";
 import { Section, StepReport, trimOutput } from "./report";
-import { captureCommand, captureFilter, describePacket, judgeWire, parseCapture } from "./vxlan";
+import { captureCommand, captureFilter, describePacket, parseCapture } from "./vxlan";
 
 export interface ExplainContext {
   lab: ConnectedLab;
@@ -67,6 +83,12 @@ async function typed(n: ConnectedNode, command: string): Promise<{ code: number;
 
 const short = (id: string) => id.slice(0, 12);
 
+/** What explain reads in a verdict: what is wrong, then where the lab differs from the tutorial. */
+const readingOf = (...verdicts: Verdict[]) => [...new Set(verdicts.flatMap((v) => [...v.found, ...v.differs]))];
+
+/** The nodes of a role, by the role each was made for (never by position or name). */
+const withRole = (lab: ConnectedLab, role: string) => lab.nodes.filter((n) => n.access.role === role).map((n) => n.access.name);
+
 /** The first task and the task it talks to on another worker (the tutorial's test.1 → test.2). */
 function pair(ctx: ExplainContext): { from: ObservedTask; to?: ObservedTask; fromNode: ConnectedNode; toNode?: ConnectedNode } {
   const [from, ...rest] = ctx.seen.tasks;
@@ -111,17 +133,14 @@ async function swarmJoin({ lab }: ExplainContext) {
 async function nodeLs({ lab }: ExplainContext) {
   const r = await typed(lab.manager, "docker node ls");
   const nodes = await swarmNodes(lab.manager.docker);
-  const holds =
-    nodes.length === lab.nodes.length &&
-    nodes.every((n) => n.state === "ready") &&
-    nodes.find((n) => n.leader)?.hostname === lab.manager.access.name;
+  const verdict = nodesReady(nodes, lab.nodes.map((n) => ({ name: n.access.name, role: n.access.role })));
   return {
     node: lab.manager.access.name,
     command: "docker node ls",
     output: trimOutput(r.text),
-    reading: [],
-    proves: `all ${lab.nodes.length} nodes are in the swarm and Ready, and ${lab.manager.access.name} is its Leader`,
-    holds,
+    reading: readingOf(verdict),
+    proves: `all ${lab.nodes.length} nodes are in the swarm and Ready, and ${withRole(lab, "manager").join(" or ")} is its Leader`,
+    holds: verdict.holds,
     facts: { nodes },
   };
 }
@@ -169,30 +188,32 @@ async function serviceCreate({ lab, seen }: ExplainContext) {
 
 async function servicePs({ lab, seen }: ExplainContext) {
   const r = await typed(lab.manager, `docker service ps ${seen.service}`);
-  const nodes = seen.tasks.map((t) => t.node);
+  const verdict = tasksSpread(seen.tasks, { replicas: lab.outputs.replicas, workers: withRole(lab, "worker") });
   return {
     node: lab.manager.access.name,
     command: `docker service ps ${seen.service}`,
     output: trimOutput(r.text),
-    reading: seen.tasks.map((t) => `${t.name} runs on ${t.node} (container ${short(t.containerId)})`),
+    reading: [...seen.tasks.map((t) => `${t.name} runs on ${t.node} (container ${short(t.containerId)})`), ...readingOf(verdict)],
     proves: "each task runs on a different worker, so task-to-task traffic has to cross the lab network",
-    holds: seen.tasks.length > 0 && new Set(nodes).size === nodes.length,
+    holds: verdict.holds,
     facts: { tasks: seen.tasks.map((t) => ({ name: t.name, node: t.node, containerId: t.containerId })) },
   };
 }
 
 async function networkLs(ctx: ExplainContext) {
   const { fromNode } = pair(ctx);
-  const r = await typed(fromNode, "docker network ls");
-  const names = r.text.split("\n").slice(1).map((l) => l.split(/\s+/)[1]);
+  const [r, table] = await Promise.all([typed(fromNode, "docker network ls"), networkTable(fromNode.docker)]);
+  const verdict = networksAsTutorial(table, ctx.seen.overlay.name);
   return {
     node: fromNode.access.name,
     command: "docker network ls",
     output: trimOutput(r.text),
-    reading: [],
-    proves: `a worker running a task has ${ctx.seen.overlay.name} (overlay, swarm scope) and docker_gwbridge (a local bridge), the task's two networks`,
-    holds: names.includes(ctx.seen.overlay.name) && names.includes("docker_gwbridge"),
-    facts: { networks: names },
+    reading: readingOf(verdict),
+    proves:
+      `a worker running a task has ${ctx.seen.overlay.name} (overlay, swarm scope) and docker_gwbridge (a local bridge), the task's two networks, ` +
+      `beside bridge, host, ingress and none: the tutorial's networks, no other`,
+    holds: verdict.holds,
+    facts: { networks: table.map((n) => n.name) },
   };
 }
 
@@ -200,16 +221,21 @@ async function ipA(ctx: ExplainContext) {
   const { from, fromNode } = pair(ctx);
   const command = `docker exec ${short(from.containerId)} ip a`;
   const r = await typed(fromNode, command);
-  const gw = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge;
+  const gwbridges: Record<string, string> = Object.fromEntries(ctx.seen.nodes.map((n) => [n.name, n.gwbridge.subnet]));
   const mtu = overlayMtu(ctx.seen.overlay.encrypted);
-  const holds = ctx.seen.tasks.every((t) => t.eth0?.mtu === mtu && t.eth1?.mtu === LINK_MTU);
+  const eth0 = eth0OnOverlay(ctx.seen.tasks, ctx.seen.overlay);
+  const eth1 = eth1OnGwbridge(ctx.seen.tasks, gwbridges);
+  const holds = eth0.holds && eth1.holds;
   return {
     node: fromNode.access.name,
     command,
     output: trimOutput(r.text, 16, /valid_lft|inet6/),
-    reading: ctx.seen.tasks.map(
-      (t) => `${t.name} on ${t.node}: eth0 ${t.eth0?.ipv4} mtu ${t.eth0?.mtu} (${ctx.seen.overlay.name}), eth1 ${t.eth1?.ipv4} mtu ${t.eth1?.mtu} (docker_gwbridge ${gw.subnet})`,
-    ),
+    reading: [
+      ...ctx.seen.tasks.map(
+        (t) => `${t.name} on ${t.node}: eth0 ${t.eth0?.ipv4} mtu ${t.eth0?.mtu} (${ctx.seen.overlay.name}), eth1 ${t.eth1?.ipv4} mtu ${t.eth1?.mtu} (docker_gwbridge ${gwbridges[t.node]})`,
+      ),
+      ...readingOf(eth0, eth1),
+    ],
     proves:
       `eth0 is on ${ctx.seen.overlay.name} with MTU ${mtu}, ${LINK_MTU - mtu} bytes under the wire's ${LINK_MTU} because VXLAN wraps each frame ` +
       `in an outer IPv4 (20), UDP (8) and VXLAN (8) header around the inner Ethernet header (14)` +
@@ -237,13 +263,14 @@ async function pingAcross(ctx: ExplainContext) {
   if (!to) return needsTwo(ctx, `docker exec ${short(from.containerId)} ping -c 3 <another task>`);
   const command = `docker exec ${short(from.containerId)} ping -c 3 ${to.overlayIp}`;
   const r = await typed(fromNode, command);
+  const verdict = tasksPing([{ from: `${from.name} (${from.node})`, to: to.overlayIp, code: r.code, output: r.text }]);
   return {
     node: fromNode.access.name,
     command,
     output: trimOutput(r.text),
-    reading: [],
+    reading: readingOf(verdict),
     proves: `${from.name} on ${from.node} reaches ${to.name} on ${to.node} by its overlay address ${to.overlayIp}: one flat network across nodes`,
-    holds: r.code === 0 && / 0% packet loss/.test(r.text),
+    holds: verdict.holds,
     facts: { from: from.overlayIp, to: to.overlayIp },
   };
 }
@@ -257,17 +284,23 @@ async function pathMtu(ctx: ExplainContext) {
   if (!to) return needsTwo(ctx, typedAs(sizes[0]));
   const [fits, tooBig] = await Promise.all(sizes.map((s) => dontFragmentPing(fromNode, from.containerId, to.overlayIp, s)));
   const text = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).replace(/\s+$/, "");
+  const verdict = pathMtuFact({
+    mtu,
+    fits: { size: sizes[0], code: fits.code, output: text(fits) },
+    tooBig: { size: sizes[1], code: tooBig.code, output: text(tooBig) },
+  });
   return {
     node: fromNode.access.name,
     command: sizes.map(typedAs).join("\n"),
     output: [`# -s ${sizes[0]}`, trimOutput(text(fits), 6), `# -s ${sizes[1]}`, trimOutput(text(tooBig), 6)].join("\n"),
     reading: [
       `-s ${sizes[0]}: ${fits.code === 0 ? "answered" : "not answered"}; -s ${sizes[1]}: ${tooBig.code === 0 ? "answered" : "refused, it does not fit"}`,
+      ...readingOf(verdict),
     ],
     proves:
       `${sizes[0]} bytes of payload + ${ICMP_AND_IP} (ICMP 8, IP 20) = ${mtu} fit the overlay and one byte more does not: ` +
       `the path MTU between tasks is ${mtu}, ${LINK_MTU} less VXLAN's ${VXLAN_OVERHEAD}${ctx.seen.overlay.encrypted ? ` and ESP's ${ESP_OVERHEAD} (rounded to a multiple of 4)` : ""}`,
-    holds: fits.code === 0 && tooBig.code !== 0,
+    holds: verdict.holds,
     facts: { mtu, fits: sizes[0], fitsPassed: fits.code === 0, tooBig: sizes[1], tooBigPassed: tooBig.code === 0 },
   };
 }
@@ -288,8 +321,8 @@ async function vxlanOnTheWire(ctx: ExplainContext) {
   const packets = parseCapture(text);
   const nodes = [fromNode.access.address, toNode.access.address];
   const tasks = [from.overlayIp, to.overlayIp];
-  const { vxlan, esp, vnis, problems } = judgeWire(packets, { vni: o.vni, encrypted: o.encrypted, nodes, tasks });
-  const holds = problems.length === 0 && (o.encrypted || device.vni === o.vni);
+  const verdict = overlayOnTheWire(packets, { vni: o.vni, encrypted: o.encrypted, nodes, tasks, deviceVni: device.vni });
+  const { vxlan, esp, vnis } = verdict;
   const vniLine = o.encrypted
     ? `${esp.length} ESP packets between ${nodes.join(" and ")}, ${vxlan.length} cleartext VXLAN: the overlay's frames travel encrypted`
     : `VNI ${vnis.join(", ") || "none seen"} on the wire; ${o.name}'s VNI is ${o.vni} (docker network inspect) and ${device.vni} (vxlan id of the vxlan device in ${o.name}'s namespace)`;
@@ -297,11 +330,11 @@ async function vxlanOnTheWire(ctx: ExplainContext) {
     node: fromNode.access.name,
     command: `${captureCommand(self.iface, toNode.access.address, CAPTURE_COUNT)}\n${ping}   # meanwhile, in another shell on ${fromNode.access.name}`,
     output: trimOutput(text, 16),
-    reading: [...packets.map(describePacket), vniLine, ...problems],
+    reading: [...packets.map(describePacket), vniLine, ...readingOf(verdict)],
     proves: o.encrypted
       ? `between ${from.node} and ${to.node} the overlay's traffic is IPsec ESP (IP protocol 50): no cleartext VXLAN of ${o.name} crosses the wire`
       : `the ping travels between ${nodes.join(" and ")} (the nodes' lab addresses) as UDP 4789 with VNI ${o.vni}, carrying the tasks' ${tasks.join(" > ")} inside: that is the overlay`,
-    holds,
+    holds: verdict.holds,
     facts: { vni: o.vni, deviceVni: device.vni, vnisOnTheWire: vnis, packets, encrypted: o.encrypted },
   };
 }
@@ -322,11 +355,6 @@ async function gwbridge(ctx: ExplainContext) {
   };
 }
 
-/** The rule that NATs a node's tasks: MASQUERADE of docker_gwbridge's subnet for what leaves by another interface. */
-function masqueradeRule(rules: NatRule[], subnet: string): NatRule | undefined {
-  return rules.find((r) => r.target === "MASQUERADE" && r.source === subnet && r.out === "!docker_gwbridge");
-}
-
 async function masquerade(ctx: ExplainContext) {
   const { from, fromNode } = pair(ctx);
   const subnet = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge.subnet;
@@ -335,7 +363,9 @@ async function masquerade(ctx: ExplainContext) {
   const before = await natCounters(fromNode);
   const pinged = await typed(fromNode, ping);
   const after = await natCounters(fromNode);
-  const [b, a] = [masqueradeRule(before.rules, subnet), masqueradeRule(after.rules, subnet)];
+  const [b, a] = [masqueradeRuleOf(before.rules, subnet), masqueradeRuleOf(after.rules, subnet)];
+  const rule = masquerades(fromNode.access.name, after.rules, subnet);
+  const counted = masqueradeCounts(fromNode.access.name, before.rules, after.rules, subnet);
   const row = (text: string) => text.split("\n").filter((l) => /MASQUERADE/.test(l) && l.includes(subnet) && l.includes("!docker_gwbridge"));
   const header = before.output.split("\n").slice(0, 2);
   return {
@@ -345,9 +375,10 @@ async function masquerade(ctx: ExplainContext) {
     reading: [
       `MASQUERADE ${subnet} ! -o docker_gwbridge: ${b?.packets ?? "?"} → ${a?.packets ?? "?"} packets. NAT counts the first packet of each ` +
         `connection (conntrack translates the rest), and each new ping is a new one; the task's own endless ping is one old connection`,
+      ...readingOf(rule, counted),
     ],
     proves: `a task's packets to the upstream are masqueraded by its node's rule for docker_gwbridge's ${subnet}: its counter moved`,
-    holds: pinged.code === 0 && !!a && !!b && a.packets > b.packets,
+    holds: pinged.code === 0 && rule.holds && counted.holds,
     facts: { rule: { source: subnet, out: "!docker_gwbridge" }, packetsBefore: b?.packets, packetsAfter: a?.packets, bytesBefore: b?.bytes, bytesAfter: a?.bytes },
   };
 }
@@ -357,13 +388,14 @@ async function upstreamSees(ctx: ExplainContext) {
   const up = ctx.seen.upstream.address;
   const command = `docker exec ${short(from.containerId)} nc -w 3 ${up} ${WHOAMI_PORT}`;
   const r = await typed(fromNode, command);
+  const verdict = upstreamSeesNode([{ task: from.name, node: from.node, nodeAddress: fromNode.access.address, seen: r.text }]);
   return {
     node: fromNode.access.name,
     command,
     output: trimOutput(r.text),
-    reading: [`the upstream answers on port ${WHOAMI_PORT} with the source address it sees: ${r.text || "(nothing)"}`],
+    reading: [`the upstream answers on port ${WHOAMI_PORT} with the source address it sees: ${r.text || "(nothing)"}`, ...readingOf(verdict)],
     proves: `the upstream sees ${fromNode.access.address}, ${from.node}'s lab address, not the task's ${from.eth1?.ipv4.split("/")[0]}: the node masquerades its tasks`,
-    holds: r.text === fromNode.access.address,
+    holds: verdict.holds,
     facts: { seenSource: r.text, node: fromNode.access.address, task: from.eth1?.ipv4 },
   };
 }
@@ -401,13 +433,17 @@ async function publishedPort(ctx: ExplainContext, inspect: string, ingressText: 
   return withPublishedWeb(m.docker, name, image, async () => {
     const answers = await Promise.all(ctx.lab.nodes.map(async (n) => ({ n, line: await askMesh(m, n.access.address) })));
     const ipvs = await typed(m, IPVS_TABLE);
+    const verdict = routingMesh(answers.map(({ n, line }) => ({ node: n.access.name, address: n.access.address, line })), ipvs.text);
     return {
       node: m.access.name,
       command: [inspect, publishCommand(name, image), ...ctx.lab.nodes.map((n) => meshRequest(n.access.address)), IPVS_TABLE].join("\n"),
       output: trimOutput([ingressText, ...answers.map(({ n, line }) => `${n.access.address}: ${line}`), ipvs.text].join("\n"), 24),
-      reading: [`this kernel has IPVS: port ${MESH_PORT} answers on ${answers.filter(({ line }) => ANSWERED.test(line)).length} of ${answers.length} node addresses`],
+      reading: [
+        `this kernel has IPVS: port ${MESH_PORT} answers on ${answers.filter(({ line }) => ANSWERED.test(line)).length} of ${answers.length} node addresses`,
+        ...readingOf(verdict),
+      ],
       proves: `a published port answers on every node's address, the manager's too (it runs no task): the routing mesh, IPVS in ingress_sbox balancing to the tasks`,
-      holds: answers.every(({ line }) => ANSWERED.test(line)) && /FWM|TCP/.test(ipvs.text),
+      holds: verdict.holds,
       facts: { ipvs: true, port: MESH_PORT, answers: answers.map(({ n, line }) => ({ node: n.access.name, address: n.access.address, status: line })), table: ipvs.text },
     };
   });

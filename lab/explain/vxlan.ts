@@ -1,7 +1,7 @@
 // VXLAN on the wire: tcpdump on a worker's lab interface while one task pings the other, and tcpdump's own decoding
 // of what it saw (it knows VXLAN on UDP 4789 and ESP): the outer addresses (the nodes'), the VNI, the inner addresses
 // (the tasks'). Parsing tcpdump's text is pure, and tested on a capture recorded from a real lab
-// (test/fixtures/explain/).
+// (test/fixtures/explain/); whether a capture shows the overlay as it must is a fact, judged in lab/facts/wire.ts.
 
 /** The IANA port of VXLAN, on which tcpdump decodes it without being told. */
 export const VXLAN_PORT = 4789;
@@ -78,42 +78,4 @@ export function describePacket(p: WirePacket): string {
   if (p.kind === "esp") return `${p.outer.src} > ${p.outer.dst}  ESP (IP protocol ${ESP_PROTOCOL}) spi ${p.spi}: encrypted, nothing inside is readable`;
   const inner = p.inner ? `inner ${p.inner.src} > ${p.inner.dst} (${p.inner.what.replace(/, id \d+.*$/, "")})` : "inner: not IPv4";
   return `${p.outer.src} > ${p.outer.dst} UDP ${p.outer.dstPort}  VNI ${p.vni}  ${inner}`;
-}
-
-/** What a capture between two workers during a task-to-task ping must show. */
-export interface WireExpectation {
-  /** mynet's VNI, as Docker reports it. */
-  vni: number;
-  encrypted: boolean;
-  /** The two nodes' lab addresses (the outer ones) and the two tasks' overlay addresses (the inner ones). */
-  nodes: string[];
-  tasks: string[];
-}
-
-/**
- * Whether the capture shows the overlay as it must be: plain, VXLAN packets (two at least) all with mynet's VNI, node to
- * node outside and task to task inside; encrypted, ESP packets (two at least) and no cleartext VXLAN of mynet. What
- * does not hold is said in `problems`.
- */
-export function judgeWire(packets: WirePacket[], e: WireExpectation): { vxlan: VxlanPacket[]; esp: EspPacket[]; vnis: number[]; problems: string[] } {
-  const vxlan = packets.filter((p): p is VxlanPacket => p.kind === "vxlan");
-  const esp = packets.filter((p): p is EspPacket => p.kind === "esp");
-  const vnis = [...new Set(vxlan.map((p) => p.vni))];
-  const problems: string[] = [];
-  if (e.encrypted) {
-    const clear = vxlan.filter((p) => p.vni === e.vni);
-    if (clear.length > 0) problems.push(`${clear.length} cleartext VXLAN packets of VNI ${e.vni} on the wire of an encrypted overlay`);
-    if (esp.length < 2) problems.push(`${esp.length} ESP packets between ${e.nodes.join(" and ")} (2 at least expected)`);
-    return { vxlan, esp, vnis, problems };
-  }
-  if (vxlan.length < 2) problems.push(`${vxlan.length} VXLAN packets between ${e.nodes.join(" and ")} (2 at least expected)`);
-  for (const p of vxlan) {
-    const where = `${p.outer.src} > ${p.outer.dst}`;
-    if (p.vni !== e.vni) problems.push(`${where}: VNI ${p.vni}, not ${e.vni}`);
-    if (!e.nodes.includes(p.outer.src) || !e.nodes.includes(p.outer.dst)) problems.push(`${where}: not between the nodes ${e.nodes.join(", ")}`);
-    if (!p.inner || !e.tasks.includes(p.inner.src) || !e.tasks.includes(p.inner.dst)) {
-      problems.push(`${where}: inside ${p.inner ? `${p.inner.src} > ${p.inner.dst}` : "no IPv4"}, not between the tasks ${e.tasks.join(", ")}`);
-    }
-  }
-  return { vxlan, esp, vnis, problems };
 }

@@ -9,7 +9,8 @@ import type { ObservedLab } from "../../lab/explain/observed";
 import { EXPLAIN_FORMAT, formatReport, StepReport, trimOutput } from "../../lab/explain/report";
 import { STEP_NAMES } from "../../lab/explain/steps";
 import { renderSvg, topologyDot } from "../../lab/explain/topology";
-import { captureCommand, describePacket, judgeWire, parseCapture, VxlanPacket } from "../../lab/explain/vxlan";
+import { captureCommand, describePacket, parseCapture, VxlanPacket } from "../../lab/explain/vxlan";
+import { masqueradeCounts, masqueradeRuleOf, overlayOnTheWire as judgeWire } from "../../lab/facts";
 import { overlayMtu, pathMtuSizes } from "../../lab/checks/overlay-mtu";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "..", "fixtures", "explain", name), "utf8");
@@ -63,21 +64,28 @@ describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () 
 
     it("plain: the recorded capture holds (VXLAN, mynet's VNI, node to node, task to task)", function () {
       const verdict = judgeWire(parseCapture(capture), plain);
-      assert.deepEqual(verdict.problems, []);
+      assert.deepEqual(verdict.found, []);
+      assert.ok(verdict.holds);
       assert.deepEqual(verdict.vnis, [4097]);
     });
 
     it("plain: another VNI, other outer or inner addresses, or no packet are each said", function () {
-      assert.match(judgeWire(parseCapture(capture), { ...plain, vni: 4100 }).problems[0], /VNI 4097, not 4100/);
-      assert.match(judgeWire(parseCapture(capture), { ...plain, nodes: ["192.168.56.11", "192.168.56.13"] }).problems[0], /not between the nodes/);
-      assert.match(judgeWire(parseCapture(capture), { ...plain, tasks: ["10.0.1.3", "10.0.1.9"] }).problems[0], /inside 10\.0\.1\.3 > 10\.0\.1\.4, not between the tasks/);
-      assert.deepEqual(judgeWire([], plain).problems, ["0 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)"]);
+      assert.match(judgeWire(parseCapture(capture), { ...plain, vni: 4100 }).found[0], /VNI 4097, not 4100/);
+      assert.match(judgeWire(parseCapture(capture), { ...plain, nodes: ["192.168.56.11", "192.168.56.13"] }).found[0], /not between the nodes/);
+      assert.match(judgeWire(parseCapture(capture), { ...plain, tasks: ["10.0.1.3", "10.0.1.9"] }).found[0], /inside 10\.0\.1\.3 > 10\.0\.1\.4, not between the tasks/);
+      assert.deepEqual(judgeWire([], plain).found, ["0 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)"]);
+    });
+
+    it("plain: the vxlan device in mynet's namespace must carry mynet's VNI too; encrypted, the wire alone is judged", function () {
+      assert.ok(judgeWire(parseCapture(capture), { ...plain, deviceVni: 4097 }).holds);
+      assert.deepEqual(judgeWire(parseCapture(capture), { ...plain, deviceVni: 4099 }).found, ["the overlay's vxlan device has VNI 4099, not 4097"]);
+      assert.ok(judgeWire(parseCapture(fixture("tcpdump-esp-worker2.txt")), { ...encrypted, deviceVni: 4099 }).holds);
     });
 
     it("encrypted: ESP only holds; cleartext VXLAN of mynet on the wire does not, nor a capture without ESP", function () {
       const esp = parseCapture(fixture("tcpdump-esp-worker2.txt"));
-      assert.deepEqual(judgeWire(esp, encrypted).problems, []);
-      assert.match(judgeWire(parseCapture(capture), { ...encrypted, vni: 4097 }).problems.join("\n"), /6 cleartext VXLAN packets of VNI 4097 on the wire of an encrypted overlay\n0 ESP packets/);
+      assert.deepEqual(judgeWire(esp, encrypted).found, []);
+      assert.match(judgeWire(parseCapture(capture), { ...encrypted, vni: 4097 }).found.join("\n"), /6 cleartext VXLAN packets of VNI 4097 on the wire of an encrypted overlay\n0 ESP packets/);
     });
   });
 
@@ -98,6 +106,15 @@ describe("explain: the node's NAT rules and their counters", function () {
     const rules = parseNatCounters(fixture("iptables-nat-postrouting.txt"));
     assert.equal(rules.length, 3);
     assert.deepEqual(rules[0], { packets: 3, bytes: 228, target: "MASQUERADE", out: "!docker_gwbridge", source: "172.18.0.0/16", destination: "0.0.0.0/0" });
+  });
+
+  it("finds the masquerade rule of the node's docker_gwbridge in the recorded table, and sees its counter move", function () {
+    const rules = parseNatCounters(fixture("iptables-nat-postrouting.txt"));
+    assert.equal(masqueradeRuleOf(rules, "172.18.0.0/16"), rules[0]);
+    assert.equal(masqueradeRuleOf(rules, "172.19.0.0/16"), undefined);
+    const after = rules.map((r, i) => (i === 0 ? { ...r, packets: r.packets + 1 } : r));
+    assert.ok(masqueradeCounts("swarm-worker1", rules, after, "172.18.0.0/16").holds);
+    assert.deepEqual(masqueradeCounts("swarm-worker1", rules, rules, "172.18.0.0/16").found, ["swarm-worker1's MASQUERADE counter did not move (3 → 3 packets)"]);
   });
 });
 

@@ -1,0 +1,64 @@
+// The swarm's facts: `docker node ls` (every node Ready, once, a manager the Leader) and `docker service ps`
+// (the tasks Running, one per worker). Roles come from the lab's nodes, never from a node's position or name.
+import type { Role } from "../types";
+import { verdict, Verdict } from "./verdict";
+
+/** A row of `docker node ls` on a manager. */
+export interface NodeRow {
+  hostname: string;
+  /** ready, down, unknown, … */
+  state: string;
+  role: string;
+  leader: boolean;
+}
+
+/** A node of the lab: its name and the role it was made for. */
+export interface LabNode {
+  name: string;
+  role: Role;
+}
+
+/**
+ * docker node ls: each of the lab's nodes is listed once (a Down leftover of an earlier join is a second row), is
+ * Ready, has the role it was made for, nothing else is listed, and the Leader is a node whose role is manager.
+ */
+export function nodesReady(listed: NodeRow[], lab: LabNode[]): Verdict {
+  const found: string[] = [];
+  for (const n of lab) {
+    const rows = listed.filter((r) => r.hostname === n.name);
+    if (rows.length === 0) found.push(`${n.name} is not in the swarm`);
+    if (rows.length > 1) found.push(`${n.name} is listed ${rows.length} times (a leftover of an earlier join)`);
+    for (const r of rows.filter((x) => x.role !== n.role)) found.push(`${n.name} is a ${r.role || "node of no role"}, not a ${n.role}`);
+  }
+  for (const r of listed) {
+    if (!lab.some((n) => n.name === r.hostname)) found.push(`${r.hostname || "a node without a hostname"} is listed but is no node of this lab`);
+    if (r.state !== "ready") found.push(`${r.hostname} is ${r.state || "in no state"}, not Ready`);
+  }
+  const managers = lab.filter((n) => n.role === "manager").map((n) => n.name);
+  const leaders = listed.filter((r) => r.leader);
+  if (leaders.length === 0) found.push("no node is the Leader");
+  for (const l of leaders.filter((x) => !managers.includes(x.hostname))) {
+    found.push(`the Leader is ${l.hostname}, not the manager (${managers.join(", ") || "the lab has none"})`);
+  }
+  return verdict("node-ls", found);
+}
+
+/** A running task and where it runs. */
+export interface TaskPlace {
+  name: string;
+  node: string;
+}
+
+/**
+ * docker service ps: as many tasks Running as the service has replicas, each on a different node, and each on a
+ * worker (the lab's service is placed on workers, so its traffic has to cross the lab network).
+ */
+export function tasksSpread(tasks: TaskPlace[], want: { replicas: number; workers: string[] }): Verdict {
+  const found: string[] = [];
+  if (tasks.length !== want.replicas) found.push(`${tasks.length} tasks running, ${want.replicas} wanted`);
+  const byNode = new Map<string, string[]>();
+  for (const t of tasks) byNode.set(t.node, [...(byNode.get(t.node) ?? []), t.name]);
+  for (const [node, names] of byNode) if (names.length > 1) found.push(`${names.join(" and ")} share ${node}`);
+  for (const t of tasks) if (!want.workers.includes(t.node)) found.push(`${t.name} runs on ${t.node}, which is not a worker`);
+  return verdict("service-ps", found);
+}
