@@ -3,6 +3,7 @@
 import type Docker from "dockerode";
 import type { Log } from "../backends/backend";
 import { LABEL_LAB } from "../types";
+import { waitUntil } from "../wait";
 
 /** Where the tasks may run (`--constraint`, `--placement-pref`, `--replicas-max-per-node`). */
 export interface Placement {
@@ -228,15 +229,15 @@ export async function ensureService(manager: Docker, args: ServiceArgs, log: Log
 
 /** The service's running tasks with their node and overlay address, once `replicas` of them run. */
 export async function waitForTasks(manager: Docker, args: ServiceArgs, timeoutMs = 90_000): Promise<TaskInfo[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const awaited = `service ${args.name}: ${args.replicas} tasks running on ${args.network}`;
+  return waitUntil(awaited, { timeoutMs, pacingMs: 300, errors: "end" }, async ({ saw }) => {
     const tasks = await runningTasks(manager, args.name, args.network);
-    if (tasks.length === args.replicas && tasks.every((t) => t.overlayIp && t.containerId)) return tasks;
-    if (Date.now() > deadline) {
-      throw new Error(`service ${args.name}: ${tasks.length} of ${args.replicas} tasks running after ${timeoutMs / 1000}s`);
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
+    const unready = tasks
+      .filter((t) => !t.overlayIp || !t.containerId)
+      .map((t) => `${t.name} on ${t.node} has ${t.overlayIp ? "no container" : `no address on ${args.network}`} yet`);
+    saw([`${tasks.length} of ${args.replicas} running`, ...unready].join("; "));
+    return tasks.length === args.replicas && unready.length === 0 && tasks;
+  });
 }
 
 export async function runningTasks(manager: Docker, service: string, network: string): Promise<TaskInfo[]> {

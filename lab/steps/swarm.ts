@@ -2,6 +2,7 @@
 // through the Engine API. Each step looks first and acts only if needed, so re-running changes nothing.
 import type Docker from "dockerode";
 import type { Log } from "../backends/backend";
+import { waitUntil } from "../wait";
 
 export interface SwarmMember {
   name: string;
@@ -51,15 +52,19 @@ export async function joinWorker(worker: SwarmMember, manager: SwarmMember, swar
 
 /** Waits until the manager sees every expected hostname as Ready. */
 export async function waitForNodesReady(manager: Docker, hostnames: string[], timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  await waitUntil(`${hostnames.join(", ")} Ready`, { timeoutMs, pacingMs: 300, errors: "end" }, async ({ saw }) => {
     const nodes = await manager.listNodes();
     const ready = new Set(nodes.filter((n) => n.Status?.State === "ready").map((n) => n.Description?.Hostname));
     const missing = hostnames.filter((h) => !ready.has(h));
-    if (missing.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`nodes not Ready after ${timeoutMs / 1000}s: ${missing.join(", ")}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+    saw(`still waiting for ${missing.map((h) => `${h}: ${statesOf(nodes, h)}`).join(", ")}`);
+    return missing.length === 0;
+  });
+}
+
+/** The states the manager has for a hostname: a stale entry may be down beside a new one. */
+function statesOf(nodes: { Description?: { Hostname?: string }; Status?: { State?: string } }[], hostname: string): string {
+  const states = nodes.filter((n) => n.Description?.Hostname === hostname).map((n) => n.Status?.State);
+  return [...new Set(states.filter(Boolean))].join("/") || "not known to the manager";
 }
 
 export async function leaveSwarm(member: SwarmMember, force: boolean): Promise<void> {
@@ -140,17 +145,13 @@ type RawNodeSpec = { Role?: string; Availability?: string; Labels?: Record<strin
  * heartbeat or a neighbour's update may bump it meanwhile ("update out of sequence"): read and try again.
  */
 async function updateNode(manager: Docker, nodeId: string, change: (spec: RawNodeSpec) => RawNodeSpec, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  const outOfSequence = (err: unknown) => (/out of sequence/.test(String(err)) ? "retry" : "end");
+  await waitUntil(`node ${nodeId}'s spec updated`, { attempts, pacingMs: 0, errors: outOfSequence }, async () => {
     const n = await manager.getNode(nodeId).inspect();
     const next = change(n.Spec);
-    if (!next) return;
-    try {
-      await manager.getNode(nodeId).update({ version: n.Version.Index, ...next });
-      return;
-    } catch (err) {
-      if (attempt >= attempts || !/out of sequence/.test(String(err))) throw err;
-    }
-  }
+    if (next) await manager.getNode(nodeId).update({ version: n.Version.Index, ...next });
+    return true;
+  });
 }
 
 export async function removeNode(manager: Docker, nodeId: string): Promise<void> {
