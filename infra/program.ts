@@ -8,10 +8,11 @@ import { backendFor, pluginOf, settleSpec } from "../lab/backends";
 import {
   assertEncryptionFits, EncryptionSupport, labSpecFromConfig, plainSettings, Setting, settingsWarnings,
 } from "../lab/config";
-import { kernelFindings } from "../lab/doctor/kernel";
+import { kernelFeature } from "../lab/doctor/kernel";
 import { observeLab } from "../lab/health";
 import { assertHostFits, HostFacts, readHostFacts } from "../lab/host-facts";
 import { assertSettingsReadAlike, SettingsFile } from "../lab/settings-text";
+import type { LabOutputs } from "../lab/outputs";
 import type { LabSpec } from "../lab/types";
 import { PROJECT_ROOT } from "./provider";
 import { SwarmLab } from "./swarmlab";
@@ -109,7 +110,7 @@ export const THIS_HOST: ProgramHost = {
 
 /**
  * The doctor's ESP/GCM judgement of this kernel (lab/doctor/kernel.ts), from the few facts it needs: the kernel's
- * config, its modules and /proc/crypto.
+ * config, its modules and /proc/crypto. Taken as data (its state, and what shows it), not read back from the report.
  */
 export async function readEncryptionSupport(): Promise<EncryptionSupport> {
   const release = os.release();
@@ -123,9 +124,8 @@ export async function readEncryptionSupport(): Promise<EncryptionSupport> {
     read("/proc/crypto"),
   ]);
   const facts = { release, config, modulesDir, sysModules, crypto: crypto ?? "", filesystems: "", ipvs: false };
-  const finding = kernelFindings(facts).find((f) => f.check === "ESP/GCM");
-  const found = /\(([^)]*)\)/.exec(finding?.says ?? "")?.[1] ?? finding?.says ?? "not judged";
-  return { available: finding?.status === "ok", detail: `Linux ${release}: ${found}` };
+  const esp = kernelFeature(facts, "ESP/GCM");
+  return { available: esp.state === "present", detail: `Linux ${release}: ${esp.shownBy}` };
 }
 
 /**
@@ -144,7 +144,10 @@ export async function checkedSpec(host: ProgramHost): Promise<LabSpec> {
   return spec;
 }
 
-export async function swarmlabProgram(host: ProgramHost = THIS_HOST) {
+/** What the program exports: every output of LabOutputs (lab/outputs.ts), by the same name, as Pulumi takes it. */
+export type ProgramOutputs = { [K in keyof LabOutputs]-?: pulumi.Input<LabOutputs[K]> };
+
+export async function swarmlabProgram(host: ProgramHost = THIS_HOST): Promise<ProgramOutputs> {
   const spec = await checkedSpec(host);
   const lab = new SwarmLab(spec.name, { spec, stack: pulumi.getStack(), observe: observeLab });
   return {

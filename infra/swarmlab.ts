@@ -9,7 +9,7 @@ import type { NodeInputs, NodeOutputs } from "../lab/parts/node";
 import type { NodeAccess } from "../lab/sessions";
 import { TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT } from "../lab/steps/service";
 import { TUTORIAL_NODE } from "../lab/steps/swarm";
-import type { LabSpec } from "../lab/types";
+import { LabSpec, managerOf, Role, workersOf } from "../lab/types";
 import { partProvider } from "./provider";
 
 type Inputs<I> = { [K in keyof I]: pulumi.Input<I[K]> };
@@ -45,7 +45,7 @@ export interface SwarmLabArgs {
 
 export interface NodeOutput {
   name: string;
-  role: string;
+  role: Role;
   address: string;
   ssh: string;
 }
@@ -90,23 +90,25 @@ export class SwarmLab extends pulumi.ComponentResource {
       upstreamImage: images.out("busybox"),
     }, { ...child, dependsOn: [key] });
     // 5. one machine per node, running dockerd and sshd, with the service's image side-loaded
-    const nodes = spec.nodes.map(
-      (n) =>
+    const machines = spec.nodes.map((n) => ({
+      ...n,
+      access: accessOf(
         new LabPart(parts.node, `${name}-${n.name}`, {
           lab, owner, backend, name: n.name, role: n.role, address: n.address, egress: spec.egress,
           authorizedKey: key.out("publicKey"), privateKey, nodeRecipe: images.out("nodeRecipe"), images: [spec.service.image],
         }, { ...child, dependsOn: [base] }),
-    );
-    const access = nodes.map(accessOf);
-    const [manager, ...workers] = access;
+      ),
+    }));
+    // the manager and the workers by their role (lab/types.ts), never by their place in the list
+    const manager = managerOf(machines).access;
     // 6. docker swarm init --advertise-addr <manager> on the manager
     const swarm = new LabPart(parts.swarm, `${name}-swarm`, { lab, manager, nodeSpec: TUTORIAL_NODE("manager"), privateKey }, child);
     // 7. docker swarm join on each worker
-    const joins = workers.map(
-      (worker, i) =>
-        new LabPart(parts.join, `${name}-${spec.nodes[i + 1].name}-join`, {
-          lab, worker, manager, swarmId: swarm.out("swarmId"), workerToken: swarm.out("workerToken"), nodeSpec: TUTORIAL_NODE("worker"),
-          privateKey,
+    const joins = workersOf(machines).map(
+      (worker) =>
+        new LabPart(parts.join, `${name}-${worker.name}-join`, {
+          lab, worker: worker.access, manager, swarmId: swarm.out("swarmId"), workerToken: swarm.out("workerToken"),
+          nodeSpec: TUTORIAL_NODE("worker"), privateKey,
         }, child),
     );
     // 8. docker network create -d overlay mynet (--opt encrypted with swarmlab:encrypted)
@@ -121,7 +123,7 @@ export class SwarmLab extends pulumi.ComponentResource {
     }, { ...child, dependsOn: joins });
 
     // 10. up ends by looking at the lab: the tasks it reports are the live ones
-    const nodeAccess = pulumi.all(access);
+    const nodeAccess = pulumi.all(machines.map((m) => m.access));
     const observed = pulumi
       .all([nodeAccess, pulumi.unsecret(privateKey), pulumi.all([service.id, ...joins.map((j) => j.id)])])
       .apply(([list, keyText]): Promise<Observation | undefined> =>

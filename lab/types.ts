@@ -22,7 +22,7 @@ export interface LabSpec {
   subnet: string;
   /** The host's address on the lab network (first usable address), e.g. 192.168.56.1. */
   gateway: string;
-  /** nodes[0] is the manager; the rest are workers. */
+  /** One manager, the rest workers, each by its role (managerOf, workersOf): nothing goes by a node's place here. */
   nodes: NodeSpec[];
   /** A lab-internal host standing for "the internet" (last usable address of the subnet). */
   upstream: { name: string; address: string };
@@ -39,6 +39,23 @@ export interface LabSpec {
   service: { name: string; image: string; replicas: number };
   /** backend vagrant only: Vagrant's provider; "" = the one installed on this machine. */
   vagrantProvider?: VagrantProvider | "";
+}
+
+/**
+ * The lab's manager, by its role: a lab has exactly one (lab/config.ts makes it so). Works on any list of nodes that
+ * carry their role (NodeSpec, NodeAccess, the stack's nodes output).
+ */
+export function managerOf<N extends { role: Role; name: string }>(nodes: readonly N[]): N {
+  const managers = nodes.filter((n) => n.role === "manager");
+  if (managers.length !== 1) {
+    throw new Error(`a lab has one manager, not ${managers.length} (${nodes.map((n) => `${n.name}: ${n.role}`).join(", ")})`);
+  }
+  return managers[0];
+}
+
+/** The lab's workers, by their role, in the order the lab lists its nodes. */
+export function workersOf<N extends { role: Role }>(nodes: readonly N[]): N[] {
+  return nodes.filter((n) => n.role === "worker");
 }
 
 /** Labels carried by everything a lab creates, so it can be found and removed without state. */

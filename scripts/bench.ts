@@ -42,7 +42,7 @@ const TARGET_VERIFY_SECONDS = 10;
 
 type Phase = "baseline up" | "baseline down" | "swarmlab up" | "verification" | "add a worker" | "swarmlab down";
 const PHASES: Phase[] = ["baseline up", "baseline down", "swarmlab up", "verification", "add a worker", "swarmlab down"];
-const times: Record<Phase, number[]> = Object.fromEntries(PHASES.map((p) => [p, []])) as unknown as Record<Phase, number[]>;
+const times = Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<Phase, number[]>;
 const failures: string[] = [];
 
 const say = (s: string) => console.log(`bench: ${s}`);

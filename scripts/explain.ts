@@ -1,7 +1,8 @@
 // npm run explain [-- --step <name>] [-- --json]: walks through the Swarm overlay tutorial on the running lab of the
 // selected stack (SWARMLAB_STACK, default dev): each step's command as a student types it on a node, its real output,
 // and what it proves; then draws the lab into .swarmlab/<lab>/topology.svg. --json prints the same as one document.
-import { ConnectedLab, LabOutputs } from "../lab/checks/observe";
+import { ConnectedLab } from "../lab/checks/observe";
+import { outputsOf } from "../lab/outputs";
 import { explain, STEP_NAMES } from "../lab/explain";
 import { stepPrinter } from "../lab/explain/report";
 import { labDir } from "../lab/lab-dir";
@@ -31,11 +32,7 @@ function parseArgs(argv: string[]): { only?: string; json: boolean } {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const stack = await selectStack();
-  const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
-  if (!outputs.nodeAccess?.length) {
-    console.error(`swarmlab explain: stack '${stack.name}' has no lab up (npm run up)`);
-    return 1;
-  }
+  const outputs = outputsOf(await stack.outputs(), stack.name); // fails, with the fix, when no lab of ours is up
   const lab = await ConnectedLab.open(outputs);
   const print = stepPrinter();
   try {

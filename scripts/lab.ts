@@ -4,10 +4,10 @@ import { canGuard } from "../lab/backends/host/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
 import { labDirRelative, removeLabDir } from "../lab/lab-dir";
 import { LabNameError, labNameProblem } from "../lab/lab-name";
-import { LABEL_LAB, stackOfOwner } from "../lab/types";
+import { LABEL_LAB, managerOf, stackOfOwner } from "../lab/types";
 import { writeFileSync } from "node:fs";
-import { replaceCommand, type Observation } from "../lab/health";
-import type { TaskInfo } from "../lab/steps/service";
+import { replaceCommand } from "../lab/health";
+import { OutputsError, outputsOf } from "../lab/outputs";
 import { downLab, labOfState, openStack, replaceArgs, selectStack, specOf, stackName, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import path from "node:path";
@@ -33,33 +33,31 @@ async function up(): Promise<number> {
   say(`pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet}); a refresh reads the live lab first`);
   if (replace.length) say(`making ${replace.join(", ")} again (--replace), with what hangs on ${replace.length > 1 ? "them" : "it"}`);
   const started = Date.now();
-  const o = (
-    await upLab(stack, print, { replace }).catch(async (err) => {
-      // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
-      // itself is reported as it was, whatever the collection does.
-      const files = await collectLabLogs(spec).catch(() => []);
-      if (files.length) console.error(`swarmlab: diagnostics of lab '${spec.name}' in ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/`);
-      throw err;
-    })
-  ).outputs;
+  const result = await upLab(stack, print, { replace }).catch(async (err) => {
+    // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
+    // itself is reported as it was, whatever the collection does.
+    const files = await collectLabLogs(spec).catch(() => []);
+    if (files.length) console.error(`swarmlab: diagnostics of lab '${spec.name}' in ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/`);
+    throw err;
+  });
+  const o = outputsOf(result.outputs, stack.name);
   console.log(`\nswarmlab: lab '${spec.name}' up in ${((Date.now() - started) / 1000).toFixed(1)}s. What it looks like now:`);
-  for (const n of o.nodes.value as { name: string; role: string; address: string; ssh: string }[]) {
+  for (const n of o.nodes) {
     console.log(`  ${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${n.ssh}`);
   }
   const sshConfig = path.join(labDirRelative(spec.name), "ssh_config");
-  writeFileSync(path.join(PROJECT_ROOT, sshConfig), o.sshConfig.value);
-  console.log(`  or by name: ssh -F ${sshConfig} swarm-manager   (the stack output sshConfig)`);
-  for (const t of o.tasks.value as TaskInfo[]) {
-    console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.value.name} ${o.overlay.value.subnet})`);
+  writeFileSync(path.join(PROJECT_ROOT, sshConfig), o.sshConfig);
+  console.log(`  or by name: ssh -F ${sshConfig} ${managerOf(o.nodes).name}   (the stack output sshConfig)`);
+  for (const t of o.tasks) {
+    console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.name} ${o.overlay.subnet})`);
   }
-  console.log(`  upstream (stands for the internet): ${o.upstream.value.address}`);
+  console.log(`  upstream (stands for the internet): ${o.upstream.address}`);
   if (spec.backend === "docker" && !(await canGuard())) {
     console.log("  note: no host firewall rules (iptables needs root or passwordless sudo): the lab has no route out, but its nodes can reach this host");
   }
-  const problems = (o.problems?.value ?? []) as Observation["problems"];
-  if (problems.length > 0) {
-    console.log(`\nswarmlab: the lab is NOT healthy:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    const remake = (o.remake?.value ?? []) as Observation["remake"];
+  if (o.problems.length > 0) {
+    console.log(`\nswarmlab: the lab is NOT healthy:\n${o.problems.map((p) => `  - ${p}`).join("\n")}`);
+    const remake = o.remake ?? [];
     // What up alone cannot heal is named with the command that does; anything else, another up may.
     console.log(remake.length ? `  heal it with: ${replaceCommand(remake)}` : "  run npm run up again once the cause is gone");
     const files = await collectLabLogs(spec);
@@ -140,13 +138,21 @@ async function status(): Promise<number> {
   const lab = (await labOfState(stack)) ?? { name: spec.name, backend: spec.backend };
   const machines = await backend.list(lab.name, lab.owner);
   say(`lab '${lab.name}' machines: ${machines.map((m) => `${m.name} (${m.role}) ${m.state}`).join(", ") || "none"}`);
-  const outputs = await stack.outputs();
-  if (!outputs.nodes) {
+  const raw = await stack.outputs();
+  if (Object.keys(raw).length === 0) {
     say(`stack '${stack.name}' has no lab up (npm run up)`);
     return 0;
   }
-  const show = Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "privateKey" && k !== "nodeAccess").map(([k, v]) => [k, v.value]));
-  console.log(JSON.stringify(show, null, 2));
+  // What the stack records, whatever swarmlab made it (the secret key and the ssh details aside); then whether it
+  // is what this swarmlab's readers (the suite, explain) take.
+  const shown = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "privateKey" && k !== "nodeAccess").map(([k, v]) => [k, v.value]));
+  console.log(JSON.stringify(shown, null, 2));
+  try {
+    outputsOf(raw, stack.name);
+  } catch (err) {
+    if (!(err instanceof OutputsError)) throw err;
+    say(err.message); // a fact like the others: status says what is there, and fails only when it cannot
+  }
   return 0;
 }
 

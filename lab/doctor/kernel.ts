@@ -5,7 +5,7 @@ import type { KernelFacts } from "./facts";
 import { blocker, Finding, info, ok, warn } from "./finding";
 
 /** One build option of the kernel. */
-interface KernelOption {
+export interface KernelOption {
   /** Its Kconfig symbol, without CONFIG_. */
   symbol: string;
   /** The module it builds as (the modprobe name). */
@@ -14,7 +14,7 @@ interface KernelOption {
   seen(k: KernelFacts): boolean;
 }
 
-interface Feature {
+export interface Feature {
   check: string;
   /** Needed: without it up fails or the lab does not work (a blocker). Otherwise part of the tutorial is lost. */
   needed: boolean;
@@ -99,41 +99,77 @@ export function kernelFindings(k: KernelFacts, engineKernel?: string): Finding[]
   return [info("kernel", `Linux ${k.release}, ${source}${elsewhere}`), ...FEATURES.map((f) => featureFinding(f, k, config))];
 }
 
-function featureFinding(f: Feature, k: KernelFacts, config: Map<string, string> | undefined): Finding {
+/** What this kernel has of a feature, as data: the report words it (featureFinding), the program reads it as it is. */
+export interface FeatureState {
+  feature: Feature;
+  /**
+   * present: every option built in, loaded or loadable. absent: the config does not build one. unloadable: one is a
+   * module with no /lib/modules to load it from. unknown: no config to read, and one is not loaded.
+   */
+  state: "present" | "absent" | "unloadable" | "unknown";
+  /** What shows it, in a few words ("CONFIG_INET_ESP is not set in /proc/config.gz", "esp4 loaded; …"). */
+  shownBy: string;
+  /** The options that make the state what it is (all of them when present). */
+  options: KernelOption[];
+}
+
+/** What this kernel has of the feature whose check is `check` ("ESP/GCM"): what the program asks before up. */
+export function kernelFeature(k: KernelFacts, check: string): FeatureState {
+  const feature = FEATURES.find((f) => f.check === check);
+  if (!feature) throw new Error(`no kernel feature ${check}: ${FEATURES.map((f) => f.check).join(", ")} are`);
+  return featureState(feature, k, k.config ? parseKernelConfig(k.config.text) : undefined);
+}
+
+function featureState(f: Feature, k: KernelFacts, config: Map<string, string> | undefined): FeatureState {
   const states = f.options.map((o) => ({ o, state: optionState(o, k, config) }));
   const inState = (s: OptionState) => states.filter((x) => x.state === s).map((x) => x.o);
-  const problem = f.needed ? blocker : warn;
   const absent = inState("absent");
   if (absent.length > 0) {
     const which = absent.map((o) => `CONFIG_${o.symbol} is not set`).join(", ");
-    const symbols = absent.map((o) => `CONFIG_${o.symbol}`).join(" and ");
-    const fix = `boot a kernel built with ${symbols} (=y or =m, as distribution kernels are: Debian's linux-image-amd64)${
-      f.elsewhere ? `, or ${f.elsewhere}` : ""
-    }: the lab's machines are containers and share this machine's kernel`;
-    return problem(f.check, `not in this kernel (${which} in ${k.config!.source}): ${f.without}`, fix);
+    return { feature: f, state: "absent", shownBy: `${which} in ${k.config!.source}`, options: absent };
   }
   const unloadable = inState("unloadable");
   if (unloadable.length > 0) {
-    const which = unloadable.map((o) => `CONFIG_${o.symbol}=m`).join(", ");
-    return problem(
-      f.check,
-      `built as a module (${which}) that is not loaded, and there is no /lib/modules/${k.release} to load it from: ${f.without}`,
-      `install the running kernel's modules into /lib/modules/${k.release} (Debian: apt-get install linux-image-${k.release}), then modprobe ${unloadable.map((o) => o.module).join(" ")}`,
-    );
+    return { feature: f, state: "unloadable", shownBy: unloadable.map((o) => `CONFIG_${o.symbol}=m`).join(", "), options: unloadable };
   }
   const unknown = inState("unknown");
   if (unknown.length > 0) {
     const modules = unknown.map((o) => o.module).join(" ");
-    return warn(
-      f.check,
-      `cannot tell whether this kernel has it (no kernel config to read, and ${modules} not loaded); without it ${f.without}`,
-      `modprobe ${modules}, then npm run doctor again (if modprobe fails, this kernel has none)`,
-    );
+    return { feature: f, state: "unknown", shownBy: `no kernel config to read, and ${modules} not loaded`, options: unknown };
   }
   const how = states.map(({ o, state }) =>
     state === "built in" ? `CONFIG_${o.symbol}=y` : state === "loaded" ? `${o.module} loaded` : `CONFIG_${o.symbol}=m, loaded when needed`,
   );
-  return ok(f.check, `present (${how.join("; ")}): ${f.uses}`);
+  return { feature: f, state: "present", shownBy: how.join("; "), options: f.options };
+}
+
+function featureFinding(f: Feature, k: KernelFacts, config: Map<string, string> | undefined): Finding {
+  const { state, shownBy, options } = featureState(f, k, config);
+  const problem = f.needed ? blocker : warn;
+  const modules = options.map((o) => o.module).join(" ");
+  switch (state) {
+    case "absent": {
+      const symbols = options.map((o) => `CONFIG_${o.symbol}`).join(" and ");
+      const fix = `boot a kernel built with ${symbols} (=y or =m, as distribution kernels are: Debian's linux-image-amd64)${
+        f.elsewhere ? `, or ${f.elsewhere}` : ""
+      }: the lab's machines are containers and share this machine's kernel`;
+      return problem(f.check, `not in this kernel (${shownBy}): ${f.without}`, fix);
+    }
+    case "unloadable":
+      return problem(
+        f.check,
+        `built as a module (${shownBy}) that is not loaded, and there is no /lib/modules/${k.release} to load it from: ${f.without}`,
+        `install the running kernel's modules into /lib/modules/${k.release} (Debian: apt-get install linux-image-${k.release}), then modprobe ${modules}`,
+      );
+    case "unknown":
+      return warn(
+        f.check,
+        `cannot tell whether this kernel has it (${shownBy}); without it ${f.without}`,
+        `modprobe ${modules}, then npm run doctor again (if modprobe fails, this kernel has none)`,
+      );
+    case "present":
+      return ok(f.check, `present (${shownBy}): ${f.uses}`);
+  }
 }
 
 function optionState(o: KernelOption, k: KernelFacts, config: Map<string, string> | undefined): OptionState {

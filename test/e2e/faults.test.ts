@@ -7,12 +7,13 @@ import Docker from "dockerode";
 import { downLab, forgetStack, upLab, UpLabOptions } from "../../infra/stack";
 import { listGuards, removeGuards } from "../../lab/backends/host/firewall";
 import { containerName, networkName } from "../../lab/backends/docker/names";
-import type { LabOutputs } from "../../lab/checks/observe";
+import { LabOutputs, outputsOf } from "../../lab/outputs";
+import { managerOf, workersOf } from "../../lab/types";
 import { containerExec } from "../../lab/engine-api";
 import { healAdvice, observeLab, observeOnce } from "../../lab/health";
 import { leftovers } from "../../lab/inventory";
 import { assertTutorialHolds } from "./tutorial-claims";
-import { plainOutputs, requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
+import { requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
 
 const docker = new Docker();
 let SETTINGS = { name: "", subnet: "" };
@@ -58,18 +59,23 @@ describe("faults: one up heals what a student broke; down always finishes", func
     service: { name: outputs.service, replicas: outputs.replicas, network: outputs.overlay.name },
   });
   const problemsNow = async () => (await observeOnce(observed())).problems;
+  /** The lab's nodes by their role, as the stack's outputs name them (the tutorial's names with the defaults). */
+  const roles = () => {
+    const [worker1, worker2] = workersOf(outputs.nodeAccess).map((n) => n.name);
+    return { manager: managerOf(outputs.nodeAccess).name, worker1, worker2 };
+  };
 
   /**
    * A fault no part describes: up alone does not heal it, and says so, naming the node and the one command that
    * does (its output remake); the suite's advice names the same command.
    */
-  async function namesNodeToRemake(node: string, symptom: RegExp) {
+  async function namesNodeToRemake(node: string, symptom: string) {
     const started = Date.now();
     const result = await upLab(stack);
     timings.push(`${node}: up alone named it in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-    const o = plainOutputs(result.outputs);
+    const o = outputsOf(result.outputs, stack.name);
     const said = o.problems.join("\n");
-    assert.match(said, symptom);
+    assert.match(said, new RegExp(`${node}: ${symptom}`));
     assert.match(said, new RegExp(`${node}: .*; npm run up -- --replace ${node} makes that node again`));
     assert.deepEqual(o.remake, [node]);
     assert.equal(healAdvice(await observeOnce(observed())), `npm run up -- --replace ${node} heals it`, "the suite's advice");
@@ -82,7 +88,7 @@ describe("faults: one up heals what a student broke; down always finishes", func
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
     timings.push(`${fault}: ${secs}s (${changes.map(([op, n]) => `${op} ${n}`).join(", ") || "no change"})`);
-    outputs = plainOutputs(result.outputs);
+    outputs = outputsOf(result.outputs, stack.name);
     assert.deepEqual(outputs.problems, [], "up observed a healthy lab");
     await assertTutorialHolds(outputs);
     const counts = (result.summary.resourceChanges ?? {}) as Record<string, number>;
@@ -90,99 +96,109 @@ describe("faults: one up heals what a student broke; down always finishes", func
   }
 
   it("docker service scale test=1: up scales it back to the configured replicas (an update, nothing made again)", async function () {
-    await onNode("swarm-manager", "docker service scale -d test=1");
+    await onNode(roles().manager, "docker service scale -d test=1");
     await healsBy("service scaled to 1", { update: 1 });
   });
 
   it("docker service rm test; docker network rm mynet: up makes both again", async function () {
-    await onNode("swarm-manager", "docker service rm test && sleep 3 && docker network rm mynet");
+    await onNode(roles().manager, "docker service rm test && sleep 3 && docker network rm mynet");
     await healsBy("service and mynet removed", { create: 2 });
   });
 
   it("worker2's dockerd killed: said in plain words; up makes the node again and it rejoins; the tasks come back", async function () {
-    await onNode("swarm-worker2", "pkill dockerd");
+    const { worker2 } = roles();
+    await onNode(worker2, "pkill dockerd");
     const said = (await problemsNow()).join("\n");
-    assert.match(said, /^swarm-worker2: its Docker engine does not answer/m);
+    assert.match(said, new RegExp(`^${worker2}: its Docker engine does not answer`, "m"));
     await healsBy("worker2's dockerd killed", { create: 2 });
   });
 
   it("worker1's container removed: up makes it again", async function () {
-    await node("swarm-worker1").remove({ force: true });
+    await node(roles().worker1).remove({ force: true });
     await healsBy("worker1's container removed", { create: 2 });
   });
 
   it("worker2 stopped: said as the swarm sees it (node Down, its task pending by the one-per-worker rule); up makes it again", async function () {
-    await node("swarm-worker2").stop({ t: 1 });
+    const { worker2 } = roles();
+    await node(worker2).stop({ t: 1 });
     // The swarm marks the node Down first, and only then gives its task a new slot that stays pending: wait for both.
     const pendingByRule = /service test: 1 of 2 tasks running \(pending: no suitable node \(.*max replicas per node/;
+    const down = new RegExp(`${worker2}: the swarm sees it down`);
     const seen = await observeLab(observed(), 60_000, (o) => {
       const said = o.problems.join("\n");
-      return /swarm-worker2: the swarm sees it down/.test(said) && pendingByRule.test(said);
+      return down.test(said) && pendingByRule.test(said);
     });
     const said = seen.problems.join("\n");
-    assert.match(said, /swarm-worker2: does not answer over SSH/);
-    assert.match(said, /swarm-worker2: the swarm sees it down/);
+    assert.match(said, new RegExp(`${worker2}: does not answer over SSH`));
+    assert.match(said, down);
     assert.match(said, pendingByRule);
     await healsBy("worker2 stopped", { create: 2 });
   });
 
   it("worker1 left the swarm (docker swarm leave): up joins it again, and docker node ls has no Down leftover", async function () {
-    await onNode("swarm-worker1", "docker swarm leave");
+    await onNode(roles().worker1, "docker swarm leave");
     await healsBy("worker1 left the swarm", { create: 1 });
   });
 
   it("the manager's dockerd killed: up makes the manager again, and the swarm, joins, mynet and test with it", async function () {
-    await onNode("swarm-manager", "pkill dockerd");
-    assert.match((await problemsNow()).join("\n"), /^swarm-manager: its Docker engine does not answer/m);
+    const { manager } = roles();
+    await onNode(manager, "pkill dockerd");
+    assert.match((await problemsNow()).join("\n"), new RegExp(`^${manager}: its Docker engine does not answer`, "m"));
     await healsBy("manager's dockerd killed", { create: 6 });
   });
 
   it("worker1 disconnected from the lab network (docker network disconnect on the host): up makes it again", async function () {
-    await docker.getNetwork(networkName(SETTINGS.name)).disconnect({ Container: containerName(SETTINGS.name, "swarm-worker1"), Force: true });
+    const container = containerName(SETTINGS.name, roles().worker1);
+    await docker.getNetwork(networkName(SETTINGS.name)).disconnect({ Container: container, Force: true });
     await healsBy("worker1 disconnected from the lab network", { create: 2 });
   });
 
   it("worker1 drained (docker node update --availability drain): up makes it active again, in place", async function () {
-    await onNode("swarm-manager", "docker node update --availability drain --label-add zone=a swarm-worker1");
+    const { manager, worker1 } = roles();
+    await onNode(manager, `docker node update --availability drain --label-add zone=a ${worker1}`);
     await healsBy("worker1 drained", { update: 1 });
-    const spec = await onNodeOut("swarm-manager", "docker node inspect -f '{{.Spec.Availability}} {{json .Spec.Labels}}' swarm-worker1");
+    const spec = await onNodeOut(manager, `docker node inspect -f '{{.Spec.Availability}} {{json .Spec.Labels}}' ${worker1}`);
     assert.equal(spec.trim(), "active {}");
   });
 
   it("the manager paused (docker node update --availability pause on the manager itself): up makes it active again", async function () {
-    await onNode("swarm-manager", "docker node update --availability pause swarm-manager");
+    const { manager } = roles();
+    await onNode(manager, `docker node update --availability pause ${manager}`);
     await healsBy("manager paused", { update: 1 });
   });
 
   it("test's spec changed (docker service update --constraint-add, --env-add, --label-add, --publish-add): one update in place undoes it all", async function () {
-    await onNode("swarm-manager", [
+    const { manager } = roles();
+    await onNode(manager, [
       "docker service update -d --constraint-add node.hostname==nowhere --env-add A=1 --label-add x=y",
       "--publish-add 8080:80 --replicas-max-per-node 2 test",
     ].join(" "));
     await healsBy("test's constraint, env, label, port changed", { update: 1 });
-    const spec = await onNodeOut("swarm-manager", "docker service inspect -f '{{json .Spec.TaskTemplate.Placement}} {{json .Spec.EndpointSpec.Ports}} {{json .Spec.TaskTemplate.ContainerSpec.Env}}' test");
+    const spec = await onNodeOut(manager, "docker service inspect -f '{{json .Spec.TaskTemplate.Placement}} {{json .Spec.EndpointSpec.Ports}} {{json .Spec.TaskTemplate.ContainerSpec.Env}}' test");
     assert.equal(spec.trim(), '{"Constraints":["node.role==worker"],"MaxReplicas":1} null null', "no port, no env");
   });
 
   it("the manager left its swarm (docker swarm leave --force): the refresh does not fail; up makes the swarm, joins, mynet and test again", async function () {
-    await onNode("swarm-manager", "docker swarm leave --force");
+    await onNode(roles().manager, "docker swarm leave --force");
     await healsBy("manager left its swarm", { create: 5 });
   });
 
-  it("a task's eth0 MTU changed inside worker1: up names the node and the command; npm run up -- --replace swarm-worker1 heals it", async function () {
-    await onNode("swarm-worker1", 'nsenter -t "$(docker inspect -f {{.State.Pid}} $(docker ps -q -f label=com.docker.swarm.service.name=test))" -n ip link set eth0 mtu 1400');
-    await namesNodeToRemake("swarm-worker1", /swarm-worker1: test\.\d's eth0 on the overlay has MTU 1400, not the overlay's 1450/);
-    await healsBy("task MTU changed on worker1 (--replace)", { replace: 2 }, { replace: ["swarm-worker1"] });
+  it("a task's eth0 MTU changed inside worker1: up names the node and the command; npm run up -- --replace <worker1> heals it", async function () {
+    const { worker1 } = roles();
+    await onNode(worker1, 'nsenter -t "$(docker inspect -f {{.State.Pid}} $(docker ps -q -f label=com.docker.swarm.service.name=test))" -n ip link set eth0 mtu 1400');
+    await namesNodeToRemake(worker1, "test\\.\\d's eth0 on the overlay has MTU 1400, not the overlay's 1450");
+    await healsBy("task MTU changed on worker1 (--replace)", { replace: 2 }, { replace: [worker1] });
   });
 
-  it("worker2's own firewall drops VXLAN (udp/4789): up names the node and the command; --replace swarm-worker2 heals it", async function () {
-    await onNode("swarm-worker2", "iptables -I INPUT -p udp --dport 4789 -j DROP");
-    await namesNodeToRemake("swarm-worker2", /swarm-worker2: it received no VXLAN \(UDP 4789\)/);
-    await healsBy("VXLAN dropped by worker2's firewall (--replace)", { replace: 2 }, { replace: ["swarm-worker2"] });
+  it("worker2's own firewall drops VXLAN (udp/4789): up names the node and the command; --replace <worker2> heals it", async function () {
+    const { worker2 } = roles();
+    await onNode(worker2, "iptables -I INPUT -p udp --dport 4789 -j DROP");
+    await namesNodeToRemake(worker2, "it received no VXLAN \\(UDP 4789\\)");
+    await healsBy("VXLAN dropped by worker2's firewall (--replace)", { replace: 2 }, { replace: [worker2] });
   });
 
   it("the upstream host removed: up makes it again", async function () {
-    await node("upstream").remove({ force: true });
+    await node(outputs.upstream.name).remove({ force: true });
     await healsBy("upstream removed", { create: 1 });
   });
 
@@ -193,11 +209,15 @@ describe("faults: one up heals what a student broke; down always finishes", func
   });
 
   it("workers 2→3 adds one node and its join, and nothing else; 3→2 drains, removes and deletes it", async function () {
+    const before = outputs.nodeAccess.map((n) => n.name);
+    const workers = workersOf(outputs.nodeAccess).map((n) => n.name);
     await stack.setConfig("swarmlab:workers", { value: "3" });
     const grow = await stack.preview();
     assert.deepEqual(grow.changeSummary, { create: 2, same: 14 }, "preview of workers 3");
     await healsBy("workers 2→3", { create: 2 });
-    assert.deepEqual(outputs.nodeAccess.map((n) => n.name), ["swarm-manager", "swarm-worker1", "swarm-worker2", "swarm-worker3"]);
+    // the new worker takes the tutorial's next name
+    assert.deepEqual(outputs.nodeAccess.map((n) => n.name), [...before, "swarm-worker3"]);
+    assert.deepEqual(workersOf(outputs.nodeAccess).map((n) => n.name), [...workers, "swarm-worker3"]);
     await stack.setConfig("swarmlab:workers", { value: "2" });
     const shrink = await stack.preview();
     assert.deepEqual(shrink.changeSummary, { delete: 2, same: 14 }, "preview of workers 2");
@@ -214,10 +234,11 @@ describe("faults: one up heals what a student broke; down always finishes", func
   });
 
   it("down after every fault at once (a dead engine, a stopped worker, a service the state does not know of using mynet, no upstream, no firewall rules) finishes and leaves nothing", async function () {
-    await onNode("swarm-manager", "docker service create -d --no-resolve-image --network mynet --name rogue busybox:latest sleep 600");
-    await onNode("swarm-worker2", "pkill dockerd");
-    await node("swarm-worker1").stop({ t: 1 });
-    await node("upstream").remove({ force: true });
+    const { manager, worker1, worker2 } = roles();
+    await onNode(manager, "docker service create -d --no-resolve-image --network mynet --name rogue busybox:latest sleep 600");
+    await onNode(worker2, "pkill dockerd");
+    await node(worker1).stop({ t: 1 });
+    await node(outputs.upstream.name).remove({ force: true });
     await removeGuards(SETTINGS.name);
     const result = await downLab(stack);
     assert.equal(result.error, undefined, `destroy failed: ${result.error?.message}`);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { cliRoot, discardStack, openStack, stackExists, stackName, upLab } from "../../infra/stack";
 import { unusedSubnet } from "../../lab/host-facts";
 import { collectLabLogs, runningMachines } from "../../lab/inventory";
-import type { LabOutputs } from "../../lab/checks/observe";
+import { LabOutputs, OutputsError, outputsOf } from "../../lab/outputs";
 import type { BackendName } from "../../lab/types";
 
 /**
@@ -50,14 +50,20 @@ export async function requirePrerequisites(ctx: Mocha.Context): Promise<void> {
   ctx.skip();
 }
 
-export function plainOutputs(outputs: Record<string, { value: unknown }>): LabOutputs {
-  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])) as unknown as LabOutputs;
-}
-
-async function isRunning(outputs: LabOutputs): Promise<boolean> {
-  if (!outputs.nodeAccess?.length) return false;
-  const running = await runningMachines({ name: outputs.lab, backend: outputs.backend ?? "docker", owner: outputs.owner });
-  return outputs.nodeAccess.every((n) => running.has(n.name));
+/** The stack's lab when it is up (outputs of this swarmlab, every node's machine running); undefined otherwise. */
+async function runningLab(stack: Stack, log: (l: string) => void): Promise<LabOutputs | undefined> {
+  const raw = await stack.outputs();
+  if (Object.keys(raw).length === 0) return undefined;
+  let outputs: LabOutputs;
+  try {
+    outputs = outputsOf(raw, stack.name);
+  } catch (err) {
+    if (!(err instanceof OutputsError)) throw err;
+    log(`not verifying it: ${err.message}`);
+    return undefined;
+  }
+  const running = await runningMachines({ name: outputs.lab, backend: outputs.backend, owner: outputs.owner });
+  return outputs.nodeAccess.every((n) => running.has(n.name)) ? outputs : undefined;
 }
 
 /** Stands up a throw-away lab on a stack of its own; nothing is left of it if that fails. */
@@ -65,7 +71,7 @@ export async function throwAwayLab(prefix: string, settings: Record<string, stri
   const stack = await openStack(`${prefix}-${process.pid}`, settings);
   try {
     const result = await upLab(stack);
-    return { stack, outputs: plainOutputs(result.outputs) };
+    return { stack, outputs: outputsOf(result.outputs, stack.name) };
   } catch (err) {
     // Keep what the machines say before the lab goes: the failure is reported as it was, whatever this does.
     const files = await collectLabLogs({ name: settings.name, backend: (settings.backend as BackendName | undefined) ?? "docker" }).catch(() => []);
@@ -79,8 +85,8 @@ export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest
   const selected = stackName();
   if (await stackExists(selected)) {
     const stack = await openStack(selected);
-    const outputs = plainOutputs(await stack.outputs());
-    if (await isRunning(outputs)) {
+    const outputs = await runningLab(stack, log);
+    if (outputs) {
       log(`verifying the running lab '${outputs.lab}' of stack '${selected}' (left as it is afterwards)`);
       return { stack, outputs, backend: outputs.backend, owned: false };
     }

@@ -17,8 +17,10 @@ import {
   ProgramHost, readSpec, specFromConfig, stackConfig, stackSettingsFile, swarmlabProgram, swarmlabSettings, THIS_HOST,
 } from "../../infra/program";
 import { PROJECT_ROOT } from "../../infra/provider";
-import { partType } from "../../infra/swarmlab";
-import { ConfigError } from "../../lab/config";
+import { partType, SwarmLab } from "../../infra/swarmlab";
+import { ConfigError, labSpecFromConfig } from "../../lab/config";
+import { OUTPUT_NAMES, outputsOf } from "../../lab/outputs";
+import { managerOf, workersOf } from "../../lab/types";
 import { parts, PartKind } from "../../lab/parts";
 import type { NodeAccess } from "../../lab/sessions";
 import type { TaskInfo } from "../../lab/steps/service";
@@ -387,6 +389,17 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       dependsOn(one(rec, "service"), ...joins.map(urnOf));
     });
 
+    it("finds the manager and the workers by their role, wherever the spec lists them", async () => {
+      const rec = await freshLab();
+      const spec = labSpecFromConfig({});
+      const managerLast = { ...spec, nodes: [...workersOf(spec.nodes), managerOf(spec.nodes)] };
+      await pulumi.runtime.runInPulumiStack(async () => void new SwarmLab(spec.name, { spec: managerLast, stack: "dev" }));
+      await outputsRegistered(rec, COMPONENT);
+      assert.deepEqual(one(rec, "swarm").inputs.manager, MANAGER);
+      assert.deepEqual(partsOf(rec, "join").map((j) => [j.name, j.inputs.worker, j.inputs.manager]), WORKERS.map((w) => [`swarmlab-${w.name}-join`, w, MANAGER]));
+      assert.deepEqual(one(rec, "service").inputs.manager, MANAGER);
+    });
+
     it("hands the swarm, joins, overlay and service the manager's (and each join its worker's) access as its node reported it", async () => {
       const { rec } = await labWith();
       const nodeSpec = (role: string) => ({ role, availability: "active", labels: {} });
@@ -496,6 +509,13 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       assert.deepEqual(out.remake, []);
       assert.deepEqual(out.upstream, { name: "upstream", address: "192.168.56.254" });
       assert.equal(out.pingTarget, "192.168.56.254");
+    });
+
+    it("are what every reader takes: outputsOf reads them as they are, and LabOutputs names each of them", async () => {
+      const { out } = await labWith();
+      const raw = Object.fromEntries(Object.entries(out).map(([k, value]) => [k, { value }]));
+      assert.deepEqual(outputsOf(raw, "dev"), out);
+      assert.deepEqual([...OUTPUT_NAMES].sort(), Object.keys(out).sort());
     });
 
     it("the SwarmLab component registers nodes, overlay, tasks and upstream as its outputs", async () => {
