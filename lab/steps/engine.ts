@@ -1,18 +1,12 @@
 // Waiting for a node's Docker engine, and giving it the images it needs without any registry.
 import type Docker from "dockerode";
 import { followProgress, unless404 } from "../engine-api";
+import { waitUntil } from "../wait";
 
+/** Waits for a node's Docker engine to answer; until then its refusals are what the wait saw. */
 export async function waitForEngine(docker: Docker, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await docker.ping();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: Docker engine did not answer within ${timeoutMs / 1000}s: ${err}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const answering = () => docker.ping().then(() => true);
+  await waitUntil(`${what}'s Docker engine answering`, { timeoutMs, pacingMs: 250, errors: "retry" }, answering);
 }
 
 /** Copies an image from one engine to another (docker save | docker load), unless the target has it already. */

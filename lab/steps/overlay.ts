@@ -2,6 +2,7 @@
 import type Docker from "dockerode";
 import type { Log } from "../backends/backend";
 import { LABEL_LAB } from "../types";
+import { waitUntil } from "../wait";
 
 export interface OverlayInfo {
   id: string;
@@ -68,14 +69,12 @@ export async function ensureOverlay(manager: Docker, lab: string, name: string, 
 
 /** The network once Swarm's allocator has given it a subnet (just after creation, inspect may show none yet). */
 async function allocated(manager: Docker, name: string, timeoutMs = 15_000): Promise<OverlayInfo> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return waitUntil(`overlay network ${name}'s subnet`, { timeoutMs, pacingMs: 200, errors: "end" }, async ({ saw }) => {
     const info = await manager.getNetwork(name).inspect();
     const ipam = info.IPAM?.Config?.[0];
-    if (ipam?.Subnet) return { id: info.Id, name, subnet: ipam.Subnet, gateway: ipam.Gateway ?? "" };
-    if (Date.now() > deadline) throw new Error(`overlay network ${name} got no subnet within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    saw("swarm's allocator has given it none yet");
+    return ipam?.Subnet ? { id: info.Id, name, subnet: ipam.Subnet, gateway: ipam.Gateway ?? "" } : undefined;
+  });
 }
 
 /**
@@ -92,16 +91,16 @@ export async function removeOverlay(manager: Docker, name: string, log: Log, tim
       log(`service ${s.Spec?.Name} removed: it used ${name}`);
     }
   }
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // A removal refused while tasks shut down is part of waiting; an engine that does not answer ends it.
+  await waitUntil(`overlay network ${name} removed`, { timeoutMs, pacingMs: 500, errors: "end" }, async ({ saw }) => {
     const found = await findNetwork(manager, name);
-    if (!found) return;
+    if (!found) return true;
     try {
       await manager.getNetwork(found.Id).remove();
-      return;
+      return true;
     } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
+      saw(String((err as Error)?.message ?? err));
+      return false;
     }
-  }
+  });
 }
