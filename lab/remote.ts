@@ -4,6 +4,7 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import Docker from "dockerode";
 import { Client, ClientChannel } from "ssh2";
+import { waitUntil } from "./wait";
 
 export interface SshTarget {
   /** The node's name, for messages. */
@@ -46,21 +47,17 @@ export class NodeSession {
 
   /** Connects, retrying while the node's sshd is not up yet (up to timeoutMs). A wrong host key is never retried. */
   static async connect(target: SshTarget, timeoutMs = 30_000, attemptMs = 10_000): Promise<NodeSession> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    const where = `${target.host}:${target.port}`;
+    const errors = (err: unknown) => (err instanceof HostKeyMismatch ? "end" : "retry");
+    return waitUntil(`an SSH handshake with ${where}`, { timeoutMs, pacingMs: 250, errors }, async ({ remainingMs }) => {
+      // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
+      const release = await handshakeSlot(where);
       try {
-        // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
-        const release = await handshakeSlot(`${target.host}:${target.port}`);
-        try {
-          return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(attemptMs, deadline - Date.now()))));
-        } finally {
-          release();
-        }
-      } catch (err) {
-        if (err instanceof HostKeyMismatch || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 250));
+        return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(attemptMs, remainingMs))));
+      } finally {
+        release();
       }
-    }
+    });
   }
 
   /** Runs a command; never throws on a non-zero exit status (see run()). */

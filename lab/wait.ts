@@ -41,7 +41,7 @@ export interface Clock {
 export interface Probing {
   /** 1 for the first ask. */
   attempt: number;
-  /** Time left before the deadline (Infinity without one): for a probe that must not outlast it. */
+  /** Time left before the deadline when read (Infinity without one): for a probe that must not outlast it. */
   remainingMs: number;
   /** What this ask saw, in plain words, for the timeout's message ("swarm-worker2: down"). */
   saw(what: string): void;
@@ -87,7 +87,8 @@ export async function waitUntil<T>(name: string, options: WaitOptions, probe: Pr
     let seen = "";
     lastError = undefined;
     try {
-      const done = await probe({ attempt, remainingMs: deadline - clock.now(), saw: (what) => (seen = what) });
+      const probing = { attempt, get remainingMs() { return deadline - clock.now(); }, saw: (what: string) => (seen = what) };
+      const done = await probe(probing);
       if (done !== undefined && done !== false) return done;
     } catch (err) {
       if (decide(options.errors, err) === "end") throw err;
