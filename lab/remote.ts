@@ -49,11 +49,11 @@ export class NodeSession {
   static async connect(target: SshTarget, timeoutMs = 30_000, attemptMs = 10_000): Promise<NodeSession> {
     const where = `${target.host}:${target.port}`;
     const errors = (err: unknown) => (err instanceof HostKeyMismatch ? "end" : "retry");
-    return waitUntil(`an SSH handshake with ${where}`, { timeoutMs, pacingMs: 250, errors }, async ({ remainingMs }) => {
+    return waitUntil(`an SSH handshake with ${where}`, { timeoutMs, pacingMs: 250, errors }, async (ask) => {
       // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
       const release = await handshakeSlot(where);
       try {
-        return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(attemptMs, remainingMs))));
+        return new NodeSession(target, await openClient(target, Math.max(1_000, Math.min(attemptMs, ask.remainingMs))));
       } finally {
         release();
       }
