@@ -15,16 +15,21 @@ import {
   vxlanDevice,
 } from "../checks/observe";
 import {
+  EngineSwarm,
   eth0OnOverlay,
   eth1OnGwbridge,
+  leavesByGwbridge,
   masqueradeCounts,
   masqueradeRuleOf,
   masquerades,
   networksAsTutorial,
   nodesReady,
+  overlayMade,
   overlayOnTheWire,
   pathMtu as pathMtuFact,
+  replicasRunning,
   routingMesh,
+  swarmJoined,
   tasksPing,
   tasksSpread,
   upstreamSeesNode,
@@ -87,7 +92,11 @@ const short = (id: string) => id.slice(0, 12);
 const readingOf = (...verdicts: Verdict[]) => [...new Set(verdicts.flatMap((v) => [...v.found, ...v.differs]))];
 
 /** The nodes of a role, by the role each was made for (never by position or name). */
-const withRole = (lab: ConnectedLab, role: string) => lab.nodes.filter((n) => n.access.role === role).map((n) => n.access.name);
+const withRole = (lab: ConnectedLab, role: string) => lab.nodes.filter((n) => n.access.role === role);
+const names = (nodes: ConnectedNode[]) => nodes.map((n) => n.access.name);
+
+/** A node as the swarm-joined fact takes it, before its engine's answer is read. */
+const engineOf = (n: ConnectedNode): Pick<EngineSwarm, "node" | "role" | "address"> => ({ node: n.access.name, role: n.access.role, address: n.access.address });
 
 /** The first task and the task it talks to on another worker (the tutorial's test.1 → test.2). */
 function pair(ctx: ExplainContext): { from: ObservedTask; to?: ObservedTask; fromNode: ConnectedNode; toNode?: ConnectedNode } {
@@ -101,32 +110,40 @@ async function swarmInit({ lab }: ExplainContext) {
   const m = lab.manager;
   const shows = `docker info --format 'Swarm: {{.Swarm.LocalNodeState}}  NodeAddr: {{.Swarm.NodeAddr}}  Managers: {{.Swarm.Managers}}  Nodes: {{.Swarm.Nodes}}'`;
   const r = await typed(m, shows);
-  const holds = r.code === 0 && r.text.includes("Swarm: active") && r.text.includes(`NodeAddr: ${m.access.address} `);
+  const [, state = "", nodeAddr = ""] = /Swarm: (\S*)\s+NodeAddr: (\S*)/.exec(r.text) ?? [];
+  const verdict = swarmJoined([{ ...engineOf(m), state, nodeAddr, managers: [] }], [m.access.address]);
   return {
     node: m.access.name,
     command: `docker swarm init --advertise-addr ${m.access.address}`,
     shows,
     output: trimOutput(r.text),
-    reading: [],
+    reading: readingOf(verdict),
     proves: `the manager made the swarm and advertises its lab address ${m.access.address}, where the workers reach it`,
-    holds,
+    holds: verdict.holds,
     facts: { manager: m.access.name, advertiseAddr: m.access.address },
   };
 }
 
 async function swarmJoin({ lab }: ExplainContext) {
-  const shows = `docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeAddr}} manager {{range .Swarm.RemoteManagers}}{{.Addr}}{{end}}'`;
+  const shows = `docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeAddr}} manager {{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}'`;
   const managerAt = `${lab.manager.access.address}:2377`;
-  const seen = await Promise.all(lab.workers.map(async (w) => ({ w, r: await typed(w, shows) })));
+  const workers = withRole(lab, "worker");
+  const seen = await Promise.all(workers.map(async (w) => ({ w, r: await typed(w, shows) })));
+  // what the format prints, word by word: <state> <its address> manager <address:port>…; the words can be empty
+  const engines = seen.map(({ w, r }) => {
+    const [state = "", nodeAddr = "", , ...managers] = r.text.split(" ");
+    return { ...engineOf(w), state, nodeAddr, managers: managers.filter(Boolean) };
+  });
+  const verdict = swarmJoined(engines, withRole(lab, "manager").map((n) => n.access.address));
   return {
-    node: lab.workers.map((w) => w.access.name).join(", "),
+    node: names(workers).join(", "),
     command: `docker swarm join --token SWMTKN-1-… ${managerAt}`,
     shows,
     output: trimOutput(seen.map(({ w, r }) => `${w.access.name}: ${r.text}`).join("\n")),
-    reading: [],
+    reading: readingOf(verdict),
     proves: `every worker joined the swarm through the manager's ${managerAt} and speaks on its own lab address`,
-    holds: seen.every(({ w, r }) => r.text === `active ${w.access.address} manager ${managerAt}`),
-    facts: { workers: lab.workers.map((w) => ({ name: w.access.name, address: w.access.address })), manager: managerAt },
+    holds: verdict.holds,
+    facts: { workers: workers.map((w) => ({ name: w.access.name, address: w.access.address })), manager: managerAt },
   };
 }
 
@@ -139,7 +156,7 @@ async function nodeLs({ lab }: ExplainContext) {
     command: "docker node ls",
     output: trimOutput(r.text),
     reading: readingOf(verdict),
-    proves: `all ${lab.nodes.length} nodes are in the swarm and Ready, and ${withRole(lab, "manager").join(" or ")} is its Leader`,
+    proves: `all ${lab.nodes.length} nodes are in the swarm and Ready, and ${names(withRole(lab, "manager")).join(" or ")} is its Leader`,
     holds: verdict.holds,
     facts: { nodes },
   };
@@ -149,14 +166,16 @@ async function networkCreate({ lab, seen }: ExplainContext) {
   const o = seen.overlay;
   const shows = `docker network inspect ${o.name} --format '{{.Driver}} {{.Scope}} {{range .IPAM.Config}}{{.Subnet}} gateway {{.Gateway}}{{end}} {{json .Options}}'`;
   const r = await typed(lab.manager, shows);
+  const [driver = "", scope = ""] = r.text.split(" ");
+  const verdict = overlayMade({ name: o.name, driver, scope, vni: o.vni }, { vni: true });
   return {
     node: lab.manager.access.name,
     command: `docker network create -d overlay ${o.encrypted ? "--opt encrypted " : ""}${o.name}`,
     shows,
     output: trimOutput(r.text),
-    reading: [`VNI ${o.vni}: the VXLAN network identifier Docker gave ${o.name} (com.docker.network.driver.overlay.vxlanid_list)`],
+    reading: [`VNI ${o.vni}: the VXLAN network identifier Docker gave ${o.name} (com.docker.network.driver.overlay.vxlanid_list)`, ...readingOf(verdict)],
     proves: `${o.name} is an overlay of swarm scope on ${o.subnet}, a VXLAN segment with VNI ${o.vni}${o.encrypted ? ", encrypted (IPsec ESP between the nodes)" : ""}`,
-    holds: r.text.startsWith("overlay swarm ") && o.vni > 0,
+    holds: verdict.holds,
     facts: { network: o.name, id: o.id, subnet: o.subnet, gateway: o.gateway, vni: o.vni, encrypted: o.encrypted },
   };
 }
@@ -170,6 +189,9 @@ async function serviceCreate({ lab, seen }: ExplainContext) {
   const command = (service.Spec.TaskTemplate.ContainerSpec.Command ?? []).join(" ");
   const shows = `docker service ls --filter name=${seen.service}`;
   const r = await typed(lab.manager, shows);
+  // ID NAME MODE REPLICAS IMAGE PORTS: the service's own row (the filter matches names by their start)
+  const row = r.text.split("\n").map((l) => l.split(/\s+/)).find((w) => w[1] === seen.service);
+  const verdict = replicasRunning(seen.service, row?.[3] ?? "", replicas);
   return {
     node: lab.manager.access.name,
     // the lab's service as a student would make it: the tutorial's flags, plus one task per worker (placement) and an
@@ -179,16 +201,19 @@ async function serviceCreate({ lab, seen }: ExplainContext) {
       `--constraint node.role==worker --replicas-max-per-node 1 --init ${image} ${command}`,
     shows,
     output: trimOutput(r.text),
-    reading: [`${command}: the tutorial's ping 8.8.8.8, aimed at the lab's upstream ${seen.upstream.address} so that nothing leaves this machine`],
+    reading: [
+      `${command}: the tutorial's ping 8.8.8.8, aimed at the lab's upstream ${seen.upstream.address} so that nothing leaves this machine`,
+      ...readingOf(verdict),
+    ],
     proves: `service ${seen.service} runs ${replicas} replicas of ${image}, attached to ${seen.overlay.name}`,
-    holds: new RegExp(`\\b${replicas}/${replicas}\\b`).test(r.text),
+    holds: verdict.holds,
     facts: { service: seen.service, image, replicas, command },
   };
 }
 
 async function servicePs({ lab, seen }: ExplainContext) {
   const r = await typed(lab.manager, `docker service ps ${seen.service}`);
-  const verdict = tasksSpread(seen.tasks, { replicas: lab.outputs.replicas, workers: withRole(lab, "worker") });
+  const verdict = tasksSpread(seen.tasks, { replicas: lab.outputs.replicas, workers: names(withRole(lab, "worker")) });
   return {
     node: lab.manager.access.name,
     command: `docker service ps ${seen.service}`,
@@ -344,13 +369,18 @@ async function gwbridge(ctx: ExplainContext) {
   const gw = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge;
   const command = `docker exec ${short(from.containerId)} ip route\ndocker network inspect docker_gwbridge --format '{{range .IPAM.Config}}{{.Subnet}} gateway {{.Gateway}}{{end}}'`;
   const [route, bridge] = await Promise.all(command.split("\n").map((c) => typed(fromNode, c)));
+  const [, via = "", dev = ""] = /^default via (\S+) dev (\S+)/m.exec(route.text) ?? [];
+  const [subnet = "", , gateway = ""] = bridge.text.split(" ");
+  const verdict = leavesByGwbridge(from.name, via ? { via, dev } : undefined, { gateway });
+  // the bridge as the student sees it must be the one explain read at its start (and drew): else the lab changed meanwhile
+  const changed = subnet === gw.subnet && gateway === gw.gateway ? [] : [`docker_gwbridge on ${from.node} is ${bridge.text || "gone"}, read before as ${gw.subnet} gateway ${gw.gateway}`];
   return {
     node: fromNode.access.name,
     command,
     output: trimOutput(`${route.text}\n${bridge.text}`),
-    reading: [],
+    reading: [...readingOf(verdict), ...changed],
     proves: `the task's default route leaves by eth1 to ${gw.gateway}, docker_gwbridge on ${from.node}: traffic for outside the overlay goes through the node, not the overlay`,
-    holds: route.text.includes(`default via ${gw.gateway} dev eth1`) && bridge.text === `${gw.subnet} gateway ${gw.gateway}`,
+    holds: verdict.holds && changed.length === 0,
     facts: { gwbridge: gw },
   };
 }
@@ -406,6 +436,8 @@ async function ingress(ctx: ExplainContext) {
   const net = await typed(m, inspect);
   if (!(await hasIpvs(m))) {
     const probe = await typed(m, "ls /proc/net/ip_vs");
+    const [driver = "", scope = "", flag = ""] = net.text.split(" ");
+    const verdict = overlayMade({ name: "ingress", driver, scope, ingress: flag === "ingress=true" }, { ingress: true });
     return {
       node: m.access.name,
       command: `${inspect}\nls /proc/net/ip_vs`,
@@ -416,9 +448,10 @@ async function ingress(ctx: ExplainContext) {
           "ingress_sbox namespace: here the port would answer on no node, and a service's VIP does not forward",
         "what still works: tasks, mynet and the pings between tasks; tasks.<service> resolves to each task. " +
           "On the VM backend (own kernels with ip_vs) the port answers on every node, the manager included",
+        ...readingOf(verdict),
       ],
       proves: "the ingress network is there on every node, but the routing mesh needs IPVS, which this kernel lacks",
-      holds: net.text.startsWith("overlay swarm ingress=true"),
+      holds: verdict.holds,
       facts: { ipvs: false, ingress: net.text },
     };
   }

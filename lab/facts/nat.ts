@@ -1,6 +1,20 @@
-// North-south through NAT: a node masquerades its docker_gwbridge's subnet for what leaves by another interface (the
+// North-south through NAT: a task's default route leaves by eth1 to its node's docker_gwbridge, the node masquerades its docker_gwbridge's subnet for what leaves by another interface (the
 // rule `-s <subnet> ! -o docker_gwbridge -j MASQUERADE`), and a task's new connection out moves that rule's counter.
 import { verdict, Verdict } from "./verdict";
+
+/** A task's default route (`ip route` inside it), absent when it has none. */
+export interface DefaultRoute {
+  via: string;
+  dev: string;
+}
+
+/** The task's way out is eth1, to its node's docker_gwbridge (the bridge's gateway): through the node, not the overlay. */
+export function leavesByGwbridge(task: string, route: DefaultRoute | undefined, gwbridge: { gateway: string }): Verdict {
+  const want = `default via ${gwbridge.gateway || "docker_gwbridge's gateway"} dev eth1`;
+  if (!route) return verdict("default-route", [`${task} has no default route (${want} expected)`]);
+  const ok = route.dev === "eth1" && route.via === gwbridge.gateway;
+  return verdict("default-route", ok ? [] : [`${task}'s default route is via ${route.via} dev ${route.dev}, not ${want}`]);
+}
 
 /** A row of the node's nat POSTROUTING chain (`iptables -t nat -L POSTROUTING -n -v -x`). */
 export interface NatRow {

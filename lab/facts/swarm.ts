@@ -1,5 +1,6 @@
-// The swarm's facts: `docker node ls` (every node Ready, once, a manager the Leader) and `docker service ps`
-// (the tasks Running, one per worker). Roles come from the lab's nodes, never from a node's position or name.
+// The swarm's facts: each engine in the swarm (`docker swarm init`, `docker swarm join`), `docker node ls` (every node
+// Ready, once, a manager the Leader), the service's replicas and `docker service ps` (the tasks Running, one per
+// worker). Roles come from the lab's nodes, never from a node's position or name.
 import type { Role } from "../types";
 import { verdict, Verdict } from "./verdict";
 
@@ -61,4 +62,46 @@ export function tasksSpread(tasks: TaskPlace[], want: { replicas: number; worker
   for (const [node, names] of byNode) if (names.length > 1) found.push(`${names.join(" and ")} share ${node}`);
   for (const t of tasks) if (!want.workers.includes(t.node)) found.push(`${t.name} runs on ${t.node}, which is not a worker`);
   return verdict("service-ps", found);
+}
+
+/** A node's engine as `docker info` shows its swarm: its state, the address it speaks on, the managers it knows. */
+export interface EngineSwarm {
+  node: string;
+  role: Role;
+  /** The node's lab address. */
+  address: string;
+  /** active, inactive, pending, error, locked. */
+  state: string;
+  nodeAddr: string;
+  /** The managers it reaches (address:port); a worker's way into the swarm. */
+  managers: string[];
+}
+
+/**
+ * Each engine is active in the swarm and speaks on its node's lab address (the manager's --advertise-addr, where
+ * the workers reach it); each worker joined through a manager's address, at Swarm's port 2377.
+ */
+export function swarmJoined(engines: EngineSwarm[], managerAddresses: string[]): Verdict {
+  const found: string[] = [];
+  const through = managerAddresses.map((a) => `${a}:2377`);
+  for (const e of engines) {
+    if (e.state !== "active") found.push(`${e.node}'s engine is ${e.state || "in no state"} in the swarm, not active`);
+    else if (e.nodeAddr !== e.address) found.push(`${e.node} speaks on ${e.nodeAddr || "no address"}, not its lab address ${e.address}`);
+    if (e.role === "worker" && e.state === "active" && !e.managers.some((m) => through.includes(m))) {
+      found.push(`${e.node} knows the managers ${e.managers.join(", ") || "(none)"}, not ${through.join(" or ")}`);
+    }
+  }
+  return verdict("swarm-joined", found);
+}
+
+/** The REPLICAS column of `docker service ls` (running/desired, e.g. 2/2) against the service's spec. */
+export function replicasRunning(service: string, column: string, replicas: number): Verdict {
+  const m = /^(\d+)\/(\d+)/.exec(column.trim());
+  if (!m) return verdict("replicas-running", [`service ${service} is not listed with its replicas`]);
+  const [running, desired] = [Number(m[1]), Number(m[2])];
+  const found = [
+    ...(desired !== replicas ? [`service ${service} wants ${desired} replicas, not ${replicas}`] : []),
+    ...(running !== desired ? [`service ${service} runs ${running} of its ${desired} replicas`] : []),
+  ];
+  return verdict("replicas-running", found);
 }

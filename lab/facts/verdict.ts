@@ -15,9 +15,12 @@ export interface Verdict {
   differs: string[];
 }
 
-/** The tutorial's facts that the suite and explain both judge. */
+/** The tutorial's facts: each judged by explain, and by the suite too unless only explain shows it. */
 export type FactName =
+  | "swarm-joined"
   | "node-ls"
+  | "overlay-made"
+  | "replicas-running"
   | "service-ps"
   | "network-ls"
   | "eth0-on-overlay"
@@ -25,6 +28,7 @@ export type FactName =
   | "tasks-ping"
   | "path-mtu"
   | "vxlan-on-the-wire"
+  | "default-route"
   | "masquerade-rule"
   | "masquerade-counts"
   | "upstream-sees-node"

@@ -214,9 +214,9 @@ export const CLAIMS: Claim[] = [
   {
     group: "access: user vagrant, the lab's key, host keys recorded at creation",
     says: "a node answering with another host key than the one recorded is refused",
-    async check({ lab, outputs }) {
-      const impostor = { ...lab.manager.access, hostKey: lab.workers[0].access.hostKey };
-      await assert.rejects(connect(impostor, outputs.privateKey, 5_000), HostKeyMismatch);
+    async check(v) {
+      const impostor = { ...v.lab.manager.access, hostKey: v.withRole("worker")[0].access.hostKey };
+      await assert.rejects(connect(impostor, v.outputs.privateKey, 5_000), HostKeyMismatch);
     },
   },
   {
@@ -397,7 +397,7 @@ export const CLAIMS: Claim[] = [
       // A node is root in its own network namespace: it can add the route it lacks. Towards an address of this
       // machine beyond the lab (a free address of the host's own docker0 network), through the host: the host
       // forwards it, and the lab's rule drops it.
-      const [n] = v.lab.workers;
+      const [n] = v.withRole("worker");
       const target = await unusedAddressOnDocker0();
       const before = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "));
       const r = await n.session.exec(
@@ -426,7 +426,7 @@ export const CLAIMS: Claim[] = [
       try {
         assert.ok(await hostConnects(gateway, listener.port), `the host itself cannot reach its listener on ${gateway}:${listener.port}`);
         const before = guarded ? await dropped(o.lab, o.owner, inputDrop) : 0;
-        const [n] = v.lab.workers;
+        const [n] = v.withRole("worker");
         const fromNode = await n.session.exec(`timeout 2 bash -c 'exec 3<>/dev/tcp/${gateway}/${listener.port}'`);
         const reached = (who: string) => `${who} connected to the host at ${gateway}:${listener.port}${unguarded}`;
         assert.notEqual(fromNode.code, 0, reached(n.access.name));
