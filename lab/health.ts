@@ -3,12 +3,16 @@
 // able to ping the other. A node broken in a way no part describes (an MTU changed inside it, a firewall of its own
 // dropping VXLAN) is named with the one command that makes it again: npm run up -- --replace <node>.
 import { overlayMtu } from "./checks/overlay-mtu";
-import { interfaces } from "./checks/interfaces";
 import { containerExec } from "./engine-api";
-import { engineProblem, NodeAccess, NodeProblem, withTimeout, connect } from "./sessions";
+import type { LabOutputs } from "./outputs";
 import type { NodeSession } from "./remote";
+import { NodeAccess, withTimeout } from "./sessions";
+import {
+  LabSnapshot, membersNamed, NetworkLook, networkNamed, nodeNamed, pendingReasons, runningTasksOf, taskInfoOf,
+} from "./snapshot/model";
+import { LabSessions, takeSnapshot } from "./snapshot/read";
 import { isEncrypted } from "./steps/overlay";
-import { runningTasks, TaskInfo } from "./steps/service";
+import type { TaskInfo } from "./steps/service";
 
 export interface ObservedNode {
   name: string;
@@ -47,6 +51,11 @@ export interface ObservedLab {
   service: { name: string; replicas: number; network: string };
 }
 
+/** What a look at the lab needs, from the stack's outputs. */
+export function observedOf(o: Pick<LabOutputs, "nodeAccess" | "privateKey" | "service" | "replicas" | "overlay">): ObservedLab {
+  return { nodes: o.nodeAccess, privateKey: o.privateKey, service: { name: o.service, replicas: o.replicas, network: o.overlay.name } };
+}
+
 /** Observes the lab until it is healthy (or `settled` says so) or timeoutMs has passed; returns the last observation. */
 export async function observeLab(
   lab: ObservedLab,
@@ -60,8 +69,8 @@ export async function observeLab(
       const seen = await look();
       const nodes = seen.remake.join(",");
       if (nodes !== broken.nodes) broken = { nodes, since: Date.now() };
-      // A node broken in a way no part describes does not mend by waiting: once the same nodes have been named
-      // for a while (not a moment of a lab still settling), say so rather than wait out the deadline.
+      // A node broken in a way no part describes does not mend by waiting: once the same nodes have been named for a
+      // while (not a moment of a lab still settling), say so rather than wait out the deadline.
       const remakeSettled = nodes !== "" && Date.now() - broken.since >= REMAKE_SETTLED_MS;
       if (settled(seen) || remakeSettled || Date.now() > deadline) return seen;
       await new Promise((r) => setTimeout(r, 1_000));
@@ -76,48 +85,37 @@ export function observeOnce(lab: ObservedLab): Promise<Observation> {
   return withObserver(lab, (look) => look());
 }
 
-/**
- * Runs fn with a `look` at the lab that keeps one SSH session per node across looks: a node is connected again
- * only after it failed.
- */
+/** Runs fn with a `look` at the lab that keeps one SSH session per node across looks (LabSessions). */
 async function withObserver<T>(lab: ObservedLab, fn: (look: () => Promise<Observation>) => Promise<T>): Promise<T> {
-  const sessions: (NodeSession | undefined)[] = lab.nodes.map(() => undefined);
+  const sessions = new LabSessions(lab.nodes, lab.privateKey, 5_000);
   try {
     return await fn(() => observeWith(lab, sessions));
   } finally {
-    sessions.forEach((s) => s?.close());
+    sessions.close();
   }
 }
 
-async function observeWith(lab: ObservedLab, sessions: (NodeSession | undefined)[]): Promise<Observation> {
-  const problems: string[] = [];
-  await Promise.all(
-    lab.nodes.map(async (n, i) => {
-      try {
-        sessions[i] ??= await connect(n, lab.privateKey, 5_000);
-        const problem = await engineProblem(sessions[i]!);
-        if (!problem) return;
-        problems.push(`${n.name}: ${problem}`);
-      } catch (err) {
-        problems.push(err instanceof NodeProblem ? err.message : `${n.name}: ${err}`);
-      }
-      sessions[i]?.close(); // connect again at the next look
-      sessions[i] = undefined;
-    }),
-  );
-  const manager = sessions[0];
-  if (!manager) return { nodes: [], tasks: [], problems, remake: [] };
-  const nodes = await swarmView(manager, lab.nodes);
-  for (const n of nodes) if (n.state !== "ready") problems.push(`${n.name}: the swarm sees it ${n.state === "missing" ? "not as a member" : n.state}`);
-  const tasks = await runningTasks(manager.docker(), lab.service.name, lab.service.network);
-  problems.push(...(await taskProblems(manager, lab.service, tasks)));
+async function observeWith(lab: ObservedLab, sessions: LabSessions): Promise<Observation> {
+  return healthOf(lab, sessions, await takeSnapshot(sessions, { service: lab.service.name }));
+}
+
+/**
+ * The lab's health from a snapshot (taken with the service's tasks read from inside), and, when the snapshot shows
+ * nothing wrong, the tasks' pings over the overlay through the same sessions.
+ */
+export async function healthOf(lab: ObservedLab, sessions: LabSessions, snapshot: LabSnapshot): Promise<Observation> {
+  const { service } = lab;
+  const problems = labProblems(snapshot, lab.nodes, service);
+  const tasks = runningTasksOf(snapshot.swarm, service.name).map((t) => taskInfoOf(t, service.network));
+  const nodes = lab.nodes.map((n): ObservedNode => {
+    const m = membersNamed(snapshot.swarm, n.name)[0];
+    return { name: n.name, state: m?.state ?? "missing", role: m?.role ?? "", leader: m?.leader === true };
+  });
   const remake: string[] = [];
   if (problems.length === 0) {
-    const network = await manager.docker().getNetwork(lab.service.network).inspect();
-    const wire = { networkId: network.Id as string, mtu: overlayMtu(isEncrypted(network)) };
     // A task's interface changed on its node explains failed pings too: the VXLAN look is for when none did.
-    const changed = await interfaceProblems(lab.nodes, sessions, tasks, wire);
-    const overlay = await overlayProblems(lab.nodes, sessions, tasks, wire);
+    const changed = interfaceFaults(snapshot, service);
+    const overlay = await overlayProblems(sessions, tasks, overlayOf(snapshot, service.network)?.id ?? "");
     problems.push(...overlay.failed);
     for (const f of changed.length > 0 ? changed : overlay.faults) {
       problems.push(`${f.node}: ${f.symptom}; ${replaceCommand([f.node])} makes that node again`);
@@ -127,34 +125,58 @@ async function observeWith(lab: ObservedLab, sessions: (NodeSession | undefined)
   return { nodes, tasks, problems, remake };
 }
 
+/** The overlay as the swarm's managers hold it (the leader's node, else any node that has it). */
+function overlayOf(s: LabSnapshot, network: string): NetworkLook | undefined {
+  const from = s.swarm ? nodeNamed(s, s.swarm.from) : undefined;
+  return networkNamed(from, network) ?? s.nodes.map((n) => networkNamed(n, network)).find(Boolean);
+}
+
+/**
+ * What the snapshot shows wrong that up heals, one line each naming the node or the service: a node that does not
+ * answer, no swarm, a node the swarm does not count Ready, tasks not running (in Swarm's words) or two on one node.
+ */
+export function labProblems(s: LabSnapshot, expected: Pick<NodeAccess, "name" | "role">[], service: ObservedLab["service"]): string[] {
+  const problems = s.nodes.filter((n) => n.problem).map((n) => `${n.name}: ${n.problem}`);
+  if (!s.swarm) {
+    const managers = s.nodes.filter((n) => n.role === "manager" && !n.problem);
+    for (const m of managers) problems.push(`${m.name}: it manages no swarm (${m.viewError ?? `docker info says ${m.local.state || "no swarm"}`})`);
+    return problems;
+  }
+  for (const e of expected) {
+    const state = membersNamed(s.swarm, e.name)[0]?.state ?? "missing";
+    if (state !== "ready") problems.push(`${e.name}: the swarm sees it ${state === "missing" ? "not as a member" : state}`);
+  }
+  const running = runningTasksOf(s.swarm, service.name);
+  if (running.length !== service.replicas) {
+    const why = pendingReasons(s.swarm, service.name);
+    problems.push(`service ${service.name}: ${running.length} of ${service.replicas} tasks running${why.length ? ` (${why.join("; ")})` : ""}`);
+  }
+  const hosts = running.map((t) => t.node);
+  if (new Set(hosts).size !== hosts.length) problems.push(`service ${service.name}: two tasks on one node (${hosts.join(", ")})`);
+  return problems;
+}
+
 /** A node's fault that no part describes: its name and what is wrong, in plain words. */
 interface NodeFault {
   node: string;
   symptom: string;
 }
 
-type Sessions = (NodeSession | undefined)[];
-const sessionOf = (nodes: NodeAccess[], sessions: Sessions, node: string) => sessions[nodes.findIndex((n) => n.name === node)];
-
 /**
- * Each task's interface on the overlay, at the overlay's MTU (1450, 1424 encrypted): not, when it was changed or
- * disconnected on its node.
+ * Each running task's interface on the overlay, at the overlay's MTU (1450, 1424 encrypted): not, when it was changed
+ * or disconnected on its node. Read from inside the tasks (the snapshot's task interfaces).
  */
-async function interfaceProblems(nodes: NodeAccess[], sessions: Sessions, tasks: TaskInfo[], wire: { mtu: number }): Promise<NodeFault[]> {
-  const found = await Promise.all(
-    tasks.map(async (t): Promise<NodeFault | undefined> => {
-      const docker = sessionOf(nodes, sessions, t.node)?.docker();
-      if (!docker) return undefined;
-      const [link, addr] = await Promise.all(
-        [["ip", "-o", "link"], ["ip", "-o", "addr"]].map((cmd) => withTimeout(containerExec(docker, t.containerId, cmd), 10_000)),
-      );
-      const onOverlay = interfaces(link.stdout, addr.stdout).find((i) => i.ipv4.split("/")[0] === t.overlayIp);
-      if (!onOverlay) return { node: t.node, symptom: `${t.name} has no interface with its overlay address ${t.overlayIp} (disconnected on the node)` };
-      if (onOverlay.mtu === wire.mtu) return undefined;
-      return { node: t.node, symptom: `${t.name}'s ${onOverlay.name} on the overlay has MTU ${onOverlay.mtu}, not the overlay's ${wire.mtu} (changed on the node)` };
-    }),
-  );
-  return found.filter((f): f is NodeFault => f !== undefined);
+export function interfaceFaults(s: LabSnapshot, service: ObservedLab["service"]): NodeFault[] {
+  const network = overlayOf(s, service.network);
+  const mtu = overlayMtu(network ? isEncrypted({ Options: network.options }) : false);
+  return runningTasksOf(s.swarm, service.name).flatMap((t): NodeFault[] => {
+    if (!t.interfaces) return [];
+    const address = t.addresses[service.network];
+    const onOverlay = t.interfaces.find((i) => i.ipv4.split("/")[0] === address);
+    if (!onOverlay) return [{ node: t.node, symptom: `${t.name} has no interface with its overlay address ${address} (disconnected on the node)` }];
+    if (onOverlay.mtu === mtu) return [];
+    return [{ node: t.node, symptom: `${t.name}'s ${onOverlay.name} on the overlay has MTU ${onOverlay.mtu}, not the overlay's ${mtu} (changed on the node)` }];
+  });
 }
 
 /**
@@ -162,17 +184,12 @@ async function interfaceProblems(nodes: NodeAccess[], sessions: Sessions, tasks:
  * overlay's namespace received nothing while the pings ran (a firewall of its own dropping UDP 4789, say). When no
  * node stands out, every node of a failed ping is named.
  */
-async function overlayProblems(
-  nodes: NodeAccess[],
-  sessions: Sessions,
-  tasks: TaskInfo[],
-  wire: { networkId: string },
-): Promise<{ failed: string[]; faults: NodeFault[] }> {
-  if ((await pingFailures(nodes, sessions, tasks)).length === 0) return { failed: [], faults: [] };
+async function overlayProblems(sessions: LabSessions, tasks: TaskInfo[], networkId: string): Promise<{ failed: string[]; faults: NodeFault[] }> {
+  if ((await pingFailures(sessions, tasks)).length === 0) return { failed: [], faults: [] };
   const hosts = [...new Set(tasks.map((t) => t.node))];
-  const received = () => Promise.all(hosts.map((h) => vxlanReceived(sessionOf(nodes, sessions, h), wire.networkId)));
+  const received = () => Promise.all(hosts.map((h) => vxlanReceived(sessions.sessions.get(h), networkId)));
   const before = await received();
-  const failed = await pingFailures(nodes, sessions, tasks);
+  const failed = await pingFailures(sessions, tasks);
   const after = await received();
   if (failed.length === 0) return { failed, faults: [] }; // it came back meanwhile
   const silent = hosts.filter((_, i) => before[i] !== undefined && after[i] !== undefined && after[i] === before[i]);
@@ -186,7 +203,7 @@ async function overlayProblems(
 
 /** Packets the VXLAN device of the overlay's namespace on a node has received (undefined when it cannot be read). */
 async function vxlanReceived(session: NodeSession | undefined, networkId: string): Promise<number | undefined> {
-  if (!session) return undefined;
+  if (!session || !networkId) return undefined;
   try {
     const names = (await session.run("sudo ls /run/docker/netns")).split(/\s+/).filter(Boolean);
     const ns = names.find((f) => f.endsWith(`-${networkId.slice(0, 10)}`));
@@ -205,36 +222,12 @@ export function rxPackets(text: string): number | undefined {
   return n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
 }
 
-async function swarmView(manager: NodeSession, expected: NodeAccess[]): Promise<ObservedNode[]> {
-  const listed = await manager.docker().listNodes();
-  return expected.map((e) => {
-    const entries = listed.filter((n) => n.Description?.Hostname === e.name);
-    const n = entries.find((x) => x.Status?.State === "ready") ?? entries[0];
-    return { name: e.name, state: n?.Status?.State ?? "missing", role: n?.Spec?.Role ?? "", leader: n?.ManagerStatus?.Leader === true };
-  });
-}
-
-async function taskProblems(manager: NodeSession, service: ObservedLab["service"], tasks: TaskInfo[]): Promise<string[]> {
-  const problems: string[] = [];
-  if (tasks.length !== service.replicas) {
-    const pending = (await manager.docker().listTasks({ filters: { service: [service.name], "desired-state": ["running"] } })) as {
-      Status?: { State?: string; Err?: string; Message?: string };
-    }[];
-    const why = [...new Set(pending.filter((t) => t.Status?.State !== "running").map((t) => `${t.Status?.State}: ${t.Status?.Err || t.Status?.Message}`))];
-    problems.push(`service ${service.name}: ${tasks.length} of ${service.replicas} tasks running${why.length ? ` (${why.join("; ")})` : ""}`);
-  }
-  const hosts = tasks.map((t) => t.node);
-  if (new Set(hosts).size !== hosts.length) problems.push(`service ${service.name}: two tasks on one node (${hosts.join(", ")})`);
-  return problems;
-}
-
 /** Each ordered pair of tasks that cannot ping over the overlay, in words. */
-async function pingFailures(nodes: NodeAccess[], sessions: Sessions, tasks: TaskInfo[]): Promise<string[]> {
-  const docker = (node: string) => sessions[nodes.findIndex((n) => n.name === node)]?.docker();
+async function pingFailures(sessions: LabSessions, tasks: TaskInfo[]): Promise<string[]> {
   const pairs = tasks.flatMap((from) => tasks.filter((to) => to !== from).map((to) => ({ from, to })));
   const failed = await Promise.all(
     pairs.map(async ({ from, to }) => {
-      const d = docker(from.node);
+      const d = sessions.sessions.get(from.node)?.docker();
       const r = d ? await withTimeout(containerExec(d, from.containerId, ["ping", "-c", "1", "-W", "2", to.overlayIp]), 10_000).catch((e) => ({ code: -1, stdout: String(e) })) : undefined;
       return r?.code === 0 ? "" : `${from.name} on ${from.node} cannot ping ${to.name} on ${to.node} (${to.overlayIp}) over the overlay`;
     }),

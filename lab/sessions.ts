@@ -20,9 +20,10 @@ export interface NodeAccess {
   hostKey: string;
 }
 
-/** How long a part waits for a node it only wants to look at (refresh) before calling it unreachable. */
-export const LOOK_TIMEOUT_MS = 5_000;
-/** The same for a node whose machine runs: calling it broken makes it again, so it gets longer (a busy host). */
+/**
+ * How long refresh waits for a node before calling it unreachable: calling it broken makes it, and what lives on it,
+ * again, so a busy host gets time.
+ */
 export const RUNNING_NODE_TIMEOUT_MS = 15_000;
 
 /** A machine slower to answer SSH than a container (a VM): its backend paces the connections (lab/backends). */

@@ -2,8 +2,10 @@
 // (tunnelled), `docker exec` into tasks, and a few shell commands where no API exists (iptables, nsenter).
 import type Docker from "dockerode";
 import { containerExec } from "../engine-api";
+import { healthOf, Observation, observedOf } from "../health";
 import type { NodeAccess } from "../sessions";
-import { connect } from "../sessions";
+import type { LabSnapshot } from "../snapshot/model";
+import { LabSessions, takeSnapshot } from "../snapshot/read";
 import type { ExecResult, NodeSession } from "../remote";
 import { Interface, interfaces } from "./interfaces";
 
@@ -16,27 +18,46 @@ export interface ConnectedNode {
   docker: Docker;
 }
 
-/** One SSH connection per node, opened once and reused by every check. */
+/**
+ * One SSH connection per node, opened once and reused by every check, and the lab's snapshot read once through them
+ * (lab/snapshot): the suite's health check, its claims and explain all take their facts from it.
+ */
 export class ConnectedLab {
   private constructor(
     readonly outputs: LabOutputs,
     readonly nodes: ConnectedNode[],
+    private readonly sessions: LabSessions,
+    readonly snapshot: LabSnapshot,
   ) {}
 
   static async open(outputs: LabOutputs): Promise<ConnectedLab> {
-    const sessions = await Promise.all(outputs.nodeAccess.map((a) => connect(a, outputs.privateKey)));
-    return new ConnectedLab(
-      outputs,
-      sessions.map((session, i) => ({ access: outputs.nodeAccess[i], session, docker: session.docker() })),
-    );
+    const sessions = new LabSessions(outputs.nodeAccess, outputs.privateKey, 30_000);
+    try {
+      const opened = await Promise.all(outputs.nodeAccess.map((a) => sessions.session(a)));
+      const snapshot = await takeSnapshot(sessions, { service: outputs.service, labInterface: true });
+      const nodes = opened.map((session, i) => ({ access: outputs.nodeAccess[i], session, docker: session.docker() }));
+      return new ConnectedLab(outputs, nodes, sessions, snapshot);
+    } catch (err) {
+      sessions.close();
+      throw err;
+    }
   }
 
+  /** What up's final look says of the lab, from this snapshot and over these sessions (pings included). */
+  health(): Promise<Observation> {
+    return healthOf(observedOf(this.outputs), this.sessions, this.snapshot);
+  }
+
+  /** The manager the swarm is seen from: the leading one (the snapshot's), else the first by role. */
   get manager(): ConnectedNode {
-    return this.nodes[0];
+    const managers = this.nodes.filter((n) => n.access.role === "manager");
+    const leading = managers.find((n) => n.access.name === this.snapshot.swarm?.from);
+    if (!leading && managers.length === 0) throw new Error("the lab has no manager in its outputs");
+    return leading ?? managers[0];
   }
 
   get workers(): ConnectedNode[] {
-    return this.nodes.slice(1);
+    return this.nodes.filter((n) => n.access.role === "worker");
   }
 
   node(name: string): ConnectedNode {
@@ -46,7 +67,7 @@ export class ConnectedLab {
   }
 
   close(): void {
-    this.nodes.forEach((n) => n.session.close());
+    this.sessions.close();
   }
 }
 

@@ -1,8 +1,9 @@
-// The live lab as explain draws and describes it, read once over the lab's SSH sessions: each node's lab address and
-// interface, its docker_gwbridge, the overlay (subnet, VNI, encrypted), and each task's eth0 and eth1.
+// The live lab as explain draws and describes it, from the lab's snapshot: each node's lab address and interface, its
+// docker_gwbridge, the overlay (subnet, VNI, encrypted), and each task's eth0 and eth1.
 import type { Interface } from "../checks/interfaces";
-import { ConnectedLab, labInterface, networkAddressing, overlayFacts, taskInterfaces } from "../checks/observe";
-import { runningTasks, TaskInfo } from "../steps/service";
+import { ConnectedLab, VXLAN_ID_OPTION } from "../checks/observe";
+import { networkNamed, nodeNamed, runningTasksOf, taskInfoOf } from "../snapshot/model";
+import type { TaskInfo } from "../steps/service";
 import type { BackendName } from "../types";
 
 export interface ObservedNode {
@@ -31,37 +32,43 @@ export interface ObservedLab {
   upstream: { name: string; address: string };
 }
 
+/** The lab as explain draws it, from the snapshot the connected lab took (nothing read again). */
 export async function observeLab(lab: ConnectedLab): Promise<ObservedLab> {
   const o = lab.outputs;
-  const [overlay, tasks] = await Promise.all([
-    overlayFacts(lab.manager.docker, o.overlay.name),
-    runningTasks(lab.manager.docker, o.service, o.overlay.name),
-  ]);
-  const nodes = await Promise.all(
-    lab.nodes.map(async (n) => ({
+  const s = lab.snapshot;
+  const mynet = networkNamed(nodeNamed(s, lab.manager.access.name), o.overlay.name);
+  if (!mynet) throw new Error(`${lab.manager.access.name} has no network ${o.overlay.name}: npm run up makes the lab whole`);
+  const nodes = lab.nodes.map((n) => {
+    const look = nodeNamed(s, n.access.name);
+    const gwbridge = networkNamed(look, "docker_gwbridge");
+    return {
       name: n.access.name,
       role: n.access.role,
       address: n.access.address,
-      iface: await labInterface(n),
-      gwbridge: await networkAddressing(n.docker, "docker_gwbridge").catch(() => ({ subnet: "", gateway: "" })),
-    })),
-  );
-  const observedTasks = await Promise.all(
-    tasks
-      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }))
-      .map(async (t) => {
-        const ifaces = await taskInterfaces(lab.node(t.node).docker, t.containerId);
-        return { ...t, eth0: ifaces.find((i) => i.name === "eth0"), eth1: ifaces.find((i) => i.name === "eth1") };
-      }),
-  );
+      iface: look?.labInterface ?? "",
+      gwbridge: { subnet: gwbridge?.subnet ?? "", gateway: gwbridge?.gateway ?? "" },
+    };
+  });
+  const tasks = runningTasksOf(s.swarm, o.service).map((t) => ({
+    ...taskInfoOf(t, o.overlay.name),
+    eth0: t.interfaces?.find((i) => i.name === "eth0"),
+    eth1: t.interfaces?.find((i) => i.name === "eth1"),
+  }));
   return {
     lab: o.lab,
     backend: o.backend,
     subnet: o.subnet,
     nodes,
-    overlay: { name: o.overlay.name, id: overlay.id, subnet: overlay.subnet, gateway: o.overlay.gateway, vni: overlay.vni, encrypted: overlay.encrypted },
+    overlay: {
+      name: o.overlay.name,
+      id: mynet.id,
+      subnet: mynet.subnet,
+      gateway: o.overlay.gateway,
+      vni: Number((mynet.options[VXLAN_ID_OPTION] ?? "").split(",")[0]),
+      encrypted: "encrypted" in mynet.options,
+    },
     service: o.service,
-    tasks: observedTasks,
+    tasks,
     upstream: o.upstream,
   };
 }

@@ -4,9 +4,11 @@
 import type Docker from "dockerode";
 import { unlessGone } from "../engine-api";
 import {
-  drainNode, joinWorker, leaveSwarm, NodeSpec, nodeSpecOf, removeNode, removeStaleNodes, setNodeSpec, swarmState, waitForNodesReady,
+  drainNode, joinWorker, leaveSwarm, NodeSpec, removeNode, removeStaleNodes, setNodeSpec, swarmState, waitForNodesReady,
 } from "../steps/swarm";
-import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
+import { NodeAccess, onReachable, withSessions } from "../sessions";
+import { memberSpec, NodeLook } from "../snapshot/model";
+import { lookAt } from "../snapshot/shared";
 import type { Part } from "./part";
 
 export interface JoinInputs {
@@ -49,27 +51,11 @@ export const join: Part<JoinInputs, JoinOutputs> = {
     return { id: nodeId, outs: { nodeId } };
   },
   async read(_id, state, { log }) {
-    try {
-      const seen = await withSessions(
-        [state.manager, state.worker],
-        state.privateKey,
-        async ([m, w]): Promise<{ symptom: string } | { nodeSpec: NodeSpec }> => {
-          const local = await swarmState(w.docker());
-          if (local.state !== "active" || local.nodeId !== state.nodeId) return { symptom: `is not in the swarm (${local.state})` };
-          // Both sides: the manager may have left its swarm (503), or removed the node (404).
-          const listed = await unlessGone(m.docker().getNode(state.nodeId).inspect());
-          if (!listed) return { symptom: "is not in the manager's node list" };
-          if (listed.Status?.State !== "ready") return { symptom: `is ${listed.Status?.State} in the swarm` };
-          return { nodeSpec: nodeSpecOf(listed.Spec) };
-        },
-        LOOK_TIMEOUT_MS,
-      );
-      if ("nodeSpec" in seen) return { nodeId: state.nodeId, nodeSpec: seen.nodeSpec };
-      log(`${state.worker.name} ${seen.symptom}; up joins it again`);
-    } catch (err) {
-      if (!(err instanceof NodeProblem)) throw err;
-      log(`join: ${err.message}; up joins it again`);
-    }
+    const [w, m] = await Promise.all([lookAt(state.worker, state.privateKey), lookAt(state.manager, state.privateKey)]);
+    const listed = m.view?.members.find((n) => n.id === state.nodeId);
+    const symptom = joinSymptom(w, m, state.nodeId);
+    if (!symptom && listed) return { nodeId: state.nodeId, nodeSpec: memberSpec(listed) };
+    log(`${state.worker.name} ${symptom}; up joins it again`);
     return undefined;
   },
   async update(_id, olds, news, { log }) {
@@ -95,4 +81,18 @@ async function applySpec(manager: Docker, i: JoinInputs, nodeId: string, log: (l
   if (!i.nodeSpec) return;
   const drift = await setNodeSpec(manager, nodeId, i.nodeSpec);
   if (drift.length > 0) log(`${i.worker.name}: docker node update: ${drift.join(", ")}`);
+}
+
+/**
+ * What keeps a worker from being a member, seen from both sides: the worker in the swarm as itself, and listed Ready
+ * by the manager (which may not answer, or have left its swarm); "" when it is a member.
+ */
+function joinSymptom(w: NodeLook, m: NodeLook, nodeId: string): string {
+  if (w.problem) return w.problem;
+  if (w.local.state !== "active" || w.local.nodeId !== nodeId) return `is not in the swarm (${w.local.state})`;
+  if (m.problem) return `has a manager that does not answer (${m.name}: ${m.problem})`;
+  if (!m.view) return `has a manager in no swarm (${m.name} is ${m.local.state || "not in a swarm"}${m.viewError ? `: ${m.viewError}` : ""})`;
+  const listed = m.view.members.find((n) => n.id === nodeId);
+  if (!listed) return "is not in the manager's node list";
+  return listed.state === "ready" ? "" : `is ${listed.state} in the swarm`;
 }

@@ -3,8 +3,8 @@
 import Docker from "dockerode";
 import { backendFor } from "../backends";
 import { recordHostKey } from "../lab-dir";
-import { NodeAccess, NodeProblem, engineProblem, withSessions, RUNNING_NODE_TIMEOUT_MS } from "../sessions";
-import { unless404 } from "../engine-api";
+import { NodeAccess, withSessions } from "../sessions";
+import { holdsImage, lookAt } from "../snapshot/shared";
 import { sideLoadImage, waitForEngine } from "../steps/engine";
 import type { BackendName, NodeSettings } from "../types";
 import type { Part, PartContext } from "./part";
@@ -39,12 +39,13 @@ export const node: Part<NodeInputs, NodeOutputs> = {
   async read(_id, state, { log }) {
     const listed = (await (await backendFor(state.backend)).list(state.lab, state.owner)).find((m) => m.name === state.name);
     const gone = !listed || listed.id !== state.machine ? "its machine is gone" : listed.state !== "running" ? `its machine is ${listed.state}` : "";
-    const live = gone ? { symptom: gone } : await lookInside(state);
-    if ("symptom" in live) {
-      log(`${state.name}: ${live.symptom}; up makes it again`);
+    const inside = gone ? undefined : await lookAt(accessOf(state, state), state.privateKey);
+    const symptom = gone || inside?.problem;
+    if (symptom || !inside) {
+      log(`${state.name}: ${symptom}; up makes it again`);
       return undefined;
     }
-    return { ...outputsOf(state), images: live.images };
+    return { ...outputsOf(state), images: state.images.filter((image) => holdsImage(inside, image)) };
   },
   async update(_id, olds, news, ctx) {
     const outs = outputsOf(olds);
@@ -62,27 +63,6 @@ function outputsOf(s: NodeOutputs): NodeOutputs {
 
 export function accessOf(i: Pick<NodeInputs, "name" | "role" | "address">, o: NodeOutputs): NodeAccess {
   return { name: i.name, role: i.role, address: i.address, ...outputsOf(o) };
-}
-
-/** Inside a node whose machine runs: the symptom when SSH or its engine fails, else the service images it holds. */
-async function lookInside(state: NodeInputs & NodeOutputs): Promise<{ symptom: string } | { images: string[] }> {
-  try {
-    return await withSessions(
-      [accessOf(state, state)],
-      state.privateKey,
-      async ([s]) => {
-        const symptom = await engineProblem(s);
-        if (symptom) return { symptom };
-        const docker = s.docker();
-        const held = await Promise.all(state.images.map(async (img) => ((await unless404(docker.getImage(img).inspect())) ? img : "")));
-        return { images: held.filter(Boolean) };
-      },
-      RUNNING_NODE_TIMEOUT_MS,
-    );
-  } catch (err) {
-    if (err instanceof NodeProblem) return { symptom: err.symptom };
-    throw err;
-  }
 }
 
 async function loadImages(i: NodeInputs, outs: NodeOutputs, { log }: PartContext): Promise<void> {

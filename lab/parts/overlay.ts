@@ -1,6 +1,8 @@
 // `docker network create -d overlay mynet` on the manager.
-import { ensureOverlay, findNetwork, overlayDrift, removeOverlay } from "../steps/overlay";
-import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
+import { ensureOverlay, overlayDrift, removeOverlay } from "../steps/overlay";
+import { NodeAccess, onReachable, withSessions } from "../sessions";
+import { networkNamed } from "../snapshot/model";
+import { lookAt } from "../snapshot/shared";
 import type { Part } from "./part";
 
 export interface OverlayInputs {
@@ -33,18 +35,15 @@ export const overlay: Part<OverlayInputs, OverlayOutputs> = {
     return { id: o.id, outs: { networkId: o.id, subnet: o.subnet, gateway: o.gateway } };
   },
   async read(_id, state, { log }) {
-    try {
-      const found = await withSessions([state.manager], state.privateKey, ([m]) => findNetwork(m.docker(), state.name), LOOK_TIMEOUT_MS);
-      const drift = found ? overlayDrift(found, state.encrypted === true) : "is gone";
-      if (found && !drift) {
-        const ipam = found.IPAM?.Config?.[0];
-        return { networkId: found.Id, subnet: ipam?.Subnet ?? "", gateway: ipam?.Gateway ?? "" };
-      }
-      log(`overlay: ${state.name} ${drift}; up makes it again`);
-    } catch (err) {
-      if (!(err instanceof NodeProblem)) throw err;
-      log(`overlay: ${err.message}; up makes it again`);
-    }
+    const m = await lookAt(state.manager, state.privateKey);
+    const found = networkNamed(m, state.name);
+    const drift = m.problem
+      ? `cannot be read (${state.manager.name}: ${m.problem})`
+      : !found
+        ? "is gone"
+        : overlayDrift({ Driver: found.driver, Scope: found.scope, Options: found.options, Internal: found.internal, Attachable: found.attachable }, state.encrypted === true);
+    if (found && !drift) return { networkId: found.id, subnet: found.subnet, gateway: found.gateway };
+    log(`overlay: ${state.name} ${drift}; up makes it again`);
     return undefined;
   },
   async delete(_id, state, { log }) {

@@ -4,6 +4,7 @@
 import { labLogger } from "../lab-dir";
 import { parts, PartKind } from "./index";
 import type { AnyPart, PartContext } from "./part";
+import { forgetLooks } from "../snapshot/shared";
 
 type Props = Record<string, unknown>;
 
@@ -52,6 +53,7 @@ export function providerFor(kind: PartKind, root: string) {
   const part: AnyPart = parts[kind];
   return wrapped({
     async create(inputs: Props) {
+      forgetLooks();
       const i = own(inputs);
       const { id, outs } = await part.create(i, contextFor(root, i));
       return { id, outs: { ...i, ...outs } };
@@ -69,6 +71,7 @@ export function providerFor(kind: PartKind, root: string) {
       return { changes: changed.length > 0, replaces, deleteBeforeReplace: true };
     },
     async update(id: string, olds: Props, news: Props) {
+      forgetLooks();
       const n = own(news);
       const outs = part.update ? await part.update(id, own(olds), n, contextFor(root, n)) : {};
       return { outs: { ...own(olds), ...n, ...outs } };
@@ -79,6 +82,7 @@ export function providerFor(kind: PartKind, root: string) {
       return live ? { id, props: { ...state, ...live } } : { id: "", props: {} };
     },
     async delete(id: string, props: Props) {
+      forgetLooks();
       const state = own(props);
       await part.delete(id, state, contextFor(root, state));
     },

@@ -3,10 +3,12 @@
 // update`), and so does anything else a student set (extras); a new mode or a new network makes it again.
 import { unlessGone } from "../engine-api";
 import {
-  ensureService, findService, observedService, RawServiceSpec, removeService, runningTasks, ServiceArgs, TaskInfo,
-  TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT, waitForTasks,
+  ensureService, observedService, RawServiceSpec, removeService, ServiceArgs, TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT,
+  waitForTasks,
 } from "../steps/service";
-import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
+import { NodeAccess, onReachable, withSessions } from "../sessions";
+import { runningTasksOf, serviceNamed, taskInfoOf } from "../snapshot/model";
+import { lookAt } from "../snapshot/shared";
 import type { Part, PartContext } from "./part";
 
 export interface ServiceInputs extends ServiceArgs {
@@ -35,29 +37,18 @@ export const service: Part<ServiceInputs, ServiceOutputs> = {
     return apply(i, ctx);
   },
   async read(_id, state, { log }) {
-    try {
-      const live = await withSessions(
-        [state.manager],
-        state.privateKey,
-        async ([m]) => {
-          // A manager that left its swarm answers 503: the service is gone with the swarm.
-          const found = await unlessGone(findService(m.docker(), state.name));
-          return found && { found, tasks: await runningTasks(m.docker(), state.name, state.network) };
-        },
-        LOOK_TIMEOUT_MS,
-      );
-      if (live) {
-        const { networks, extras, ...args } = observedService(live.found.Spec as RawServiceSpec, state);
-        // Another network than mynet's id makes it again (mynet was made again); more networks are undone in place.
-        const networkId = networks.includes(state.networkId) ? state.networkId : networks.join(",");
-        const more = networks.filter((n) => n !== state.networkId).map((n) => `TaskTemplate.Networks[${n}]`);
-        return { ...args, networkId, extras: [...extras, ...(networkId === state.networkId ? more : [])], serviceId: live.found.ID, tasks: live.tasks };
-      }
-      log(`service ${state.name} is gone; up makes it again`);
-    } catch (err) {
-      if (!(err instanceof NodeProblem)) throw err;
-      log(`service: ${err.message}; up makes it again`);
+    const m = await lookAt(state.manager, state.privateKey);
+    // A manager that left its swarm has no view of it: the service is gone with the swarm.
+    const found = serviceNamed(m.view, state.name);
+    if (found) {
+      const { networks, extras, ...args } = observedService(found.spec as RawServiceSpec, state);
+      // Another network than mynet's id makes it again (mynet was made again); more networks are undone in place.
+      const networkId = networks.includes(state.networkId) ? state.networkId : networks.join(",");
+      const more = networks.filter((n) => n !== state.networkId).map((n) => `TaskTemplate.Networks[${n}]`);
+      const tasks = runningTasksOf(m.view, state.name).map((t) => taskInfoOf(t, state.network));
+      return { ...args, networkId, extras: [...extras, ...(networkId === state.networkId ? more : [])], serviceId: found.id, tasks };
     }
+    log(`service ${state.name} ${m.problem || m.viewError ? `cannot be read (${state.manager.name}: ${m.problem || m.viewError})` : "is gone"}; up makes it again`);
     return undefined;
   },
   async update(_id, _olds, news, ctx) {

@@ -2,9 +2,10 @@
 // labels: `docker node update` changes them in place, and so does up). The workers join in their own parts
 // (join.ts), so that adding a worker adds one join and nothing else.
 import type Docker from "dockerode";
-import { unlessGone } from "../engine-api";
-import { initSwarm, leaveSwarm, NodeSpec, nodeSpecOf, setNodeSpec, swarmState } from "../steps/swarm";
-import { NodeAccess, NodeProblem, onReachable, withSessions, LOOK_TIMEOUT_MS } from "../sessions";
+import { initSwarm, leaveSwarm, NodeSpec, setNodeSpec, swarmState } from "../steps/swarm";
+import { NodeAccess, onReachable, withSessions } from "../sessions";
+import { memberSpec, NodeLook } from "../snapshot/model";
+import { lookAt } from "../snapshot/shared";
 import type { Part } from "./part";
 
 export interface SwarmInputs {
@@ -35,27 +36,12 @@ export const swarm: Part<SwarmInputs, SwarmOutputs> = {
     return { id: s.id, outs: { swarmId: s.id, workerToken: s.workerToken, managerToken: s.managerToken } };
   },
   async read(_id, state, { log }) {
-    try {
-      const { state: local, clusterId, nodeSpec, tokens } = await withSessions(
-        [state.manager],
-        state.privateKey,
-        async ([m]) => {
-          const seen = await swarmState(m.docker());
-          const self = seen.nodeId ? await unlessGone(m.docker().getNode(seen.nodeId).inspect()) : undefined;
-          // The live join tokens: `docker swarm join-token --rotate` makes the recorded ones useless for a new join.
-          const tokens = self ? (await unlessGone(m.docker().swarmInspect()))?.JoinTokens : undefined;
-          return { ...seen, nodeSpec: self && nodeSpecOf(self.Spec), tokens };
-        },
-        LOOK_TIMEOUT_MS,
-      );
-      if (local === "active" && clusterId === state.swarmId && nodeSpec && tokens) {
-        return { swarmId: state.swarmId, workerToken: tokens.Worker, managerToken: tokens.Manager, nodeSpec };
-      }
-      log(`swarm: ${state.manager.name} is ${local === "active" ? `in another swarm (${clusterId})` : `not in a swarm (${local})`}; up makes it again`);
-    } catch (err) {
-      if (!(err instanceof NodeProblem)) throw err;
-      log(`swarm: ${err.message}; up makes it again`);
+    const m = await lookAt(state.manager, state.privateKey);
+    const self = m.view?.members.find((n) => n.id === m.local.nodeId);
+    if (m.local.state === "active" && m.local.clusterId === state.swarmId && m.view && self) {
+      return { swarmId: state.swarmId, workerToken: m.view.tokens.worker, managerToken: m.view.tokens.manager, nodeSpec: memberSpec(self) };
     }
+    log(`swarm: ${state.manager.name} ${swarmSymptom(m, state.swarmId)}; up makes it again`);
     return undefined;
   },
   async update(_id, olds, news, { log }) {
@@ -72,4 +58,12 @@ async function applySpec(manager: Docker, i: SwarmInputs, log: (l: string) => vo
   if (!i.nodeSpec) return;
   const drift = await setNodeSpec(manager, (await swarmState(manager)).nodeId, i.nodeSpec);
   if (drift.length > 0) log(`${i.manager.name}: docker node update: ${drift.join(", ")}`);
+}
+
+/** Why the manager's swarm is not the recorded one, in words. */
+function swarmSymptom(m: NodeLook, swarmId: string): string {
+  if (m.problem) return m.problem;
+  if (m.local.state !== "active") return `is not in a swarm (${m.local.state})`;
+  if (m.local.clusterId !== swarmId) return `is in another swarm (${m.local.clusterId})`;
+  return m.viewError ? `does not answer as the swarm's manager (${m.viewError})` : "does not list itself in its swarm";
 }

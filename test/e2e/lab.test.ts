@@ -9,7 +9,7 @@ import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { passphraseEnv, saltOpensWith } from "../../infra/passphrase";
 import { discardStack, downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, STATE_DIR, upLab } from "../../infra/stack";
-import { healAdvice, observeOnce } from "../../lab/health";
+import { healAdvice, Observation, observedOf, observeOnce } from "../../lab/health";
 import { collectLabLogs, leftovers, runningMachines } from "../../lab/inventory";
 import { labDir } from "../../lab/lab-dir";
 import { stackOfOwner } from "../../lab/types";
@@ -34,20 +34,24 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
   before(async function () {
     await requirePrerequisites(this);
     under = await acquireLab((l) => console.log(`      ${l}`));
-    // A broken lab is said in plain words (which node, what symptom) before any check trips over it.
-    const seen = await observeOnce({
-      nodes: under.outputs.nodeAccess,
-      privateKey: under.outputs.privateKey,
-      service: { name: under.outputs.service, replicas: under.outputs.replicas, network: under.outputs.overlay.name },
+    // One look at the lab (a session per node, one snapshot) serves the health check and every claim. A broken lab is
+    // said in plain words (which node, what symptom) before any check trips over it; a lab too broken to open is
+    // looked at on its own, for the same words.
+    view = await LabView.open(under.outputs).catch(async (err) => {
+      unhealthy(await observeOnce(observedOf(under!.outputs)));
+      throw err;
     });
-    if (seen.problems.length > 0) {
-      failed = true;
-      // The advice names what will help: up alone, or up making the named nodes again (--replace).
-      throw new Error(`the lab is not healthy (${healAdvice(seen)}):\n  - ${seen.problems.join("\n  - ")}`);
-    }
-    view = await LabView.open(under.outputs);
+    unhealthy(await view.lab.health());
     console.log(`      engines: ${await engineVersions(view)}`);
   });
+
+  /** Fails the suite's start with what is wrong and what heals it, when anything is. */
+  function unhealthy(seen: Observation): void {
+    if (seen.problems.length === 0) return;
+    failed = true;
+    // The advice names what will help: up alone, or up making the named nodes again (--replace).
+    throw new Error(`the lab is not healthy (${healAdvice(seen)}):\n  - ${seen.problems.join("\n  - ")}`);
+  }
 
   afterEach(function () {
     if (this.currentTest?.state === "failed") failed = true;

@@ -1,0 +1,152 @@
+// Reading the live lab: one SSH session per node, each node's Engine API asked everything at once (as itself, and as
+// a manager when it manages the swarm), and, for the deep look, the interfaces inside the lab service's tasks.
+import type Docker from "dockerode";
+import { containerExec } from "../engine-api";
+import type { NodeSession } from "../remote";
+import { connect, engineProblem, NodeAccess, NodeProblem, withTimeout } from "../sessions";
+import type { Answer, EngineAnswers, RawNetwork, RawNodeLook, RawService, RawSwarm, RawSwarmNode, RawTask } from "./answers";
+import { LabSnapshot, snapshotOf } from "./model";
+
+/** What to read beyond the engines' answers: the lab service's tasks from inside, and each node's lab interface. */
+export interface LookDepth {
+  /** The lab's service: the interfaces inside its running tasks are read. */
+  service?: string;
+  labInterface?: boolean;
+}
+
+/** How long one engine call may take before the node counts as broken. */
+const CALL_TIMEOUT_MS = 10_000;
+
+async function answer<T>(call: Promise<T>): Promise<Answer<T>> {
+  try {
+    return { ok: await withTimeout(call, CALL_TIMEOUT_MS) };
+  } catch (err) {
+    const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
+    return { error: { status: e.statusCode, message: e.json?.message ?? e.message ?? String(err) } };
+  }
+}
+
+/**
+ * Everything a node's engine says of itself and, when it manages the swarm or is the lab's manager, of the swarm (a
+ * manager that left its swarm answers 503, which the model reads as "no swarm here").
+ */
+export async function engineAnswers(docker: Docker, labManager: boolean): Promise<EngineAnswers> {
+  const [info, images, networks] = await Promise.all([
+    withTimeout(docker.info(), CALL_TIMEOUT_MS),
+    withTimeout(docker.listImages(), CALL_TIMEOUT_MS),
+    withTimeout(docker.listNetworks(), CALL_TIMEOUT_MS),
+  ]);
+  const answers: EngineAnswers = {
+    info,
+    images: images.flatMap((i) => [...(i.RepoTags ?? []), ...(i.RepoDigests ?? [])]),
+    networks: networks as unknown as RawNetwork[],
+  };
+  if (info.Swarm?.ControlAvailable || labManager) {
+    const [swarm, nodes, services, tasks] = await Promise.all([
+      answer(docker.swarmInspect() as Promise<RawSwarm>),
+      answer(docker.listNodes() as Promise<RawSwarmNode[]>),
+      answer(docker.listServices() as Promise<RawService[]>),
+      answer(docker.listTasks({ filters: { "desired-state": ["running"] } }) as Promise<RawTask[]>),
+    ]);
+    answers.manager = { swarm, nodes, services, tasks };
+  }
+  return answers;
+}
+
+/** One node, over an open session: its engine's answers, or the symptom when the engine does not answer. */
+export async function readNode(access: NodeAccess, session: NodeSession, depth: LookDepth = {}): Promise<RawNodeLook> {
+  const who = { name: access.name, role: access.role, address: access.address };
+  const problem = await engineProblem(session);
+  if (problem) return { ...who, problem };
+  const docker = session.docker();
+  let answers: EngineAnswers;
+  try {
+    answers = await engineAnswers(docker, access.role === "manager");
+  } catch (err) {
+    return { ...who, problem: `its Docker engine fails: ${(err as Error).message ?? err}` };
+  }
+  const look: RawNodeLook = { ...who, problem: "", answers };
+  if (depth.labInterface) look.addresses = (await session.exec("ip -j -4 addr show")).stdout;
+  return look;
+}
+
+/**
+ * The interfaces inside each running task of `service`, read on the task's node (the managers' view says where the
+ * tasks run): added to that node's raw look.
+ */
+async function readTasksInside(raw: RawNodeLook[], sessions: Map<string, NodeSession>, service: string): Promise<void> {
+  const view = snapshotOf(raw).swarm;
+  const running = (view?.tasks ?? []).filter((t) => t.service === service && t.state === "running" && t.containerId);
+  await Promise.all(
+    running.map(async (t) => {
+      const node = raw.find((n) => n.name === t.node);
+      const session = sessions.get(t.node);
+      if (!node || !session) return;
+      const docker = session.docker();
+      const [link, addr] = await Promise.all(
+        [["ip", "-o", "link"], ["ip", "-o", "addr"]].map((cmd) => withTimeout(containerExec(docker, t.containerId, cmd), CALL_TIMEOUT_MS).catch(() => undefined)),
+      );
+      if (link?.code === 0 && addr?.code === 0) (node.tasks ??= {})[t.name] = { link: link.stdout, addr: addr.stdout };
+    }),
+  );
+}
+
+/** Sessions to the lab's nodes, kept across looks: a node is connected again only after it failed. */
+export class LabSessions {
+  private readonly open = new Map<string, NodeSession>();
+
+  constructor(
+    readonly nodes: NodeAccess[],
+    private readonly privateKey: string,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  /** The node's session, connecting when there is none; a NodeProblem when it does not answer. */
+  async session(node: NodeAccess): Promise<NodeSession> {
+    const had = this.open.get(node.name);
+    if (had) return had;
+    const made = await connect(node, this.privateKey, this.timeoutMs);
+    this.open.set(node.name, made);
+    return made;
+  }
+
+  /** Drops a node's session after a failure: the next look connects again. */
+  forget(name: string): void {
+    this.open.get(name)?.close();
+    this.open.delete(name);
+  }
+
+  /** The sessions that are open now, by node name. */
+  get sessions(): Map<string, NodeSession> {
+    return this.open;
+  }
+
+  close(): void {
+    this.open.forEach((s) => s.close());
+    this.open.clear();
+  }
+}
+
+/** One look at every node of the lab, over the sessions (opened as needed). */
+export async function readLab(lab: LabSessions, depth: LookDepth = {}): Promise<RawNodeLook[]> {
+  const raw = await Promise.all(
+    lab.nodes.map(async (n): Promise<RawNodeLook> => {
+      try {
+        const seen = await readNode(n, await lab.session(n), depth);
+        if (seen.problem) lab.forget(n.name);
+        return seen;
+      } catch (err) {
+        lab.forget(n.name);
+        if (err instanceof NodeProblem) return { name: n.name, role: n.role, address: n.address, problem: err.symptom };
+        throw err;
+      }
+    }),
+  );
+  if (depth.service) await readTasksInside(raw, lab.sessions, depth.service);
+  return raw;
+}
+
+/** The lab's snapshot, read once over one session per node. */
+export async function takeSnapshot(lab: LabSessions, depth: LookDepth = {}): Promise<LabSnapshot> {
+  return snapshotOf(await readLab(lab, depth));
+}
