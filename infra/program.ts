@@ -6,7 +6,7 @@ import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { backendFor, pluginOf, settleSpec } from "../lab/backends";
 import {
-  assertEncryptionFits, EncryptionSupport, labSpecFromConfig, plainSettings, Setting, settingsWarnings,
+  assertEncryptionFits, EncryptionSupport, labSpecFromConfig, lineOf, plainSettings, Setting, settingsWarnings,
 } from "../lab/config";
 import { kernelFeature } from "../lab/doctor/kernel";
 import { observeLab } from "../lab/health";
@@ -134,7 +134,7 @@ export async function readEncryptionSupport(): Promise<EncryptionSupport> {
  */
 export async function checkedSpec(host: ProgramHost): Promise<LabSpec> {
   const all = stackConfig();
-  for (const warning of settingsWarnings(all)) host.warn(warning);
+  for (const warning of settingsWarnings(all)) host.warn(lineOf(warning));
   const spec = specFromConfig(all, host.settingsFile?.(pulumi.getStack()));
   host.assertTools?.(spec.backend);
   const hostKernel = !pluginOf(spec.backend).ownKernel; // the nodes' ESP/GCM is this kernel's

@@ -11,14 +11,33 @@ import { Cidr, addressAt, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, p
 
 const NS = "swarmlab";
 
-export class ConfigError extends Error {
+/**
+ * A problem with one setting, in its two parts: what it says (`key = "value": problem`) and the command that fixes
+ * it. Kept apart so that the doctor shows them apart; joined into one line only where it is shown (lineOf).
+ */
+export interface SettingProblem {
+  says: string;
+  fix: string;
+}
+
+/** The one line a setting's problem is shown as: `key = "value": problem. Fix: fix`. */
+export function lineOf(p: SettingProblem): string {
+  return `${p.says}. Fix: ${p.fix}`;
+}
+
+export class ConfigError extends Error implements SettingProblem {
+  /** `key = "value": problem`: the message without its fix. */
+  readonly says: string;
+
   constructor(
     readonly key: string,
     readonly value: unknown,
     readonly fix: string,
     problem: string,
   ) {
-    super(oneLine(key, value, problem, fix));
+    const says = saysOf(key, value, problem);
+    super(lineOf({ says, fix }));
+    this.says = says;
     this.name = "ConfigError";
   }
 }
@@ -675,18 +694,19 @@ const isSecret = (v: string | Setting): boolean => typeof v !== "string" && v.se
 
 /**
  * Settings the lab ignores although they look meant for it: keys of a namespace that is a near miss of swarmlab
- * (swarmLab:workers, swarmlabs:subnet, swarm-lab:name). One line each, naming the key meant; warnings, not errors:
+ * (swarmLab:workers, swarmlabs:subnet, swarm-lab:name). One each, naming the key meant (lineOf makes it the line
+ * users see); warnings, not errors:
  * the namespace may belong to something else. `all`: every namespace:key of the stack's config; a secret's value is
  * shown as [secret], and moved only by `pulumi config get`.
  */
-export function settingsWarnings(all: Record<string, string | Setting>): string[] {
+export function settingsWarnings(all: Record<string, string | Setting>): SettingProblem[] {
   const ours: Record<string, string | Setting> = Object.fromEntries(
     Object.entries(all)
       .filter(([k]) => k.startsWith(`${NS}:`))
       .map(([k, v]) => [k.slice(NS.length + 1), v]),
   );
   const oursPlain: Record<string, string> = Object.fromEntries(Object.entries(ours).map(([k, v]) => [k, valueOf(v)]));
-  const warnings: string[] = [];
+  const warnings: SettingProblem[] = [];
   for (const [full, setting] of Object.entries(all)) {
     const colon = full.indexOf(":");
     const ns = full.slice(0, colon);
@@ -698,7 +718,7 @@ export function settingsWarnings(all: Record<string, string | Setting>): string[
     const meant = CONFIG_KEYS.includes(key) ? key : closest(key);
     const ignored = `ignored: the namespace is ${NS}, not ${ns}`;
     const warn = (problem: string, to?: string) => {
-      warnings.push(oneLine(full, shown, problem, moveFix(full, to, value, secret), null));
+      warnings.push({ says: saysOf(full, shown, problem, null), fix: moveFix(full, to, value, secret) });
     };
     if (!meant) {
       warn(`${ignored}, and ${NS} has no key like ${JSON.stringify(key)}`);
@@ -742,9 +762,9 @@ function levenshtein(a: string, b: string): number {
   return previous[b.length];
 }
 
-/** `key = "value": problem. Fix: fix`, on one line: the shape of every ConfigError and settings warning. */
-function oneLine(key: string, value: unknown, problem: string, fix: string, ns: string | null = NS): string {
-  return `${showKey(key, ns)} = ${show(value)}: ${problem.replace(/\.+$/, "")}. Fix: ${fix}`;
+/** `key = "value": problem`, on one line: what every ConfigError and settings warning says, before its fix. */
+function saysOf(key: string, value: unknown, problem: string, ns: string | null = NS): string {
+  return `${showKey(key, ns)} = ${show(value)}: ${problem.replace(/\.+$/, "")}`;
 }
 
 /** A key as it appears in a message: namespace:key (ns null: key has its own), JSON-quoted when unusual (one line). */

@@ -60,7 +60,8 @@ export function stackTarget(stack: string, root = PROJECT_ROOT): DoctorTarget {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       const problem = (err instanceof Error ? err.message : String(err)).split("\n")[0];
-      return { stack, source: file, settingsError: `${file}: cannot be read (${problem}). Fix: correct it, or move it away to start from the defaults` };
+      const settingsError = { says: `${file}: cannot be read (${problem})`, fix: "correct it, or move it away to start from the defaults" };
+      return { stack, source: file, settingsError };
     }
   }
   const entries = Object.entries(config ?? {});
@@ -87,7 +88,7 @@ export function stackTarget(stack: string, root = PROJECT_ROOT): DoctorTarget {
     return { stack, source, spec: specFromConfig(all), settingsWarnings: warnings };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { stack, source, settingsError: err.message, settingsWarnings: warnings };
+    return { stack, source, settingsError: err, settingsWarnings: warnings };
   }
 }
 

@@ -4,11 +4,11 @@
 import { satisfies } from "semver";
 import { registered } from "../backends";
 import { containerName, labObjectNames, networkName, volumeName } from "../backends/docker/names";
-import { ConfigError } from "../config";
+import { ConfigError, SettingProblem } from "../config";
 import { assertImageUsable, assertSubnetFree } from "../host-facts";
 import { LABEL_LAB, LabSpec, stackOfOwner } from "../types";
 import type { DoctorFacts, EngineFacts, FirewallFacts, LabFacts, NamedObject, NodeFacts, PulumiFacts } from "./facts";
-import { blocker, Finding, info, ok, splitFix, warn } from "./finding";
+import { blocker, Finding, info, ok, warn } from "./finding";
 import { kernelFindings } from "./kernel";
 
 /** What the host is checked for: the lab's settings, as far as they are known. */
@@ -21,10 +21,10 @@ export interface DoctorTarget {
   spec?: LabSpec;
   /** The owner id the stack's state records for its lab, when known: what of the lab's name is this stack's. */
   owner?: string;
-  /** Why the settings are invalid: a ConfigError's one-line message. */
-  settingsError?: string;
-  /** Settings the lab ignores although they look meant for it (lab/config.ts settingsWarnings), one line each. */
-  settingsWarnings?: string[];
+  /** Why the settings are invalid (a ConfigError, or the settings file unreadable), and the fix. */
+  settingsError?: SettingProblem;
+  /** Settings the lab ignores although they look meant for it (lab/config.ts settingsWarnings). */
+  settingsWarnings?: SettingProblem[];
 }
 
 /** Every finding, in the report's order. */
@@ -73,16 +73,11 @@ function labFindings(facts: DoctorFacts, target: DoctorTarget): Finding[] {
 }
 
 export function settingsFindings(target: DoctorTarget): Finding[] {
-  const found: Finding[] = [];
-  if (target.settingsError) {
-    const { says, fix } = splitFix(target.settingsError);
-    found.push(blocker("settings", says, fix));
-  }
-  for (const line of target.settingsWarnings ?? []) {
-    const { says, fix } = splitFix(line);
-    found.push(warn("settings", says, fix));
-  }
-  return found;
+  const error = target.settingsError;
+  return [
+    ...(error ? [blocker("settings", error.says, error.fix)] : []),
+    ...(target.settingsWarnings ?? []).map((w) => warn("settings", w.says, w.fix)),
+  ];
 }
 
 export function engineFinding(e: EngineFacts): Finding {
@@ -153,7 +148,7 @@ export function subnetFinding(spec: LabSpec, facts: DoctorFacts, stack: string, 
     return warn("subnet", `${spec.subnet} not checked: ${facts.hostError ?? "the host's routes could not be read"}`, "the step the message names, then npm run doctor again");
   }
   const refused = configErrorOf(() => assertSubnetFree(spec, facts.host!, stack, owner ?? null));
-  if (refused) return blocker("subnet", splitFix(refused.message).says, refused.fix);
+  if (refused) return blocker("subnet", refused.says, refused.fix);
   return ok("subnet", `${spec.subnet} overlaps no route, address, Docker network, address pool or other lab of this machine`);
 }
 
@@ -161,7 +156,7 @@ export function subnetFinding(spec: LabSpec, facts: DoctorFacts, stack: string, 
 export function imageFinding(spec: LabSpec, facts: DoctorFacts): Finding {
   if (!facts.host) return info("image", `${spec.service.image} not checked: ${facts.hostError ?? "no Docker engine"}`);
   const refused = configErrorOf(() => assertImageUsable(spec, facts.host!));
-  if (refused) return blocker("image", splitFix(refused.message).says, refused.fix);
+  if (refused) return blocker("image", refused.says, refused.fix);
   const image = facts.host.image;
   if (!image) return ok("image", `${spec.service.image} is not on this machine yet: up makes it`);
   const programs = image.programs ? ", with ping, nc and nslookup" : "";

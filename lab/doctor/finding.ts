@@ -18,9 +18,3 @@ export const ok = (check: string, says: string): Finding => ({ check, status: "o
 export const info = (check: string, says: string): Finding => ({ check, status: "info", says });
 export const warn = (check: string, says: string, fix: string): Finding => ({ check, status: "warn", says, fix });
 export const blocker = (check: string, says: string, fix: string): Finding => ({ check, status: "blocker", says, fix });
-
-/** A one-line `… . Fix: …` message (ConfigError, settings warnings) as what it says and its fix. */
-export function splitFix(line: string): { says: string; fix: string } {
-  const at = line.lastIndexOf(". Fix: ");
-  return at < 0 ? { says: line, fix: "" } : { says: line.slice(0, at), fix: line.slice(at + ". Fix: ".length) };
-}

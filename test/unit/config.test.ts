@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   assertEncryptionFits, booleanReading, CONFIG_KEYS, ConfigError, INTERNET_PING_TARGET, labSpecFromConfig, plainSettings,
-  REDACTED, settingsWarnings, wholeNumberReading,
+  lineOf, REDACTED, settingsWarnings, wholeNumberReading,
 } from "../../lab/config";
 import { LabSpec } from "../../lab/types";
 
@@ -21,6 +21,7 @@ function rejects(raw: Record<string, string>, key: string, value: string, mentio
   assert.ok(err.message.includes("Fix: "), err.message);
   assert.ok(!err.message.includes("\n"), "message is one line");
   assert.ok(err.fix.length > 0);
+  assert.equal(err.message, `${err.says}. Fix: ${err.fix}`, "the message is what it says and its fix, kept apart as well");
   if (mentions) assert.match(err.message, mentions);
   return err;
 }
@@ -401,12 +402,16 @@ describe("secret settings: refused in one line that never shows the value", () =
   });
 
   it("near-miss namespaces: a secret is shown as [secret] and moved by pulumi config get, before the rm", () => {
-    assert.deepEqual(settingsWarnings({ "swarmLab:subnet": { value: "192.168.57.0/24", secret: true } }), [
+    assert.deepEqual(settingsWarnings({ "swarmLab:subnet": { value: "192.168.57.0/24", secret: true } }).map(lineOf), [
       "swarmLab:subnet = [secret]: ignored: the namespace is swarmlab, not swarmLab, " +
         "so the lab goes without swarmlab:subnet. " +
         'Fix: pulumi config set swarmlab:subnet "$(pulumi config get swarmLab:subnet)" && pulumi config rm swarmLab:subnet',
     ]);
-    assert.deepEqual(settingsWarnings({ "swarmLab:workers": "3", "swarmlab:workers": { value: "2", secret: true } }), [
+    assert.deepEqual(settingsWarnings({ "swarmLab:workers": "3", "swarmlab:workers": { value: "2", secret: true } }), [{
+      says: 'swarmLab:workers = "3": ignored: the namespace is swarmlab, not swarmLab; swarmlab:workers is set as well, to [secret]',
+      fix: "pulumi config rm swarmLab:workers",
+    }], "what it says and its fix, apart");
+    assert.deepEqual(settingsWarnings({ "swarmLab:workers": "3", "swarmlab:workers": { value: "2", secret: true } }).map(lineOf), [
       'swarmLab:workers = "3": ignored: the namespace is swarmlab, not swarmLab; swarmlab:workers is set as well, ' +
         "to [secret]. Fix: pulumi config rm swarmLab:workers",
     ]);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { labSpecFromConfig } from "../../lab/config";
+import { labSpecFromConfig, lineOf } from "../../lab/config";
 import {
   cgroupFinding,
   checkAll,
@@ -648,7 +648,7 @@ describe("doctor", () => {
         writeFileSync(path.join(root, "Pulumi.octal.yaml"), `config:\n  swarmlab:workers: ${text}\n`);
         const target = stackTarget("octal", root);
         assert.equal(target.spec, undefined, `workers ${text} was taken as ${target.spec?.nodes.length} nodes`);
-        assert.match(target.settingsError ?? "", new RegExp(`^swarmlab:workers = "${text}": not plain decimal .*Fix: pulumi config set swarmlab:workers ${fix}$`));
+        assert.match(lineOf(target.settingsError!), new RegExp(`^swarmlab:workers = "${text}": not plain decimal .*Fix: pulumi config set swarmlab:workers ${fix}$`));
       }
     });
 
@@ -708,7 +708,7 @@ describe("doctor", () => {
     it("a settings file that is not YAML: a blocker", () => {
       const target = stackTarget("broken", root);
       assert.equal(target.spec, undefined);
-      assert.match(target.settingsError ?? "", /^Pulumi\.broken\.yaml: cannot be read \(.+\)\. Fix: correct it, or move it away to start from the defaults$/);
+      assert.match(lineOf(target.settingsError!), /^Pulumi\.broken\.yaml: cannot be read \(.+\)\. Fix: correct it, or move it away to start from the defaults$/);
     });
   });
 
