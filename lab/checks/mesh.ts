@@ -2,6 +2,7 @@
 // image) publishes a port for as long as a check needs it; every node's lab address is asked for it from the
 // manager's shell. Shared by the verification suite and npm run explain.
 import type Docker from "dockerode";
+import { waitUntil, WaitTimeout } from "../wait";
 import type { ConnectedNode } from "./observe";
 
 export const MESH_PORT = 8080;
@@ -48,12 +49,16 @@ export async function withPublishedWeb<T>(manager: Docker, name: string, image: 
  */
 export async function askMesh(manager: ConnectedNode, address: string, port = MESH_PORT, tries = 30): Promise<string> {
   let line = "";
-  for (let i = 0; i < tries && !ANSWERED.test(line); i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 1000));
-    const r = await manager.session.exec(meshRequest(address, port));
-    line = (r.stdout + r.stderr).trim();
+  try {
+    return await waitUntil(`an answer from ${address}:${port}`, { attempts: tries, pacingMs: 1_000, errors: "end" }, async () => {
+      const r = await manager.session.exec(meshRequest(address, port));
+      line = (r.stdout + r.stderr).trim();
+      return ANSWERED.test(line) && line;
+    });
+  } catch (err) {
+    if (err instanceof WaitTimeout) return line; // no answer is the caller's finding, said with the last line seen
+    throw err;
   }
-  return line;
 }
 
 async function removeService(docker: Docker, name: string): Promise<void> {
@@ -62,11 +67,10 @@ async function removeService(docker: Docker, name: string): Promise<void> {
 }
 
 async function runningReplicas(docker: Docker, service: string, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  await waitUntil(`service ${service}: ${count} tasks running`, { timeoutMs, pacingMs: 500, errors: "end" }, async ({ saw }) => {
     const tasks = await docker.listTasks({ filters: { service: [service], "desired-state": ["running"] } });
-    if (tasks.filter((t) => t.Status?.State === "running").length >= count) return;
-    if (Date.now() > deadline) throw new Error(`service ${service}: ${count} tasks not running within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+    const states: string[] = tasks.map((t) => t.Status?.State ?? "in no state");
+    saw(`its tasks: ${states.join(", ") || "none"}`);
+    return states.filter((s) => s === "running").length >= count;
+  });
 }
