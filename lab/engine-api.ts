@@ -2,6 +2,7 @@
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { ExecResult } from "./remote";
+import { unlessTimedOut, waitUntil } from "./wait";
 
 /** How long an exec whose output has ended may take to get its exit code recorded. */
 const EXIT_CODE_WAIT_MS = 10_000;
@@ -23,13 +24,15 @@ export async function containerExec(docker: Docker, containerId: string, cmd: st
     stream.on("error", reject);
   });
   // The output can end a moment before the engine records the exit code: a second or more on a loaded host.
-  let info = await exec.inspect();
-  for (let waited = 0, pause = 20; info.Running && waited < EXIT_CODE_WAIT_MS; waited += pause, pause = Math.min(pause * 2, 500)) {
-    await new Promise((r) => setTimeout(r, pause));
-    info = await exec.inspect();
-  }
+  // Mostly it is there at once: ask again soon, then less often.
+  const pacingMs = { firstMs: 20, capMs: 500 };
+  const recorded = waitUntil("the exit code", { timeoutMs: EXIT_CODE_WAIT_MS, pacingMs, errors: "end" }, async () => {
+    const seen = await exec.inspect();
+    return !seen.Running && seen;
+  });
+  const info = await unlessTimedOut(recorded); // none is said below, as the command's result
   const errText = Buffer.concat(err).toString();
-  if (info.Running || info.ExitCode === null || info.ExitCode === undefined) {
+  if (!info || info.ExitCode === null || info.ExitCode === undefined) {
     return { code: -1, stdout: Buffer.concat(out).toString(), stderr: `${errText}(the engine recorded no exit code of '${cmd.join(" ")}' within ${EXIT_CODE_WAIT_MS / 1000} s)` };
   }
   return { code: info.ExitCode, stdout: Buffer.concat(out).toString(), stderr: errText };

@@ -107,6 +107,16 @@ export async function waitUntil<T>(name: string, options: WaitOptions, probe: Pr
   }
 }
 
+/** What a wait answers, or undefined where it timed out: for a caller to whom "not yet" is an answer, not an error. */
+export async function unlessTimedOut<T>(wait: Promise<T>): Promise<T | undefined> {
+  try {
+    return await wait;
+  } catch (err) {
+    if (err instanceof WaitTimeout) return undefined;
+    throw err;
+  }
+}
+
 /** The pause after ask number `attempt`. */
 export function pause(pacing: number | Backoff, attempt: number): number {
   if (typeof pacing === "number") return pacing;

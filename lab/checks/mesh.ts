@@ -2,7 +2,7 @@
 // image) publishes a port for as long as a check needs it; every node's lab address is asked for it from the
 // manager's shell. Shared by the verification suite and npm run explain.
 import type Docker from "dockerode";
-import { waitUntil, WaitTimeout } from "../wait";
+import { unlessTimedOut, waitUntil } from "../wait";
 import type { ConnectedNode } from "./observe";
 
 export const MESH_PORT = 8080;
@@ -49,16 +49,13 @@ export async function withPublishedWeb<T>(manager: Docker, name: string, image: 
  */
 export async function askMesh(manager: ConnectedNode, address: string, port = MESH_PORT, tries = 30): Promise<string> {
   let line = "";
-  try {
-    return await waitUntil(`an answer from ${address}:${port}`, { attempts: tries, pacingMs: 1_000, errors: "end" }, async () => {
-      const r = await manager.session.exec(meshRequest(address, port));
-      line = (r.stdout + r.stderr).trim();
-      return ANSWERED.test(line) && line;
-    });
-  } catch (err) {
-    if (err instanceof WaitTimeout) return line; // no answer is the caller's finding, said with the last line seen
-    throw err;
-  }
+  const answer = waitUntil(`an answer from ${address}:${port}`, { attempts: tries, pacingMs: 1_000, errors: "end" }, async () => {
+    const r = await manager.session.exec(meshRequest(address, port));
+    line = (r.stdout + r.stderr).trim();
+    return ANSWERED.test(line) && line;
+  });
+  // no answer is the caller's finding, said with the last line seen
+  return (await unlessTimedOut(answer)) ?? line;
 }
 
 async function removeService(docker: Docker, name: string): Promise<void> {

@@ -1,7 +1,7 @@
 // lab/wait.ts: the one helper every "ask until it holds" goes through. A fake clock makes each wait instant and
 // records its pauses, so the pacing is checked too; one test runs on the real clock with tiny pauses.
 import assert from "node:assert/strict";
-import { Clock, pause, waitUntil, WaitTimeout } from "../../lab/wait";
+import { Clock, pause, unlessTimedOut, waitUntil, WaitTimeout } from "../../lab/wait";
 
 /** A clock whose sleep moves time on at once; each ask may cost `askMs`. */
 function fakeClock(askMs = 0): Clock & { pauses: number[]; tick(): void } {
@@ -151,6 +151,16 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
       return undefined;
     }).catch((e) => e);
     assert.equal(err.message, "x: not after 100ms (one task running)");
+  });
+
+  it("unlessTimedOut: a timeout is undefined for a caller to whom not yet is an answer; other errors still throw", async () => {
+    const clock = fakeClock();
+    assert.equal(await unlessTimedOut(waitUntil("x", { attempts: 2, pacingMs: 10, errors: "end", clock }, () => undefined)), undefined);
+    assert.equal(await unlessTimedOut(waitUntil("x", { attempts: 2, pacingMs: 10, errors: "end", clock }, () => "yes")), "yes");
+    const failing = waitUntil("x", { attempts: 2, pacingMs: 10, errors: "end", clock }, () => {
+      throw new Error("engine gone");
+    });
+    await assert.rejects(unlessTimedOut(failing), /engine gone/);
   });
 
   it("refuses a wait with no bound", async () => {
