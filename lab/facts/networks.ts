@@ -41,7 +41,8 @@ export interface OverlayRow {
  */
 export function overlayMade(n: OverlayRow, want: { vni?: boolean; ingress?: boolean } = {}): Verdict {
   const found: string[] = [];
-  if (n.driver !== "overlay" || n.scope !== "swarm") found.push(`${n.name} is ${n.driver || "no driver"}, ${n.scope || "no"} scope, not overlay, swarm scope`);
+  if (n.driver !== "overlay" || n.scope !== "swarm")
+    found.push(`${n.name} is ${n.driver || "no driver"}, ${n.scope || "no"} scope, not overlay, swarm scope`);
   if (want.vni && !(Number(n.vni) > 0)) found.push(`${n.name} has no VXLAN network identifier`);
   if (want.ingress && !n.ingress) found.push(`${n.name} is not Swarm's ingress network`);
   return verdict("overlay-made", found);

@@ -19,7 +19,10 @@ export interface TaskPing extends Ran {
 /** Every ping between tasks was answered in full (exit 0, no packet lost). */
 export function tasksPing(pings: TaskPing[]): Verdict {
   const lost = pings.filter((p) => p.code !== 0 || !/ 0% packet loss/.test(p.output));
-  return verdict("tasks-ping", lost.map((p) => `${p.from} → ${p.to}: ${p.output.trim() || `exit ${p.code}`}`));
+  return verdict(
+    "tasks-ping",
+    lost.map((p) => `${p.from} → ${p.to}: ${p.output.trim() || `exit ${p.code}`}`),
+  );
 }
 
 /** Don't-fragment pings of `fits` and `tooBig` bytes of payload (pathMtuSizes of the overlay's MTU). */
@@ -32,10 +35,14 @@ export interface PathMtuProbe {
 /** The largest don't-fragment ping that fits the overlay's MTU passes, one byte more is refused for its size. */
 export function pathMtu(p: PathMtuProbe): Verdict {
   const found: string[] = [];
-  if (p.fits.code !== 0) found.push(`a ${p.fits.size}-byte don't-fragment ping was not answered: ${p.fits.output.trim()}`);
-  if (p.tooBig.code === 0) found.push(`a ${p.tooBig.size}-byte don't-fragment ping went through: the path MTU is not ${p.mtu}`);
+  if (p.fits.code !== 0)
+    found.push(`a ${p.fits.size}-byte don't-fragment ping was not answered: ${p.fits.output.trim()}`);
+  if (p.tooBig.code === 0)
+    found.push(`a ${p.tooBig.size}-byte don't-fragment ping went through: the path MTU is not ${p.mtu}`);
   else if (!new RegExp(`mtu ?= ?${p.mtu}|message too long`, "i").test(p.tooBig.output)) {
-    found.push(`a ${p.tooBig.size}-byte don't-fragment ping failed, but not for its size (mtu ${p.mtu}): ${p.tooBig.output.trim()}`);
+    found.push(
+      `a ${p.tooBig.size}-byte don't-fragment ping failed, but not for its size (mtu ${p.mtu}): ${p.tooBig.output.trim()}`,
+    );
   }
   return verdict("path-mtu", found);
 }
@@ -53,7 +60,9 @@ export interface UpstreamAnswer {
 export function upstreamSeesNode(answers: UpstreamAnswer[]): Verdict {
   return verdict(
     "upstream-sees-node",
-    answers.filter((a) => a.seen.trim() !== a.nodeAddress).map((a) => `${a.task} on ${a.node}: the upstream saw '${a.seen.trim()}', not ${a.nodeAddress}`),
+    answers
+      .filter((a) => a.seen.trim() !== a.nodeAddress)
+      .map((a) => `${a.task} on ${a.node}: the upstream saw '${a.seen.trim()}', not ${a.nodeAddress}`),
   );
 }
 
@@ -66,7 +75,9 @@ export interface MeshAnswer {
 
 /** A published port answers on every node's address, and IPVS in ingress_sbox holds a service (ipvsadm -Ln). */
 export function routingMesh(answers: MeshAnswer[], ipvsTable: string): Verdict {
-  const found = answers.filter((a) => !ANSWERED.test(a.line)).map((a) => `port ${MESH_PORT} on ${a.node} (${a.address}) answered '${a.line}'`);
+  const found = answers
+    .filter((a) => !ANSWERED.test(a.line))
+    .map((a) => `port ${MESH_PORT} on ${a.node} (${a.address}) answered '${a.line}'`);
   if (!/FWM|TCP/.test(ipvsTable)) found.push(`ingress_sbox's IPVS table holds no service:\n${ipvsTable}`);
   return verdict("routing-mesh", found);
 }

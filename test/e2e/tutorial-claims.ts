@@ -508,7 +508,7 @@ export async function checkClaim(claim: Claim, v: LabView, ci = Boolean(process.
     return undefined;
   } catch (err) {
     if (!(err instanceof NotCheckedHere)) throw err;
-    if (ci && !err.inCi) throw new Error(`${err.message}; under CI=true every claim must be checked`);
+    if (ci && !err.inCi) throw new Error(`${err.message}; under CI=true every claim must be checked`, { cause: err });
     return err.reason;
   }
 }

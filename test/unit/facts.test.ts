@@ -38,17 +38,32 @@ function holds(v: Verdict): void {
 }
 
 describe("facts: swarm init and join", function () {
-  const manager = { node: "swarm-manager", role: "manager" as const, address: "192.168.56.10", state: "active", nodeAddr: "192.168.56.10", managers: [] };
-  const worker = { node: "swarm-worker1", role: "worker" as const, address: "192.168.56.11", state: "active", nodeAddr: "192.168.56.11", managers: ["192.168.56.10:2377"] };
+  const manager = {
+    node: "swarm-manager",
+    role: "manager" as const,
+    address: "192.168.56.10",
+    state: "active",
+    nodeAddr: "192.168.56.10",
+    managers: [],
+  };
+  const worker = {
+    node: "swarm-worker1",
+    role: "worker" as const,
+    address: "192.168.56.11",
+    state: "active",
+    nodeAddr: "192.168.56.11",
+    managers: ["192.168.56.10:2377"],
+  };
 
   it("holds: every engine active on its lab address, each worker through the manager's port 2377", function () {
     holds(swarmJoined([manager, worker], ["192.168.56.10"]));
   });
 
   it("an engine out of the swarm, one speaking on another address, or a worker that knows another manager is said", function () {
-    assert.deepEqual(wrong(swarmJoined([{ ...worker, state: "inactive", nodeAddr: "", managers: [] }], ["192.168.56.10"])), [
-      "swarm-worker1's engine is inactive in the swarm, not active",
-    ]);
+    assert.deepEqual(
+      wrong(swarmJoined([{ ...worker, state: "inactive", nodeAddr: "", managers: [] }], ["192.168.56.10"])),
+      ["swarm-worker1's engine is inactive in the swarm, not active"],
+    );
     assert.deepEqual(wrong(swarmJoined([{ ...manager, nodeAddr: "172.17.0.2" }], ["192.168.56.10"])), [
       "swarm-manager speaks on 172.17.0.2, not its lab address 192.168.56.10",
     ]);
@@ -65,14 +80,21 @@ describe("facts: docker node ls", function () {
     { name: "swarm-worker2", role: "worker" as const },
   ];
   const row = (hostname: string, role: string, leader = false, state = "ready") => ({ hostname, role, state, leader });
-  const listed = [row("swarm-worker2", "worker"), row("swarm-manager", "manager", true), row("swarm-worker1", "worker")];
+  const listed = [
+    row("swarm-worker2", "worker"),
+    row("swarm-manager", "manager", true),
+    row("swarm-worker1", "worker"),
+  ];
 
   it("holds: every node Ready once, with its role, the manager the Leader (in any order)", function () {
     holds(nodesReady(listed, lab));
   });
 
   it("the Leader is found by role, not by name or position: a manager named otherwise, listed last, holds", function () {
-    const renamed = [{ name: "w1", role: "worker" as const }, { name: "boss", role: "manager" as const }];
+    const renamed = [
+      { name: "w1", role: "worker" as const },
+      { name: "boss", role: "manager" as const },
+    ];
     holds(nodesReady([row("w1", "worker"), row("boss", "manager", true)], renamed));
   });
 
@@ -82,16 +104,25 @@ describe("facts: docker node ls", function () {
       "swarm-worker1 is listed 2 times (a leftover of an earlier join)",
       "swarm-worker1 is down, not Ready",
     ]);
-    assert.deepEqual(wrong(nodesReady([listed[0], listed[1], row("swarm-worker1", "worker", false, "unknown")], lab)), ["swarm-worker1 is unknown, not Ready"]);
+    assert.deepEqual(wrong(nodesReady([listed[0], listed[1], row("swarm-worker1", "worker", false, "unknown")], lab)), [
+      "swarm-worker1 is unknown, not Ready",
+    ]);
   });
 
   it("a node of another role, a stranger in the list, no Leader, or a Leader that is no manager is said", function () {
-    assert.deepEqual(wrong(nodesReady([row("swarm-worker2", "manager"), listed[1], listed[2]], lab)), ["swarm-worker2 is a manager, not a worker"]);
-    assert.deepEqual(wrong(nodesReady([...listed, row("intruder", "worker")], lab)), ["intruder is listed but is no node of this lab"]);
-    assert.deepEqual(wrong(nodesReady([listed[0], row("swarm-manager", "manager"), listed[2]], lab)), ["no node is the Leader"]);
-    assert.deepEqual(wrong(nodesReady([row("swarm-worker2", "worker", true), row("swarm-manager", "manager"), listed[2]], lab)), [
-      "the Leader is swarm-worker2, not the manager (swarm-manager)",
+    assert.deepEqual(wrong(nodesReady([row("swarm-worker2", "manager"), listed[1], listed[2]], lab)), [
+      "swarm-worker2 is a manager, not a worker",
     ]);
+    assert.deepEqual(wrong(nodesReady([...listed, row("intruder", "worker")], lab)), [
+      "intruder is listed but is no node of this lab",
+    ]);
+    assert.deepEqual(wrong(nodesReady([listed[0], row("swarm-manager", "manager"), listed[2]], lab)), [
+      "no node is the Leader",
+    ]);
+    assert.deepEqual(
+      wrong(nodesReady([row("swarm-worker2", "worker", true), row("swarm-manager", "manager"), listed[2]], lab)),
+      ["the Leader is swarm-worker2, not the manager (swarm-manager)"],
+    );
   });
 });
 
@@ -119,8 +150,12 @@ describe("facts: docker service ps", function () {
 
   it("too few tasks, two on one node, or a task on the manager is said", function () {
     assert.deepEqual(wrong(tasksSpread([t1], want)), ["1 tasks running, 2 wanted"]);
-    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-worker1" }], want)), ["test.1 and test.2 share swarm-worker1"]);
-    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-manager" }], want)), ["test.2 runs on swarm-manager, which is not a worker"]);
+    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-worker1" }], want)), [
+      "test.1 and test.2 share swarm-worker1",
+    ]);
+    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-manager" }], want)), [
+      "test.2 runs on swarm-manager, which is not a worker",
+    ]);
     assert.deepEqual(wrong(tasksSpread([], want)), ["0 tasks running, 2 wanted"]);
   });
 });
@@ -132,14 +167,20 @@ describe("facts: an overlay network (docker network create -d overlay, and Swarm
   });
 
   it("another driver or scope, no VNI, or not the ingress network is said", function () {
-    assert.deepEqual(wrong(overlayMade({ name: "mynet", driver: "bridge", scope: "local", vni: 4097 }, { vni: true })), [
-      "mynet is bridge, local scope, not overlay, swarm scope",
+    assert.deepEqual(
+      wrong(overlayMade({ name: "mynet", driver: "bridge", scope: "local", vni: 4097 }, { vni: true })),
+      ["mynet is bridge, local scope, not overlay, swarm scope"],
+    );
+    assert.deepEqual(wrong(overlayMade({ name: "mynet", driver: "overlay", scope: "swarm", vni: 0 }, { vni: true })), [
+      "mynet has no VXLAN network identifier",
     ]);
-    assert.deepEqual(wrong(overlayMade({ name: "mynet", driver: "overlay", scope: "swarm", vni: 0 }, { vni: true })), ["mynet has no VXLAN network identifier"]);
-    assert.deepEqual(wrong(overlayMade({ name: "ingress", driver: "overlay", scope: "swarm", ingress: false }, { ingress: true })), [
-      "ingress is not Swarm's ingress network",
+    assert.deepEqual(
+      wrong(overlayMade({ name: "ingress", driver: "overlay", scope: "swarm", ingress: false }, { ingress: true })),
+      ["ingress is not Swarm's ingress network"],
+    );
+    assert.deepEqual(wrong(overlayMade({ name: "ingress", driver: "", scope: "" })), [
+      "ingress is no driver, no scope, not overlay, swarm scope",
     ]);
-    assert.deepEqual(wrong(overlayMade({ name: "ingress", driver: "", scope: "" })), ["ingress is no driver, no scope, not overlay, swarm scope"]);
   });
 });
 
@@ -151,19 +192,28 @@ describe("facts: docker network ls on a worker with a task", function () {
   });
 
   it("a network missing, of another driver or scope, twice, or one more is said", function () {
-    assert.deepEqual(wrong(networksAsTutorial(table.filter((n) => n.name !== "docker_gwbridge"), "labnet")), [
-      "no network docker_gwbridge (bridge, local scope)",
-    ]);
+    assert.deepEqual(
+      wrong(
+        networksAsTutorial(
+          table.filter((n) => n.name !== "docker_gwbridge"),
+          "labnet",
+        ),
+      ),
+      ["no network docker_gwbridge (bridge, local scope)"],
+    );
     assert.deepEqual(wrong(networksAsTutorial(table, "mynet")), [
       "no network mynet (overlay, swarm scope)",
       "labnet (overlay, swarm scope) is not one of the tutorial's networks",
     ]);
     const local = table.map((n) => (n.name === "labnet" ? { ...n, scope: "local" } : n));
-    assert.deepEqual(wrong(networksAsTutorial(local, "labnet")), ["labnet is overlay, local scope, not overlay, swarm scope"]);
-    assert.deepEqual(wrong(networksAsTutorial([...table, table[0]], "labnet")), ["2 networks named bridge"]);
-    assert.deepEqual(wrong(networksAsTutorial([...table, { name: "extra", driver: "bridge", scope: "local" }], "labnet")), [
-      "extra (bridge, local scope) is not one of the tutorial's networks",
+    assert.deepEqual(wrong(networksAsTutorial(local, "labnet")), [
+      "labnet is overlay, local scope, not overlay, swarm scope",
     ]);
+    assert.deepEqual(wrong(networksAsTutorial([...table, table[0]], "labnet")), ["2 networks named bridge"]);
+    assert.deepEqual(
+      wrong(networksAsTutorial([...table, { name: "extra", driver: "bridge", scope: "local" }], "labnet")),
+      ["extra (bridge, local scope) is not one of the tutorial's networks"],
+    );
   });
 });
 
@@ -194,12 +244,18 @@ describe("facts: a task's eth0 on the overlay, eth1 on docker_gwbridge", functio
 
   it("no eth0, an address outside mynet, another address than Swarm's, or another MTU is said", function () {
     assert.deepEqual(wrong(eth0OnOverlay([task], overlay)), ["test.1 has no eth0"]);
-    assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0: { ...eth0, ipv4: "10.0.9.3/24" } }], overlay)), ["test.1's eth0 10.0.9.3/24 is not in mynet 10.0.1.0/24"]);
-    assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0: { ...eth0, ipv4: "" } }], overlay)), ["test.1's eth0 (no IPv4) is not in mynet 10.0.1.0/24"]);
+    assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0: { ...eth0, ipv4: "10.0.9.3/24" } }], overlay)), [
+      "test.1's eth0 10.0.9.3/24 is not in mynet 10.0.1.0/24",
+    ]);
+    assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0: { ...eth0, ipv4: "" } }], overlay)), [
+      "test.1's eth0 (no IPv4) is not in mynet 10.0.1.0/24",
+    ]);
     assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0: { ...eth0, ipv4: "10.0.1.9/24" } }], overlay)), [
       "test.1's eth0 10.0.1.9/24 is not the address Swarm gave the task (10.0.1.3)",
     ]);
-    assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0: { ...eth0, mtu: 1400 } }], overlay)), ["test.1's eth0 has MTU 1400, not 1450 (a plain overlay)"]);
+    assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0: { ...eth0, mtu: 1400 } }], overlay)), [
+      "test.1's eth0 has MTU 1400, not 1450 (a plain overlay)",
+    ]);
     assert.deepEqual(wrong(eth0OnOverlay([{ ...task, eth0 }], { ...overlay, encrypted: true })).slice(0, 1), [
       "test.1's eth0 has MTU 1450, not 1424 (an encrypted overlay)",
     ]);
@@ -209,9 +265,14 @@ describe("facts: a task's eth0 on the overlay, eth1 on docker_gwbridge", functio
     const v = eth1OnGwbridge([{ ...task, eth1 }], { "swarm-worker1": "172.18.0.0/16" });
     holds(v);
     assert.deepEqual(v.differs, []);
-    const shifted = eth1OnGwbridge([{ ...task, eth1: { ...eth1, ipv4: "172.19.0.3/16" } }], { "swarm-worker1": "172.19.0.0/16" });
+    const shifted = eth1OnGwbridge([{ ...task, eth1: { ...eth1, ipv4: "172.19.0.3/16" } }], {
+      "swarm-worker1": "172.19.0.0/16",
+    });
     holds(shifted);
-    assert.match(shifted.differs[0], /^docker_gwbridge on swarm-worker1 is 172\.19\.0\.0\/16, not 172\.18\.0\.0\/16: dockerd takes the first free/);
+    assert.match(
+      shifted.differs[0],
+      /^docker_gwbridge on swarm-worker1 is 172\.19\.0\.0\/16, not 172\.18\.0\.0\/16: dockerd takes the first free/,
+    );
   });
 
   it("no eth1, an address outside the node's docker_gwbridge, another MTU, or a node without docker_gwbridge is said", function () {
@@ -220,7 +281,9 @@ describe("facts: a task's eth0 on the overlay, eth1 on docker_gwbridge", functio
     assert.deepEqual(wrong(eth1OnGwbridge([{ ...task, eth1: { ...eth1, ipv4: "172.19.0.3/16" } }], gw)), [
       "test.1's eth1 172.19.0.3/16 is not in docker_gwbridge 172.18.0.0/16",
     ]);
-    assert.deepEqual(wrong(eth1OnGwbridge([{ ...task, eth1: { ...eth1, mtu: 1450 } }], gw)), ["test.1's eth1 has MTU 1450, not 1500 (a plain local bridge)"]);
+    assert.deepEqual(wrong(eth1OnGwbridge([{ ...task, eth1: { ...eth1, mtu: 1450 } }], gw)), [
+      "test.1's eth1 has MTU 1450, not 1500 (a plain local bridge)",
+    ]);
     assert.deepEqual(wrong(eth1OnGwbridge([{ ...task, eth1 }], {})), ["swarm-worker1 has no docker_gwbridge"]);
   });
 });
@@ -237,12 +300,21 @@ describe("facts: a task's way out", function () {
     assert.deepEqual(wrong(leavesByGwbridge("test.1", { via: "10.0.1.1", dev: "eth0" }, { gateway: "172.18.0.1" })), [
       "test.1's default route is via 10.0.1.1 dev eth0, not default via 172.18.0.1 dev eth1",
     ]);
-    assert.match(wrong(leavesByGwbridge("test.1", { via: "172.18.0.1", dev: "eth1" }, { gateway: "" }))[0], /not default via docker_gwbridge's gateway dev eth1/);
+    assert.match(
+      wrong(leavesByGwbridge("test.1", { via: "172.18.0.1", dev: "eth1" }, { gateway: "" }))[0],
+      /not default via docker_gwbridge's gateway dev eth1/,
+    );
   });
 });
 
 describe("facts: NAT through docker_gwbridge", function () {
-  const rule = { target: "MASQUERADE", out: "!docker_gwbridge", source: "172.18.0.0/16", destination: "0.0.0.0/0", packets: 3 };
+  const rule = {
+    target: "MASQUERADE",
+    out: "!docker_gwbridge",
+    source: "172.18.0.0/16",
+    destination: "0.0.0.0/0",
+    packets: 3,
+  };
   const docker0 = { ...rule, out: "!docker0", source: "172.17.0.0/16" };
 
   it("holds: the node masquerades docker_gwbridge's subnet for what leaves by another interface", function () {
@@ -252,9 +324,14 @@ describe("facts: NAT through docker_gwbridge", function () {
   it("no such rule, or one for another subnet, interface or destination, is said", function () {
     const none = ["swarm-worker1 has no MASQUERADE rule for docker_gwbridge's 172.18.0.0/16 out by another interface"];
     assert.deepEqual(wrong(masquerades("swarm-worker1", [docker0], "172.18.0.0/16")), none);
-    assert.deepEqual(wrong(masquerades("swarm-worker1", [rule], "172.19.0.0/16")), [none[0].replace("172.18", "172.19")]);
+    assert.deepEqual(wrong(masquerades("swarm-worker1", [rule], "172.19.0.0/16")), [
+      none[0].replace("172.18", "172.19"),
+    ]);
     assert.deepEqual(wrong(masquerades("swarm-worker1", [{ ...rule, out: "*" }], "172.18.0.0/16")), none);
-    assert.deepEqual(wrong(masquerades("swarm-worker1", [{ ...rule, destination: "10.0.0.0/8" }], "172.18.0.0/16")), none);
+    assert.deepEqual(
+      wrong(masquerades("swarm-worker1", [{ ...rule, destination: "10.0.0.0/8" }], "172.18.0.0/16")),
+      none,
+    );
     assert.deepEqual(wrong(masquerades("swarm-worker1", [{ ...rule, target: "ACCEPT" }], "172.18.0.0/16")), none);
   });
 
@@ -274,9 +351,13 @@ describe("facts: what crosses the lab", function () {
   it("pings between tasks: all answered holds; an error or a lost echo is said with what ping printed", function () {
     holds(tasksPing([{ from: "test.1 (swarm-worker1)", to: "10.0.1.4", code: 0, output: answered }]));
     holds(tasksPing([]));
-    assert.deepEqual(wrong(tasksPing([{ from: "test.1 (swarm-worker1)", to: "10.0.1.4", code: 1, output: "" }])), ["test.1 (swarm-worker1) → 10.0.1.4: exit 1"]);
+    assert.deepEqual(wrong(tasksPing([{ from: "test.1 (swarm-worker1)", to: "10.0.1.4", code: 1, output: "" }])), [
+      "test.1 (swarm-worker1) → 10.0.1.4: exit 1",
+    ]);
     const lossy = "3 packets transmitted, 2 packets received, 33% packet loss";
-    assert.deepEqual(wrong(tasksPing([{ from: "test.1 (swarm-worker1)", to: "10.0.1.4", code: 0, output: lossy }])), [`test.1 (swarm-worker1) → 10.0.1.4: ${lossy}`]);
+    assert.deepEqual(wrong(tasksPing([{ from: "test.1 (swarm-worker1)", to: "10.0.1.4", code: 0, output: lossy }])), [
+      `test.1 (swarm-worker1) → 10.0.1.4: ${lossy}`,
+    ]);
   });
 
   describe("the path MTU", function () {
@@ -288,14 +369,21 @@ describe("facts: what crosses the lab", function () {
 
     it("holds: 1422 bytes with don't-fragment pass, 1423 are refused for their size (either wording of iputils)", function () {
       holds(pathMtu(probe));
-      holds(pathMtu({ ...probe, tooBig: { ...probe.tooBig, output: "From 10.0.1.3 icmp_seq=1 Frag needed and DF set (mtu = 1450)" } }));
+      holds(
+        pathMtu({
+          ...probe,
+          tooBig: { ...probe.tooBig, output: "From 10.0.1.3 icmp_seq=1 Frag needed and DF set (mtu = 1450)" },
+        }),
+      );
     });
 
     it("the fitting ping unanswered, the big one through, or refused for another reason is said", function () {
       assert.deepEqual(wrong(pathMtu({ ...probe, fits: { ...probe.fits, code: 1, output: "100% packet loss" } })), [
         "a 1422-byte don't-fragment ping was not answered: 100% packet loss",
       ]);
-      assert.deepEqual(wrong(pathMtu({ ...probe, tooBig: { ...probe.tooBig, code: 0 } })), ["a 1423-byte don't-fragment ping went through: the path MTU is not 1450"]);
+      assert.deepEqual(wrong(pathMtu({ ...probe, tooBig: { ...probe.tooBig, code: 0 } })), [
+        "a 1423-byte don't-fragment ping went through: the path MTU is not 1450",
+      ]);
       assert.deepEqual(wrong(pathMtu({ ...probe, tooBig: { ...probe.tooBig, output: "100% packet loss" } })), [
         "a 1423-byte don't-fragment ping failed, but not for its size (mtu 1450): 100% packet loss",
       ]);
@@ -305,8 +393,12 @@ describe("facts: what crosses the lab", function () {
   it("the upstream sees the node's address: holds; the task's own address or nothing is said", function () {
     const a = { task: "test.1", node: "swarm-worker1", nodeAddress: "192.168.56.11", seen: "192.168.56.11\n" };
     holds(upstreamSeesNode([a]));
-    assert.deepEqual(wrong(upstreamSeesNode([{ ...a, seen: "172.18.0.3" }])), ["test.1 on swarm-worker1: the upstream saw '172.18.0.3', not 192.168.56.11"]);
-    assert.deepEqual(wrong(upstreamSeesNode([{ ...a, seen: "" }])), ["test.1 on swarm-worker1: the upstream saw '', not 192.168.56.11"]);
+    assert.deepEqual(wrong(upstreamSeesNode([{ ...a, seen: "172.18.0.3" }])), [
+      "test.1 on swarm-worker1: the upstream saw '172.18.0.3', not 192.168.56.11",
+    ]);
+    assert.deepEqual(wrong(upstreamSeesNode([{ ...a, seen: "" }])), [
+      "test.1 on swarm-worker1: the upstream saw '', not 192.168.56.11",
+    ]);
   });
 
   it("the routing mesh: every node answering and IPVS holding the service holds; a silent node or an empty table is said", function () {
@@ -316,8 +408,13 @@ describe("facts: what crosses the lab", function () {
     ];
     const table = "IP Virtual Server version 1.2.1\nFWM  256 rr\n  -> 10.0.0.5:0  Masq 1 0 0";
     holds(routingMesh(ok, table));
-    assert.deepEqual(wrong(routingMesh([ok[0], { ...ok[1], line: "" }], table)), ["port 8080 on swarm-worker1 (192.168.56.11) answered ''"]);
-    assert.match(wrong(routingMesh(ok, "IP Virtual Server version 1.2.1"))[0], /^ingress_sbox's IPVS table holds no service/);
+    assert.deepEqual(wrong(routingMesh([ok[0], { ...ok[1], line: "" }], table)), [
+      "port 8080 on swarm-worker1 (192.168.56.11) answered ''",
+    ]);
+    assert.match(
+      wrong(routingMesh(ok, "IP Virtual Server version 1.2.1"))[0],
+      /^ingress_sbox's IPVS table holds no service/,
+    );
   });
 });
 
@@ -340,20 +437,39 @@ describe("facts: VXLAN on the wire", function () {
   });
 
   it("too few packets, another VNI, strangers outside or inside, or a device of another VNI is said", function () {
-    assert.deepEqual(wrong(overlayOnTheWire([request], e)), ["1 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)"]);
-    assert.deepEqual(wrong(overlayOnTheWire([request, { ...reply, vni: 4098 }], e)), ["192.168.56.12 > 192.168.56.11: VNI 4098, not 4097"]);
-    assert.match(wrong(overlayOnTheWire([request, { ...reply, outer: { ...reply.outer, src: "192.168.56.13" } }], e))[0], /not between the nodes/);
-    assert.match(wrong(overlayOnTheWire([request, packet("192.168.56.12", "192.168.56.11")], e))[0], /inside no IPv4, not between the tasks/);
-    assert.deepEqual(wrong(overlayOnTheWire([request, reply], { ...e, deviceVni: 4099 })), ["the overlay's vxlan device has VNI 4099, not 4097"]);
+    assert.deepEqual(wrong(overlayOnTheWire([request], e)), [
+      "1 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)",
+    ]);
+    assert.deepEqual(wrong(overlayOnTheWire([request, { ...reply, vni: 4098 }], e)), [
+      "192.168.56.12 > 192.168.56.11: VNI 4098, not 4097",
+    ]);
+    assert.match(
+      wrong(overlayOnTheWire([request, { ...reply, outer: { ...reply.outer, src: "192.168.56.13" } }], e))[0],
+      /not between the nodes/,
+    );
+    assert.match(
+      wrong(overlayOnTheWire([request, packet("192.168.56.12", "192.168.56.11")], e))[0],
+      /inside no IPv4, not between the tasks/,
+    );
+    assert.deepEqual(wrong(overlayOnTheWire([request, reply], { ...e, deviceVni: 4099 })), [
+      "the overlay's vxlan device has VNI 4099, not 4097",
+    ]);
   });
 
   it("encrypted: ESP only holds; cleartext VXLAN of the overlay or too little ESP is said", function () {
-    const esp = { kind: "esp" as const, time: "19:17:50.376433", outer: { src: "192.168.56.11", dst: "192.168.56.12" }, spi: "0x472f2b3a" };
+    const esp = {
+      kind: "esp" as const,
+      time: "19:17:50.376433",
+      outer: { src: "192.168.56.11", dst: "192.168.56.12" },
+      spi: "0x472f2b3a",
+    };
     holds(overlayOnTheWire([esp, esp], { ...e, encrypted: true }));
     assert.deepEqual(wrong(overlayOnTheWire([esp, esp, request], { ...e, encrypted: true })), [
       "1 cleartext VXLAN packets of VNI 4097 on the wire of an encrypted overlay",
     ]);
-    assert.deepEqual(wrong(overlayOnTheWire([esp], { ...e, encrypted: true })), ["1 ESP packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)"]);
+    assert.deepEqual(wrong(overlayOnTheWire([esp], { ...e, encrypted: true })), [
+      "1 ESP packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)",
+    ]);
   });
 });
 
@@ -362,7 +478,9 @@ describe("facts: one judgement for the suite and explain", function () {
   const claims = source("test", "e2e", "tutorial-claims.ts");
   const steps = source("lab", "explain", "steps.ts");
   const predicates = Object.entries(facts)
-    .filter(([name, value]) => typeof value === "function" && !["verdict", "inSubnet", "masqueradeRuleOf"].includes(name))
+    .filter(
+      ([name, value]) => typeof value === "function" && !["verdict", "inSubnet", "masqueradeRuleOf"].includes(name),
+    )
     .map(([name]) => name);
   /**
    * What only explain shows, each with why the suite has no claim of it: it follows from what the suite proves (a node
