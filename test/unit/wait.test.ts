@@ -1,6 +1,8 @@
 // lab/wait.ts: the one helper every "ask until it holds" goes through. A fake clock makes each wait instant and
 // records its pauses, so the pacing is checked too; one test runs on the real clock with tiny pauses.
 import assert from "node:assert/strict";
+import net from "node:net";
+import { waitForPort } from "../../lab/backends/host/wait";
 import { Clock, pause, unlessTimedOut, waitUntil, WaitTimeout } from "../../lab/wait";
 
 /** A clock whose sleep moves time on at once; each ask may cost `askMs`. */
@@ -171,5 +173,19 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
     let asks = 0;
     assert.equal(await waitUntil("real", { timeoutMs: 1_000, pacingMs: 1, errors: "end" }, () => ++asks === 3 && "done"), "done");
     await assert.rejects(waitUntil("real timeout", { timeoutMs: 20, pacingMs: 5, errors: "end" }, () => undefined), /: real timeout: not after 20ms$/);
+  });
+});
+
+describe("waitForPort: a machine's sshd, over the same wait", () => {
+  it("answers once the port accepts; a port that refuses times out naming the refusal", async () => {
+    const server = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      await waitForPort("127.0.0.1", port, 1_000);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    await assert.rejects(waitForPort("127.0.0.1", port, 300), new RegExp(`127.0.0.1:${port} answering: not after 300ms \\(connect ECONNREFUSED`));
   });
 });
