@@ -75,10 +75,7 @@ export const realClock: Clock = {
 export async function waitUntil<T>(name: string, options: WaitOptions, probe: Probe<T>): Promise<T> {
   const { clock = realClock } = options;
   const start = clock.now();
-  const deadline = Math.min(
-    options.timeoutMs === undefined ? Infinity : start + options.timeoutMs,
-    options.deadlineMs ?? Infinity,
-  );
+  const deadline = Math.min(options.timeoutMs === undefined ? Infinity : start + options.timeoutMs, options.deadlineMs ?? Infinity);
   const attempts = options.attempts ?? Infinity;
   if (deadline === Infinity && attempts === Infinity) throw new Error(`waiting for ${name}: no timeoutMs, deadlineMs or attempts`);
   let lastSeen = "";
@@ -87,7 +84,13 @@ export async function waitUntil<T>(name: string, options: WaitOptions, probe: Pr
     let seen = "";
     lastError = undefined;
     try {
-      const probing = { attempt, get remainingMs() { return deadline - clock.now(); }, saw: (what: string) => (seen = what) };
+      const probing = {
+        attempt,
+        get remainingMs() {
+          return deadline - clock.now();
+        },
+        saw: (what: string) => (seen = what),
+      };
       const done = await probe(probing);
       if (done !== undefined && done !== false) return done;
     } catch (err) {
@@ -128,7 +131,9 @@ function decide(errors: OnError, err: unknown): "end" | "retry" {
 }
 
 function oneLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).replace(/\s+/g, " ").trim();
+  return String((err as Error)?.message ?? err)
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function seconds(ms: number): string {

@@ -69,7 +69,10 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
   it("makes its last ask at the deadline: no pause outlasts it", async () => {
     const clock = fakeClock();
     let asks = 0;
-    await assert.rejects(waitUntil("x", { timeoutMs: 1_000, pacingMs: 400, errors: "end", clock }, () => void asks++), WaitTimeout);
+    await assert.rejects(
+      waitUntil("x", { timeoutMs: 1_000, pacingMs: 400, errors: "end", clock }, () => void asks++),
+      WaitTimeout,
+    );
     assert.deepEqual(clock.pauses, [400, 400, 200]);
     assert.equal(asks, 4);
   });
@@ -81,7 +84,10 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
     assert.equal(asks, 1);
     assert.match(err.message, /^late: not after 0ms$/);
     const deadlineMs = clock.now() + 5_000;
-    await assert.rejects(waitUntil("shared", { timeoutMs: 60_000, deadlineMs, pacingMs: 1_000, errors: "end", clock }, () => undefined), /: shared: not after 5s$/);
+    await assert.rejects(
+      waitUntil("shared", { timeoutMs: 60_000, deadlineMs, pacingMs: 1_000, errors: "end", clock }, () => undefined),
+      /: shared: not after 5s$/,
+    );
   });
 
   it("a bound on asks: stops after that many, and says so", async () => {
@@ -112,10 +118,13 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
     const clock = fakeClock();
     const boom = new Error("host key differs");
     let asks = 0;
-    await assert.rejects(waitUntil("x", { timeoutMs: 1_000, pacingMs: 10, errors: "end", clock }, () => {
-      asks++;
-      throw boom;
-    }), (e) => e === boom);
+    await assert.rejects(
+      waitUntil("x", { timeoutMs: 1_000, pacingMs: 10, errors: "end", clock }, () => {
+        asks++;
+        throw boom;
+      }),
+      (e) => e === boom,
+    );
     assert.equal(asks, 1);
   });
 
@@ -140,9 +149,12 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
     const clock = fakeClock();
     let asks = 0;
     const errors = (e: unknown) => (/in use/.test(String(e)) ? "retry" : "end") as "retry" | "end";
-    await assert.rejects(waitUntil("network removed", { timeoutMs: 1_000, pacingMs: 10, errors, clock }, () => {
-      throw new Error(++asks < 3 ? "network mynet is in use" : "permission denied");
-    }), /permission denied/);
+    await assert.rejects(
+      waitUntil("network removed", { timeoutMs: 1_000, pacingMs: 10, errors, clock }, () => {
+        throw new Error(++asks < 3 ? "network mynet is in use" : "permission denied");
+      }),
+      /permission denied/,
+    );
     assert.equal(asks, 3);
   });
 
@@ -166,13 +178,19 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
   });
 
   it("refuses a wait with no bound", async () => {
-    await assert.rejects(waitUntil("forever", { pacingMs: 10, errors: "end" }, () => undefined), /no timeoutMs, deadlineMs or attempts/);
+    await assert.rejects(
+      waitUntil("forever", { pacingMs: 10, errors: "end" }, () => undefined),
+      /no timeoutMs, deadlineMs or attempts/,
+    );
   });
 
   it("runs on the real clock", async () => {
     let asks = 0;
     assert.equal(await waitUntil("real", { timeoutMs: 1_000, pacingMs: 1, errors: "end" }, () => ++asks === 3 && "done"), "done");
-    await assert.rejects(waitUntil("real timeout", { timeoutMs: 20, pacingMs: 5, errors: "end" }, () => undefined), /: real timeout: not after 20ms$/);
+    await assert.rejects(
+      waitUntil("real timeout", { timeoutMs: 20, pacingMs: 5, errors: "end" }, () => undefined),
+      /: real timeout: not after 20ms$/,
+    );
   });
 });
 
