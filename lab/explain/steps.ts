@@ -52,7 +52,6 @@ export interface Step {
   run(ctx: ExplainContext): Promise<StepReport>;
 }
 
-
 // The order of the tutorial. Every line says what its step shows.
 export const STEPS: Step[] = [
   step("swarm-init", "swarm", swarmInit), //         docker swarm init --advertise-addr: the swarm speaks on the manager's lab address
@@ -96,7 +95,11 @@ const withRole = (lab: ConnectedLab, role: string) => lab.nodes.filter((n) => n.
 const names = (nodes: ConnectedNode[]) => nodes.map((n) => n.access.name);
 
 /** A node as the swarm-joined fact takes it, before its engine's answer is read. */
-const engineOf = (n: ConnectedNode): Pick<EngineSwarm, "node" | "role" | "address"> => ({ node: n.access.name, role: n.access.role, address: n.access.address });
+const engineOf = (n: ConnectedNode): Pick<EngineSwarm, "node" | "role" | "address"> => ({
+  node: n.access.name,
+  role: n.access.role,
+  address: n.access.address,
+});
 
 /** The first task and the task it talks to on another worker (the tutorial's test.1 → test.2). */
 function pair(ctx: ExplainContext): { from: ObservedTask; to?: ObservedTask; fromNode: ConnectedNode; toNode?: ConnectedNode } {
@@ -134,7 +137,10 @@ async function swarmJoin({ lab }: ExplainContext) {
     const [state = "", nodeAddr = "", , ...managers] = r.text.split(" ");
     return { ...engineOf(w), state, nodeAddr, managers: managers.filter(Boolean) };
   });
-  const verdict = swarmJoined(engines, withRole(lab, "manager").map((n) => n.access.address));
+  const verdict = swarmJoined(
+    engines,
+    withRole(lab, "manager").map((n) => n.access.address),
+  );
   return {
     node: names(workers).join(", "),
     command: `docker swarm join --token SWMTKN-1-… ${managerAt}`,
@@ -150,7 +156,10 @@ async function swarmJoin({ lab }: ExplainContext) {
 async function nodeLs({ lab }: ExplainContext) {
   const r = await typed(lab.manager, "docker node ls");
   const nodes = await swarmNodes(lab.manager.docker);
-  const verdict = nodesReady(nodes, lab.nodes.map((n) => ({ name: n.access.name, role: n.access.role })));
+  const verdict = nodesReady(
+    nodes,
+    lab.nodes.map((n) => ({ name: n.access.name, role: n.access.role })),
+  );
   return {
     node: lab.manager.access.name,
     command: "docker node ls",
@@ -173,7 +182,10 @@ async function networkCreate({ lab, seen }: ExplainContext) {
     command: `docker network create -d overlay ${o.encrypted ? "--opt encrypted " : ""}${o.name}`,
     shows,
     output: trimOutput(r.text),
-    reading: [`VNI ${o.vni}: the VXLAN network identifier Docker gave ${o.name} (com.docker.network.driver.overlay.vxlanid_list)`, ...readingOf(verdict)],
+    reading: [
+      `VNI ${o.vni}: the VXLAN network identifier Docker gave ${o.name} (com.docker.network.driver.overlay.vxlanid_list)`,
+      ...readingOf(verdict),
+    ],
     proves: `${o.name} is an overlay of swarm scope on ${o.subnet}, a VXLAN segment with VNI ${o.vni}${o.encrypted ? ", encrypted (IPsec ESP between the nodes)" : ""}`,
     holds: verdict.holds,
     facts: { network: o.name, id: o.id, subnet: o.subnet, gateway: o.gateway, vni: o.vni, encrypted: o.encrypted },
@@ -190,7 +202,10 @@ async function serviceCreate({ lab, seen }: ExplainContext) {
   const shows = `docker service ls --filter name=${seen.service}`;
   const r = await typed(lab.manager, shows);
   // ID NAME MODE REPLICAS IMAGE PORTS: the service's own row (the filter matches names by their start)
-  const row = r.text.split("\n").map((l) => l.split(/\s+/)).find((w) => w[1] === seen.service);
+  const row = r.text
+    .split("\n")
+    .map((l) => l.split(/\s+/))
+    .find((w) => w[1] === seen.service);
   const verdict = replicasRunning(seen.service, row?.[3] ?? "", replicas);
   return {
     node: lab.manager.access.name,
@@ -257,7 +272,8 @@ async function ipA(ctx: ExplainContext) {
     output: trimOutput(r.text, 16, /valid_lft|inet6/),
     reading: [
       ...ctx.seen.tasks.map(
-        (t) => `${t.name} on ${t.node}: eth0 ${t.eth0?.ipv4} mtu ${t.eth0?.mtu} (${ctx.seen.overlay.name}), eth1 ${t.eth1?.ipv4} mtu ${t.eth1?.mtu} (docker_gwbridge ${gwbridges[t.node]})`,
+        (t) =>
+          `${t.name} on ${t.node}: eth0 ${t.eth0?.ipv4} mtu ${t.eth0?.mtu} (${ctx.seen.overlay.name}), eth1 ${t.eth1?.ipv4} mtu ${t.eth1?.mtu} (docker_gwbridge ${gwbridges[t.node]})`,
       ),
       ...readingOf(eth0, eth1),
     ],
@@ -373,7 +389,10 @@ async function gwbridge(ctx: ExplainContext) {
   const [subnet = "", , gateway = ""] = bridge.text.split(" ");
   const verdict = leavesByGwbridge(from.name, via ? { via, dev } : undefined, { gateway });
   // the bridge as the student sees it must be the one explain read at its start (and drew): else the lab changed meanwhile
-  const changed = subnet === gw.subnet && gateway === gw.gateway ? [] : [`docker_gwbridge on ${from.node} is ${bridge.text || "gone"}, read before as ${gw.subnet} gateway ${gw.gateway}`];
+  const changed =
+    subnet === gw.subnet && gateway === gw.gateway
+      ? []
+      : [`docker_gwbridge on ${from.node} is ${bridge.text || "gone"}, read before as ${gw.subnet} gateway ${gw.gateway}`];
   return {
     node: fromNode.access.name,
     command,
@@ -401,7 +420,13 @@ async function masquerade(ctx: ExplainContext) {
   return {
     node: fromNode.access.name,
     command: `${NAT_COUNTERS_COMMAND}\n${ping}\n${NAT_COUNTERS_COMMAND}`,
-    output: [...header, ...row(before.output), `# ${ping}: ${pinged.code === 0 ? "answered" : "not answered"}`, ...header.slice(1), ...row(after.output)].join("\n"),
+    output: [
+      ...header,
+      ...row(before.output),
+      `# ${ping}: ${pinged.code === 0 ? "answered" : "not answered"}`,
+      ...header.slice(1),
+      ...row(after.output),
+    ].join("\n"),
     reading: [
       `MASQUERADE ${subnet} ! -o docker_gwbridge: ${b?.packets ?? "?"} → ${a?.packets ?? "?"} packets. NAT counts the first packet of each ` +
         `connection (conntrack translates the rest), and each new ping is a new one; the task's own endless ping is one old connection`,
@@ -409,7 +434,13 @@ async function masquerade(ctx: ExplainContext) {
     ],
     proves: `a task's packets to the upstream are masqueraded by its node's rule for docker_gwbridge's ${subnet}: its counter moved`,
     holds: pinged.code === 0 && rule.holds && counted.holds,
-    facts: { rule: { source: subnet, out: "!docker_gwbridge" }, packetsBefore: b?.packets, packetsAfter: a?.packets, bytesBefore: b?.bytes, bytesAfter: a?.bytes },
+    facts: {
+      rule: { source: subnet, out: "!docker_gwbridge" },
+      packetsBefore: b?.packets,
+      packetsAfter: a?.packets,
+      bytesBefore: b?.bytes,
+      bytesAfter: a?.bytes,
+    },
   };
 }
 
@@ -466,7 +497,10 @@ async function publishedPort(ctx: ExplainContext, inspect: string, ingressText: 
   return withPublishedWeb(m.docker, name, image, async () => {
     const answers = await Promise.all(ctx.lab.nodes.map(async (n) => ({ n, line: await askMesh(m, n.access.address) })));
     const ipvs = await typed(m, IPVS_TABLE);
-    const verdict = routingMesh(answers.map(({ n, line }) => ({ node: n.access.name, address: n.access.address, line })), ipvs.text);
+    const verdict = routingMesh(
+      answers.map(({ n, line }) => ({ node: n.access.name, address: n.access.address, line })),
+      ipvs.text,
+    );
     return {
       node: m.access.name,
       command: [inspect, publishCommand(name, image), ...ctx.lab.nodes.map((n) => meshRequest(n.access.address)), IPVS_TABLE].join("\n"),
@@ -477,7 +511,12 @@ async function publishedPort(ctx: ExplainContext, inspect: string, ingressText: 
       ],
       proves: `a published port answers on every node's address, the manager's too (it runs no task): the routing mesh, IPVS in ingress_sbox balancing to the tasks`,
       holds: verdict.holds,
-      facts: { ipvs: true, port: MESH_PORT, answers: answers.map(({ n, line }) => ({ node: n.access.name, address: n.access.address, status: line })), table: ipvs.text },
+      facts: {
+        ipvs: true,
+        port: MESH_PORT,
+        answers: answers.map(({ n, line }) => ({ node: n.access.name, address: n.access.address, status: line })),
+        table: ipvs.text,
+      },
     };
   });
 }

@@ -75,7 +75,8 @@ export function parseCapture(text: string): WirePacket[] {
 
 /** One line per packet, as explain prints them: `192.168.56.11 > 192.168.56.12  VNI 4097  inner 10.0.1.3 > 10.0.1.4 (ICMP echo request)`. */
 export function describePacket(p: WirePacket): string {
-  if (p.kind === "esp") return `${p.outer.src} > ${p.outer.dst}  ESP (IP protocol ${ESP_PROTOCOL}) spi ${p.spi}: encrypted, nothing inside is readable`;
+  if (p.kind === "esp")
+    return `${p.outer.src} > ${p.outer.dst}  ESP (IP protocol ${ESP_PROTOCOL}) spi ${p.spi}: encrypted, nothing inside is readable`;
   const inner = p.inner ? `inner ${p.inner.src} > ${p.inner.dst} (${p.inner.what.replace(/, id \d+.*$/, "")})` : "inner: not IPv4";
   return `${p.outer.src} > ${p.outer.dst} UDP ${p.outer.dstPort}  VNI ${p.vni}  ${inner}`;
 }

@@ -36,10 +36,7 @@ export function inSubnet(cidr: string, address: string): boolean {
 }
 
 /** Every task's eth0 holds the address Swarm gave it, in the overlay's subnet, at the overlay's MTU. */
-export function eth0OnOverlay(
-  tasks: TaskEth0[],
-  overlay: { name: string; subnet: string; encrypted: boolean },
-): Verdict {
+export function eth0OnOverlay(tasks: TaskEth0[], overlay: { name: string; subnet: string; encrypted: boolean }): Verdict {
   const mtu = overlayMtu(overlay.encrypted);
   const found: string[] = [];
   for (const t of tasks) {
@@ -48,25 +45,14 @@ export function eth0OnOverlay(
       found.push(`${t.name} has no eth0`);
       continue;
     }
-    if (!inSubnet(overlay.subnet, i.ipv4))
-      found.push(`${t.name}'s eth0 ${i.ipv4 || "(no IPv4)"} is not in ${overlay.name} ${overlay.subnet}`);
-    else if (i.ipv4.split("/")[0] !== t.overlayIp)
-      found.push(`${t.name}'s eth0 ${i.ipv4} is not the address Swarm gave the task (${t.overlayIp})`);
-    if (i.mtu !== mtu)
-      found.push(
-        `${t.name}'s eth0 has MTU ${i.mtu}, not ${mtu} (${overlay.encrypted ? "an encrypted" : "a plain"} overlay)`,
-      );
+    if (!inSubnet(overlay.subnet, i.ipv4)) found.push(`${t.name}'s eth0 ${i.ipv4 || "(no IPv4)"} is not in ${overlay.name} ${overlay.subnet}`);
+    else if (i.ipv4.split("/")[0] !== t.overlayIp) found.push(`${t.name}'s eth0 ${i.ipv4} is not the address Swarm gave the task (${t.overlayIp})`);
+    if (i.mtu !== mtu) found.push(`${t.name}'s eth0 has MTU ${i.mtu}, not ${mtu} (${overlay.encrypted ? "an encrypted" : "a plain"} overlay)`);
   }
   const differs = [
-    ...(overlay.encrypted
-      ? [
-          `${overlay.name} is encrypted (swarmlab:encrypted): its MTU is ${mtu}, not the tutorial's ${TUTORIAL.overlayMtu}`,
-        ]
-      : []),
+    ...(overlay.encrypted ? [`${overlay.name} is encrypted (swarmlab:encrypted): its MTU is ${mtu}, not the tutorial's ${TUTORIAL.overlayMtu}`] : []),
     ...(overlay.subnet !== TUTORIAL.overlaySubnet
-      ? [
-          `${overlay.name} is ${overlay.subnet}, not the tutorial's ${TUTORIAL.overlaySubnet} (Swarm picked the next free /24 of 10.0.0.0/8)`,
-        ]
+      ? [`${overlay.name} is ${overlay.subnet}, not the tutorial's ${TUTORIAL.overlaySubnet} (Swarm picked the next free /24 of 10.0.0.0/8)`]
       : []),
   ];
   return verdict("eth0-on-overlay", found, differs);
@@ -84,8 +70,7 @@ export function eth1OnGwbridge(tasks: TaskEth1[], gwbridges: Record<string, stri
       found.push(`${t.name} has no eth1`);
       continue;
     }
-    if (subnet && !inSubnet(subnet, i.ipv4))
-      found.push(`${t.name}'s eth1 ${i.ipv4 || "(no IPv4)"} is not in docker_gwbridge ${subnet}`);
+    if (subnet && !inSubnet(subnet, i.ipv4)) found.push(`${t.name}'s eth1 ${i.ipv4 || "(no IPv4)"} is not in docker_gwbridge ${subnet}`);
     if (i.mtu !== LINK_MTU) found.push(`${t.name}'s eth1 has MTU ${i.mtu}, not ${LINK_MTU} (a plain local bridge)`);
     if (subnet && subnet !== TUTORIAL.gwbridge) {
       differs.add(

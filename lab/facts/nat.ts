@@ -9,18 +9,11 @@ export interface DefaultRoute {
 }
 
 /** The task's way out is eth1, to its node's docker_gwbridge (the bridge's gateway): through the node, not the overlay. */
-export function leavesByGwbridge(
-  task: string,
-  route: DefaultRoute | undefined,
-  gwbridge: { gateway: string },
-): Verdict {
+export function leavesByGwbridge(task: string, route: DefaultRoute | undefined, gwbridge: { gateway: string }): Verdict {
   const want = `default via ${gwbridge.gateway || "docker_gwbridge's gateway"} dev eth1`;
   if (!route) return verdict("default-route", [`${task} has no default route (${want} expected)`]);
   const ok = route.dev === "eth1" && route.via === gwbridge.gateway;
-  return verdict(
-    "default-route",
-    ok ? [] : [`${task}'s default route is via ${route.via} dev ${route.dev}, not ${want}`],
-  );
+  return verdict("default-route", ok ? [] : [`${task}'s default route is via ${route.via} dev ${route.dev}, not ${want}`]);
 }
 
 /** A row of the node's nat POSTROUTING chain (`iptables -t nat -L POSTROUTING -n -v -x`). */
@@ -36,17 +29,10 @@ export interface NatRow {
 
 /** The rule that NATs a node's tasks: MASQUERADE of docker_gwbridge's subnet, to anywhere, out by another interface. */
 export function masqueradeRuleOf<R extends Omit<NatRow, "packets">>(rules: R[], gwbridge: string): R | undefined {
-  return rules.find(
-    (r) =>
-      r.target === "MASQUERADE" &&
-      r.source === gwbridge &&
-      r.out === "!docker_gwbridge" &&
-      r.destination === "0.0.0.0/0",
-  );
+  return rules.find((r) => r.target === "MASQUERADE" && r.source === gwbridge && r.out === "!docker_gwbridge" && r.destination === "0.0.0.0/0");
 }
 
-const missing = (node: string, gwbridge: string) =>
-  `${node} has no MASQUERADE rule for docker_gwbridge's ${gwbridge} out by another interface`;
+const missing = (node: string, gwbridge: string) => `${node} has no MASQUERADE rule for docker_gwbridge's ${gwbridge} out by another interface`;
 
 /** The node masquerades docker_gwbridge's subnet for traffic leaving by another interface. */
 export function masquerades(node: string, rules: Omit<NatRow, "packets">[], gwbridge: string): Verdict {

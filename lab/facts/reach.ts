@@ -35,14 +35,10 @@ export interface PathMtuProbe {
 /** The largest don't-fragment ping that fits the overlay's MTU passes, one byte more is refused for its size. */
 export function pathMtu(p: PathMtuProbe): Verdict {
   const found: string[] = [];
-  if (p.fits.code !== 0)
-    found.push(`a ${p.fits.size}-byte don't-fragment ping was not answered: ${p.fits.output.trim()}`);
-  if (p.tooBig.code === 0)
-    found.push(`a ${p.tooBig.size}-byte don't-fragment ping went through: the path MTU is not ${p.mtu}`);
+  if (p.fits.code !== 0) found.push(`a ${p.fits.size}-byte don't-fragment ping was not answered: ${p.fits.output.trim()}`);
+  if (p.tooBig.code === 0) found.push(`a ${p.tooBig.size}-byte don't-fragment ping went through: the path MTU is not ${p.mtu}`);
   else if (!new RegExp(`mtu ?= ?${p.mtu}|message too long`, "i").test(p.tooBig.output)) {
-    found.push(
-      `a ${p.tooBig.size}-byte don't-fragment ping failed, but not for its size (mtu ${p.mtu}): ${p.tooBig.output.trim()}`,
-    );
+    found.push(`a ${p.tooBig.size}-byte don't-fragment ping failed, but not for its size (mtu ${p.mtu}): ${p.tooBig.output.trim()}`);
   }
   return verdict("path-mtu", found);
 }
@@ -75,9 +71,7 @@ export interface MeshAnswer {
 
 /** A published port answers on every node's address, and IPVS in ingress_sbox holds a service (ipvsadm -Ln). */
 export function routingMesh(answers: MeshAnswer[], ipvsTable: string): Verdict {
-  const found = answers
-    .filter((a) => !ANSWERED.test(a.line))
-    .map((a) => `port ${MESH_PORT} on ${a.node} (${a.address}) answered '${a.line}'`);
+  const found = answers.filter((a) => !ANSWERED.test(a.line)).map((a) => `port ${MESH_PORT} on ${a.node} (${a.address}) answered '${a.line}'`);
   if (!/FWM|TCP/.test(ipvsTable)) found.push(`ingress_sbox's IPVS table holds no service:\n${ipvsTable}`);
   return verdict("routing-mesh", found);
 }

@@ -29,12 +29,10 @@ export function nodesReady(listed: NodeRow[], lab: LabNode[]): Verdict {
     const rows = listed.filter((r) => r.hostname === n.name);
     if (rows.length === 0) found.push(`${n.name} is not in the swarm`);
     if (rows.length > 1) found.push(`${n.name} is listed ${rows.length} times (a leftover of an earlier join)`);
-    for (const r of rows.filter((x) => x.role !== n.role))
-      found.push(`${n.name} is a ${r.role || "node of no role"}, not a ${n.role}`);
+    for (const r of rows.filter((x) => x.role !== n.role)) found.push(`${n.name} is a ${r.role || "node of no role"}, not a ${n.role}`);
   }
   for (const r of listed) {
-    if (!lab.some((n) => n.name === r.hostname))
-      found.push(`${r.hostname || "a node without a hostname"} is listed but is no node of this lab`);
+    if (!lab.some((n) => n.name === r.hostname)) found.push(`${r.hostname || "a node without a hostname"} is listed but is no node of this lab`);
     if (r.state !== "ready") found.push(`${r.hostname} is ${r.state || "in no state"}, not Ready`);
   }
   const managers = lab.filter((n) => n.role === "manager").map((n) => n.name);
@@ -62,8 +60,7 @@ export function tasksSpread(tasks: TaskPlace[], want: { replicas: number; worker
   const byNode = new Map<string, string[]>();
   for (const t of tasks) byNode.set(t.node, [...(byNode.get(t.node) ?? []), t.name]);
   for (const [node, names] of byNode) if (names.length > 1) found.push(`${names.join(" and ")} share ${node}`);
-  for (const t of tasks)
-    if (!want.workers.includes(t.node)) found.push(`${t.name} runs on ${t.node}, which is not a worker`);
+  for (const t of tasks) if (!want.workers.includes(t.node)) found.push(`${t.name} runs on ${t.node}, which is not a worker`);
   return verdict("service-ps", found);
 }
 
@@ -89,8 +86,7 @@ export function swarmJoined(engines: EngineSwarm[], managerAddresses: string[]):
   const through = managerAddresses.map((a) => `${a}:2377`);
   for (const e of engines) {
     if (e.state !== "active") found.push(`${e.node}'s engine is ${e.state || "in no state"} in the swarm, not active`);
-    else if (e.nodeAddr !== e.address)
-      found.push(`${e.node} speaks on ${e.nodeAddr || "no address"}, not its lab address ${e.address}`);
+    else if (e.nodeAddr !== e.address) found.push(`${e.node} speaks on ${e.nodeAddr || "no address"}, not its lab address ${e.address}`);
     if (e.role === "worker" && e.state === "active" && !e.managers.some((m) => through.includes(m))) {
       found.push(`${e.node} knows the managers ${e.managers.join(", ") || "(none)"}, not ${through.join(" or ")}`);
     }

@@ -34,25 +34,19 @@ export function overlayOnTheWire(packets: WirePacket[], e: WireExpectation): Wir
   const found: string[] = [];
   if (e.encrypted) {
     const clear = vxlan.filter((p) => p.vni === e.vni);
-    if (clear.length > 0)
-      found.push(`${clear.length} cleartext VXLAN packets of VNI ${e.vni} on the wire of an encrypted overlay`);
+    if (clear.length > 0) found.push(`${clear.length} cleartext VXLAN packets of VNI ${e.vni} on the wire of an encrypted overlay`);
     if (esp.length < 2) found.push(`${esp.length} ESP packets between ${e.nodes.join(" and ")} (2 at least expected)`);
     return { ...verdict("vxlan-on-the-wire", found), vxlan, esp, vnis };
   }
-  if (vxlan.length < 2)
-    found.push(`${vxlan.length} VXLAN packets between ${e.nodes.join(" and ")} (2 at least expected)`);
+  if (vxlan.length < 2) found.push(`${vxlan.length} VXLAN packets between ${e.nodes.join(" and ")} (2 at least expected)`);
   for (const p of vxlan) {
     const where = `${p.outer.src} > ${p.outer.dst}`;
     if (p.vni !== e.vni) found.push(`${where}: VNI ${p.vni}, not ${e.vni}`);
-    if (!e.nodes.includes(p.outer.src) || !e.nodes.includes(p.outer.dst))
-      found.push(`${where}: not between the nodes ${e.nodes.join(", ")}`);
+    if (!e.nodes.includes(p.outer.src) || !e.nodes.includes(p.outer.dst)) found.push(`${where}: not between the nodes ${e.nodes.join(", ")}`);
     if (!p.inner || !e.tasks.includes(p.inner.src) || !e.tasks.includes(p.inner.dst)) {
-      found.push(
-        `${where}: inside ${p.inner ? `${p.inner.src} > ${p.inner.dst}` : "no IPv4"}, not between the tasks ${e.tasks.join(", ")}`,
-      );
+      found.push(`${where}: inside ${p.inner ? `${p.inner.src} > ${p.inner.dst}` : "no IPv4"}, not between the tasks ${e.tasks.join(", ")}`);
     }
   }
-  if (e.deviceVni !== undefined && e.deviceVni !== e.vni)
-    found.push(`the overlay's vxlan device has VNI ${e.deviceVni}, not ${e.vni}`);
+  if (e.deviceVni !== undefined && e.deviceVni !== e.vni) found.push(`the overlay's vxlan device has VNI ${e.deviceVni}, not ${e.vni}`);
   return { ...verdict("vxlan-on-the-wire", found), vxlan, esp, vnis };
 }

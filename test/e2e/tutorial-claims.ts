@@ -194,7 +194,10 @@ export const CLAIMS: Claim[] = [
       writeFileSync(file, outputs.sshConfig);
       try {
         for (const n of outputs.nodes) {
-          const r = await execa("ssh", ["-F", file, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", n.name, "hostname"], { cwd: PROJECT_ROOT, reject: false });
+          const r = await execa("ssh", ["-F", file, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", n.name, "hostname"], {
+            cwd: PROJECT_ROOT,
+            reject: false,
+          });
           assert.equal(r.exitCode, 0, `ssh -F … ${n.name}: ${r.stderr}`);
           assert.equal(r.stdout.trim(), n.name);
         }
@@ -224,7 +227,13 @@ export const CLAIMS: Claim[] = [
     says: "docker node ls: every node is Ready, once (no Down leftover), and swarm-manager is the Leader",
     async check(v) {
       const nodes = await swarmNodes(v.lab.manager.docker);
-      v.requires(nodesReady(nodes, v.lab.nodes.map((n) => ({ name: n.access.name, role: n.access.role }))), JSON.stringify(nodes));
+      v.requires(
+        nodesReady(
+          nodes,
+          v.lab.nodes.map((n) => ({ name: n.access.name, role: n.access.role })),
+        ),
+        JSON.stringify(nodes),
+      );
     },
   },
   {
@@ -295,7 +304,9 @@ export const CLAIMS: Claim[] = [
       if (!to) return v.doesNotApply("one task only (swarmlab:replicas 1): no second task to measure the path MTU to");
       const mtu = v.overlayMtu;
       const [fits, tooBig] = pathMtuSizes(mtu);
-      const [passed, refused] = await Promise.all([fits, tooBig].map((size) => dontFragmentPing(v.workerOf(from), from.containerId, to.overlayIp, size)));
+      const [passed, refused] = await Promise.all(
+        [fits, tooBig].map((size) => dontFragmentPing(v.workerOf(from), from.containerId, to.overlayIp, size)),
+      );
       v.requires(
         pathMtu({
           mtu,

@@ -33,7 +33,10 @@ describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () 
       vni: 4097,
       inner: { src: "10.0.1.3", dst: "10.0.1.4", what: "ICMP echo request, id 96, seq 0, length 64" },
     });
-    assert.deepEqual([reply.outer.src, reply.outer.dst, reply.inner?.src, reply.inner?.dst], ["192.168.56.12", "192.168.56.11", "10.0.1.4", "10.0.1.3"]);
+    assert.deepEqual(
+      [reply.outer.src, reply.outer.dst, reply.inner?.src, reply.inner?.dst],
+      ["192.168.56.12", "192.168.56.11", "10.0.1.4", "10.0.1.3"],
+    );
   });
 
   it("describes a packet in one line, with `VNI <n>`", function () {
@@ -46,7 +49,12 @@ describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () 
   it("reads ESP (IP protocol 50), what an encrypted overlay sends, as encrypted with its SPI and nothing inside (a capture from the VM lab)", function () {
     const packets = parseCapture(fixture("tcpdump-esp-worker2.txt"));
     assert.equal(packets.length, 4);
-    assert.deepEqual(packets[0], { kind: "esp", time: "19:17:50.376433", outer: { src: "192.168.157.12", dst: "192.168.157.11" }, spi: "0x472f2b3a" });
+    assert.deepEqual(packets[0], {
+      kind: "esp",
+      time: "19:17:50.376433",
+      outer: { src: "192.168.157.12", dst: "192.168.157.11" },
+      spi: "0x472f2b3a",
+    });
     assert.match(describePacket(packets[0]), /ESP \(IP protocol 50\) spi 0x472f2b3a: encrypted/);
   });
 
@@ -72,7 +80,10 @@ describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () 
     it("plain: another VNI, other outer or inner addresses, or no packet are each said", function () {
       assert.match(judgeWire(parseCapture(capture), { ...plain, vni: 4100 }).found[0], /VNI 4097, not 4100/);
       assert.match(judgeWire(parseCapture(capture), { ...plain, nodes: ["192.168.56.11", "192.168.56.13"] }).found[0], /not between the nodes/);
-      assert.match(judgeWire(parseCapture(capture), { ...plain, tasks: ["10.0.1.3", "10.0.1.9"] }).found[0], /inside 10\.0\.1\.3 > 10\.0\.1\.4, not between the tasks/);
+      assert.match(
+        judgeWire(parseCapture(capture), { ...plain, tasks: ["10.0.1.3", "10.0.1.9"] }).found[0],
+        /inside 10\.0\.1\.3 > 10\.0\.1\.4, not between the tasks/,
+      );
       assert.deepEqual(judgeWire([], plain).found, ["0 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)"]);
     });
 
@@ -85,7 +96,10 @@ describe("explain: VXLAN on the wire, from tcpdump's own decoding", function () 
     it("encrypted: ESP only holds; cleartext VXLAN of mynet on the wire does not, nor a capture without ESP", function () {
       const esp = parseCapture(fixture("tcpdump-esp-worker2.txt"));
       assert.deepEqual(judgeWire(esp, encrypted).found, []);
-      assert.match(judgeWire(parseCapture(capture), { ...encrypted, vni: 4097 }).found.join("\n"), /6 cleartext VXLAN packets of VNI 4097 on the wire of an encrypted overlay\n0 ESP packets/);
+      assert.match(
+        judgeWire(parseCapture(capture), { ...encrypted, vni: 4097 }).found.join("\n"),
+        /6 cleartext VXLAN packets of VNI 4097 on the wire of an encrypted overlay\n0 ESP packets/,
+      );
     });
   });
 
@@ -105,7 +119,14 @@ describe("explain: the node's NAT rules and their counters", function () {
   it("reads iptables -t nat -L POSTROUTING -n -v -x (recorded): the MASQUERADE of docker_gwbridge's subnet with its exact counters", function () {
     const rules = parseNatCounters(fixture("iptables-nat-postrouting.txt"));
     assert.equal(rules.length, 3);
-    assert.deepEqual(rules[0], { packets: 3, bytes: 228, target: "MASQUERADE", out: "!docker_gwbridge", source: "172.18.0.0/16", destination: "0.0.0.0/0" });
+    assert.deepEqual(rules[0], {
+      packets: 3,
+      bytes: 228,
+      target: "MASQUERADE",
+      out: "!docker_gwbridge",
+      source: "172.18.0.0/16",
+      destination: "0.0.0.0/0",
+    });
   });
 
   it("finds the masquerade rule of the node's docker_gwbridge in the recorded table, and sees its counter move", function () {
@@ -114,7 +135,9 @@ describe("explain: the node's NAT rules and their counters", function () {
     assert.equal(masqueradeRuleOf(rules, "172.19.0.0/16"), undefined);
     const after = rules.map((r, i) => (i === 0 ? { ...r, packets: r.packets + 1 } : r));
     assert.ok(masqueradeCounts("swarm-worker1", rules, after, "172.18.0.0/16").holds);
-    assert.deepEqual(masqueradeCounts("swarm-worker1", rules, rules, "172.18.0.0/16").found, ["swarm-worker1's MASQUERADE counter did not move (3 → 3 packets)"]);
+    assert.deepEqual(masqueradeCounts("swarm-worker1", rules, rules, "172.18.0.0/16").found, [
+      "swarm-worker1's MASQUERADE counter did not move (3 → 3 packets)",
+    ]);
   });
 });
 
@@ -142,7 +165,9 @@ describe("explain: the picture of the lab", function () {
     const svg = await renderSvg(topologyDot(lab));
     assert.match(svg, /^<\?xml[\s\S]*<svg /);
     // what the picture shows: its text elements, with the character references Graphviz writes (&#45; for -) decoded
-    const shown = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))).join("\n");
+    const shown = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)]
+      .map((m) => m[1].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))))
+      .join("\n");
     for (const a of addresses) assert.ok(shown.includes(a), `${a} is in the SVG`);
     for (const n of lab.nodes) assert.ok(shown.includes(`${n.name} (${n.role})`), n.name);
     for (const t of lab.tasks) assert.ok(shown.includes(`task ${t.name}`), t.name);
@@ -172,14 +197,31 @@ describe("explain: the report", function () {
 
   it("walks the tutorial in its order, starting with swarm init and ending with ingress", function () {
     assert.deepEqual(STEP_NAMES.slice(0, 3), ["swarm-init", "swarm-join", "node-ls"]);
-    for (const name of ["network-create", "service-create", "service-ps", "network-ls", "ip-a", "ping", "path-mtu", "vxlan", "masquerade", "upstream-sees"]) {
+    for (const name of [
+      "network-create",
+      "service-create",
+      "service-ps",
+      "network-ls",
+      "ip-a",
+      "ping",
+      "path-mtu",
+      "vxlan",
+      "masquerade",
+      "upstream-sees",
+    ]) {
       assert.ok(STEP_NAMES.includes(name), name);
     }
     assert.equal(STEP_NAMES.at(-1), "ingress");
   });
 
   it("prints a step as its command, its output, what it proves; a step that does not hold is marked", function () {
-    const lines = formatReport({ format: EXPLAIN_FORMAT, lab: "swarmlab", backend: "docker", steps: [step, { ...step, holds: false }], holds: false });
+    const lines = formatReport({
+      format: EXPLAIN_FORMAT,
+      lab: "swarmlab",
+      backend: "docker",
+      steps: [step, { ...step, holds: false }],
+      holds: false,
+    });
     assert.ok(lines.includes("3. node-ls (on swarm-manager)"));
     assert.ok(lines.includes("   $ docker node ls"));
     assert.ok(lines.includes("   | abc swarm-manager"));

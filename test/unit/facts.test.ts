@@ -60,10 +60,9 @@ describe("facts: swarm init and join", function () {
   });
 
   it("an engine out of the swarm, one speaking on another address, or a worker that knows another manager is said", function () {
-    assert.deepEqual(
-      wrong(swarmJoined([{ ...worker, state: "inactive", nodeAddr: "", managers: [] }], ["192.168.56.10"])),
-      ["swarm-worker1's engine is inactive in the swarm, not active"],
-    );
+    assert.deepEqual(wrong(swarmJoined([{ ...worker, state: "inactive", nodeAddr: "", managers: [] }], ["192.168.56.10"])), [
+      "swarm-worker1's engine is inactive in the swarm, not active",
+    ]);
     assert.deepEqual(wrong(swarmJoined([{ ...manager, nodeAddr: "172.17.0.2" }], ["192.168.56.10"])), [
       "swarm-manager speaks on 172.17.0.2, not its lab address 192.168.56.10",
     ]);
@@ -80,11 +79,7 @@ describe("facts: docker node ls", function () {
     { name: "swarm-worker2", role: "worker" as const },
   ];
   const row = (hostname: string, role: string, leader = false, state = "ready") => ({ hostname, role, state, leader });
-  const listed = [
-    row("swarm-worker2", "worker"),
-    row("swarm-manager", "manager", true),
-    row("swarm-worker1", "worker"),
-  ];
+  const listed = [row("swarm-worker2", "worker"), row("swarm-manager", "manager", true), row("swarm-worker1", "worker")];
 
   it("holds: every node Ready once, with its role, the manager the Leader (in any order)", function () {
     holds(nodesReady(listed, lab));
@@ -110,19 +105,12 @@ describe("facts: docker node ls", function () {
   });
 
   it("a node of another role, a stranger in the list, no Leader, or a Leader that is no manager is said", function () {
-    assert.deepEqual(wrong(nodesReady([row("swarm-worker2", "manager"), listed[1], listed[2]], lab)), [
-      "swarm-worker2 is a manager, not a worker",
+    assert.deepEqual(wrong(nodesReady([row("swarm-worker2", "manager"), listed[1], listed[2]], lab)), ["swarm-worker2 is a manager, not a worker"]);
+    assert.deepEqual(wrong(nodesReady([...listed, row("intruder", "worker")], lab)), ["intruder is listed but is no node of this lab"]);
+    assert.deepEqual(wrong(nodesReady([listed[0], row("swarm-manager", "manager"), listed[2]], lab)), ["no node is the Leader"]);
+    assert.deepEqual(wrong(nodesReady([row("swarm-worker2", "worker", true), row("swarm-manager", "manager"), listed[2]], lab)), [
+      "the Leader is swarm-worker2, not the manager (swarm-manager)",
     ]);
-    assert.deepEqual(wrong(nodesReady([...listed, row("intruder", "worker")], lab)), [
-      "intruder is listed but is no node of this lab",
-    ]);
-    assert.deepEqual(wrong(nodesReady([listed[0], row("swarm-manager", "manager"), listed[2]], lab)), [
-      "no node is the Leader",
-    ]);
-    assert.deepEqual(
-      wrong(nodesReady([row("swarm-worker2", "worker", true), row("swarm-manager", "manager"), listed[2]], lab)),
-      ["the Leader is swarm-worker2, not the manager (swarm-manager)"],
-    );
   });
 });
 
@@ -150,12 +138,8 @@ describe("facts: docker service ps", function () {
 
   it("too few tasks, two on one node, or a task on the manager is said", function () {
     assert.deepEqual(wrong(tasksSpread([t1], want)), ["1 tasks running, 2 wanted"]);
-    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-worker1" }], want)), [
-      "test.1 and test.2 share swarm-worker1",
-    ]);
-    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-manager" }], want)), [
-      "test.2 runs on swarm-manager, which is not a worker",
-    ]);
+    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-worker1" }], want)), ["test.1 and test.2 share swarm-worker1"]);
+    assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-manager" }], want)), ["test.2 runs on swarm-manager, which is not a worker"]);
     assert.deepEqual(wrong(tasksSpread([], want)), ["0 tasks running, 2 wanted"]);
   });
 });
@@ -167,20 +151,16 @@ describe("facts: an overlay network (docker network create -d overlay, and Swarm
   });
 
   it("another driver or scope, no VNI, or not the ingress network is said", function () {
-    assert.deepEqual(
-      wrong(overlayMade({ name: "mynet", driver: "bridge", scope: "local", vni: 4097 }, { vni: true })),
-      ["mynet is bridge, local scope, not overlay, swarm scope"],
-    );
+    assert.deepEqual(wrong(overlayMade({ name: "mynet", driver: "bridge", scope: "local", vni: 4097 }, { vni: true })), [
+      "mynet is bridge, local scope, not overlay, swarm scope",
+    ]);
     assert.deepEqual(wrong(overlayMade({ name: "mynet", driver: "overlay", scope: "swarm", vni: 0 }, { vni: true })), [
       "mynet has no VXLAN network identifier",
     ]);
-    assert.deepEqual(
-      wrong(overlayMade({ name: "ingress", driver: "overlay", scope: "swarm", ingress: false }, { ingress: true })),
-      ["ingress is not Swarm's ingress network"],
-    );
-    assert.deepEqual(wrong(overlayMade({ name: "ingress", driver: "", scope: "" })), [
-      "ingress is no driver, no scope, not overlay, swarm scope",
+    assert.deepEqual(wrong(overlayMade({ name: "ingress", driver: "overlay", scope: "swarm", ingress: false }, { ingress: true })), [
+      "ingress is not Swarm's ingress network",
     ]);
+    assert.deepEqual(wrong(overlayMade({ name: "ingress", driver: "", scope: "" })), ["ingress is no driver, no scope, not overlay, swarm scope"]);
   });
 });
 
@@ -206,14 +186,11 @@ describe("facts: docker network ls on a worker with a task", function () {
       "labnet (overlay, swarm scope) is not one of the tutorial's networks",
     ]);
     const local = table.map((n) => (n.name === "labnet" ? { ...n, scope: "local" } : n));
-    assert.deepEqual(wrong(networksAsTutorial(local, "labnet")), [
-      "labnet is overlay, local scope, not overlay, swarm scope",
-    ]);
+    assert.deepEqual(wrong(networksAsTutorial(local, "labnet")), ["labnet is overlay, local scope, not overlay, swarm scope"]);
     assert.deepEqual(wrong(networksAsTutorial([...table, table[0]], "labnet")), ["2 networks named bridge"]);
-    assert.deepEqual(
-      wrong(networksAsTutorial([...table, { name: "extra", driver: "bridge", scope: "local" }], "labnet")),
-      ["extra (bridge, local scope) is not one of the tutorial's networks"],
-    );
+    assert.deepEqual(wrong(networksAsTutorial([...table, { name: "extra", driver: "bridge", scope: "local" }], "labnet")), [
+      "extra (bridge, local scope) is not one of the tutorial's networks",
+    ]);
   });
 });
 
@@ -269,10 +246,7 @@ describe("facts: a task's eth0 on the overlay, eth1 on docker_gwbridge", functio
       "swarm-worker1": "172.19.0.0/16",
     });
     holds(shifted);
-    assert.match(
-      shifted.differs[0],
-      /^docker_gwbridge on swarm-worker1 is 172\.19\.0\.0\/16, not 172\.18\.0\.0\/16: dockerd takes the first free/,
-    );
+    assert.match(shifted.differs[0], /^docker_gwbridge on swarm-worker1 is 172\.19\.0\.0\/16, not 172\.18\.0\.0\/16: dockerd takes the first free/);
   });
 
   it("no eth1, an address outside the node's docker_gwbridge, another MTU, or a node without docker_gwbridge is said", function () {
@@ -324,14 +298,9 @@ describe("facts: NAT through docker_gwbridge", function () {
   it("no such rule, or one for another subnet, interface or destination, is said", function () {
     const none = ["swarm-worker1 has no MASQUERADE rule for docker_gwbridge's 172.18.0.0/16 out by another interface"];
     assert.deepEqual(wrong(masquerades("swarm-worker1", [docker0], "172.18.0.0/16")), none);
-    assert.deepEqual(wrong(masquerades("swarm-worker1", [rule], "172.19.0.0/16")), [
-      none[0].replace("172.18", "172.19"),
-    ]);
+    assert.deepEqual(wrong(masquerades("swarm-worker1", [rule], "172.19.0.0/16")), [none[0].replace("172.18", "172.19")]);
     assert.deepEqual(wrong(masquerades("swarm-worker1", [{ ...rule, out: "*" }], "172.18.0.0/16")), none);
-    assert.deepEqual(
-      wrong(masquerades("swarm-worker1", [{ ...rule, destination: "10.0.0.0/8" }], "172.18.0.0/16")),
-      none,
-    );
+    assert.deepEqual(wrong(masquerades("swarm-worker1", [{ ...rule, destination: "10.0.0.0/8" }], "172.18.0.0/16")), none);
     assert.deepEqual(wrong(masquerades("swarm-worker1", [{ ...rule, target: "ACCEPT" }], "172.18.0.0/16")), none);
   });
 
@@ -396,9 +365,7 @@ describe("facts: what crosses the lab", function () {
     assert.deepEqual(wrong(upstreamSeesNode([{ ...a, seen: "172.18.0.3" }])), [
       "test.1 on swarm-worker1: the upstream saw '172.18.0.3', not 192.168.56.11",
     ]);
-    assert.deepEqual(wrong(upstreamSeesNode([{ ...a, seen: "" }])), [
-      "test.1 on swarm-worker1: the upstream saw '', not 192.168.56.11",
-    ]);
+    assert.deepEqual(wrong(upstreamSeesNode([{ ...a, seen: "" }])), ["test.1 on swarm-worker1: the upstream saw '', not 192.168.56.11"]);
   });
 
   it("the routing mesh: every node answering and IPVS holding the service holds; a silent node or an empty table is said", function () {
@@ -408,13 +375,8 @@ describe("facts: what crosses the lab", function () {
     ];
     const table = "IP Virtual Server version 1.2.1\nFWM  256 rr\n  -> 10.0.0.5:0  Masq 1 0 0";
     holds(routingMesh(ok, table));
-    assert.deepEqual(wrong(routingMesh([ok[0], { ...ok[1], line: "" }], table)), [
-      "port 8080 on swarm-worker1 (192.168.56.11) answered ''",
-    ]);
-    assert.match(
-      wrong(routingMesh(ok, "IP Virtual Server version 1.2.1"))[0],
-      /^ingress_sbox's IPVS table holds no service/,
-    );
+    assert.deepEqual(wrong(routingMesh([ok[0], { ...ok[1], line: "" }], table)), ["port 8080 on swarm-worker1 (192.168.56.11) answered ''"]);
+    assert.match(wrong(routingMesh(ok, "IP Virtual Server version 1.2.1"))[0], /^ingress_sbox's IPVS table holds no service/);
   });
 });
 
@@ -437,23 +399,11 @@ describe("facts: VXLAN on the wire", function () {
   });
 
   it("too few packets, another VNI, strangers outside or inside, or a device of another VNI is said", function () {
-    assert.deepEqual(wrong(overlayOnTheWire([request], e)), [
-      "1 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)",
-    ]);
-    assert.deepEqual(wrong(overlayOnTheWire([request, { ...reply, vni: 4098 }], e)), [
-      "192.168.56.12 > 192.168.56.11: VNI 4098, not 4097",
-    ]);
-    assert.match(
-      wrong(overlayOnTheWire([request, { ...reply, outer: { ...reply.outer, src: "192.168.56.13" } }], e))[0],
-      /not between the nodes/,
-    );
-    assert.match(
-      wrong(overlayOnTheWire([request, packet("192.168.56.12", "192.168.56.11")], e))[0],
-      /inside no IPv4, not between the tasks/,
-    );
-    assert.deepEqual(wrong(overlayOnTheWire([request, reply], { ...e, deviceVni: 4099 })), [
-      "the overlay's vxlan device has VNI 4099, not 4097",
-    ]);
+    assert.deepEqual(wrong(overlayOnTheWire([request], e)), ["1 VXLAN packets between 192.168.56.11 and 192.168.56.12 (2 at least expected)"]);
+    assert.deepEqual(wrong(overlayOnTheWire([request, { ...reply, vni: 4098 }], e)), ["192.168.56.12 > 192.168.56.11: VNI 4098, not 4097"]);
+    assert.match(wrong(overlayOnTheWire([request, { ...reply, outer: { ...reply.outer, src: "192.168.56.13" } }], e))[0], /not between the nodes/);
+    assert.match(wrong(overlayOnTheWire([request, packet("192.168.56.12", "192.168.56.11")], e))[0], /inside no IPv4, not between the tasks/);
+    assert.deepEqual(wrong(overlayOnTheWire([request, reply], { ...e, deviceVni: 4099 })), ["the overlay's vxlan device has VNI 4099, not 4097"]);
   });
 
   it("encrypted: ESP only holds; cleartext VXLAN of the overlay or too little ESP is said", function () {
@@ -478,9 +428,7 @@ describe("facts: one judgement for the suite and explain", function () {
   const claims = source("test", "e2e", "tutorial-claims.ts");
   const steps = source("lab", "explain", "steps.ts");
   const predicates = Object.entries(facts)
-    .filter(
-      ([name, value]) => typeof value === "function" && !["verdict", "inSubnet", "masqueradeRuleOf"].includes(name),
-    )
+    .filter(([name, value]) => typeof value === "function" && !["verdict", "inSubnet", "masqueradeRuleOf"].includes(name))
     .map(([name]) => name);
   /**
    * What only explain shows, each with why the suite has no claim of it: it follows from what the suite proves (a node
