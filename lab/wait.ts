@@ -42,7 +42,7 @@ export interface Probing {
   /** 1 for the first ask. */
   attempt: number;
   /** Time left before the deadline when read (Infinity without one): for a probe that must not outlast it. */
-  remainingMs: number;
+  readonly remainingMs: number;
   /** What this ask saw, in plain words, for the timeout's message ("swarm-worker2: down"). */
   saw(what: string): void;
 }
@@ -96,7 +96,7 @@ export async function waitUntil<T>(name: string, options: WaitOptions, probe: Pr
     } catch (err) {
       if (decide(options.errors, err) === "end") throw err;
       lastError = err;
-      seen = seen || oneLine(err);
+      seen = seen ? `${seen}; ${oneLine(err)}` : oneLine(err);
     }
     lastSeen = seen || lastSeen;
     const left = deadline - clock.now();

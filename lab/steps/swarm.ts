@@ -52,7 +52,7 @@ export async function joinWorker(worker: SwarmMember, manager: SwarmMember, swar
 
 /** Waits until the manager sees every expected hostname as Ready. */
 export async function waitForNodesReady(manager: Docker, hostnames: string[], timeoutMs = 60_000): Promise<void> {
-  await waitUntil(`${hostnames.join(", ")} Ready`, { timeoutMs, pacingMs: 300, errors: "end" }, async ({ saw }) => {
+  await waitUntil("nodes Ready", { timeoutMs, pacingMs: 300, errors: "end" }, async ({ saw }) => {
     const nodes = await manager.listNodes();
     const ready = new Set(nodes.filter((n) => n.Status?.State === "ready").map((n) => n.Description?.Hostname));
     const missing = hostnames.filter((h) => !ready.has(h));

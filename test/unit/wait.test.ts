@@ -2,7 +2,10 @@
 // records its pauses, so the pacing is checked too; one test runs on the real clock with tiny pauses.
 import assert from "node:assert/strict";
 import net from "node:net";
+import type Docker from "dockerode";
 import { waitForPort } from "../../lab/backends/host/wait";
+import { TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT, waitForTasks } from "../../lab/steps/service";
+import { waitForNodesReady } from "../../lab/steps/swarm";
 import { Clock, pause, unlessTimedOut, waitUntil, WaitTimeout } from "../../lab/wait";
 
 /** A clock whose sleep moves time on at once; each ask may cost `askMs`. */
@@ -177,6 +180,15 @@ describe("waitUntil: one wait with a name, a bound and a pacing", () => {
     await assert.rejects(unlessTimedOut(failing), /engine gone/);
   });
 
+  it("what a probe saw before it threw stays in the message, with the error", async () => {
+    const clock = fakeClock();
+    const err = await waitUntil("x", { timeoutMs: 100, pacingMs: 10, errors: "retry", clock }, ({ saw }) => {
+      saw("2 of 3 looked at");
+      throw new Error("socket hang up");
+    }).catch((e) => e);
+    assert.equal(err.message, "x: not after 100ms (2 of 3 looked at; socket hang up)");
+  });
+
   it("refuses a wait with no bound", async () => {
     await assert.rejects(
       waitUntil("forever", { pacingMs: 10, errors: "end" }, () => undefined),
@@ -205,5 +217,53 @@ describe("waitForPort: a machine's sshd, over the same wait", () => {
       await new Promise((r) => server.close(r));
     }
     await assert.rejects(waitForPort("127.0.0.1", port, 300), new RegExp(`127.0.0.1:${port} answering: not after 300ms \\(connect ECONNREFUSED`));
+  });
+});
+
+describe("the steps' waits say what they last saw", () => {
+  const node = (Hostname: string, State: string, ID = Hostname) => ({ ID, Description: { Hostname }, Status: { State } });
+
+  it("nodes Ready: each node still waited for, with the states the manager has for it", async () => {
+    const nodes = [node("swarm-worker1", "ready"), node("swarm-worker2", "down", "old"), node("swarm-worker2", "unknown", "new")];
+    const manager = { listNodes: async () => nodes } as unknown as Docker;
+    await waitForNodesReady(manager, ["swarm-worker1"], 50);
+    await assert.rejects(
+      waitForNodesReady(manager, ["swarm-worker1", "swarm-worker2", "swarm-worker3"], 50),
+      /nodes Ready: not after 50ms \(still waiting for swarm-worker2: down\/unknown, swarm-worker3: not known to the manager\)$/,
+    );
+  });
+
+  it("a service's tasks: how many run, and which has no overlay address yet", async () => {
+    const task = (Slot: number, NodeID: string, address?: string) => ({
+      Slot,
+      NodeID,
+      Status: { State: "running", ContainerStatus: { ContainerID: `c${Slot}` } },
+      NetworksAttachments: address ? [{ Network: { Spec: { Name: "mynet" } }, Addresses: [`${address}/24`] }] : [],
+    });
+    let tasks = [task(1, "w1", "10.0.1.3"), task(2, "w2")];
+    const manager = {
+      listTasks: async () => tasks,
+      listNodes: async () => [node("swarm-worker1", "ready", "w1"), node("swarm-worker2", "ready", "w2")],
+    };
+    const args = {
+      lab: "l",
+      name: "test",
+      image: "busybox",
+      replicas: 2,
+      network: "mynet",
+      pingTarget: "x",
+      placement: TUTORIAL_PLACEMENT,
+      mode: "replicated" as const,
+      endpoint: TUTORIAL_ENDPOINT,
+    };
+    await assert.rejects(
+      waitForTasks(manager as unknown as Docker, args, 50),
+      /service test: 2 tasks running on mynet: not after 50ms \(2 of 2 running; test.2 on swarm-worker2 has no address on mynet yet\)$/,
+    );
+    tasks = [task(1, "w1", "10.0.1.3"), task(2, "w2", "10.0.1.4")];
+    assert.deepEqual(
+      (await waitForTasks(manager as unknown as Docker, args, 50)).map((t) => t.overlayIp),
+      ["10.0.1.3", "10.0.1.4"],
+    );
   });
 });
