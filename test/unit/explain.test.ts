@@ -1,13 +1,14 @@
 // npm run explain's pure parts: tcpdump's decoding of VXLAN read back from a capture recorded on a real lab, the
 // MASQUERADE counters from iptables, the picture's content (every node and task address, the VNI) as DOT and as the
-// SVG Graphviz renders, and the report's text and JSON shapes. Fixtures: test/fixtures/explain/ (README there).
+// SVG Graphviz renders, the report's text and JSON shapes, and the swarm's steps on a stand-in lab (judged through
+// lab/facts by role, whatever the nodes' names and order). Fixtures: test/fixtures/explain/ (README there).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseNatCounters } from "../../lab/checks/observe";
 import type { ObservedLab } from "../../lab/explain/observed";
 import { EXPLAIN_FORMAT, formatReport, StepReport, trimOutput } from "../../lab/explain/report";
-import { STEP_NAMES } from "../../lab/explain/steps";
+import { ExplainContext, STEP_NAMES, STEPS } from "../../lab/explain/steps";
 import { renderSvg, topologyDot } from "../../lab/explain/topology";
 import { captureCommand, describePacket, parseCapture, VxlanPacket } from "../../lab/explain/vxlan";
 import { masqueradeCounts, masqueradeRuleOf, overlayOnTheWire as judgeWire } from "../../lab/facts";
@@ -232,5 +233,73 @@ describe("explain: the report", function () {
   it("trims long output and says what it left out", function () {
     const text = Array.from({ length: 20 }, (_, i) => `line ${i}`).join("\n");
     assert.equal(trimOutput(text, 3), "line 0\nline 1\nline 2\n[… 17 more lines]");
+  });
+});
+
+describe("explain: the swarm's steps judge by role, on a stand-in lab", function () {
+  // A lab whose manager is neither first nor named swarm-manager: each node answers a command with a fixed text, and
+  // the manager's Engine API lists the swarm's nodes.
+  const access = (name: string, role: "manager" | "worker", address: string) => ({ name, role, address });
+  const boss = access("boss", "manager", "192.168.56.20");
+  const w1 = access("w1", "worker", "192.168.56.21");
+  const w2 = access("w2", "worker", "192.168.56.22");
+  type Row = { hostname: string; role: string; leader: boolean; state?: string };
+
+  function standIn(rows: Row[], answers: Record<string, string>): ExplainContext {
+    const node = (a: typeof boss) => ({
+      access: a,
+      session: { exec: async () => ({ code: 0, stdout: answers[a.name] ?? "", stderr: "" }) },
+      docker: {
+        listNodes: async () =>
+          rows.map((r) => ({
+            Description: { Hostname: r.hostname },
+            Status: { State: r.state ?? "ready" },
+            Spec: { Role: r.role },
+            ManagerStatus: r.leader ? { Leader: true } : undefined,
+          })),
+      },
+    });
+    const nodes = [w1, boss, w2].map(node);
+    const lab = { nodes, manager: nodes[1], node: (n: string) => nodes.find((x) => x.access.name === n)! };
+    return { lab, seen: {} } as unknown as ExplainContext;
+  }
+  const run = (name: string, ctx: ExplainContext) => STEPS.find((s) => s.name === name)!.run(ctx);
+  const listed = [
+    { hostname: "w1", role: "worker", leader: false },
+    { hostname: "boss", role: "manager", leader: true },
+    { hostname: "w2", role: "worker", leader: false },
+  ];
+
+  it("node-ls holds when the node whose role is manager leads, and says so by its name", async function () {
+    const report = await run("node-ls", standIn(listed, {}));
+    assert.equal(report.holds, true);
+    assert.equal(report.proves, "all 3 nodes are in the swarm and Ready, and boss is its Leader");
+    assert.deepEqual(report.reading, []);
+  });
+
+  it("node-ls does not hold when a worker leads or a node is down, and reads what is wrong", async function () {
+    const report = await run(
+      "node-ls",
+      standIn(
+        [
+          { ...listed[0], leader: true },
+          { ...listed[1], leader: false },
+          { ...listed[2], state: "down" },
+        ],
+        {},
+      ),
+    );
+    assert.equal(report.holds, false);
+    assert.deepEqual(report.reading, ["w2 is down, not Ready", "the Leader is w1, not the manager (boss)"]);
+  });
+
+  it("swarm-join asks the workers, found by role, whether they joined through the manager's address", async function () {
+    const joined = { w1: "active 192.168.56.21 manager 192.168.56.20:2377", w2: "active 192.168.56.22 manager 192.168.56.20:2377" };
+    const report = await run("swarm-join", standIn(listed, joined));
+    assert.equal(report.node, "w1, w2");
+    assert.equal(report.holds, true);
+    const left = await run("swarm-join", standIn(listed, { ...joined, w2: "inactive  manager" }));
+    assert.equal(left.holds, false);
+    assert.deepEqual(left.reading, ["w2's engine is inactive in the swarm, not active"]);
   });
 });
