@@ -4,7 +4,7 @@ import Docker from "dockerode";
 import { backendFor } from "../backends";
 import { recordHostKey } from "../lab-dir";
 import { NodeAccess, withSessions } from "../sessions";
-import { holdsImage, lookAt } from "../snapshot/shared";
+import { holdsImage, lookAt, machinesOf } from "../snapshot/shared";
 import { sideLoadImage, waitForEngine } from "../steps/engine";
 import type { BackendName, NodeSettings } from "../types";
 import type { Part, PartContext } from "./part";
@@ -37,7 +37,7 @@ export const node: Part<NodeInputs, NodeOutputs> = {
     return { id: p.id, outs };
   },
   async read(_id, state, { log }) {
-    const listed = (await (await backendFor(state.backend)).list(state.lab, state.owner)).find((m) => m.name === state.name);
+    const listed = (await machinesOf(state.backend, state.lab, state.owner)).find((m) => m.name === state.name);
     const gone = !listed || listed.id !== state.machine ? "its machine is gone" : listed.state !== "running" ? `its machine is ${listed.state}` : "";
     const inside = gone ? undefined : await lookAt(accessOf(state, state), state.privateKey);
     const symptom = gone || inside?.problem;
