@@ -60,7 +60,8 @@ export function stackTarget(stack: string, root = PROJECT_ROOT): DoctorTarget {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       const problem = (err instanceof Error ? err.message : String(err)).split("\n")[0];
-      const settingsError = { says: `${file}: cannot be read (${problem})`, fix: "correct it, or move it away to start from the defaults" };
+      const fix = "correct it, or move it away to start from the defaults";
+      const settingsError = { says: `${file}: cannot be read (${problem})`, fix };
       return { stack, source: file, settingsError };
     }
   }

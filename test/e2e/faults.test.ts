@@ -10,7 +10,7 @@ import { containerName, networkName } from "../../lab/backends/docker/names";
 import { LabOutputs, outputsOf } from "../../lab/outputs";
 import { managerOf, workersOf } from "../../lab/types";
 import { containerExec } from "../../lab/engine-api";
-import { healAdvice, observeLab, observeOnce } from "../../lab/health";
+import { healAdvice, observedOf, observeLab, observeOnce } from "../../lab/health";
 import { leftovers } from "../../lab/inventory";
 import { assertTutorialHolds } from "./tutorial-claims";
 import { requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
@@ -53,11 +53,7 @@ describe("faults: one up heals what a student broke; down always finishes", func
     if (timings.length) console.log(`\n      heal times:\n${timings.map((t) => `        ${t}`).join("\n")}`);
   });
 
-  const observed = () => ({
-    nodes: outputs.nodeAccess,
-    privateKey: outputs.privateKey,
-    service: { name: outputs.service, replicas: outputs.replicas, network: outputs.overlay.name },
-  });
+  const observed = () => observedOf(outputs);
   const problemsNow = async () => (await observeOnce(observed())).problems;
   /** The lab's nodes by their role, as the stack's outputs name them (the tutorial's names with the defaults). */
   const roles = () => {
