@@ -13,6 +13,7 @@ import {
 import { LabSessions, takeSnapshot } from "./snapshot/read";
 import { isEncrypted } from "./steps/overlay";
 import type { TaskInfo } from "./steps/service";
+import { unlessTimedOut, waitUntil } from "./wait";
 
 export interface ObservedNode {
   name: string;
@@ -62,19 +63,21 @@ export async function observeLab(
   timeoutMs = 60_000,
   settled: (o: Observation) => boolean = (o) => o.problems.length === 0,
 ): Promise<Observation> {
-  const deadline = Date.now() + timeoutMs;
   let broken = { nodes: "", since: Date.now() };
+  let last: Observation | undefined;
   return withObserver(lab, async (look) => {
-    for (;;) {
-      const seen = await look();
-      const nodes = seen.remake.join(",");
-      if (nodes !== broken.nodes) broken = { nodes, since: Date.now() };
-      // A node broken in a way no part describes does not mend by waiting: once the same nodes have been named for a
-      // while (not a moment of a lab still settling), say so rather than wait out the deadline.
-      const remakeSettled = nodes !== "" && Date.now() - broken.since >= REMAKE_SETTLED_MS;
-      if (settled(seen) || remakeSettled || Date.now() > deadline) return seen;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
+    const seen = await unlessTimedOut(
+      waitUntil("the lab healthy", { timeoutMs, pacingMs: 1_000, errors: "end" }, async () => {
+        last = await look();
+        const nodes = last.remake.join(",");
+        if (nodes !== broken.nodes) broken = { nodes, since: Date.now() };
+        // A node broken in a way no part describes does not mend by waiting: once the same nodes have been named for
+        // a while (not a moment of a lab still settling), say so rather than wait out the deadline.
+        const remakeSettled = nodes !== "" && Date.now() - broken.since >= REMAKE_SETTLED_MS;
+        return (settled(last) || remakeSettled) && last;
+      }),
+    );
+    return seen ?? last!;
   });
 }
 
