@@ -52,7 +52,7 @@ export function forBackend(findings: Finding[], backend: string | undefined): Fi
   if (!ownKernel) return findings;
   return findings.map((f) =>
     (f.check === "IPVS" || f.check === "ESP/GCM") && f.status === "warn"
-      ? info(f.check, `${f.says.split(":")[0]} (this host's kernel); ${ownKernel}, which has it`)
+      ? info(f.check, `${f.lacking ?? f.says} (this host's kernel); ${ownKernel}, which has it`)
       : f,
   );
 }

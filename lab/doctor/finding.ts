@@ -12,6 +12,11 @@ export interface Finding {
   says: string;
   /** For a warning or a blocker: the command or step that fixes it. */
   fix?: string;
+  /**
+   * A kernel feature this machine lacks (IPVS, ESP/GCM): what shows it, in a few words ("not in this kernel
+   * (CONFIG_IP_VS is not set in /proc/config.gz)"), for a backend whose machines run their own kernel to restate.
+   */
+  lacking?: string;
 }
 
 export const ok = (check: string, says: string): Finding => ({ check, status: "ok", says });

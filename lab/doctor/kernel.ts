@@ -153,20 +153,19 @@ function featureFinding(f: Feature, k: KernelFacts, config: Map<string, string> 
       const fix = `boot a kernel built with ${symbols} (=y or =m, as distribution kernels are: Debian's linux-image-amd64)${
         f.elsewhere ? `, or ${f.elsewhere}` : ""
       }: the lab's machines are containers and share this machine's kernel`;
-      return problem(f.check, `not in this kernel (${shownBy}): ${f.without}`, fix);
+      const lacking = `not in this kernel (${shownBy})`;
+      return { ...problem(f.check, `${lacking}: ${f.without}`, fix), lacking };
     }
-    case "unloadable":
-      return problem(
-        f.check,
-        `built as a module (${shownBy}) that is not loaded, and there is no /lib/modules/${k.release} to load it from: ${f.without}`,
-        `install the running kernel's modules into /lib/modules/${k.release} (Debian: apt-get install linux-image-${k.release}), then modprobe ${modules}`,
-      );
-    case "unknown":
-      return warn(
-        f.check,
-        `cannot tell whether this kernel has it (${shownBy}); without it ${f.without}`,
-        `modprobe ${modules}, then npm run doctor again (if modprobe fails, this kernel has none)`,
-      );
+    case "unloadable": {
+      const lacking = `built as a module (${shownBy}) that is not loaded, and there is no /lib/modules/${k.release} to load it from`;
+      const fix = `install the running kernel's modules into /lib/modules/${k.release} (Debian: apt-get install linux-image-${k.release}), then modprobe ${modules}`;
+      return { ...problem(f.check, `${lacking}: ${f.without}`, fix), lacking };
+    }
+    case "unknown": {
+      const lacking = `cannot tell whether this kernel has it (${shownBy})`;
+      const fix = `modprobe ${modules}, then npm run doctor again (if modprobe fails, this kernel has none)`;
+      return { ...warn(f.check, `${lacking}; without it ${f.without}`, fix), lacking };
+    }
     case "present":
       return ok(f.check, `present (${shownBy}): ${f.uses}`);
   }

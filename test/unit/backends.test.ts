@@ -40,7 +40,7 @@ describe("backends: one registry, plug-ins", () => {
   });
 
   it("a vagrant lab's VMs run their own kernel: the host kernel's IPVS warning becomes a fact about the host", () => {
-    const ipvs = warn("IPVS", "not loaded: the routing mesh needs it", "sudo modprobe ip_vs");
+    const ipvs = { ...warn("IPVS", "not loaded: the routing mesh needs it", "sudo modprobe ip_vs"), lacking: "not loaded" };
     assert.deepEqual(forBackend([ipvs], "docker"), [ipvs]);
     assert.deepEqual(forBackend([ipvs], "ssh"), [ipvs], "a backend not run yet: as written");
     assert.deepEqual(forBackend([ipvs], "vagrant"), [

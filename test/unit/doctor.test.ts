@@ -104,6 +104,9 @@ const USES = {
 const IN_VMS = "run the nodes as VMs with their own kernel (pulumi config set swarmlab:backend vagrant, after bash scripts/vm-host.sh and npm run box)";
 const SHARED = "the lab's machines are containers and share this machine's kernel";
 
+/** The kernel's findings as the report words them (what a feature lacks, kept as data too, is checked on its own). */
+const said = (...a: Parameters<typeof kernelFindings>) => kernelFindings(...a).map(({ lacking: _, ...f }) => f);
+
 describe("doctor", () => {
   describe("kernel", () => {
     it("reads a kernel config: built in, module, not set, values", () => {
@@ -130,8 +133,19 @@ describe("doctor", () => {
       for (const name of ["sysfs", "ext4", "overlay", "cgroup2"]) assert.ok(fs.includes(name), name);
     });
 
+    it("what a missing feature lacks is kept as data, for a backend with its own kernel to restate (never parsed back)", () => {
+      const found = kernelFindings(FIRECRACKER);
+      assert.deepEqual(
+        found.filter((f) => f.lacking).map((f) => [f.check, f.lacking]),
+        [
+          ["IPVS", "not in this kernel (CONFIG_IP_VS is not set in /proc/config.gz)"],
+          ["ESP/GCM", "not in this kernel (CONFIG_INET_ESP is not set, CONFIG_CRYPTO_GCM is not set in /proc/config.gz)"],
+        ],
+      );
+    });
+
     it("our machines: what the lab needs is built in; IPVS and ESP/GCM are missing, with what that costs", () => {
-      assert.deepEqual(kernelFindings(FIRECRACKER, "6.18.44-fc-v782"), [
+      assert.deepEqual(said(FIRECRACKER, "6.18.44-fc-v782"), [
         { check: "kernel", status: "info", says: "Linux 6.18.44-fc-v782, options read from /proc/config.gz" },
         { check: "VXLAN", status: "ok", says: `present (CONFIG_VXLAN=y): ${USES.VXLAN}` },
         { check: "bridge", status: "ok", says: `present (CONFIG_BRIDGE=y): ${USES.bridge}` },
@@ -159,7 +173,7 @@ describe("doctor", () => {
     });
 
     it("Debian's kernel: every feature is a module that loads when needed", () => {
-      const found = kernelFindings(DEBIAN);
+      const found = said(DEBIAN);
       assert.deepEqual(found[0], { check: "kernel", status: "info", says: "Linux 6.1.0-28-cloud-amd64, options read from /boot/config-6.1.0-28-cloud-amd64" });
       assert.deepEqual(
         found.slice(1).map((f) => [f.check, f.status]),
@@ -171,14 +185,14 @@ describe("doctor", () => {
 
     it("what is loaded counts as present: ip_vs, esp4, and gcm(aes) in /proc/crypto", () => {
       const loaded = { ...DEBIAN, ipvs: true, sysModules: ["esp4", "vxlan"], crypto: fixture("proc-crypto-gcm.txt") };
-      const found = kernelFindings(loaded);
+      const found = said(loaded);
       assert.equal(byCheck(found, "IPVS").says, `present (ip_vs loaded): ${USES.IPVS}`);
       assert.equal(byCheck(found, "ESP/GCM").says, `present (esp4 loaded; gcm loaded): ${USES.ESP}`);
       assert.equal(byCheck(found, "VXLAN").says, `present (vxlan loaded): ${USES.VXLAN}`);
     });
 
     it("a module with no /lib/modules to load it from: a blocker for what the lab needs, a warning for the rest", () => {
-      const found = kernelFindings({ ...DEBIAN, modulesDir: false });
+      const found = said({ ...DEBIAN, modulesDir: false });
       assert.deepEqual(byCheck(found, "VXLAN"), {
         check: "VXLAN",
         status: "blocker",
@@ -203,7 +217,7 @@ describe("doctor", () => {
         filesystems: "nodev\tsysfs\n\text4\n",
         bridgeNfCallIptables: undefined,
       };
-      const found = kernelFindings(kernel);
+      const found = said(kernel);
       assert.deepEqual(byCheck(found, "VXLAN"), {
         check: "VXLAN",
         status: "blocker",
@@ -231,7 +245,7 @@ describe("doctor", () => {
     });
 
     it("without a kernel config, what is loaded decides, and what is not is a question with a way to answer it", () => {
-      const found = kernelFindings({ ...FIRECRACKER, config: undefined });
+      const found = said({ ...FIRECRACKER, config: undefined });
       assert.equal(
         byCheck(found, "kernel").says,
         "Linux 6.18.44-fc-v782, no kernel config to read (/proc/config.gz, /boot/config-6.18.44-fc-v782): judged by what is loaded",
@@ -248,13 +262,13 @@ describe("doctor", () => {
         fix: "modprobe ip_vs, then npm run doctor again (if modprobe fails, this kernel has none)",
       });
       assert.equal(byCheck(found, "ESP/GCM").fix, "modprobe esp4 gcm, then npm run doctor again (if modprobe fails, this kernel has none)");
-      const unknownVxlan = byCheck(kernelFindings({ ...FIRECRACKER, config: undefined, sysModules: [] }), "VXLAN");
+      const unknownVxlan = byCheck(said({ ...FIRECRACKER, config: undefined, sysModules: [] }), "VXLAN");
       assert.equal(unknownVxlan.status, "warn", "a needed feature that cannot be told is a warning, not a blocker");
     });
 
     it("says so when the Docker engine runs on another kernel", () => {
       assert.equal(
-        kernelFindings(FIRECRACKER, "5.15.153.1-microsoft-standard-WSL2")[0].says,
+        said(FIRECRACKER, "5.15.153.1-microsoft-standard-WSL2")[0].says,
         "Linux 6.18.44-fc-v782, options read from /proc/config.gz; the Docker engine runs on another kernel (5.15.153.1-microsoft-standard-WSL2), " +
           "and these checks read this machine's: run npm run doctor where the engine runs",
       );

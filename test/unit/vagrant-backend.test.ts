@@ -231,7 +231,13 @@ describe("the doctor on a lab of VMs", () => {
   it("this host's kernel lacking IPVS or ESP/GCM is a fact, not a warning: the VMs run their own kernel", async () => {
     const { forBackend } = await import("../../lab/doctor/checks");
     const warned = [
-      { check: "IPVS", status: "warn" as const, says: "not in this kernel (CONFIG_IP_VS is not set in /proc/config.gz): service VIPs … will not work", fix: "x" },
+      {
+        check: "IPVS",
+        status: "warn" as const,
+        says: "not in this kernel (CONFIG_IP_VS is not set in /proc/config.gz): service VIPs … will not work",
+        fix: "x",
+        lacking: "not in this kernel (CONFIG_IP_VS is not set in /proc/config.gz)",
+      },
       { check: "VXLAN", status: "ok" as const, says: "built in" },
     ];
     const [ipvs, vxlan] = forBackend(warned, "vagrant");
