@@ -8,6 +8,7 @@ import { LABEL_LAB, managerOf, stackOfOwner } from "../lab/types";
 import { writeFileSync } from "node:fs";
 import { replaceCommand } from "../lab/health";
 import { OutputsError, outputsOf } from "../lab/outputs";
+import { labStatus } from "../lab/status";
 import { downLab, labOfState, openStack, replaceArgs, selectStack, specOf, stackName, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import path from "node:path";
@@ -147,12 +148,16 @@ async function status(): Promise<number> {
   // is what this swarmlab's readers (the suite, explain) take.
   const shown = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "privateKey" && k !== "nodeAccess").map(([k, v]) => [k, v.value]));
   console.log(JSON.stringify(shown, null, 2));
+  let outputs;
   try {
-    outputsOf(raw, stack.name);
+    outputs = outputsOf(raw, stack.name);
   } catch (err) {
     if (!(err instanceof OutputsError)) throw err;
     say(err.message); // a fact like the others: status says what is there, and fails only when it cannot
+    return 0;
   }
+  const now = await labStatus(outputs);
+  say(`the lab now (one look over SSH, no ping; npm test proves the rest):\n${now.lines.map((l) => `  ${l}`).join("\n")}`);
   return 0;
 }
 
