@@ -1,7 +1,8 @@
 // `npm run lint`: ESLint's and typescript-eslint's recommended rules over lab/, infra/, scripts/ and test/ (in CI
 // through npm run test:unit). Formatting is Prettier's (.prettierrc.yaml): none of these rules is about layout.
 // A rule is tuned below only where this code breaks it on purpose, each with why; a one-off exception takes an
-// `// eslint-disable-next-line <rule>` comment at the line instead (lab/config.ts, lab/parts/part.ts do).
+// `// eslint-disable-next-line <rule>` comment above the line instead (as lab/config.ts does): not a trailing
+// `eslint-disable-line`, which no longer covers the line once Prettier wraps it.
 import js from "@eslint/js";
 import { defineConfig, globalIgnores } from "eslint/config";
 import globals from "globals";
