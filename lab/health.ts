@@ -2,16 +2,13 @@
 // service's tasks Running on distinct workers, each task's interface on the overlay at the overlay's MTU, each task
 // able to ping the other. A node broken in a way no part describes (an MTU changed inside it, a firewall of its own
 // dropping VXLAN) is named with the one command that makes it again: npm run up -- --replace <node>.
-import { overlayMtu } from "./checks/overlay-mtu";
+import { eth0OnOverlay, nodesReady, tasksSpread } from "./facts";
 import { containerExec } from "./engine-api";
 import type { LabOutputs } from "./outputs";
 import type { NodeSession } from "./remote";
 import { NodeAccess, withTimeout } from "./sessions";
-import {
-  LabSnapshot, membersNamed, NetworkLook, networkNamed, nodeNamed, pendingReasons, runningTasksOf, taskInfoOf,
-} from "./snapshot/model";
+import { LabSnapshot, membersNamed, overlayNamed, pendingReasons, runningTasksOf, taskInfoOf } from "./snapshot/model";
 import { LabSessions, takeSnapshot } from "./snapshot/read";
-import { isEncrypted } from "./steps/overlay";
 import type { TaskInfo } from "./steps/service";
 import { unlessTimedOut, waitUntil } from "./wait";
 
@@ -118,7 +115,7 @@ export async function healthOf(lab: ObservedLab, sessions: LabSessions, snapshot
   if (problems.length === 0) {
     // A task's interface changed on its node explains failed pings too: the VXLAN look is for when none did.
     const changed = interfaceFaults(snapshot, service);
-    const overlay = await overlayProblems(sessions, tasks, overlayOf(snapshot, service.network)?.id ?? "");
+    const overlay = await overlayProblems(sessions, tasks, overlayNamed(snapshot, service.network)?.id ?? "");
     problems.push(...overlay.failed);
     for (const f of changed.length > 0 ? changed : overlay.faults) {
       problems.push(`${f.node}: ${f.symptom}; ${replaceCommand([f.node])} makes that node again`);
@@ -128,15 +125,11 @@ export async function healthOf(lab: ObservedLab, sessions: LabSessions, snapshot
   return { nodes, tasks, problems, remake };
 }
 
-/** The overlay as the swarm's managers hold it (the leader's node, else any node that has it). */
-function overlayOf(s: LabSnapshot, network: string): NetworkLook | undefined {
-  const from = s.swarm ? nodeNamed(s, s.swarm.from) : undefined;
-  return networkNamed(from, network) ?? s.nodes.map((n) => networkNamed(n, network)).find(Boolean);
-}
-
 /**
  * What the snapshot shows wrong that up heals, one line each naming the node or the service: a node that does not
- * answer, no swarm, a node the swarm does not count Ready, tasks not running (in Swarm's words) or two on one node.
+ * answer, no swarm, and the tutorial's facts of the swarm judged by the predicates the suite and explain use
+ * (lab/facts): docker node ls (each node once, Ready, in its role, a manager the Leader) and docker service ps (as
+ * many tasks as replicas, one per worker), with Swarm's own words for a task that does not run.
  */
 export function labProblems(s: LabSnapshot, expected: Pick<NodeAccess, "name" | "role">[], service: ObservedLab["service"]): string[] {
   const problems = s.nodes.filter((n) => n.problem).map((n) => `${n.name}: ${n.problem}`);
@@ -145,17 +138,12 @@ export function labProblems(s: LabSnapshot, expected: Pick<NodeAccess, "name" | 
     for (const m of managers) problems.push(`${m.name}: it manages no swarm (${m.viewError ?? `docker info says ${m.local.state || "no swarm"}`})`);
     return problems;
   }
-  for (const e of expected) {
-    const state = membersNamed(s.swarm, e.name)[0]?.state ?? "missing";
-    if (state !== "ready") problems.push(`${e.name}: the swarm sees it ${state === "missing" ? "not as a member" : state}`);
-  }
+  problems.push(...nodesReady(s.swarm.members, expected).found.map((line) => `docker node ls: ${line}`));
   const running = runningTasksOf(s.swarm, service.name);
-  if (running.length !== service.replicas) {
-    const why = pendingReasons(s.swarm, service.name);
-    problems.push(`service ${service.name}: ${running.length} of ${service.replicas} tasks running${why.length ? ` (${why.join("; ")})` : ""}`);
-  }
-  const hosts = running.map((t) => t.node);
-  if (new Set(hosts).size !== hosts.length) problems.push(`service ${service.name}: two tasks on one node (${hosts.join(", ")})`);
+  const workers = expected.filter((n) => n.role === "worker").map((n) => n.name);
+  problems.push(...tasksSpread(running, { replicas: service.replicas, workers }).found.map((line) => `service ${service.name}: ${line}`));
+  const why = pendingReasons(s.swarm, service.name);
+  if (running.length !== service.replicas && why.length > 0) problems.push(`service ${service.name}: Swarm says ${why.join("; ")}`);
   return problems;
 }
 
@@ -166,19 +154,17 @@ interface NodeFault {
 }
 
 /**
- * Each running task's interface on the overlay, at the overlay's MTU (1450, 1424 encrypted): not, when it was changed
- * or disconnected on its node. Read from inside the tasks (the snapshot's task interfaces).
+ * Each running task's eth0 as the tutorial has it (eth0-on-overlay: Swarm's address, in mynet, at the overlay's MTU):
+ * when it is not, it was changed or disconnected on its node, which no part describes. Read from inside the tasks.
  */
 export function interfaceFaults(s: LabSnapshot, service: ObservedLab["service"]): NodeFault[] {
-  const network = overlayOf(s, service.network);
-  const mtu = overlayMtu(network ? isEncrypted({ Options: network.options }) : false);
+  const overlay = overlayNamed(s, service.network);
+  if (!overlay) return [];
   return runningTasksOf(s.swarm, service.name).flatMap((t): NodeFault[] => {
     if (!t.interfaces) return [];
-    const address = t.addresses[service.network];
-    const onOverlay = t.interfaces.find((i) => i.ipv4.split("/")[0] === address);
-    if (!onOverlay) return [{ node: t.node, symptom: `${t.name} has no interface with its overlay address ${address} (disconnected on the node)` }];
-    if (onOverlay.mtu === mtu) return [];
-    return [{ node: t.node, symptom: `${t.name}'s ${onOverlay.name} on the overlay has MTU ${onOverlay.mtu}, not the overlay's ${mtu} (changed on the node)` }];
+    const task = { name: t.name, overlayIp: t.addresses[service.network] ?? "", eth0: t.interfaces.find((i) => i.name === "eth0") };
+    const { found } = eth0OnOverlay([task], overlay);
+    return found.length > 0 ? [{ node: t.node, symptom: `${found.join("; ")} (changed on the node)` }] : [];
   });
 }
 

@@ -3,11 +3,11 @@
 // manager's shell. Shared by the verification suite and npm run explain.
 import type Docker from "dockerode";
 import { unlessTimedOut, waitUntil } from "../wait";
+import { ANSWERED, MESH_PORT } from "./mesh-answer";
 import type { ConnectedNode } from "./observe";
 
-export const MESH_PORT = 8080;
-/** The status line of an answer from busybox httpd. */
-export const ANSWERED = /^HTTP\/1\.[01] 200/;
+export { ANSWERED, MESH_PORT } from "./mesh-answer";
+
 /** What shows the mesh's IPVS table (in the ingress sandbox's network namespace). */
 export const IPVS_TABLE = "sudo nsenter --net=/run/docker/netns/ingress_sbox ipvsadm -Ln";
 

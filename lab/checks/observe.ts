@@ -1,5 +1,6 @@
-// What the verification suite looks at, gathered over one SSH connection per node: the node's Engine API
-// (tunnelled), `docker exec` into tasks, and a few shell commands where no API exists (iptables, nsenter).
+// The lab connected for the suite and explain: one SSH connection per node and the snapshot read through them
+// (lab/snapshot), and the probes that act rather than read (pings, captures, iptables counters, nsenter), over the
+// same connections: the node's Engine API (tunnelled), `docker exec` into tasks, shell where no API exists.
 import type Docker from "dockerode";
 import { containerExec } from "../engine-api";
 import { healthOf, Observation, observedOf } from "../health";
@@ -7,7 +8,6 @@ import type { NodeAccess } from "../sessions";
 import type { LabSnapshot } from "../snapshot/model";
 import { LabSessions, takeSnapshot } from "../snapshot/read";
 import type { ExecResult, NodeSession } from "../remote";
-import { Interface, interfaces } from "./interfaces";
 
 export type { LabOutputs } from "../outputs";
 import type { LabOutputs } from "../outputs";
@@ -71,59 +71,10 @@ export class ConnectedLab {
   }
 }
 
-export interface SwarmNode {
-  hostname: string;
-  state: string;
-  role: string;
-  leader: boolean;
-}
-
-/** `docker node ls` on the manager. */
-export async function swarmNodes(manager: Docker): Promise<SwarmNode[]> {
-  return (await manager.listNodes()).map((n) => ({
-    hostname: n.Description?.Hostname ?? "",
-    state: n.Status?.State ?? "",
-    role: n.Spec?.Role ?? "",
-    leader: n.ManagerStatus?.Leader === true,
-  }));
-}
-
-/** `ip a` inside a task. */
-export async function taskInterfaces(node: Docker, containerId: string): Promise<Interface[]> {
-  const [links, addrs] = await Promise.all([
-    mustExec(node, containerId, ["ip", "-o", "link"]),
-    mustExec(node, containerId, ["ip", "-o", "-4", "addr"]),
-  ]);
-  return interfaces(links, addrs);
-}
-
-export async function networkSubnet(docker: Docker, name: string): Promise<string> {
-  return (await networkAddressing(docker, name)).subnet;
-}
-
-/** A network's subnet and gateway (`docker network inspect`'s IPAM), e.g. docker_gwbridge's 172.18.0.0/16 and 172.18.0.1. */
-export async function networkAddressing(docker: Docker, name: string): Promise<{ subnet: string; gateway: string }> {
-  const info = await docker.getNetwork(name).inspect();
-  const ipam = info.IPAM?.Config?.[0];
-  return { subnet: ipam?.Subnet ?? "", gateway: ipam?.Gateway ?? "" };
-}
-
-/** `docker network ls`. */
-export async function networkTable(docker: Docker): Promise<{ name: string; driver: string; scope: string }[]> {
-  return (await docker.listNetworks())
-    .map((n) => ({ name: n.Name, driver: n.Driver, scope: n.Scope }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /** iputils' ping with don't-fragment, run in the task's network namespace (busybox's ping cannot set DF). */
 export async function dontFragmentPing(n: ConnectedNode, containerId: string, target: string, payload: number): Promise<ExecResult> {
   const pid = (await n.docker.getContainer(containerId).inspect()).State.Pid;
   return n.session.exec(`sudo nsenter -t ${pid} -n ping -M do -c 1 -W 2 -s ${payload} ${target}`);
-}
-
-/** The NAT rules on a node (`iptables -t nat -S POSTROUTING`). */
-export async function natPostrouting(n: ConnectedNode): Promise<string[]> {
-  return (await n.session.run("sudo iptables -w -t nat -S POSTROUTING")).split("\n").filter(Boolean);
 }
 
 /** The node's default routes (`ip -j route show default`). */
@@ -149,36 +100,6 @@ export async function taskLog(node: Docker, containerId: string): Promise<string
   return buf.toString();
 }
 
-async function mustExec(node: Docker, containerId: string, cmd: string[]): Promise<string> {
-  const r = await containerExec(node, containerId, cmd);
-  if (r.code !== 0) throw new Error(`'${cmd.join(" ")}' in ${containerId.slice(0, 12)} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** Docker's option holding an overlay's VXLAN network identifiers (one per subnet). */
-export const VXLAN_ID_OPTION = "com.docker.network.driver.overlay.vxlanid_list";
-
-export interface OverlayFacts {
-  id: string;
-  subnet: string;
-  /** The VNI Docker gave the network (`docker network inspect`'s options). */
-  vni: number;
-  /** Created with --opt encrypted: IPsec ESP between the nodes instead of cleartext VXLAN. */
-  encrypted: boolean;
-}
-
-/** `docker network inspect <overlay>`: its id, subnet, VNI and whether it is encrypted. */
-export async function overlayFacts(docker: Docker, name: string): Promise<OverlayFacts> {
-  const info = await docker.getNetwork(name).inspect();
-  const options: Record<string, string> = info.Options ?? {};
-  return {
-    id: info.Id,
-    subnet: info.IPAM?.Config?.[0]?.Subnet ?? "",
-    vni: Number((options[VXLAN_ID_OPTION] ?? "").split(",")[0]),
-    encrypted: "encrypted" in options,
-  };
-}
-
 /** The network namespace Docker made for an overlay on a node (/run/docker/netns/1-<first 10 of its id>). */
 export async function overlayNamespace(n: ConnectedNode, networkId: string): Promise<string> {
   const names = (await n.session.run("sudo ls /run/docker/netns")).split(/\s+/).filter(Boolean);
@@ -194,14 +115,6 @@ export async function vxlanDevice(n: ConnectedNode, networkId: string): Promise<
   const vni = /\bvxlan id (\d+)/.exec(output)?.[1];
   if (!vni) throw new Error(`${n.access.name}: no vxlan device in network ${networkId.slice(0, 12)}'s namespace:\n${output}`);
   return { command, output, vni: Number(vni) };
-}
-
-/** The interface that holds the node's lab address (eth0 of a container node, the private network's of a VM). */
-export async function labInterface(n: ConnectedNode): Promise<string> {
-  const addrs = await n.session.run("ip -o -4 addr show");
-  const found = [...addrs.matchAll(/^\d+:\s+(\S+)\s+inet (\d+\.\d+\.\d+\.\d+)\//gm)].find((m) => m[2] === n.access.address);
-  if (!found) throw new Error(`${n.access.name}: no interface holds its lab address ${n.access.address}`);
-  return found[1];
 }
 
 /** One rule of `iptables -t nat -L POSTROUTING -n -v -x`, with its counters. */

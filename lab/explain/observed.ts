@@ -1,8 +1,8 @@
 // The live lab as explain draws and describes it, from the lab's snapshot: each node's lab address and interface, its
 // docker_gwbridge, the overlay (subnet, VNI, encrypted), and each task's eth0 and eth1.
 import type { Interface } from "../checks/interfaces";
-import { ConnectedLab, VXLAN_ID_OPTION } from "../checks/observe";
-import { networkNamed, nodeNamed, runningTasksOf, taskInfoOf } from "../snapshot/model";
+import type { ConnectedLab } from "../checks/observe";
+import { networkNamed, nodeNamed, overlayNamed, runningTasksOf, taskInfoOf } from "../snapshot/model";
 import type { TaskInfo } from "../steps/service";
 import type { BackendName } from "../types";
 
@@ -36,7 +36,7 @@ export interface ObservedLab {
 export async function observeLab(lab: ConnectedLab): Promise<ObservedLab> {
   const o = lab.outputs;
   const s = lab.snapshot;
-  const mynet = networkNamed(nodeNamed(s, lab.manager.access.name), o.overlay.name);
+  const mynet = overlayNamed(s, o.overlay.name);
   if (!mynet) throw new Error(`${lab.manager.access.name} has no network ${o.overlay.name}: npm run up makes the lab whole`);
   const nodes = lab.nodes.map((n) => {
     const look = nodeNamed(s, n.access.name);
@@ -59,14 +59,7 @@ export async function observeLab(lab: ConnectedLab): Promise<ObservedLab> {
     backend: o.backend,
     subnet: o.subnet,
     nodes,
-    overlay: {
-      name: o.overlay.name,
-      id: mynet.id,
-      subnet: mynet.subnet,
-      gateway: o.overlay.gateway,
-      vni: Number((mynet.options[VXLAN_ID_OPTION] ?? "").split(",")[0]),
-      encrypted: "encrypted" in mynet.options,
-    },
+    overlay: { ...mynet, gateway: o.overlay.gateway },
     service: o.service,
     tasks,
     upstream: o.upstream,

@@ -10,10 +10,9 @@ import {
   hasIpvs,
   NAT_COUNTERS_COMMAND,
   natCounters,
-  networkTable,
-  swarmNodes,
   vxlanDevice,
 } from "../checks/observe";
+import { networkTableOf, nodeNamed } from "../snapshot/model";
 import {
   EngineSwarm,
   eth0OnOverlay,
@@ -155,7 +154,7 @@ async function swarmJoin({ lab }: ExplainContext) {
 
 async function nodeLs({ lab }: ExplainContext) {
   const r = await typed(lab.manager, "docker node ls");
-  const nodes = await swarmNodes(lab.manager.docker);
+  const nodes = lab.snapshot.swarm?.members ?? [];
   const verdict = nodesReady(
     nodes,
     lab.nodes.map((n) => ({ name: n.access.name, role: n.access.role })),
@@ -242,7 +241,8 @@ async function servicePs({ lab, seen }: ExplainContext) {
 
 async function networkLs(ctx: ExplainContext) {
   const { fromNode } = pair(ctx);
-  const [r, table] = await Promise.all([typed(fromNode, "docker network ls"), networkTable(fromNode.docker)]);
+  const r = await typed(fromNode, "docker network ls");
+  const table = networkTableOf(nodeNamed(ctx.lab.snapshot, fromNode.access.name));
   const verdict = networksAsTutorial(table, ctx.seen.overlay.name);
   return {
     node: fromNode.access.name,

@@ -1,7 +1,7 @@
 // What crosses the lab, judged from the commands' results: tasks ping each other over the overlay, the path MTU
 // between them is the overlay's, the upstream sees a task's node (the masquerade), a published port answers on every
 // node (the routing mesh, where the kernel has IPVS).
-import { ANSWERED, MESH_PORT } from "../checks/mesh";
+import { ANSWERED, MESH_PORT } from "../checks/mesh-answer";
 import { verdict, Verdict } from "./verdict";
 
 /** A command's result: its exit code and what it printed (stdout and stderr). */

@@ -56,7 +56,7 @@ export interface TaskPlace {
  */
 export function tasksSpread(tasks: TaskPlace[], want: { replicas: number; workers: string[] }): Verdict {
   const found: string[] = [];
-  if (tasks.length !== want.replicas) found.push(`${tasks.length} tasks running, ${want.replicas} wanted`);
+  if (tasks.length !== want.replicas) found.push(`${tasks.length} of ${want.replicas} tasks running`);
   const byNode = new Map<string, string[]>();
   for (const t of tasks) byNode.set(t.node, [...(byNode.get(t.node) ?? []), t.name]);
   for (const [node, names] of byNode) if (names.length > 1) found.push(`${names.join(" and ")} share ${node}`);

@@ -234,6 +234,42 @@ export function runningTasksOf(v: SwarmView | undefined, service: string): TaskL
   return (v?.tasks ?? []).filter((t) => t.service === service && t.state === "running");
 }
 
+/** Docker's option holding an overlay's VXLAN network identifiers (one per subnet). */
+export const VXLAN_ID_OPTION = "com.docker.network.driver.overlay.vxlanid_list";
+
+/** An overlay as the tutorial reads it: its id, subnet and gateway, its VNI, and whether it is encrypted. */
+export interface OverlayLook {
+  id: string;
+  name: string;
+  subnet: string;
+  gateway: string;
+  /** The VNI Docker gave the network (its vxlanid_list option). */
+  vni: number;
+  /** Made with --opt encrypted: IPsec ESP between the nodes instead of cleartext VXLAN. */
+  encrypted: boolean;
+}
+
+/** An overlay as the swarm's managers hold it (the leader's node, else any node that has it). */
+export function overlayNamed(s: LabSnapshot, name: string): OverlayLook | undefined {
+  const from = s.swarm ? nodeNamed(s, s.swarm.from) : undefined;
+  const n = networkNamed(from, name) ?? s.nodes.map((x) => networkNamed(x, name)).find(Boolean);
+  if (!n) return undefined;
+  const vni = Number((n.options[VXLAN_ID_OPTION] ?? "").split(",")[0]);
+  return { id: n.id, name: n.name, subnet: n.subnet, gateway: n.gateway, vni, encrypted: "encrypted" in n.options };
+}
+
+/** `docker network ls` on a node, from its look: name, driver and scope, by name. */
+export function networkTableOf(n: Pick<NodeLook, "networks"> | undefined): { name: string; driver: string; scope: string }[] {
+  return (n?.networks ?? []).map((x) => ({ name: x.name, driver: x.driver, scope: x.scope })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The interface that holds a node's lab address (read when the snapshot was taken with labInterface). */
+export function labInterfaceOf(s: LabSnapshot, node: string): string {
+  const found = nodeNamed(s, node)?.labInterface;
+  if (!found) throw new Error(`${node}: no interface holds its lab address (or the snapshot did not read it)`);
+  return found;
+}
+
 /** A member's spec as `docker node update` changes it: role, availability, labels. */
 export function memberSpec(m: SwarmMemberLook): NodeSpec {
   return { role: m.role, availability: m.availability, labels: m.labels };

@@ -7,7 +7,8 @@ import path from "node:path";
 import execa from "execa";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { forgetStack, downLab } from "../../infra/stack";
-import { ConnectedLab, overlayFacts } from "../../lab/checks/observe";
+import { ConnectedLab } from "../../lab/checks/observe";
+import { overlayNamed } from "../../lab/snapshot/model";
 import { overlayMtu, pathMtuSizes } from "../../lab/checks/overlay-mtu";
 import type { ExplainReport, StepReport } from "../../lab/explain/report";
 import { acquireLab, LabUnderTest, requirePrerequisites } from "./lab-under-test";
@@ -67,7 +68,7 @@ describe("npm run explain: the tutorial walked through on the live lab", functio
   it("the VNI on the wire is mynet's, as docker network inspect and the vxlan device in mynet's namespace report it", async function () {
     const lab = await ConnectedLab.open(under!.outputs);
     try {
-      const mynet = await overlayFacts(lab.manager.docker, under!.outputs.overlay.name);
+      const mynet = overlayNamed(lab.snapshot, under!.outputs.overlay.name)!;
       const vxlan = step("vxlan");
       if (mynet.encrypted) {
         const kinds = (vxlan.facts.packets as { kind: string }[]).map((p) => p.kind);

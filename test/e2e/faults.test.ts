@@ -118,8 +118,8 @@ describe("faults: one up heals what a student broke; down always finishes", func
     const { worker2 } = roles();
     await node(worker2).stop({ t: 1 });
     // The swarm marks the node Down first, and only then gives its task a new slot that stays pending: wait for both.
-    const pendingByRule = /service test: 1 of 2 tasks running \(pending: no suitable node \(.*max replicas per node/;
-    const down = new RegExp(`${worker2}: the swarm sees it down`);
+    const pendingByRule = /service test: 1 of 2 tasks running\nservice test: Swarm says pending: no suitable node \(.*max replicas per node/;
+    const down = new RegExp(`docker node ls: ${worker2} is down, not Ready`);
     const seen = await observeLab(observed(), 60_000, (o) => {
       const said = o.problems.join("\n");
       return down.test(said) && pendingByRule.test(said);
@@ -182,7 +182,7 @@ describe("faults: one up heals what a student broke; down always finishes", func
   it("a task's eth0 MTU changed inside worker1: up names the node and the command; npm run up -- --replace <worker1> heals it", async function () {
     const { worker1 } = roles();
     await onNode(worker1, 'nsenter -t "$(docker inspect -f {{.State.Pid}} $(docker ps -q -f label=com.docker.swarm.service.name=test))" -n ip link set eth0 mtu 1400');
-    await namesNodeToRemake(worker1, "test\\.\\d's eth0 on the overlay has MTU 1400, not the overlay's 1450");
+    await namesNodeToRemake(worker1, "test\\.\\d's eth0 has MTU 1400, not 1450");
     await healsBy("task MTU changed on worker1 (--replace)", { replace: 2 }, { replace: [worker1] });
   });
 

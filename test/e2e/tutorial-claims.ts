@@ -22,16 +22,9 @@ import {
   defaultRoutes,
   dontFragmentPing,
   hasIpvs,
-  labInterface,
   LabOutputs,
   natCounters,
-  networkSubnet,
-  OverlayFacts,
-  overlayFacts,
-  networkTable,
   resolveInTask,
-  swarmNodes,
-  taskInterfaces,
   taskLog,
   vxlanDevice,
 } from "../../lab/checks/observe";
@@ -57,7 +50,8 @@ import { containerExec } from "../../lab/engine-api";
 import { labDir, KEY_FILE } from "../../lab/lab-dir";
 import { HostKeyMismatch } from "../../lab/remote";
 import { connect } from "../../lab/sessions";
-import { runningTasks, TaskInfo } from "../../lab/steps/service";
+import { labInterfaceOf, networkNamed, networkTableOf, nodeNamed, OverlayLook, overlayNamed, runningTasksOf, taskInfoOf } from "../../lab/snapshot/model";
+import type { TaskInfo } from "../../lab/steps/service";
 
 /** busybox ping: 3 echoes, each sent as soon as the previous reply is back (-A), 2 s to wait at most. */
 const ping = (target: string) => ["ping", "-c", "3", "-A", "-W", "2", target];
@@ -92,26 +86,25 @@ export class LabView {
     readonly lab: ConnectedLab,
     readonly tasks: TaskInfo[],
     /** mynet as Docker reports it: its VNI, whether it is encrypted. */
-    readonly overlay: OverlayFacts,
+    readonly overlay: OverlayLook,
   ) {}
 
   static async open(outputs: LabOutputs): Promise<LabView> {
+    // Everything the claims gather once comes from the lab's snapshot (lab/snapshot), taken as the lab opened.
     const lab = await ConnectedLab.open(outputs);
-    try {
-      const [tasks, overlay] = await Promise.all([
-        runningTasks(lab.manager.docker, outputs.service, outputs.overlay.name),
-        overlayFacts(lab.manager.docker, outputs.overlay.name),
-      ]);
-      const view = new LabView(outputs, lab, tasks, overlay);
-      for (const t of view.tasks) {
-        view.gwbridge.set(t.node, await networkSubnet(lab.node(t.node).docker, "docker_gwbridge"));
-        view.ifaces.set(t.name, await taskInterfaces(view.workerOf(t).docker, t.containerId));
-      }
-      return view;
-    } catch (err) {
+    const s = lab.snapshot;
+    const overlay = overlayNamed(s, outputs.overlay.name);
+    if (!overlay) {
       lab.close();
-      throw err;
+      throw new Error(`no network ${outputs.overlay.name} in the swarm: npm run up makes the lab whole`);
     }
+    const running = runningTasksOf(s.swarm, outputs.service);
+    const view = new LabView(outputs, lab, running.map((t) => taskInfoOf(t, outputs.overlay.name)), overlay);
+    for (const t of running) {
+      view.gwbridge.set(t.node, networkNamed(nodeNamed(s, t.node), "docker_gwbridge")?.subnet ?? "");
+      view.ifaces.set(t.name, t.interfaces ?? []);
+    }
+    return view;
   }
 
   /** The MTU of a task's eth0 on mynet: 1450, or 1424 when mynet is encrypted. */
@@ -226,7 +219,7 @@ export const CLAIMS: Claim[] = [
     group: "the swarm",
     says: "docker node ls: every node is Ready, once (no Down leftover), and swarm-manager is the Leader",
     async check(v) {
-      const nodes = await swarmNodes(v.lab.manager.docker);
+      const nodes = v.lab.snapshot.swarm?.members ?? [];
       v.requires(
         nodesReady(
           nodes,
@@ -258,7 +251,7 @@ export const CLAIMS: Claim[] = [
     group: "inside a task: eth0 on mynet, eth1 on docker_gwbridge",
     says: `eth0 holds an address in mynet's subnet with MTU ${TUTORIAL.overlayMtu}: VXLAN takes ${TUTORIAL.vxlanOverhead} of the ${LINK_MTU} bytes (encrypted: ${overlayMtu(true)}, ESP takes ${ESP_OVERHEAD} more)`,
     async check(v) {
-      const subnet = await networkSubnet(v.lab.manager.docker, v.outputs.overlay.name);
+      const subnet = v.overlay.subnet;
       assert.equal(subnet, v.outputs.overlay.subnet, "mynet's subnet, live and as the stack recorded it");
       const tasks = v.tasks.map((t) => ({ ...t, eth0: v.iface(t, "eth0") }));
       v.requires(eth0OnOverlay(tasks, { name: v.outputs.overlay.name, subnet, encrypted: v.overlay.encrypted }));
@@ -277,7 +270,7 @@ export const CLAIMS: Claim[] = [
     says: "docker network ls on each worker: exactly bridge, docker_gwbridge, host, ingress, mynet, none",
     async check(v) {
       for (const t of v.tasks) {
-        const table = await networkTable(v.workerOf(t).docker);
+        const table = networkTableOf(nodeNamed(v.lab.snapshot, t.node));
         v.requires(networksAsTutorial(table, v.outputs.overlay.name), `docker network ls on ${t.node}: ${JSON.stringify(table)}`);
       }
     },
@@ -325,7 +318,7 @@ export const CLAIMS: Claim[] = [
       const node = v.workerOf(from);
       const peer = v.workerOf(to).access.address;
       const [text, device] = await Promise.all([
-        captureDuring(node, await labInterface(node), captureFilter(peer), 4, `docker exec ${from.containerId} ping -c 2 ${to.overlayIp}`),
+        captureDuring(node, labInterfaceOf(v.lab.snapshot, node.access.name), captureFilter(peer), 4, `docker exec ${from.containerId} ping -c 2 ${to.overlayIp}`),
         vxlanDevice(node, v.overlay.id),
       ]);
       const wire = overlayOnTheWire(parseCapture(text), {

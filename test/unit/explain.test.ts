@@ -238,7 +238,7 @@ describe("explain: the report", function () {
 
 describe("explain: the swarm's steps judge by role, on a stand-in lab", function () {
   // A lab whose manager is neither first nor named swarm-manager: each node answers a command with a fixed text, and
-  // the manager's Engine API lists the swarm's nodes.
+  // the lab's snapshot lists the swarm's nodes.
   const access = (name: string, role: "manager" | "worker", address: string) => ({ name, role, address });
   const boss = access("boss", "manager", "192.168.56.20");
   const w1 = access("w1", "worker", "192.168.56.21");
@@ -249,18 +249,12 @@ describe("explain: the swarm's steps judge by role, on a stand-in lab", function
     const node = (a: typeof boss) => ({
       access: a,
       session: { exec: async () => ({ code: 0, stdout: answers[a.name] ?? "", stderr: "" }) },
-      docker: {
-        listNodes: async () =>
-          rows.map((r) => ({
-            Description: { Hostname: r.hostname },
-            Status: { State: r.state ?? "ready" },
-            Spec: { Role: r.role },
-            ManagerStatus: r.leader ? { Leader: true } : undefined,
-          })),
-      },
     });
     const nodes = [w1, boss, w2].map(node);
-    const lab = { nodes, manager: nodes[1], node: (n: string) => nodes.find((x) => x.access.name === n)! };
+    // The swarm as the snapshot holds it (lab/snapshot/model.ts's members).
+    const members = rows.map((r) => ({ hostname: r.hostname, state: r.state ?? "ready", role: r.role, leader: r.leader }));
+    const snapshot = { nodes: [], swarm: { from: "boss", members } };
+    const lab = { nodes, manager: nodes[1], snapshot, node: (n: string) => nodes.find((x) => x.access.name === n)! };
     return { lab, seen: {} } as unknown as ExplainContext;
   }
   const run = (name: string, ctx: ExplainContext) => STEPS.find((s) => s.name === name)!.run(ctx);

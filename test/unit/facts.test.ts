@@ -137,10 +137,10 @@ describe("facts: docker service ps", function () {
   });
 
   it("too few tasks, two on one node, or a task on the manager is said", function () {
-    assert.deepEqual(wrong(tasksSpread([t1], want)), ["1 tasks running, 2 wanted"]);
+    assert.deepEqual(wrong(tasksSpread([t1], want)), ["1 of 2 tasks running"]);
     assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-worker1" }], want)), ["test.1 and test.2 share swarm-worker1"]);
     assert.deepEqual(wrong(tasksSpread([t1, { ...t2, node: "swarm-manager" }], want)), ["test.2 runs on swarm-manager, which is not a worker"]);
-    assert.deepEqual(wrong(tasksSpread([], want)), ["0 tasks running, 2 wanted"]);
+    assert.deepEqual(wrong(tasksSpread([], want)), ["0 of 2 tasks running"]);
   });
 });
 
