@@ -4,8 +4,9 @@
 // This file is pure: what needs the host (its routes and addresses, Docker's networks and pools, the service's
 // image) is checked against facts read once, by lab/host-facts.ts.
 
-import { BACKEND_NAMES } from "./backends/names";
-import { BackendName, Egress, LabSpec, NodeSpec, VagrantProvider } from "./types";
+import { BACKEND_NAMES, BACKEND_SETTINGS } from "./backends/names";
+import type { BackendSettings, SettingRefusal } from "./backends/settings";
+import { BackendName, Egress, LabSpec, NodeSpec } from "./types";
 import { labNameProblem } from "./lab-name";
 import { Cidr, addressAt, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
 
@@ -59,7 +60,10 @@ export class Redacted {
 }
 export const REDACTED = new Redacted();
 
-/** The known keys, without the namespace. */
+/**
+ * The known keys, without the namespace: the common ones, then each backend's own (lab/backends/<name>/settings.ts;
+ * vagrant: vagrantProvider), in the order of lab/backends/names.ts.
+ */
 export const CONFIG_KEYS: readonly string[] = Object.freeze([
   "name",
   "backend",
@@ -72,12 +76,11 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze([
   "service",
   "image",
   "encrypted",
-  "vagrantProvider",
+  ...new Set(Object.values(BACKEND_SETTINGS).flatMap((b: BackendSettings) => Object.keys(b.keys ?? {}))),
 ]);
 
 const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
 const EGRESSES: readonly Egress[] = ["none", "internet"];
-export const VAGRANT_PROVIDERS: readonly VagrantProvider[] = ["libvirt", "virtualbox"];
 
 export const DEFAULT_NAME = "swarmlab";
 export const DEFAULT_WORKERS = 2;
@@ -187,9 +190,12 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     );
   }
 
+  // what the backend's settings take beyond these rules (lab/backends/<name>/settings.ts), asked below
+  const own: BackendSettings = BACKEND_SETTINGS[backend as BackendName];
+
   const subnetText = has("subnet") ? raw.subnet : DEFAULT_SUBNET;
-  // the vagrant backend's networks are /24s (below), so every subnet fix suggests one there
-  const cidr = parseSubnet(subnetText, hostnames.length, backend === "vagrant" ? 24 : undefined);
+  // a backend whose networks have one size (vagrant: /24, refused below otherwise): every subnet fix suggests one
+  const cidr = parseSubnet(subnetText, hostnames.length, own.fixedPrefix);
   const nodes: NodeSpec[] = hostnames.map((hostname, i) => ({
     name: hostname,
     role: i === 0 ? "manager" : "worker",
@@ -242,22 +248,13 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
 
   const encrypted = has("encrypted") ? parseBoolean("encrypted", raw.encrypted, "false", raw) : false;
 
-  // The vagrant backend: Vagrant's provider ("" = the one installed, decided where the host is known), and what its
-  // machines' networks allow: a /24 (the Vagrantfile's rule) that never routes off this machine.
-  const vagrantProvider = has("vagrantProvider") ? raw.vagrantProvider : "";
-  if (vagrantProvider !== "" && !(VAGRANT_PROVIDERS as readonly string[]).includes(vagrantProvider)) {
-    throw new ConfigError("vagrantProvider", vagrantProvider, `pulumi config set ${NS}:vagrantProvider libvirt`, `Vagrant's provider is one of ${VAGRANT_PROVIDERS.join(", ")}`);
+  // Each backend's own keys, checked whenever set (whichever backend is chosen); then what this lab's backend refuses
+  // of the settings above.
+  for (const b of Object.values(BACKEND_SETTINGS) as BackendSettings[]) {
+    for (const [key, check] of Object.entries(b.keys ?? {})) if (has(key)) refuse(check(raw[key]));
   }
-  if (backend === "vagrant") {
-    if (cidr.prefix !== 24) {
-      const block = formatCidr({ network: (cidr.network & maskOf(24)) >>> 0, prefix: 24 }); // the /24 holding it
-      const why = "the vagrant backend's lab network is a /24 (the Vagrantfile's rule)";
-      throw new ConfigError("subnet", subnetText, `pulumi config set ${NS}:subnet ${block}`, why);
-    }
-    if (egress !== "none") {
-      throw new ConfigError("egress", egress, `pulumi config set ${NS}:egress none`, "the vagrant backend's VMs sit on isolated libvirt networks only: nothing leaves this machine");
-    }
-  }
+  refuse(own.refuses?.({ subnet: cidr, subnetText, egress }));
+  const backendSettings = own.keys && Object.fromEntries(Object.keys(own.keys).filter(has).map((k) => [k, raw[k]]));
 
   return {
     name,
@@ -270,8 +267,13 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     pingTarget: egress === "internet" ? INTERNET_PING_TARGET : upstream.address,
     overlay: { name: overlay, encrypted },
     service: { name: service, image, replicas },
-    ...(backend === "vagrant" ? { vagrantProvider: vagrantProvider as VagrantProvider | "" } : {}),
+    ...(backendSettings ? { backendSettings } : {}),
   };
+}
+
+/** A backend's refusal of a setting, as the ConfigError every setting's problem is. */
+function refuse(r: SettingRefusal | undefined): void {
+  if (r) throw new ConfigError(r.key, r.value, r.fix, r.problem);
 }
 
 /** A boolean setting, as Pulumi hands it to the program ("true" or "false"). */
@@ -290,12 +292,13 @@ export interface EncryptionSupport {
 }
 
 /**
- * swarmlab:encrypted true on container nodes: an encrypted overlay is IPsec ESP with AES-GCM between the nodes, made
- * by each node's kernel, and container nodes share this machine's. Refused, before anything is made, when it lacks
- * them. Machines with kernels of their own (VMs) are not judged by this one.
+ * swarmlab:encrypted true on nodes that share this machine's kernel (containers): an encrypted overlay is IPsec ESP
+ * with AES-GCM between the nodes, made by each node's kernel. Refused, before anything is made, when it lacks them.
+ * Only for a backend whose machines run this kernel: the caller asks the backend's plugin (ownKernel), as
+ * infra/program.ts does; machines with kernels of their own (VMs) are not judged by this one.
  */
 export function assertEncryptionFits(spec: LabSpec, kernel: EncryptionSupport): void {
-  if (!spec.overlay.encrypted || spec.backend !== "docker" || kernel.available) return;
+  if (!spec.overlay.encrypted || kernel.available) return;
   throw new ConfigError(
     "encrypted",
     "true",

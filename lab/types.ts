@@ -4,7 +4,6 @@ import type { BACKEND_NAMES } from "./backends/names";
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type Role = "manager" | "worker";
 export type Egress = "none" | "internet";
-export type VagrantProvider = "libvirt" | "virtualbox";
 
 export interface NodeSpec {
   /** Hostname, e.g. swarm-manager, swarm-worker1. Also the value of the swarmlab.node label. */
@@ -37,8 +36,11 @@ export interface LabSpec {
   overlay: { name: string; encrypted: boolean };
   /** The service (tutorial: test, busybox, 2 replicas, one per worker). */
   service: { name: string; image: string; replicas: number };
-  /** backend vagrant only: Vagrant's provider; "" = the one installed on this machine. */
-  vagrantProvider?: VagrantProvider | "";
+  /**
+   * The backend's own settings that are set (the keys its lab/backends/<name>/settings.ts declares, e.g. vagrant's
+   * vagrantProvider), as written; only for a backend that declares some. Its plugin's settle reads them.
+   */
+  backendSettings?: Record<string, string>;
 }
 
 /**

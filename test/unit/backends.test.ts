@@ -2,8 +2,8 @@
 // accept but no line runs is refused in one line, and what callers ask of a backend is answered by it.
 import assert from "node:assert/strict";
 import { backendFor, pluginOf, registered, RUNNABLE, settleSpec, sshPacingOf } from "../../lab/backends";
-import { BACKEND_NAMES } from "../../lab/backends/names";
-import { ConfigError, labSpecFromConfig } from "../../lab/config";
+import { BACKEND_NAMES, BACKEND_SETTINGS } from "../../lab/backends/names";
+import { CONFIG_KEYS, ConfigError, labSpecFromConfig } from "../../lab/config";
 import { forBackend } from "../../lab/doctor/checks";
 import { info, warn } from "../../lab/doctor/finding";
 
@@ -37,6 +37,16 @@ describe("backends: one registry, plug-ins", () => {
     assert.equal(pluginOf("docker").ownKernel, undefined);
     assert.equal(pluginOf("docker").doctor, undefined);
     assert.doesNotThrow(() => pluginOf("docker").assertTools());
+  });
+
+  it("a backend's own settings are its own: its keys are known keys, checked whichever backend is chosen; its rules apply to its labs", () => {
+    for (const own of Object.values(BACKEND_SETTINGS)) for (const key of Object.keys(own.keys ?? {})) assert.ok(CONFIG_KEYS.includes(key), key);
+    assert.throws(() => labSpecFromConfig({ vagrantProvider: "kvm" }), (e: ConfigError) => e.key === "vagrantProvider");
+    // a subnet fix on a vagrant lab is a /24 (its fixedPrefix), one on a docker lab keeps the size written
+    assert.throws(() => labSpecFromConfig({ backend: "vagrant", subnet: "192.168.56.1/24" }), /Fix: pulumi config set swarmlab:subnet 192\.168\.56\.0\/24$/);
+    assert.throws(() => labSpecFromConfig({ backend: "vagrant", subnet: "192.168.56.0/26" }), /Fix: pulumi config set swarmlab:subnet 192\.168\.56\.0\/24$/);
+    assert.doesNotThrow(() => labSpecFromConfig({ subnet: "192.168.56.0/26", egress: "internet" }));
+    assert.throws(() => labSpecFromConfig({ backend: "vagrant", egress: "internet" }), (e: ConfigError) => e.key === "egress");
   });
 
   it("a vagrant lab's VMs run their own kernel: the host kernel's IPVS warning becomes a fact about the host", () => {

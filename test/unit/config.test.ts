@@ -338,10 +338,6 @@ describe("swarmlab:encrypted (an overlay made with --opt encrypted)", () => {
     assert.doesNotThrow(() => assertEncryptionFits(labSpecFromConfig({}), NO_ESP));
   });
 
-  it("machines with kernels of their own (not container nodes) are not judged by this machine's kernel", () => {
-    const spec = labSpecFromConfig({ encrypted: "true" });
-    assert.doesNotThrow(() => assertEncryptionFits({ ...spec, backend: "vagrant" }, NO_ESP));
-  });
 });
 
 describe("reading what was meant: numbers and booleans written another way", () => {

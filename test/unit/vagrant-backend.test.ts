@@ -184,10 +184,11 @@ describe("vagrant backend: settings", () => {
   const vm = (extra: Record<string, string> = {}) => labSpecFromConfig({ backend: "vagrant", name: "vmlab", subnet: "192.168.157.0/24", ...extra });
 
   it("backend vagrant is available; its provider is libvirt, virtualbox, or unset (the one installed)", () => {
-    assert.equal(vm().vagrantProvider, "");
-    assert.equal(vm({ vagrantProvider: "libvirt" }).vagrantProvider, "libvirt");
-    assert.doesNotThrow(() => settleSpec(vm({ vagrantProvider: "libvirt" })));
-    assert.equal(labSpecFromConfig({}).vagrantProvider, undefined, "a docker lab has no Vagrant provider");
+    assert.deepEqual(vm().backendSettings, {}, "unset: settle decides, by what is installed");
+    assert.deepEqual(vm({ vagrantProvider: "libvirt" }).backendSettings, { vagrantProvider: "libvirt" });
+    assert.equal(settleSpec(vm({ vagrantProvider: "libvirt" })).backendSettings?.vagrantProvider, "libvirt");
+    assert.equal(labSpecFromConfig({}).backendSettings, undefined, "a docker lab has no Vagrant provider");
+    assert.throws(() => labSpecFromConfig({ vagrantProvider: "kvm" }), /vagrantProvider/, "checked whichever backend is chosen");
   });
 
   it("refused, naming the key and a fix: an unknown provider, virtualbox (not driven yet), egress internet, a subnet other than a /24", () => {

@@ -3,10 +3,10 @@ import { existsSync } from "node:fs";
 import { ConfigError } from "../../config";
 import type { KvmFacts } from "../../doctor/kvm";
 import { kvmFinding } from "../../doctor/kvm";
-import type { VagrantProvider } from "../../types";
 import type { BackendPlugin } from "../backend";
 import { readVmHost, VmHostFacts, vmHostFindings } from "./doctor";
 import { assertInstalled } from "./programs";
+import type { VagrantProvider } from "./settings";
 import { libvirtAnswers } from "./virsh";
 
 export const plugin: BackendPlugin = {
@@ -17,9 +17,10 @@ export const plugin: BackendPlugin = {
   load: async () => new (require("./index") as typeof import("./index")).VagrantBackend(),
   present: libvirtAnswers,
   settle(spec) {
-    if (spec.vagrantProvider === "") spec.vagrantProvider = installedVagrantProvider();
-    assertProviderRuns(spec.vagrantProvider ?? "");
-    return spec;
+    // unset or "": the one installed here (lab/config.ts checked a value that is set: ./settings.ts)
+    const vagrantProvider = (spec.backendSettings?.vagrantProvider || installedVagrantProvider()) as VagrantProvider;
+    assertProviderRuns(vagrantProvider);
+    return { ...spec, backendSettings: { ...spec.backendSettings, vagrantProvider } };
   },
   assertTools() {
     assertInstalled("vagrant"); // the doctor names every missing piece; these two are what up calls first
@@ -46,7 +47,7 @@ export const plugin: BackendPlugin = {
 };
 
 /** Fails, before anything is created, for a provider this version cannot drive. */
-export function assertProviderRuns(vagrantProvider: VagrantProvider | ""): void {
+export function assertProviderRuns(vagrantProvider: VagrantProvider): void {
   if (vagrantProvider === "virtualbox") {
     throw new ConfigError(
       "vagrantProvider",

@@ -11,6 +11,7 @@ import { KEY_FILE, labDir, removeLabDir } from "../../lab-dir";
 import type { Role } from "../../types";
 import type { Log } from "../backend";
 import { assertInstalled, MissingProgram, programNamed, runProgram, spawnMissing } from "./programs";
+import type { VagrantProvider } from "./settings";
 
 /** Where the Vagrantfile is: this checkout. */
 export const CODE_ROOT = path.resolve(__dirname, "../../..");
@@ -24,8 +25,6 @@ export const UP_LOCK = path.join(os.tmpdir(), "swarmlab-vagrant-up.lock");
 const DOMAIN_STARTED = /==> [^:]+: Starting domain\./;
 /** A machine that is not up by then is reported as failed (three one after the other took up to 20 min here). */
 export const UP_TIMEOUT_MS = 30 * 60_000;
-
-export type VagrantProvider = "libvirt" | "virtualbox";
 
 /** What the Vagrantfile needs to know to make one machine of a lab. */
 export interface VagrantMachine {
