@@ -61,8 +61,11 @@ export class WaitTimeout extends Error {
     cause?: unknown,
   ) {
     const after = asks === undefined ? seconds(waitedMs) : `${asks} asks in ${seconds(waitedMs)}`;
-    super(`${awaited}: not after ${after}${lastSeen ? ` (${lastSeen})` : ""}`, cause === undefined ? undefined : { cause });
+    super(`${awaited}: not after ${after}${lastSeen ? ` (${lastSeen})` : ""}`);
     this.name = "WaitTimeout";
+    // Set here rather than through Error's options: the Pulumi language host type-checks the program against a lib
+    // whose Error takes a message only.
+    if (cause !== undefined) Object.defineProperty(this, "cause", { value: cause, configurable: true, writable: true });
   }
 }
 
