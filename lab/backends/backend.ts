@@ -39,6 +39,16 @@ export interface LabObject {
   subnet?: string;
 }
 
+/** What a lab's machines and tasks are made from, as the images part records it (lab/parts/images.ts). */
+export interface MachineImages {
+  /** The machines' image (docker: the node image) or what stands for it (vagrant: the box's name). */
+  node: string;
+  /** The service's image and the upstream's, in this host's engine whatever the backend. */
+  busybox: string;
+  /** The machines' recipe: the nodes take it as an input, so a new recipe (e.g. a new Debian) remakes them. */
+  nodeRecipe: string;
+}
+
 export interface BackendInfo {
   backend: BackendName;
   /** Free-form facts worth showing a user (engine version, kernel, …). */
@@ -47,6 +57,12 @@ export interface BackendInfo {
 
 export interface Backend {
   readonly name: BackendName;
+  /** Makes what its labs' machines and tasks are made from, unless present and current (down keeps it as a cache). */
+  ensureImages(log: Log): Promise<MachineImages>;
+  /** Which of what `made` records must be in this host's Docker engine: one missing is made again. */
+  imagesInEngine(made: MachineImages): string[];
+  /** Whether its machines' recipe is still the one `made` records (a new one is made again, and remakes the nodes). */
+  recipeCurrent(made: MachineImages): Promise<boolean>;
   /** Creates what the nodes share: the lab network, its egress guard, the upstream host. Idempotent. */
   prepare(base: BaseSettings, log: Log): Promise<void>;
   /** What of the shared part is missing or not as made (empty when whole). */

@@ -8,7 +8,7 @@ import type { Backend, BackendPlugin, SshPacing } from "./backend";
 import { plugin as docker } from "./docker/plugin";
 import { plugin as vagrant } from "./vagrant/plugin";
 
-export type { Backend, BackendInfo, BackendPlugin, LabObject, ListedNode, Log, ProvisionedNode } from "./backend";
+export type { Backend, BackendInfo, BackendPlugin, LabObject, ListedNode, Log, MachineImages, ProvisionedNode } from "./backend";
 
 const PLUGINS: Partial<Record<BackendName, BackendPlugin>> = { docker, vagrant };
 

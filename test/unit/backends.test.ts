@@ -1,8 +1,12 @@
 // The registry of backends (lab/backends/index.ts): each line's plugin is the backend it names, a name the settings
 // accept but no line runs is refused in one line, and what callers ask of a backend is answered by it.
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { backendFor, pluginOf, registered, RUNNABLE, settleSpec, sshPacingOf } from "../../lab/backends";
 import { BACKEND_NAMES, BACKEND_SETTINGS } from "../../lab/backends/names";
+import { LIBVIRT_BOX } from "../../lab/backends/vagrant/names";
 import { CONFIG_KEYS, ConfigError, labSpecFromConfig } from "../../lab/config";
 import { forBackend } from "../../lab/doctor/checks";
 import { info, warn } from "../../lab/doctor/finding";
@@ -56,6 +60,28 @@ describe("backends: one registry, plug-ins", () => {
     assert.deepEqual(forBackend([ipvs], "vagrant"), [
       info("IPVS", "not loaded (this host's kernel); the lab's VMs run the box's own Debian kernel, which has it"),
     ]);
+  });
+
+  it("the images a lab needs are its backend's: docker's node image and busybox in the engine; vagrant's busybox, the box's recipe", async () => {
+    const made = { node: "the-machines", busybox: "busybox:latest", nodeRecipe: "box:abc123" };
+    assert.deepEqual((await backendFor("docker")).imagesInEngine(made), ["the-machines", "busybox:latest"]);
+    const vagrant = await backendFor("vagrant");
+    assert.deepEqual(vagrant.imagesInEngine(made), ["busybox:latest"]);
+    const home = mkdtempSync(path.join(os.tmpdir(), "swarmlab-box-"));
+    const before = process.env.VAGRANT_HOME;
+    try {
+      process.env.VAGRANT_HOME = home;
+      assert.equal(await vagrant.recipeCurrent(made), false, "no box registered");
+      const box = path.join(home, "boxes", LIBVIRT_BOX, "0", "libvirt");
+      mkdirSync(box, { recursive: true });
+      writeFileSync(path.join(box, "swarmlab-recipe"), "abc123\n");
+      assert.equal(await vagrant.recipeCurrent(made), true);
+      assert.equal(await vagrant.recipeCurrent({ ...made, nodeRecipe: "box:older" }), false, "a new box recipe remakes the machines");
+    } finally {
+      if (before === undefined) delete process.env.VAGRANT_HOME;
+      else process.env.VAGRANT_HOME = before;
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it("SSH to a VM (libvirt's UUID for a machine id) is paced by its backend; to a container, as its caller asks", () => {

@@ -41,7 +41,7 @@ import { partProvider, PROJECT_ROOT } from "../../infra/provider";
 import { HostReaders, hostReaders, readHostFacts } from "../../lab/host-facts";
 import { CODE_ROOT, projectRoot } from "../../lab/backends/vagrant/vagrant";
 import { libvirtAnswers, virsh } from "../../lab/backends/vagrant/virsh";
-import { boxRecipe } from "../../lab/parts/images";
+import { boxRecipe } from "../../lab/backends/vagrant/box";
 import { LIBVIRT_BOX } from "../../lab/backends/vagrant/names";
 import { copyProject } from "../e2e/project-copy";
 import { writeExecutable } from "./stub-commands";

@@ -10,9 +10,9 @@ import { Readable } from "stream";
 import Docker from "dockerode";
 import execa from "execa";
 import * as tarStream from "tar-stream";
-import type { Log } from "../backend";
+import type { Log, MachineImages } from "../backend";
 import {
-  BUSYBOX_IMAGE, ensureBusybox, ensureProgram, followBuild, ImageRefs, importRootfs, inspectImage, keepTail, LABEL_IMAGE,
+  BUSYBOX_IMAGE, ensureBusybox, ensureProgram, followBuild, importRootfs, inspectImage, keepTail, LABEL_IMAGE,
   LABEL_IMAGE_HASH, mb, secs, tryPull,
 } from "../host/images";
 
@@ -37,7 +37,7 @@ const BASE_PACKAGES = [
 ];
 const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 
-export async function ensureImages(docker: Docker, log: Log): Promise<ImageRefs> {
+export async function ensureImages(docker: Docker, log: Log): Promise<MachineImages> {
   const t0 = Date.now();
   const nodeRecipe = await ensureNodeImage(docker, log);
   await ensureBusybox(docker, log);

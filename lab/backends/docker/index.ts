@@ -3,13 +3,14 @@ import Docker from "dockerode";
 import { unless404 } from "../../engine-api";
 import type { BaseSettings, LabIdentity, NodeSettings } from "../../types";
 import { LABEL_NODE } from "../../types";
-import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
+import type { Backend, BackendInfo, LabObject, ListedNode, Log, MachineImages, ProvisionedNode } from "../backend";
 import { containersNamed, identityOf, labFilter, listLabContainers, ownedBy, removeContainer } from "../host/containers";
 import { collectContainerLogs } from "../host/diagnostics";
 import { engineLabs, engineObjects } from "../host/engine";
 import { missingGuards, removeGuards, syncGuards } from "../host/firewall";
 import { upstreamRunning } from "../host/upstream";
 import { waitForPort } from "../host/wait";
+import { ensureImages, nodeImageCurrent } from "./images";
 import { bridgeOf, ensureLabNetwork, findLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
 import { createNode } from "./node";
 import { containerName, labObjectNames } from "./names";
@@ -18,6 +19,19 @@ import { ensureUpstream } from "./upstream";
 export class DockerBackend implements Backend {
   readonly name = "docker" as const;
   constructor(readonly docker: Docker = new Docker()) {}
+
+  /** The node image (built from images/node) and busybox. */
+  ensureImages(log: Log): Promise<MachineImages> {
+    return ensureImages(this.docker, log);
+  }
+
+  imagesInEngine(made: MachineImages): string[] {
+    return [made.node, made.busybox];
+  }
+
+  recipeCurrent(): Promise<boolean> {
+    return nodeImageCurrent(this.docker);
+  }
 
   async prepare(base: BaseSettings, log: Log): Promise<void> {
     const bridge = await ensureLabNetwork(this.docker, base, log);

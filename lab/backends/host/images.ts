@@ -9,14 +9,7 @@ import * as path from "path";
 import Docker from "dockerode";
 import execa from "execa";
 import { followProgress, unless404 } from "../../engine-api";
-import type { Log } from "../backend";
-
-export interface ImageRefs {
-  node: string;
-  busybox: string;
-  /** The node image's recipe hash (images/node and the Debian release): a new recipe means new machines. */
-  nodeRecipe: string;
-}
+import type { Log, MachineImages } from "../backend";
 
 export const BUSYBOX_IMAGE = "busybox:latest";
 export const LABEL_IMAGE = "swarmlab.image";
@@ -44,7 +37,7 @@ const BUSYBOX_RECIPE = "2";
  * What a lab of VMs needs from this host's engine: busybox only (the tasks' image and the upstream's). The machines
  * come from the Vagrant box (npm run box), never from the node image.
  */
-export async function ensureBusyboxOnly(docker: Docker, log: Log, machine: string, machineRecipe: string): Promise<ImageRefs> {
+export async function ensureBusyboxOnly(docker: Docker, log: Log, machine: string, machineRecipe: string): Promise<MachineImages> {
   const t0 = Date.now();
   await ensureBusybox(docker, log);
   log(`images: ready in ${secs(t0)} (${BUSYBOX_IMAGE}; the machines are ${machine})`);

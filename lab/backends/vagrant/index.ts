@@ -9,14 +9,16 @@ import path from "node:path";
 import Docker from "dockerode";
 import type { BaseSettings, LabIdentity, NodeSettings, Role } from "../../types";
 import { LABEL_LAB, LABEL_OWNER } from "../../types";
-import type { Backend, BackendInfo, LabObject, ListedNode, Log, ProvisionedNode } from "../backend";
+import type { Backend, BackendInfo, LabObject, ListedNode, Log, MachineImages, ProvisionedNode } from "../backend";
 import { UPSTREAM_NAME } from "../../config";
 import { containersNamed, labContainerObjects, listLabContainers, ownedBy, removeContainer } from "../host/containers";
 import { collectContainerLogs } from "../host/diagnostics";
+import { ensureBusyboxOnly } from "../host/images";
 import { listGuards, missingGuards, removeGuards, syncGuards } from "../host/firewall";
 import { containerName } from "../host/names";
+import { boxRecipe, boxRecipeOrUndefined } from "./box";
 import { collectVmLogs } from "./logs";
-import { diskName, domainName, labNetworkName, mgmtNetworkName } from "./names";
+import { diskName, domainName, labNetworkName, LIBVIRT_BOX, mgmtNetworkName } from "./names";
 import { ensureLabNetworks, findLabNetworks, guardsOf, labNetworkProblems, removeLabNetworks, subnetOf } from "./network";
 import { createNode } from "./node";
 import { MissingProgram, runProgram } from "./programs";
@@ -31,6 +33,22 @@ export class VagrantBackend implements Backend {
   readonly name = "vagrant" as const;
   /** The upstream container lives on the host's Docker engine (lab/backends/host). */
   constructor(readonly docker: Docker = new Docker()) {}
+
+  /**
+   * busybox only (the tasks' image and the upstream's, side-loaded from this host's engine): the machines come from
+   * the box `npm run box` registered, whose recipe stands for the node image's (a new box recipe remakes them).
+   */
+  ensureImages(log: Log): Promise<MachineImages> {
+    return ensureBusyboxOnly(this.docker, log, LIBVIRT_BOX, boxRecipe());
+  }
+
+  imagesInEngine(made: MachineImages): string[] {
+    return [made.busybox];
+  }
+
+  async recipeCurrent(made: MachineImages): Promise<boolean> {
+    return boxRecipeOrUndefined() === made.nodeRecipe;
+  }
 
   /** The lab's containers on this host's engine: its upstream. */
   private async upstream(labName: string, owner?: string): Promise<ListedNode[]> {
