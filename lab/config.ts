@@ -83,6 +83,8 @@ const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
 const EGRESSES: readonly Egress[] = ["none", "internet"];
 
 export const DEFAULT_NAME = "swarmlab";
+/** Containers: the backend every host with Docker runs (Pulumi.yaml declares the same default). */
+export const DEFAULT_BACKEND: BackendName = "docker";
 export const DEFAULT_WORKERS = 2;
 export const MAX_WORKERS = 20;
 export const DEFAULT_SUBNET = "192.168.56.0/24"; // the VirtualBox host-only range
@@ -90,8 +92,10 @@ export const DEFAULT_OVERLAY = "mynet";
 export const DEFAULT_SERVICE = "test";
 export const DEFAULT_IMAGE = "busybox:latest";
 export const UPSTREAM_NAME = "upstream";
-/** Repositories of the images the lab's machines run (lab/backends/docker/images.ts): never a service's image. */
-export const MACHINE_IMAGE_REPOS: readonly string[] = ["swarmlab-node", "swarmlab-base"];
+/** Repositories of the images the lab's machines run, every backend's (its settings.ts): never a service's image. */
+export const MACHINE_IMAGE_REPOS: readonly string[] = Object.values(BACKEND_SETTINGS).flatMap(
+  (b: BackendSettings) => b.machineImages ?? [],
+);
 /**
  * Where lab networks go: the private ranges (RFC 1918) minus those Docker takes (10.0.0.0/8 for Swarm's overlays,
  * 172.16.0.0/12 for its bridges) leave 192.168.0.0/16. A public block would hide those internet addresses from this
@@ -168,12 +172,12 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     throw new ConfigError("name", name, `pulumi config set ${NS}:name ${fixed}`, nameProblem);
   }
 
-  const backend = has("backend") ? raw.backend : "docker";
+  const backend = has("backend") ? raw.backend : DEFAULT_BACKEND;
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new ConfigError(
       "backend",
       backend,
-      `pulumi config set ${NS}:backend docker`,
+      `pulumi config set ${NS}:backend ${DEFAULT_BACKEND}`,
       `unknown backend; valid backends are ${BACKENDS.join(", ")}`,
     );
   }

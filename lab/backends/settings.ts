@@ -31,6 +31,8 @@ export interface BackendSettings {
    * LabSpec.backendSettings carries those set, for its backend's.
    */
   readonly keys?: Readonly<Record<string, (value: string) => SettingRefusal | undefined>>;
+  /** Repositories of the images its machines run (docker: the node image and its base): never a service's image. */
+  readonly machineImages?: readonly string[];
   /** What of the common settings its machines cannot take (e.g. egress for VMs on isolated networks). */
   refuses?(settings: JudgedSettings): SettingRefusal | undefined;
 }

@@ -15,11 +15,12 @@ import {
   BUSYBOX_IMAGE, ensureBusybox, ensureProgram, followBuild, importRootfs, inspectImage, keepTail, LABEL_IMAGE,
   LABEL_IMAGE_HASH, mb, secs, tryPull,
 } from "../host/images";
+import { BASE_REPOSITORY, NODE_REPOSITORY } from "./settings";
 
-export const NODE_IMAGE = "swarmlab-node:latest";
+export const NODE_IMAGE = `${NODE_REPOSITORY}:latest`;
 /** Debian 13: its docker.io is 26.1, a Docker students meet today (Debian 12 has 20.10, end of life since 2023). */
 export const DEBIAN_RELEASE = "trixie";
-export const BASE_IMAGE = `swarmlab-base:${DEBIAN_RELEASE}`;
+export const BASE_IMAGE = `${BASE_REPOSITORY}:${DEBIAN_RELEASE}`;
 
 const NODE_DIR = path.resolve(__dirname, "../../../images/node");
 const BASE_PACKAGES = [
