@@ -792,6 +792,7 @@ function shellWord(value: string): string {
   if (/^[A-Za-z0-9_./:@+-]+$/.test(value)) return value;
   // eslint-disable-next-line no-control-regex
   if (!/[\x00-\x1f\x7f]/.test(value)) return `'${value.replace(/'/g, `'\\''`)}'`;
+  // eslint-disable-next-line no-control-regex
   const escaped = value.replace(/[\\']/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   return `$'${escaped}'`;
 }

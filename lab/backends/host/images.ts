@@ -145,8 +145,8 @@ export async function tryPull(docker: Docker, ref: string, log: Log): Promise<bo
     await Promise.race([followProgress(docker, stream), aborted]);
     log(`images: pulled ${ref} in ${secs(t0)}`);
     return true;
-  } catch (e: any) {
-    const msg = ac.signal.aborted ? `timed out after ${PULL_TIMEOUT_MS / 1000}s` : oneLine(e?.message ?? String(e));
+  } catch (e) {
+    const msg = ac.signal.aborted ? `timed out after ${PULL_TIMEOUT_MS / 1000}s` : oneLine(e instanceof Error ? e.message : String(e));
     log(`images: cannot pull ${ref} (${msg}): making it locally`);
     return false;
   } finally {
@@ -159,6 +159,7 @@ export async function followBuild(docker: Docker, stream: NodeJS.ReadableStream,
   const tail: string[] = [];
   await followProgress(docker, stream, (ev) => {
     if (typeof ev?.stream !== "string") return;
+    // eslint-disable-next-line no-control-regex -- the terminal's colour codes in a build's output
     for (const line of ev.stream.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
       if (!line.trim()) continue;
       tail.push(line);
@@ -176,7 +177,7 @@ export async function importRootfs(docker: Docker, rootfs: string, ref: string, 
   const tar = execa("tar", [...tarArgs, "-C", rootfs, "-c", "."], { stdout: "pipe", stderr: "pipe", buffer: false });
   let tarErr = "";
   tar.stderr!.on("data", (d) => (tarErr += d.toString()));
-  const stream = (await (docker as any).importImage(tar.stdout, { repo, tag, changes })) as NodeJS.ReadableStream;
+  const stream = await docker.importImage(tar.stdout!, { repo, tag, changes });
   const imported = followProgress(docker, stream).catch((err) => err as Error);
   const res = await tar.catch((e) => e);
   if (res.exitCode !== 0) throw new Error(`images: tar of ${rootfs} failed (exit ${res.exitCode}): ${tarErr.trim()}`);
@@ -189,8 +190,11 @@ export async function ensureProgram(prog: string, pkg: string, log: Log): Promis
   if (found.exitCode === 0) return;
   try {
     await aptInstall([pkg], log);
-  } catch (e: any) {
-    throw new Error(`images: ${prog} is missing and could not be installed (${oneLine(e.message)}); install the Debian package ${pkg} and retry`);
+  } catch (e) {
+    const why = oneLine(e instanceof Error ? e.message : String(e));
+    throw new Error(`images: ${prog} is missing and could not be installed (${why}); install the Debian package ${pkg} and retry`, {
+      cause: e,
+    });
   }
 }
 

@@ -85,7 +85,7 @@ export function parseNetworkXml(xml: string): LibvirtNetwork {
   const bridgeTag = /<bridge\b[^>]*>/.exec(xml)?.[0] ?? "";
   const ipTag = /<ip\b[^>]*>/.exec(xml)?.[0] ?? "";
   const forwardTag = /<forward\b[^>]*>/.exec(xml)?.[0];
-  const metaTag = new RegExp(`<[A-Za-z0-9_]+:lab\\b[^>]*xmlns:[A-Za-z0-9_]+=['"]${METADATA_NS.replace(/[.\/]/g, "\\$&")}['"][^>]*>`).exec(xml)?.[0];
+  const metaTag = new RegExp(`<[A-Za-z0-9_]+:lab\\b[^>]*xmlns:[A-Za-z0-9_]+=['"]${METADATA_NS.replace(/[./]/g, "\\$&")}['"][^>]*>`).exec(xml)?.[0];
   const labels: Record<string, string> = {};
   if (metaTag) {
     for (const key of ["lab", "owner", "network"]) {
