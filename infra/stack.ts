@@ -56,6 +56,8 @@ export function pulumiEnv(stack?: string): Record<string, string> {
     PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
     ...passphraseEnv(stack),
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Pulumi.yaml's program (npx pulumi from a stack of this process, the lifecycle tests) transpiles only, with swc
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     // where the dynamic providers find the lab's code (infra/provider.ts)
     SWARMLAB_ROOT: PROJECT_ROOT,
     // dynamic providers run through pulumi-resource-pulumi-nodejs, installed beside the CLI

@@ -89,6 +89,9 @@ if (env.PULUMI_BACKEND_URL === undefined) {
 const ownPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
 if (!ownPassphrase && fs.existsSync(passphraseFile)) env.PULUMI_CONFIG_PASSPHRASE_FILE = passphraseFile;
 env.PULUMI_SKIP_UPDATE_CHECK ??= "true";
+// The program loads through the project's ts-node and swc (tsconfig.json), transpiling only: the language host would
+// otherwise type-check the whole program at every run (npm run typecheck does that once).
+env.PULUMI_NODEJS_TRANSPILE_ONLY ??= "true";
 // The language host and pulumi-resource-pulumi-nodejs sit beside the CLI.
 env.PATH = path.dirname(cli) + path.delimiter + (env.PATH || "");
 
