@@ -93,9 +93,7 @@ export const DEFAULT_SERVICE = "test";
 export const DEFAULT_IMAGE = "busybox:latest";
 export const UPSTREAM_NAME = "upstream";
 /** Repositories of the images the lab's machines run, every backend's (its settings.ts): never a service's image. */
-export const MACHINE_IMAGE_REPOS: readonly string[] = Object.values(BACKEND_SETTINGS).flatMap(
-  (b: BackendSettings) => b.machineImages ?? [],
-);
+export const MACHINE_IMAGE_REPOS: readonly string[] = Object.values(BACKEND_SETTINGS).flatMap((b: BackendSettings) => b.machineImages ?? []);
 /**
  * Where lab networks go: the private ranges (RFC 1918) minus those Docker takes (10.0.0.0/8 for Swarm's overlays,
  * 172.16.0.0/12 for its bridges) leave 192.168.0.0/16. A public block would hide those internet addresses from this
@@ -147,8 +145,7 @@ const BOOLEAN_KEYS: readonly string[] = ["encrypted"];
 // [registry[:port]/]path[:tag][@sha256:digest], path components lowercase as Docker requires
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const IMAGE = new RegExp(
-  `^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*` +
-    `(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+  `^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*` + `(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
 );
 /**
  * Network names Docker or Swarm already use on every node, or refuse to create ("default"); Swarm compares names
@@ -258,7 +255,13 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     for (const [key, check] of Object.entries(b.keys ?? {})) if (has(key)) refuse(check(raw[key]));
   }
   refuse(own.refuses?.({ subnet: cidr, subnetText, egress }));
-  const backendSettings = own.keys && Object.fromEntries(Object.keys(own.keys).filter(has).map((k) => [k, raw[k]]));
+  const backendSettings =
+    own.keys &&
+    Object.fromEntries(
+      Object.keys(own.keys)
+        .filter(has)
+        .map((k) => [k, raw[k]]),
+    );
 
   return {
     name,
@@ -345,12 +348,7 @@ const PLAIN_WHY = "numbers are written in plain decimal digits, which every read
  * What sets a count right: the number meant, the default or `others` (in that order, the first with which all the
  * settings pass, else the first the key takes), else rm.
  */
-function countFix(
-  key: string,
-  fallback: number,
-  raw: Record<string, string>,
-  others: (string | undefined)[] = [],
-): (meant?: number) => string {
+function countFix(key: string, fallback: number, raw: Record<string, string>, others: (string | undefined)[] = []): (meant?: number) => string {
   return (meant) => {
     const values = [meant === undefined ? undefined : String(meant), String(fallback), ...others];
     return fixSetting(key, values, raw) ?? rmFix(key);
@@ -436,7 +434,8 @@ function parseSubnet(text: string, nodeCount: number, fixedPrefix?: number): Cid
   const range = parseCidr(LAB_RANGE)!;
   if (cidr.network < range.network || cidr.broadcast > range.broadcast) {
     const target = parseIPv4(INTERNET_PING_TARGET)!;
-    const inside = target >= cidr.network && target <= cidr.broadcast ? `; ${INTERNET_PING_TARGET}, the internet ping target, would be inside the lab` : "";
+    const inside =
+      target >= cidr.network && target <= cidr.broadcast ? `; ${INTERNET_PING_TARGET}, the internet ping target, would be inside the lab` : "";
     throw new ConfigError(
       "subnet",
       text,
@@ -507,7 +506,11 @@ function checkSwarmName(key: "overlay" | "service", value: string, fallback: str
 
 /** The value made into a valid Swarm name (my.net -> my-net), no reserved network name for a network, else the fallback. */
 function nameLike(value: string, fallback: string, network: boolean): string {
-  const name = value.replace(/[^-_a-zA-Z0-9]+/g, "-").replace(/^[-_]+/, "").slice(0, SWARM_NAME_MAX).replace(/[-_]+$/, "");
+  const name = value
+    .replace(/[^-_a-zA-Z0-9]+/g, "-")
+    .replace(/^[-_]+/, "")
+    .slice(0, SWARM_NAME_MAX)
+    .replace(/[-_]+$/, "");
   return SWARM_NAME.test(name) && !(network && isReservedNetwork(name)) ? name : fallback;
 }
 
@@ -597,11 +600,7 @@ function knownSettings(raw: Record<string, string>, drop?: string): Record<strin
  * `pulumi config set swarmlab:<key> <v>` for the first of `values` with which these settings pass, else the first
  * `key` takes (another key's problem is that key's own, with its own fix); undefined when it takes none of them.
  */
-export function fixSetting(
-  key: string,
-  values: readonly (string | undefined)[],
-  raw: Record<string, string>,
-): string | undefined {
+export function fixSetting(key: string, values: readonly (string | undefined)[], raw: Record<string, string>): string | undefined {
   const candidates = values.filter((v): v is string => v !== undefined);
   const chosen = candidates.find((v) => passesWith(raw, key, v)) ?? candidates.find((v) => validFor(key, v, raw));
   return chosen === undefined ? undefined : `pulumi config set ${NS}:${key} ${shellWord(chosen)}`;
@@ -784,7 +783,7 @@ function showKey(key: string, ns: string | null): string {
 function show(value: unknown): string {
   if (value === undefined) return "(unset)";
   if (value instanceof Redacted) return String(value);
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** A word safe to paste into a shell: as it is, in single quotes, or (with control characters) in $'...', on one line. */

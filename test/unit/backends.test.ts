@@ -28,7 +28,8 @@ describe("backends: one registry, plug-ins", () => {
     assert.equal(registered("ssh"), undefined);
     assert.equal(registered(undefined), undefined);
     const refused = (e: unknown) =>
-      e instanceof ConfigError && e.key === "backend" &&
+      e instanceof ConfigError &&
+      e.key === "backend" &&
       /not available yet; "docker" and "vagrant" are.*Fix: pulumi config set swarmlab:backend docker/.test(e.message);
     assert.throws(() => pluginOf("ssh"), refused);
     await assert.rejects(backendFor("ssh"), refused);
@@ -45,12 +46,24 @@ describe("backends: one registry, plug-ins", () => {
 
   it("a backend's own settings are its own: its keys are known keys, checked whichever backend is chosen; its rules apply to its labs", () => {
     for (const own of Object.values(BACKEND_SETTINGS)) for (const key of Object.keys(own.keys ?? {})) assert.ok(CONFIG_KEYS.includes(key), key);
-    assert.throws(() => labSpecFromConfig({ vagrantProvider: "kvm" }), (e: ConfigError) => e.key === "vagrantProvider");
+    assert.throws(
+      () => labSpecFromConfig({ vagrantProvider: "kvm" }),
+      (e: ConfigError) => e.key === "vagrantProvider",
+    );
     // a subnet fix on a vagrant lab is a /24 (its fixedPrefix), one on a docker lab keeps the size written
-    assert.throws(() => labSpecFromConfig({ backend: "vagrant", subnet: "192.168.56.1/24" }), /Fix: pulumi config set swarmlab:subnet 192\.168\.56\.0\/24$/);
-    assert.throws(() => labSpecFromConfig({ backend: "vagrant", subnet: "192.168.56.0/26" }), /Fix: pulumi config set swarmlab:subnet 192\.168\.56\.0\/24$/);
+    assert.throws(
+      () => labSpecFromConfig({ backend: "vagrant", subnet: "192.168.56.1/24" }),
+      /Fix: pulumi config set swarmlab:subnet 192\.168\.56\.0\/24$/,
+    );
+    assert.throws(
+      () => labSpecFromConfig({ backend: "vagrant", subnet: "192.168.56.0/26" }),
+      /Fix: pulumi config set swarmlab:subnet 192\.168\.56\.0\/24$/,
+    );
     assert.doesNotThrow(() => labSpecFromConfig({ subnet: "192.168.56.0/26", egress: "internet" }));
-    assert.throws(() => labSpecFromConfig({ backend: "vagrant", egress: "internet" }), (e: ConfigError) => e.key === "egress");
+    assert.throws(
+      () => labSpecFromConfig({ backend: "vagrant", egress: "internet" }),
+      (e: ConfigError) => e.key === "egress",
+    );
   });
 
   it("a vagrant lab's VMs run their own kernel: the host kernel's IPVS warning becomes a fact about the host", () => {

@@ -35,8 +35,10 @@ const KNOWN_KEYS =
 const LAB_NAME_RULE_TEXT =
   "a lab name is 1-40 characters of a-z, 0-9 and '-', starting with a letter (it prefixes container names, labels everything the lab creates and names its folder .swarmlab/<lab>/)";
 const SWARM_NAME = "1-63 letters, digits, '-' or '_', beginning and ending with a letter or digit";
-const RESERVED = "Docker already has or reserves a network of that name on every node (ingress, bridge, host, none, docker_gwbridge, default, in any case)";
-const NOT_PRIVATE = "not a private range: lab networks lie in 192.168.0.0/16, the private range (RFC 1918) Docker leaves free; any other block hides those addresses from this host";
+const RESERVED =
+  "Docker already has or reserves a network of that name on every node (ingress, bridge, host, none, docker_gwbridge, default, in any case)";
+const NOT_PRIVATE =
+  "not a private range: lab networks lie in 192.168.0.0/16, the private range (RFC 1918) Docker leaves free; any other block hides those addresses from this host";
 const WIDER =
   "wider than a /24: a lab spans at most 33 addresses, and a wider block takes more from the host's neighbours (a LAN, libvirt's 192.168.122.0/24, a VPN), which the lab network hides and its egress rule cuts off";
 const ROUTE_HIDDEN = "the lab network would hide it on this host, and the lab's egress rule drops what is forwarded to it";
@@ -53,19 +55,17 @@ const READ_ALIKE = "a setting must mean the same to every reader";
 const SECRET =
   "kept as a secret, but no swarmlab setting can stay one: each becomes part of what the lab makes " +
   "(names, labels, addresses, options), which any Docker user here can inspect, and goes into the stack's state as it is";
-const NOT_CIDR =
-  "not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32). Fix: pulumi config set swarmlab:subnet 192.168.56.0/24";
+const NOT_CIDR = "not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32). Fix: pulumi config set swarmlab:subnet 192.168.56.0/24";
 const NODES_FIX = `Fix: pulumi config set swarmlab:nodes '["swarm-manager","swarm-worker1","swarm-worker2"]'`;
 const NODES_LIST = "nodes is a JSON list of hostname strings, the manager first";
 const NOT_JSON = "not JSON; nodes is a JSON list of hostnames, the manager first";
-const HOSTNAME =
-  "is not a valid hostname (RFC 1123 label: 1-63 lowercase letters, digits or '-', not starting or ending with '-')";
+const HOSTNAME = "is not a valid hostname (RFC 1123 label: 1-63 lowercase letters, digits or '-', not starting or ending with '-')";
 const YES_NO = "a yes-or-no setting: true or false";
 const NOT_IMAGE =
-  "not a Docker image reference ([registry/]name[:tag], name in lowercase). " +
-  "Fix: pulumi config set swarmlab:image busybox:latest";
+  "not a Docker image reference ([registry/]name[:tag], name in lowercase). " + "Fix: pulumi config set swarmlab:image busybox:latest";
 const NODES_22 = JSON.stringify(Array.from({ length: 22 }, (_, i) => `n${i}`));
-const TOOLS = "(in /bin, /sbin, /usr/bin, /usr/sbin or /usr/local): the service's tasks run ping, and the lab's checks run ping, nc and nslookup in them";
+const TOOLS =
+  "(in /bin, /sbin, /usr/bin, /usr/sbin or /usr/local): the service's tasks run ping, and the lab's checks run ping, nc and nslookup in them";
 
 const ROWS: Row[] = [
   // ---- the inputs issue 10 lists
@@ -132,7 +132,7 @@ const ROWS: Row[] = [
     what: "issue: image swarmlab-node:latest, the node image",
     settings: { image: "swarmlab-node:latest" },
     message:
-      'swarmlab:image = "swarmlab-node:latest": the image of the lab\'s machines (Debian with dockerd and sshd), not one for the service\'s tasks. Fix: pulumi config set swarmlab:image busybox:latest',
+      "swarmlab:image = \"swarmlab-node:latest\": the image of the lab's machines (Debian with dockerd and sshd), not one for the service's tasks. Fix: pulumi config set swarmlab:image busybox:latest",
   },
   {
     what: "issue: image without what the lab runs in it (only ping, no nc, no nslookup)",
@@ -163,7 +163,8 @@ const ROWS: Row[] = [
     what: "subnet holding an address of the host that no route shows (a /32 on lo)",
     settings: { subnet: "192.168.77.0/24" },
     host: hostWith({ addAddresses: [{ dev: "lo", address: "192.168.77.1", prefix: 32 }] }),
-    message: 'swarmlab:subnet = "192.168.77.0/24": overlaps the host\'s address 192.168.77.1/32 on lo. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
+    message:
+      'swarmlab:subnet = "192.168.77.0/24": overlaps the host\'s address 192.168.77.1/32 on lo. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
   },
   {
     what: "subnet inside an unreachable route",
@@ -194,7 +195,11 @@ const ROWS: Row[] = [
   {
     what: "the default subnet inside a Compose network: the next free /24 suggested",
     settings: {},
-    host: hostWith({ addNetworks: [{ name: "shop_default", subnets: ["192.168.48.0/20"], labels: { "com.docker.compose.project": "shop" }, bridge: "br-aaaaaaaaaaaa" }] }),
+    host: hostWith({
+      addNetworks: [
+        { name: "shop_default", subnets: ["192.168.48.0/20"], labels: { "com.docker.compose.project": "shop" }, bridge: "br-aaaaaaaaaaaa" },
+      ],
+    }),
     message:
       'swarmlab:subnet = "192.168.56.0/24": this subnet is used by Docker network shop_default (192.168.48.0/20). Fix: pulumi config set swarmlab:subnet 192.168.64.0/24',
   },
@@ -225,7 +230,7 @@ const ROWS: Row[] = [
     what: "subnet in Docker's bridge pool",
     settings: { subnet: "172.18.0.0/16" },
     message:
-      'swarmlab:subnet = "172.18.0.0/16": overlaps 172.16.0.0/12, Docker\'s pool for bridge networks (docker0, docker_gwbridge; the tutorial\'s docker_gwbridge is 172.18.0.0/16), so routes on the nodes would collide. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
+      "swarmlab:subnet = \"172.18.0.0/16\": overlaps 172.16.0.0/12, Docker's pool for bridge networks (docker0, docker_gwbridge; the tutorial's docker_gwbridge is 172.18.0.0/16), so routes on the nodes would collide. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24",
   },
   {
     what: "subnet 0.0.0.0/0, everything",
@@ -257,13 +262,26 @@ const ROWS: Row[] = [
   {
     what: "subnet without a prefix",
     settings: { subnet: "192.168.56.0" },
-    message: 'swarmlab:subnet = "192.168.56.0": not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32). Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
+    message:
+      'swarmlab:subnet = "192.168.56.0": not an IPv4 CIDR block (a.b.c.d/n, each part 0-255, n 0-32). Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
   },
 
   // ---- overlay and service names
-  { what: "overlay default (Docker refuses to create it)", settings: { overlay: "default" }, message: `swarmlab:overlay = "default": ${RESERVED}. Fix: pulumi config set swarmlab:overlay mynet` },
-  { what: "overlay DOCKER_GWBRIDGE", settings: { overlay: "DOCKER_GWBRIDGE" }, message: `swarmlab:overlay = "DOCKER_GWBRIDGE": ${RESERVED}. Fix: pulumi config set swarmlab:overlay mynet` },
-  { what: "overlay bridge", settings: { overlay: "bridge" }, message: `swarmlab:overlay = "bridge": ${RESERVED}. Fix: pulumi config set swarmlab:overlay mynet` },
+  {
+    what: "overlay default (Docker refuses to create it)",
+    settings: { overlay: "default" },
+    message: `swarmlab:overlay = "default": ${RESERVED}. Fix: pulumi config set swarmlab:overlay mynet`,
+  },
+  {
+    what: "overlay DOCKER_GWBRIDGE",
+    settings: { overlay: "DOCKER_GWBRIDGE" },
+    message: `swarmlab:overlay = "DOCKER_GWBRIDGE": ${RESERVED}. Fix: pulumi config set swarmlab:overlay mynet`,
+  },
+  {
+    what: "overlay bridge",
+    settings: { overlay: "bridge" },
+    message: `swarmlab:overlay = "bridge": ${RESERVED}. Fix: pulumi config set swarmlab:overlay mynet`,
+  },
   {
     what: "overlay of 64 characters: the first 63 suggested",
     settings: { overlay: "n".repeat(64) },
@@ -294,7 +312,11 @@ const ROWS: Row[] = [
     settings: { service: "ingress." },
     message: `swarmlab:service = "ingress.": not a valid Swarm service name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:service ingress`,
   },
-  { what: "service empty", settings: { service: "" }, message: `swarmlab:service = "": not a valid Swarm service name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:service test` },
+  {
+    what: "service empty",
+    settings: { service: "" },
+    message: `swarmlab:service = "": not a valid Swarm service name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:service test`,
+  },
   {
     what: "service of 64 characters",
     settings: { service: "s".repeat(64) },
@@ -305,31 +327,34 @@ const ROWS: Row[] = [
   {
     what: "image that is no image reference",
     settings: { image: "Busy Box" },
-    message: 'swarmlab:image = "Busy Box": not a Docker image reference ([registry/]name[:tag], name in lowercase). Fix: pulumi config set swarmlab:image busybox:latest',
+    message:
+      'swarmlab:image = "Busy Box": not a Docker image reference ([registry/]name[:tag], name in lowercase). Fix: pulumi config set swarmlab:image busybox:latest',
   },
   {
     what: "image swarmlab-base:trixie, the nodes' base image",
     settings: { image: "swarmlab-base:trixie" },
     message:
-      'swarmlab:image = "swarmlab-base:trixie": the image of the lab\'s machines (Debian with dockerd and sshd), not one for the service\'s tasks. Fix: pulumi config set swarmlab:image busybox:latest',
+      "swarmlab:image = \"swarmlab-base:trixie\": the image of the lab's machines (Debian with dockerd and sshd), not one for the service's tasks. Fix: pulumi config set swarmlab:image busybox:latest",
   },
   {
     what: "image docker.io/library/swarmlab-node, the node image by its long name",
     settings: { image: "docker.io/library/swarmlab-node" },
     message:
-      'swarmlab:image = "docker.io/library/swarmlab-node": the image of the lab\'s machines (Debian with dockerd and sshd), not one for the service\'s tasks. Fix: pulumi config set swarmlab:image busybox:latest',
+      "swarmlab:image = \"docker.io/library/swarmlab-node\": the image of the lab's machines (Debian with dockerd and sshd), not one for the service's tasks. Fix: pulumi config set swarmlab:image busybox:latest",
   },
   {
     what: "image that is the node image under another tag (found by its label)",
     settings: { image: "mylab/tools:1" },
     host: image({ labels: { "swarmlab.image": "node" } }),
-    message: 'swarmlab:image = "mylab/tools:1": the image of the lab\'s machines (label swarmlab.image=node), not one for the service\'s tasks. Fix: pulumi config set swarmlab:image busybox:latest',
+    message:
+      "swarmlab:image = \"mylab/tools:1\": the image of the lab's machines (label swarmlab.image=node), not one for the service's tasks. Fix: pulumi config set swarmlab:image busybox:latest",
   },
   {
     what: "image for Windows",
     settings: { image: "mcr.microsoft.com/windows/nanoserver:ltsc2022" },
     host: image({ os: "windows" }),
-    message: 'swarmlab:image = "mcr.microsoft.com/windows/nanoserver:ltsc2022": an image for windows: the nodes run Linux. Fix: pulumi config set swarmlab:image busybox:latest',
+    message:
+      'swarmlab:image = "mcr.microsoft.com/windows/nanoserver:ltsc2022": an image for windows: the nodes run Linux. Fix: pulumi config set swarmlab:image busybox:latest',
   },
   {
     what: "image for another architecture",
@@ -354,7 +379,8 @@ const ROWS: Row[] = [
   {
     what: "replicas 5 with 2 workers: raising workers is a valid alternative",
     settings: { replicas: "5" },
-    message: 'swarmlab:replicas = "5": more replicas than workers (2): the lab runs one task per worker. Fix: pulumi config set swarmlab:replicas 2 (or pulumi config set swarmlab:workers 5)',
+    message:
+      'swarmlab:replicas = "5": more replicas than workers (2): the lab runs one task per worker. Fix: pulumi config set swarmlab:replicas 2 (or pulumi config set swarmlab:workers 5)',
   },
   {
     what: "workers 21",
@@ -386,12 +412,13 @@ const ROWS: Row[] = [
     what: "name in capitals",
     settings: { name: "Swarmlab" },
     message:
-      'swarmlab:name = "Swarmlab": a lab name is 1-40 characters of a-z, 0-9 and \'-\', starting with a letter (it prefixes container names, labels everything the lab creates and names its folder .swarmlab/<lab>/). Fix: pulumi config set swarmlab:name swarmlab',
+      "swarmlab:name = \"Swarmlab\": a lab name is 1-40 characters of a-z, 0-9 and '-', starting with a letter (it prefixes container names, labels everything the lab creates and names its folder .swarmlab/<lab>/). Fix: pulumi config set swarmlab:name swarmlab",
   },
   {
     what: "egress NAT",
     settings: { egress: "NAT" },
-    message: 'swarmlab:egress = "NAT": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)',
+    message:
+      'swarmlab:egress = "NAT": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)',
   },
   {
     what: "backend podman",
@@ -508,31 +535,87 @@ const ROWS: Row[] = [
   },
 
   // ---- numbers in every odd notation (as text: quoted in the file, or set with pulumi config set)
-  { what: "workers 010 as text", settings: { workers: "010" }, message: `swarmlab:workers = "010": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:workers 10` },
-  { what: "workers 0x10 as text", settings: { workers: "0x10" }, message: `swarmlab:workers = "0x10": ${NOT_PLAIN("hexadecimal")}. Fix: pulumi config set swarmlab:workers 16` },
-  { what: "workers +3", settings: { workers: "+3" }, message: `swarmlab:workers = "+3": ${NOT_PLAIN("a plus sign")}. Fix: pulumi config set swarmlab:workers 3` },
-  { what: "workers 1e1", settings: { workers: "1e1" }, message: `swarmlab:workers = "1e1": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:workers 10` },
-  { what: "workers 3.0", settings: { workers: "3.0" }, message: `swarmlab:workers = "3.0": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:workers 3` },
-  { what: "workers with a leading blank", settings: { workers: " 3" }, message: `swarmlab:workers = " 3": ${NOT_PLAIN("blanks around it")}. Fix: pulumi config set swarmlab:workers 3` },
-  { what: "workers with a line break after it", settings: { workers: "3\n" }, message: `swarmlab:workers = "3\\n": ${NOT_PLAIN("blanks around it")}. Fix: pulumi config set swarmlab:workers 3` },
-  { what: "workers 1_0", settings: { workers: "1_0" }, message: `swarmlab:workers = "1_0": ${NOT_PLAIN("'_' between digits")}. Fix: pulumi config set swarmlab:workers 10` },
-  { what: "workers 0b11", settings: { workers: "0b11" }, message: `swarmlab:workers = "0b11": ${NOT_PLAIN("binary")}. Fix: pulumi config set swarmlab:workers 3` },
-  { what: "workers 0o7", settings: { workers: "0o7" }, message: `swarmlab:workers = "0o7": ${NOT_PLAIN("octal")}. Fix: pulumi config set swarmlab:workers 7` },
+  {
+    what: "workers 010 as text",
+    settings: { workers: "010" },
+    message: `swarmlab:workers = "010": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:workers 10`,
+  },
+  {
+    what: "workers 0x10 as text",
+    settings: { workers: "0x10" },
+    message: `swarmlab:workers = "0x10": ${NOT_PLAIN("hexadecimal")}. Fix: pulumi config set swarmlab:workers 16`,
+  },
+  {
+    what: "workers +3",
+    settings: { workers: "+3" },
+    message: `swarmlab:workers = "+3": ${NOT_PLAIN("a plus sign")}. Fix: pulumi config set swarmlab:workers 3`,
+  },
+  {
+    what: "workers 1e1",
+    settings: { workers: "1e1" },
+    message: `swarmlab:workers = "1e1": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:workers 10`,
+  },
+  {
+    what: "workers 3.0",
+    settings: { workers: "3.0" },
+    message: `swarmlab:workers = "3.0": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:workers 3`,
+  },
+  {
+    what: "workers with a leading blank",
+    settings: { workers: " 3" },
+    message: `swarmlab:workers = " 3": ${NOT_PLAIN("blanks around it")}. Fix: pulumi config set swarmlab:workers 3`,
+  },
+  {
+    what: "workers with a line break after it",
+    settings: { workers: "3\n" },
+    message: `swarmlab:workers = "3\\n": ${NOT_PLAIN("blanks around it")}. Fix: pulumi config set swarmlab:workers 3`,
+  },
+  {
+    what: "workers 1_0",
+    settings: { workers: "1_0" },
+    message: `swarmlab:workers = "1_0": ${NOT_PLAIN("'_' between digits")}. Fix: pulumi config set swarmlab:workers 10`,
+  },
+  {
+    what: "workers 0b11",
+    settings: { workers: "0b11" },
+    message: `swarmlab:workers = "0b11": ${NOT_PLAIN("binary")}. Fix: pulumi config set swarmlab:workers 3`,
+  },
+  {
+    what: "workers 0o7",
+    settings: { workers: "0o7" },
+    message: `swarmlab:workers = "0o7": ${NOT_PLAIN("octal")}. Fix: pulumi config set swarmlab:workers 7`,
+  },
   {
     what: "workers 021: the 21 meant is too many, so the default",
     settings: { workers: "021" },
     message: `swarmlab:workers = "021": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:workers 2`,
   },
-  { what: "workers empty", settings: { workers: "" }, message: 'swarmlab:workers = "": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2' },
-  { what: "workers a full-width digit", settings: { workers: "２" }, message: 'swarmlab:workers = "２": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2' },
-  { what: "workers 1e400 (infinite)", settings: { workers: "1e400" }, message: 'swarmlab:workers = "1e400": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2' },
+  {
+    what: "workers empty",
+    settings: { workers: "" },
+    message: 'swarmlab:workers = "": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2',
+  },
+  {
+    what: "workers a full-width digit",
+    settings: { workers: "２" },
+    message: 'swarmlab:workers = "２": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2',
+  },
+  {
+    what: "workers 1e400 (infinite)",
+    settings: { workers: "1e400" },
+    message: 'swarmlab:workers = "1e400": the number of workers must be a whole number. Fix: pulumi config set swarmlab:workers 2',
+  },
   {
     what: "workers of 20 digits",
     settings: { workers: "99999999999999999999" },
     message:
       'swarmlab:workers = "99999999999999999999": absurdly many workers: each node is a container running its own Docker engine, and more than 20 would swamp a 2-core machine. Fix: pulumi config set swarmlab:workers 2',
   },
-  { what: "workers -0", settings: { workers: "-0" }, message: 'swarmlab:workers = "-0": a lab needs at least one worker. Fix: pulumi config set swarmlab:workers 2' },
+  {
+    what: "workers -0",
+    settings: { workers: "-0" },
+    message: 'swarmlab:workers = "-0": a lab needs at least one worker. Fix: pulumi config set swarmlab:workers 2',
+  },
   {
     what: "workers two beside nodes of 3 workers: the default would disagree with nodes, so rm",
     settings: { nodes: '["m","w1","w2","w3"]', workers: "two" },
@@ -548,14 +631,26 @@ const ROWS: Row[] = [
     settings: { nodes: '["m","w1","w2","w3"]', workers: "0x3" },
     message: `swarmlab:workers = "0x3": ${NOT_PLAIN("hexadecimal")}. Fix: pulumi config set swarmlab:workers 3`,
   },
-  { what: "replicas 02", settings: { replicas: "02" }, message: `swarmlab:replicas = "02": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:replicas 2` },
+  {
+    what: "replicas 02",
+    settings: { replicas: "02" },
+    message: `swarmlab:replicas = "02": ${NOT_PLAIN(LEADING_ZERO)}. Fix: pulumi config set swarmlab:replicas 2`,
+  },
   {
     what: "replicas 0x3 with 3 workers",
     settings: { replicas: "0x3", workers: "3" },
     message: `swarmlab:replicas = "0x3": ${NOT_PLAIN("hexadecimal")}. Fix: pulumi config set swarmlab:replicas 3`,
   },
-  { what: "replicas +1", settings: { replicas: "+1" }, message: `swarmlab:replicas = "+1": ${NOT_PLAIN("a plus sign")}. Fix: pulumi config set swarmlab:replicas 1` },
-  { what: "replicas 2.0", settings: { replicas: "2.0" }, message: `swarmlab:replicas = "2.0": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:replicas 2` },
+  {
+    what: "replicas +1",
+    settings: { replicas: "+1" },
+    message: `swarmlab:replicas = "+1": ${NOT_PLAIN("a plus sign")}. Fix: pulumi config set swarmlab:replicas 1`,
+  },
+  {
+    what: "replicas 2.0",
+    settings: { replicas: "2.0" },
+    message: `swarmlab:replicas = "2.0": ${NOT_PLAIN("a fraction or an exponent")}. Fix: pulumi config set swarmlab:replicas 2`,
+  },
   {
     what: "replicas 5 in a /28: 5 workers would not fit it, so no 'raise workers'",
     settings: { replicas: "5", subnet: "192.168.56.0/28" },
@@ -573,7 +668,11 @@ const ROWS: Row[] = [
     settings: { subnet: "192.168.56.240/28", workers: "4" },
     message: `swarmlab:subnet = "192.168.56.240/28": ${tooSmall(5, 28, 16)}. Fix: pulumi config set swarmlab:subnet 192.168.56.224/27`,
   },
-  { what: "subnet a /30", settings: { subnet: "192.168.56.8/30" }, message: `swarmlab:subnet = "192.168.56.8/30": ${tooSmall(3, 30, 4)}. Fix: pulumi config set swarmlab:subnet 192.168.56.0/28` },
+  {
+    what: "subnet a /30",
+    settings: { subnet: "192.168.56.8/30" },
+    message: `swarmlab:subnet = "192.168.56.8/30": ${tooSmall(3, 30, 4)}. Fix: pulumi config set swarmlab:subnet 192.168.56.0/28`,
+  },
   {
     what: "subnet a /29 for 1 worker",
     settings: { subnet: "192.168.56.16/29", workers: "1" },
@@ -597,27 +696,59 @@ const ROWS: Row[] = [
       'swarmlab:subnet = "192.168.56.65/26": not a network address: the host bits must be zero (the network is 192.168.56.64/26). Fix: pulumi config set swarmlab:subnet 192.168.56.64/26',
   },
   { what: "subnet with a leading blank", settings: { subnet: " 192.168.56.0/24" }, message: `swarmlab:subnet = " 192.168.56.0/24": ${NOT_CIDR}` },
-  { what: "subnet with a line break after it", settings: { subnet: "192.168.56.0/24\n" }, message: `swarmlab:subnet = "192.168.56.0/24\\n": ${NOT_CIDR}` },
-  { what: "subnet with a leading zero in an octet", settings: { subnet: "192.168.056.0/24" }, message: `swarmlab:subnet = "192.168.056.0/24": ${NOT_CIDR}` },
+  {
+    what: "subnet with a line break after it",
+    settings: { subnet: "192.168.56.0/24\n" },
+    message: `swarmlab:subnet = "192.168.56.0/24\\n": ${NOT_CIDR}`,
+  },
+  {
+    what: "subnet with a leading zero in an octet",
+    settings: { subnet: "192.168.056.0/24" },
+    message: `swarmlab:subnet = "192.168.056.0/24": ${NOT_CIDR}`,
+  },
   { what: "subnet empty", settings: { subnet: "" }, message: `swarmlab:subnet = "": ${NOT_CIDR}` },
   { what: "subnet prefix 024", settings: { subnet: "192.168.56.0/024" }, message: `swarmlab:subnet = "192.168.56.0/024": ${NOT_CIDR}` },
   { what: "subnet in full-width digits", settings: { subnet: "１９２.168.56.0/24" }, message: `swarmlab:subnet = "１９２.168.56.0/24": ${NOT_CIDR}` },
 
   // ---- JSON oddities in swarmlab:nodes
-  { what: "nodes with a trailing comma", settings: { nodes: '["m","w1",]' }, message: `swarmlab:nodes = "[\\"m\\",\\"w1\\",]": ${NOT_JSON}. ${NODES_FIX}` },
+  {
+    what: "nodes with a trailing comma",
+    settings: { nodes: '["m","w1",]' },
+    message: `swarmlab:nodes = "[\\"m\\",\\"w1\\",]": ${NOT_JSON}. ${NODES_FIX}`,
+  },
   { what: "nodes in single quotes", settings: { nodes: "['m','w1']" }, message: `swarmlab:nodes = "['m','w1']": ${NOT_JSON}. ${NODES_FIX}` },
-  { what: "nodes as words", settings: { nodes: "swarm-manager swarm-worker1" }, message: `swarmlab:nodes = "swarm-manager swarm-worker1": ${NOT_JSON}. ${NODES_FIX}` },
+  {
+    what: "nodes as words",
+    settings: { nodes: "swarm-manager swarm-worker1" },
+    message: `swarmlab:nodes = "swarm-manager swarm-worker1": ${NOT_JSON}. ${NODES_FIX}`,
+  },
   { what: "nodes null", settings: { nodes: "null" }, message: `swarmlab:nodes = "null": ${NODES_LIST}. ${NODES_FIX}` },
   { what: "nodes with a number", settings: { nodes: '["m",1]' }, message: `swarmlab:nodes = "[\\"m\\",1]": ${NODES_LIST}. ${NODES_FIX}` },
-  { what: "nodes an object", settings: { nodes: '{"0":"m","1":"w"}' }, message: `swarmlab:nodes = "{\\"0\\":\\"m\\",\\"1\\":\\"w\\"}": ${NODES_LIST}. ${NODES_FIX}` },
+  {
+    what: "nodes an object",
+    settings: { nodes: '{"0":"m","1":"w"}' },
+    message: `swarmlab:nodes = "{\\"0\\":\\"m\\",\\"1\\":\\"w\\"}": ${NODES_LIST}. ${NODES_FIX}`,
+  },
   {
     what: "nodes a JSON string holding the list",
     settings: { nodes: '"[\\"m\\",\\"w\\"]"' },
     message: `swarmlab:nodes = "\\"[\\\\\\"m\\\\\\",\\\\\\"w\\\\\\"]\\"": ${NODES_LIST}. ${NODES_FIX}`,
   },
-  { what: "nodes empty list", settings: { nodes: "[]" }, message: `swarmlab:nodes = "[]": a lab needs at least 2 nodes: a manager and a worker. ${NODES_FIX}` },
-  { what: "nodes with a non-ASCII hostname", settings: { nodes: '["mänager","w1"]' }, message: `swarmlab:nodes = "[\\"mänager\\",\\"w1\\"]": "mänager" ${HOSTNAME}. ${NODES_FIX}` },
-  { what: "nodes with a blank in a hostname", settings: { nodes: '[" m","w1"]' }, message: `swarmlab:nodes = "[\\" m\\",\\"w1\\"]": " m" ${HOSTNAME}. ${NODES_FIX}` },
+  {
+    what: "nodes empty list",
+    settings: { nodes: "[]" },
+    message: `swarmlab:nodes = "[]": a lab needs at least 2 nodes: a manager and a worker. ${NODES_FIX}`,
+  },
+  {
+    what: "nodes with a non-ASCII hostname",
+    settings: { nodes: '["mänager","w1"]' },
+    message: `swarmlab:nodes = "[\\"mänager\\",\\"w1\\"]": "mänager" ${HOSTNAME}. ${NODES_FIX}`,
+  },
+  {
+    what: "nodes with a blank in a hostname",
+    settings: { nodes: '[" m","w1"]' },
+    message: `swarmlab:nodes = "[\\" m\\",\\"w1\\"]": " m" ${HOSTNAME}. ${NODES_FIX}`,
+  },
   {
     what: "nodes listing 22",
     settings: { nodes: NODES_22 },
@@ -625,33 +756,88 @@ const ROWS: Row[] = [
   },
 
   // ---- booleans: the fix keeps the yes or no meant
-  { what: "encrypted yes", settings: { encrypted: "yes" }, message: `swarmlab:encrypted = "yes": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true` },
-  { what: "encrypted True", settings: { encrypted: "True" }, message: `swarmlab:encrypted = "True": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true` },
-  { what: "encrypted 1", settings: { encrypted: "1" }, message: `swarmlab:encrypted = "1": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true` },
-  { what: "encrypted off", settings: { encrypted: "off" }, message: `swarmlab:encrypted = "off": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false` },
-  { what: "encrypted empty", settings: { encrypted: "" }, message: `swarmlab:encrypted = "": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false` },
-  { what: "encrypted maybe", settings: { encrypted: "maybe" }, message: `swarmlab:encrypted = "maybe": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false` },
+  {
+    what: "encrypted yes",
+    settings: { encrypted: "yes" },
+    message: `swarmlab:encrypted = "yes": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true`,
+  },
+  {
+    what: "encrypted True",
+    settings: { encrypted: "True" },
+    message: `swarmlab:encrypted = "True": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true`,
+  },
+  {
+    what: "encrypted 1",
+    settings: { encrypted: "1" },
+    message: `swarmlab:encrypted = "1": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted true`,
+  },
+  {
+    what: "encrypted off",
+    settings: { encrypted: "off" },
+    message: `swarmlab:encrypted = "off": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false`,
+  },
+  {
+    what: "encrypted empty",
+    settings: { encrypted: "" },
+    message: `swarmlab:encrypted = "": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false`,
+  },
+  {
+    what: "encrypted maybe",
+    settings: { encrypted: "maybe" },
+    message: `swarmlab:encrypted = "maybe": ${YES_NO}. Fix: pulumi config set swarmlab:encrypted false`,
+  },
 
   // ---- text: blanks, empty, unicode, very long
-  { what: "overlay empty", settings: { overlay: "" }, message: `swarmlab:overlay = "": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay mynet` },
-  { what: "overlay with a trailing blank", settings: { overlay: "mynet " }, message: `swarmlab:overlay = "mynet ": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay mynet` },
+  {
+    what: "overlay empty",
+    settings: { overlay: "" },
+    message: `swarmlab:overlay = "": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay mynet`,
+  },
+  {
+    what: "overlay with a trailing blank",
+    settings: { overlay: "mynet " },
+    message: `swarmlab:overlay = "mynet ": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay mynet`,
+  },
   {
     what: "overlay of 1000 characters",
     settings: { overlay: "o".repeat(1000) },
     message: `swarmlab:overlay = "${"o".repeat(1000)}": not a valid Swarm network name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:overlay ${"o".repeat(63)}`,
   },
-  { what: "service with a non-ASCII letter", settings: { service: "tëst" }, message: `swarmlab:service = "tëst": not a valid Swarm service name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:service t-st` },
+  {
+    what: "service with a non-ASCII letter",
+    settings: { service: "tëst" },
+    message: `swarmlab:service = "tëst": not a valid Swarm service name: ${SWARM_NAME}. Fix: pulumi config set swarmlab:service t-st`,
+  },
   { what: "image empty", settings: { image: "" }, message: `swarmlab:image = "": ${NOT_IMAGE}` },
   { what: "image with a trailing blank", settings: { image: "busybox:latest " }, message: `swarmlab:image = "busybox:latest ": ${NOT_IMAGE}` },
   { what: "image of 256 characters", settings: { image: "a".repeat(256) }, message: `swarmlab:image = "${"a".repeat(256)}": ${NOT_IMAGE}` },
-  { what: "backend Docker", settings: { backend: "Docker" }, message: 'swarmlab:backend = "Docker": unknown backend; valid backends are docker, vagrant, ssh. Fix: pulumi config set swarmlab:backend docker' },
-  { what: "backend with a leading blank", settings: { backend: " docker" }, message: 'swarmlab:backend = " docker": unknown backend; valid backends are docker, vagrant, ssh. Fix: pulumi config set swarmlab:backend docker' },
-  { what: "egress None", settings: { egress: "None" }, message: 'swarmlab:egress = "None": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)' },
-  { what: "egress empty", settings: { egress: "" }, message: 'swarmlab:egress = "": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)' },
+  {
+    what: "backend Docker",
+    settings: { backend: "Docker" },
+    message: 'swarmlab:backend = "Docker": unknown backend; valid backends are docker, vagrant, ssh. Fix: pulumi config set swarmlab:backend docker',
+  },
+  {
+    what: "backend with a leading blank",
+    settings: { backend: " docker" },
+    message: 'swarmlab:backend = " docker": unknown backend; valid backends are docker, vagrant, ssh. Fix: pulumi config set swarmlab:backend docker',
+  },
+  {
+    what: "egress None",
+    settings: { egress: "None" },
+    message:
+      'swarmlab:egress = "None": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)',
+  },
+  {
+    what: "egress empty",
+    settings: { egress: "" },
+    message:
+      'swarmlab:egress = "": egress is one of none, internet. Fix: pulumi config set swarmlab:egress none (or internet to ping 8.8.8.8 for real)',
+  },
   {
     what: "vagrantProvider kvm",
     settings: { vagrantProvider: "kvm" },
-    message: 'swarmlab:vagrantProvider = "kvm": Vagrant\'s provider is one of libvirt, virtualbox. Fix: pulumi config set swarmlab:vagrantProvider libvirt',
+    message:
+      'swarmlab:vagrantProvider = "kvm": Vagrant\'s provider is one of libvirt, virtualbox. Fix: pulumi config set swarmlab:vagrantProvider libvirt',
   },
   {
     what: "unknown key 'workers ' (a trailing blank)",
@@ -729,9 +915,7 @@ const configOf = (settings: Record<string, string>) => Object.fromEntries(Object
 
 /** The stack's config as the Automation API's getAllConfig gives it: {value, secret} per key. */
 const entriesOf = (stack: Stack) =>
-  Object.fromEntries(
-    Object.entries(stack.settings).map(([k, v]) => [`swarmlab:${k}`, { value: v, secret: stack.secrets.includes(k) }]),
-  );
+  Object.fromEntries(Object.entries(stack.settings).map(([k, v]) => [`swarmlab:${k}`, { value: v, secret: stack.secrets.includes(k) }]));
 
 /**
  * Pulumi.unit.yaml for these settings: each value quoted as `pulumi config set` writes it (JSON's quoting is YAML's),
@@ -765,13 +949,18 @@ async function mocked(stack: Stack): Promise<string[]> {
     STACK,
     true,
   );
-  const monitor = pulumi.runtime.getMonitor() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const monitor = pulumi.runtime.getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: unknown) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  monitor.registerResource = (req: any, callback: unknown) => {
     made.push(`registration ${req.getType()} ${req.getName()}`);
     return register(req, callback);
   };
-  pulumi.runtime.setAllConfig(configOf(stack.settings), stack.secrets.map((k) => `swarmlab:${k}`));
+  pulumi.runtime.setAllConfig(
+    configOf(stack.settings),
+    stack.secrets.map((k) => `swarmlab:${k}`),
+  );
   return made;
 }
 
@@ -875,8 +1064,26 @@ describe("every fix passes the checks itself: generated variants of the bad-inpu
   const FOUR = '["m","w1","w2","w3"]';
   /** The same count in every notation the table knows, and a few that are no number at all. */
   const notations = (n: number) => [
-    String(n), `0${n}`, `+${n}`, `-${n}`, `0x${n.toString(16)}`, `0o${n.toString(8)}`, `0b${n.toString(2)}`,
-    `${n}.0`, `${n}e0`, ` ${n}`, `${n} `, `${n}\n`, `1_${n}`, `${n}.5`, `${n}${n}`, "", "two", "０", "1e400", "NaN",
+    String(n),
+    `0${n}`,
+    `+${n}`,
+    `-${n}`,
+    `0x${n.toString(16)}`,
+    `0o${n.toString(8)}`,
+    `0b${n.toString(2)}`,
+    `${n}.0`,
+    `${n}e0`,
+    ` ${n}`,
+    `${n} `,
+    `${n}\n`,
+    `1_${n}`,
+    `${n}.5`,
+    `${n}${n}`,
+    "",
+    "two",
+    "０",
+    "1e400",
+    "NaN",
   ];
   /** Pulumi's reading of a plain YAML scalar as Go's reader gives it (ints with base prefixes and '_', floats, booleans). */
   const pulumiReading = (text: string): string => {
@@ -919,13 +1126,31 @@ describe("every fix passes the checks itself: generated variants of the bad-inpu
     add(`encrypted ${JSON.stringify(text)}`, { encrypted: text });
   }
   const GOOD: Record<string, string> = {
-    name: "lab-q7", workers: "3", nodes: '["boss","w-q7"]', subnet: "192.168.77.0/24", egress: "internet",
-    replicas: "1", overlay: "net-q7", service: "svc-q7", image: "busybox:latest", encrypted: "false", backend: "docker",
+    name: "lab-q7",
+    workers: "3",
+    nodes: '["boss","w-q7"]',
+    subnet: "192.168.77.0/24",
+    egress: "internet",
+    replicas: "1",
+    overlay: "net-q7",
+    service: "svc-q7",
+    image: "busybox:latest",
+    encrypted: "false",
+    backend: "docker",
     vagrantProvider: "libvirt",
   };
   const BAD: Record<string, string> = {
-    name: "Lab Q7", workers: "many-q7", nodes: "[boss-q7]", subnet: "10.77.0.0/16", egress: "nat-q7", replicas: "lots-q7",
-    overlay: "in gress-q7", service: "svc q7", image: "Busy Box Q7", encrypted: "maybe-q7", backend: "podman-q7",
+    name: "Lab Q7",
+    workers: "many-q7",
+    nodes: "[boss-q7]",
+    subnet: "10.77.0.0/16",
+    egress: "nat-q7",
+    replicas: "lots-q7",
+    overlay: "in gress-q7",
+    service: "svc q7",
+    image: "Busy Box Q7",
+    encrypted: "maybe-q7",
+    backend: "podman-q7",
     vagrantProvider: "kvm-q7",
   };
   for (const key of Object.keys(GOOD)) {
@@ -994,17 +1219,32 @@ describe("every fix passes the checks itself: generated variants of the bad-inpu
 describe("settings the lab would ignore: a near-miss namespace gets a warning naming the key meant", function () {
   const IGNORED = (ns: string) => `ignored: the namespace is swarmlab, not ${ns}`;
   const WARNINGS: [Record<string, string>, string[]][] = [
-    [{ "swarmLab:workers": "3" }, [`swarmLab:workers = "3": ${IGNORED("swarmLab")}, so the lab goes without swarmlab:workers. Fix: pulumi config rm swarmLab:workers && pulumi config set swarmlab:workers 3`]],
+    [
+      { "swarmLab:workers": "3" },
+      [
+        `swarmLab:workers = "3": ${IGNORED("swarmLab")}, so the lab goes without swarmlab:workers. Fix: pulumi config rm swarmLab:workers && pulumi config set swarmlab:workers 3`,
+      ],
+    ],
     [
       { "swarmlabs:subnet": "192.168.57.0/24" },
-      [`swarmlabs:subnet = "192.168.57.0/24": ${IGNORED("swarmlabs")}, so the lab goes without swarmlab:subnet. Fix: pulumi config rm swarmlabs:subnet && pulumi config set swarmlab:subnet 192.168.57.0/24`],
+      [
+        `swarmlabs:subnet = "192.168.57.0/24": ${IGNORED("swarmlabs")}, so the lab goes without swarmlab:subnet. Fix: pulumi config rm swarmlabs:subnet && pulumi config set swarmlab:subnet 192.168.57.0/24`,
+      ],
     ],
-    [{ "swarm-lab:name": "mylab" }, [`swarm-lab:name = "mylab": ${IGNORED("swarm-lab")}, so the lab goes without swarmlab:name. Fix: pulumi config rm swarm-lab:name && pulumi config set swarmlab:name mylab`]],
+    [
+      { "swarm-lab:name": "mylab" },
+      [
+        `swarm-lab:name = "mylab": ${IGNORED("swarm-lab")}, so the lab goes without swarmlab:name. Fix: pulumi config rm swarm-lab:name && pulumi config set swarmlab:name mylab`,
+      ],
+    ],
     [
       { "SWARMLAB:replicas": "1", "swarmlab:replicas": "2" },
       [`SWARMLAB:replicas = "1": ${IGNORED("SWARMLAB")}; swarmlab:replicas is set as well, to "2". Fix: pulumi config rm SWARMLAB:replicas`],
     ],
-    [{ "swarm_lab:colour": "blue" }, [`swarm_lab:colour = "blue": ${IGNORED("swarm_lab")}, and swarmlab has no key like "colour". Fix: pulumi config rm swarm_lab:colour`]],
+    [
+      { "swarm_lab:colour": "blue" },
+      [`swarm_lab:colour = "blue": ${IGNORED("swarm_lab")}, and swarmlab has no key like "colour". Fix: pulumi config rm swarm_lab:colour`],
+    ],
     [
       { "swarmLab:worker": "abc" },
       [`swarmLab:worker = "abc": ${IGNORED("swarmLab")}, so the lab goes without swarmlab:workers. Fix: pulumi config rm swarmLab:worker`],

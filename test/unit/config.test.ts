@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import {
-  assertEncryptionFits, booleanReading, CONFIG_KEYS, ConfigError, INTERNET_PING_TARGET, labSpecFromConfig, plainSettings,
-  lineOf, REDACTED, settingsWarnings, wholeNumberReading,
+  assertEncryptionFits,
+  booleanReading,
+  CONFIG_KEYS,
+  ConfigError,
+  INTERNET_PING_TARGET,
+  labSpecFromConfig,
+  plainSettings,
+  lineOf,
+  REDACTED,
+  settingsWarnings,
+  wholeNumberReading,
 } from "../../lab/config";
 import { LabSpec } from "../../lab/types";
 
@@ -50,8 +59,16 @@ describe("labSpecFromConfig", () => {
 
     it("explicitly setting every default gives the same lab as no settings", () => {
       const all = {
-        name: "swarmlab", backend: "docker", workers: "2", subnet: "192.168.56.0/24", egress: "none",
-        replicas: "2", overlay: "mynet", service: "test", image: "busybox:latest", encrypted: "false",
+        name: "swarmlab",
+        backend: "docker",
+        workers: "2",
+        subnet: "192.168.56.0/24",
+        egress: "none",
+        replicas: "2",
+        overlay: "mynet",
+        service: "test",
+        image: "busybox:latest",
+        encrypted: "false",
         nodes: '["swarm-manager","swarm-worker1","swarm-worker2"]',
       };
       assert.deepEqual(labSpecFromConfig(all), labSpecFromConfig({}));
@@ -94,7 +111,10 @@ describe("labSpecFromConfig", () => {
     it("a /28 holds 3 nodes below the upstream at its last usable address", () => {
       const spec = labSpecFromConfig({ subnet: "192.168.56.16/28" });
       assert.equal(spec.gateway, "192.168.56.17");
-      assert.deepEqual(spec.nodes.map((n) => n.address), ["192.168.56.26", "192.168.56.27", "192.168.56.28"]);
+      assert.deepEqual(
+        spec.nodes.map((n) => n.address),
+        ["192.168.56.26", "192.168.56.27", "192.168.56.28"],
+      );
       assert.equal(spec.upstream.address, "192.168.56.30");
       assert.equal(spec.pingTarget, "192.168.56.30");
     });
@@ -106,7 +126,11 @@ describe("labSpecFromConfig", () => {
 
     it("custom name, overlay, service, image and replicas are carried through", () => {
       const spec = labSpecFromConfig({
-        name: "lab-2", overlay: "Over_lay-1", service: "pinger", image: "registry.local:5000/tools/busybox:1.36", replicas: "1",
+        name: "lab-2",
+        overlay: "Over_lay-1",
+        service: "pinger",
+        image: "registry.local:5000/tools/busybox:1.36",
+        replicas: "1",
       });
       assert.equal(spec.name, "lab-2");
       assert.deepEqual(spec.overlay, { name: "Over_lay-1", encrypted: false });
@@ -114,8 +138,20 @@ describe("labSpecFromConfig", () => {
     });
 
     it("CONFIG_KEYS lists every supported key without the namespace", () => {
-      assert.deepEqual([...CONFIG_KEYS].sort(),
-        ["backend", "egress", "encrypted", "image", "name", "nodes", "overlay", "replicas", "service", "subnet", "vagrantProvider", "workers"]);
+      assert.deepEqual([...CONFIG_KEYS].sort(), [
+        "backend",
+        "egress",
+        "encrypted",
+        "image",
+        "name",
+        "nodes",
+        "overlay",
+        "replicas",
+        "service",
+        "subnet",
+        "vagrantProvider",
+        "workers",
+      ]);
     });
   });
 
@@ -134,9 +170,15 @@ describe("labSpecFromConfig", () => {
   });
 
   describe("bad input", () => {
-    it("name: an uppercase name is refused", () => { rejects({ name: "MyLab" }, "name", "MyLab", /letter/); });
-    it("name: a name starting with a digit is refused", () => { rejects({ name: "1lab" }, "name", "1lab"); });
-    it("name: an empty name is refused", () => { rejects({ name: "" }, "name", ""); });
+    it("name: an uppercase name is refused", () => {
+      rejects({ name: "MyLab" }, "name", "MyLab", /letter/);
+    });
+    it("name: a name starting with a digit is refused", () => {
+      rejects({ name: "1lab" }, "name", "1lab");
+    });
+    it("name: an empty name is refused", () => {
+      rejects({ name: "" }, "name", "");
+    });
     it("name: a 41-character name is refused (40 is fine)", () => {
       assert.equal(labSpecFromConfig({ name: "a".repeat(40) }).name.length, 40);
       rejects({ name: "a".repeat(41) }, "name", "a".repeat(41), /1-40/);
@@ -146,14 +188,34 @@ describe("labSpecFromConfig", () => {
       rejects({ backend: "podman" }, "backend", "podman", /docker, vagrant, ssh/);
     });
 
-    it("workers: 0 is refused (a lab needs a worker)", () => { rejects({ workers: "0" }, "workers", "0", /at least one worker/); });
-    it("workers: a negative count is refused", () => { rejects({ workers: "-1" }, "workers", "-1", /at least one worker/); });
-    it("workers: 21 is absurdly many for a 2-core machine", () => { rejects({ workers: "21" }, "workers", "21", /absurdly many.*2-core/); });
-    it("workers: 20 is still accepted", () => { assert.equal(labSpecFromConfig({ workers: "20" }).nodes.length, 21); });
-    it("workers: a fraction like 2.5 is refused", () => { rejects({ workers: "2.5" }, "workers", "2.5", /whole number/); });
-    it("workers: a word like two is refused", () => { rejects({ workers: "two" }, "workers", "two", /whole number/); });
+    it("workers: 0 is refused (a lab needs a worker)", () => {
+      rejects({ workers: "0" }, "workers", "0", /at least one worker/);
+    });
+    it("workers: a negative count is refused", () => {
+      rejects({ workers: "-1" }, "workers", "-1", /at least one worker/);
+    });
+    it("workers: 21 is absurdly many for a 2-core machine", () => {
+      rejects({ workers: "21" }, "workers", "21", /absurdly many.*2-core/);
+    });
+    it("workers: 20 is still accepted", () => {
+      assert.equal(labSpecFromConfig({ workers: "20" }).nodes.length, 21);
+    });
+    it("workers: a fraction like 2.5 is refused", () => {
+      rejects({ workers: "2.5" }, "workers", "2.5", /whole number/);
+    });
+    it("workers: a word like two is refused", () => {
+      rejects({ workers: "two" }, "workers", "two", /whole number/);
+    });
     it("workers: only plain decimal; the fix writes the number meant there", () => {
-      const meanings = [["010", "10"], ["0x10", "16"], ["+3", "3"], ["1e1", "10"], ["3.0", "3"], [" 3", "3"], ["0b11", "3"]];
+      const meanings = [
+        ["010", "10"],
+        ["0x10", "16"],
+        ["+3", "3"],
+        ["1e1", "10"],
+        ["3.0", "3"],
+        [" 3", "3"],
+        ["0b11", "3"],
+      ];
       for (const [text, meant] of [...meanings, ["1_0", "10"]]) {
         const e = rejects({ workers: text }, "workers", text, /^swarmlab:workers = "[^"]*": not plain decimal \(/);
         assert.equal(e.fix, `pulumi config set swarmlab:workers ${meant}`, text);
@@ -171,19 +233,33 @@ describe("labSpecFromConfig", () => {
       assert.equal(rejects({ workers: "0", replicas: "3" }, "workers", "0").fix, "pulumi config set swarmlab:workers 3");
     });
 
-    it("nodes: text that is not JSON is refused", () => { rejects({ nodes: "swarm-manager,swarm-worker1" }, "nodes", "swarm-manager,swarm-worker1", /JSON/); });
-    it("nodes: JSON that is not a list of strings is refused", () => { rejects({ nodes: '{"manager":"m"}' }, "nodes", '{"manager":"m"}', /list/); });
-    it("nodes: a single node (no worker) is refused", () => { rejects({ nodes: '["m"]' }, "nodes", '["m"]', /at least 2 nodes/); });
-    it("nodes: an uppercase hostname is refused", () => { rejects({ nodes: '["Manager","w1"]' }, "nodes", '["Manager","w1"]', /"Manager".*RFC 1123/); });
-    it("nodes: a hostname starting with '-' is refused", () => { rejects({ nodes: '["-m","w1"]' }, "nodes", '["-m","w1"]', /RFC 1123/); });
-    it("nodes: a hostname ending with '-' is refused", () => { rejects({ nodes: '["m-","w1"]' }, "nodes", '["m-","w1"]', /RFC 1123/); });
+    it("nodes: text that is not JSON is refused", () => {
+      rejects({ nodes: "swarm-manager,swarm-worker1" }, "nodes", "swarm-manager,swarm-worker1", /JSON/);
+    });
+    it("nodes: JSON that is not a list of strings is refused", () => {
+      rejects({ nodes: '{"manager":"m"}' }, "nodes", '{"manager":"m"}', /list/);
+    });
+    it("nodes: a single node (no worker) is refused", () => {
+      rejects({ nodes: '["m"]' }, "nodes", '["m"]', /at least 2 nodes/);
+    });
+    it("nodes: an uppercase hostname is refused", () => {
+      rejects({ nodes: '["Manager","w1"]' }, "nodes", '["Manager","w1"]', /"Manager".*RFC 1123/);
+    });
+    it("nodes: a hostname starting with '-' is refused", () => {
+      rejects({ nodes: '["-m","w1"]' }, "nodes", '["-m","w1"]', /RFC 1123/);
+    });
+    it("nodes: a hostname ending with '-' is refused", () => {
+      rejects({ nodes: '["m-","w1"]' }, "nodes", '["m-","w1"]', /RFC 1123/);
+    });
     it("nodes: a hostname of 64 characters is refused (63 is fine)", () => {
       const ok = JSON.stringify(["m".repeat(63), "w1"]);
       assert.equal(labSpecFromConfig({ nodes: ok }).nodes[0].name.length, 63);
       const bad = JSON.stringify(["m".repeat(64), "w1"]);
       rejects({ nodes: bad }, "nodes", bad, /RFC 1123/);
     });
-    it("nodes: an empty hostname is refused", () => { rejects({ nodes: '["","w1"]' }, "nodes", '["","w1"]', /RFC 1123/); });
+    it("nodes: an empty hostname is refused", () => {
+      rejects({ nodes: '["","w1"]' }, "nodes", '["","w1"]', /RFC 1123/);
+    });
     it("nodes: a duplicate hostname is named", () => {
       rejects({ nodes: '["m","w1","w1"]' }, "nodes", '["m","w1","w1"]', /duplicate hostname "w1"/);
     });
@@ -198,9 +274,15 @@ describe("labSpecFromConfig", () => {
       rejects({ nodes: '["m","w1","w2","w3"]', workers: "2" }, "workers", "2", /3 workers.*Fix: pulumi config set swarmlab:workers 3/);
     });
 
-    it("subnet: an address without a prefix is refused", () => { rejects({ subnet: "192.168.56.0" }, "subnet", "192.168.56.0", /CIDR/); });
-    it("subnet: an octet over 255 is refused", () => { rejects({ subnet: "300.1.1.0/24" }, "subnet", "300.1.1.0/24", /CIDR/); });
-    it("subnet: a prefix over 32 is refused", () => { rejects({ subnet: "192.168.56.0/33" }, "subnet", "192.168.56.0/33", /CIDR/); });
+    it("subnet: an address without a prefix is refused", () => {
+      rejects({ subnet: "192.168.56.0" }, "subnet", "192.168.56.0", /CIDR/);
+    });
+    it("subnet: an octet over 255 is refused", () => {
+      rejects({ subnet: "300.1.1.0/24" }, "subnet", "300.1.1.0/24", /CIDR/);
+    });
+    it("subnet: a prefix over 32 is refused", () => {
+      rejects({ subnet: "192.168.56.0/33" }, "subnet", "192.168.56.0/33", /CIDR/);
+    });
     it("subnet: host bits set is refused and the fix gives the network address", () => {
       const e = rejects({ subnet: "192.168.56.1/24" }, "subnet", "192.168.56.1/24", /network address/);
       assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.56.0/24");
@@ -214,10 +296,18 @@ describe("labSpecFromConfig", () => {
     it("subnet: a block containing 172.16.0.0/12 is refused too", () => {
       rejects({ subnet: "172.0.0.0/8" }, "subnet", "172.0.0.0/8", /172\.16\.0\.0\/12/);
     });
-    it("subnet: loopback 127.0.0.0/8 is refused", () => { rejects({ subnet: "127.0.0.0/24" }, "subnet", "127.0.0.0/24", /loopback/); });
-    it("subnet: link-local 169.254.0.0/16 is refused", () => { rejects({ subnet: "169.254.1.0/24" }, "subnet", "169.254.1.0/24", /link-local/); });
-    it("subnet: multicast 224.0.0.0/4 is refused", () => { rejects({ subnet: "239.1.1.0/24" }, "subnet", "239.1.1.0/24", /multicast/); });
-    it("subnet: 0.0.0.0/8 is refused", () => { rejects({ subnet: "0.0.0.0/24" }, "subnet", "0.0.0.0/24", /0\.0\.0\.0\/8/); });
+    it("subnet: loopback 127.0.0.0/8 is refused", () => {
+      rejects({ subnet: "127.0.0.0/24" }, "subnet", "127.0.0.0/24", /loopback/);
+    });
+    it("subnet: link-local 169.254.0.0/16 is refused", () => {
+      rejects({ subnet: "169.254.1.0/24" }, "subnet", "169.254.1.0/24", /link-local/);
+    });
+    it("subnet: multicast 224.0.0.0/4 is refused", () => {
+      rejects({ subnet: "239.1.1.0/24" }, "subnet", "239.1.1.0/24", /multicast/);
+    });
+    it("subnet: 0.0.0.0/8 is refused", () => {
+      rejects({ subnet: "0.0.0.0/24" }, "subnet", "0.0.0.0/24", /0\.0\.0\.0\/8/);
+    });
     it("subnet: reserved 240.0.0.0/4 is refused (it would also overflow the node addresses)", () => {
       rejects({ subnet: "255.255.255.250/32" }, "subnet", "255.255.255.250/32", /240\.0\.0\.0\/4/);
     });
@@ -233,7 +323,10 @@ describe("labSpecFromConfig", () => {
       assert.deepEqual([fixed.nodes[4].address, fixed.upstream.address], ["192.168.57.14", "192.168.57.30"]);
     });
     it("subnet: a /31 and a /32 are counted, not given addresses outside them", () => {
-      for (const [subnet, holds] of [["192.168.56.4/31", "2 addresses"], ["192.168.56.10/32", "1 address"]]) {
+      for (const [subnet, holds] of [
+        ["192.168.56.4/31", "2 addresses"],
+        ["192.168.56.10/32", "1 address"],
+      ]) {
         const why = new RegExp(`too small for 3 nodes: a /3[12] holds ${holds}, and the lab needs 15 \\(`);
         const e = rejects({ subnet }, "subnet", subnet, why);
         assert.equal(e.fix, "pulumi config set swarmlab:subnet 192.168.56.0/28");
@@ -254,13 +347,19 @@ describe("labSpecFromConfig", () => {
       assert.equal(labSpecFromConfig({ subnet: "192.168.56.0/28", workers: "3" }).nodes[3].address, "192.168.56.13");
     });
 
-    it("egress: anything but none or internet is refused", () => { rejects({ egress: "nat" }, "egress", "nat", /none, internet/); });
+    it("egress: anything but none or internet is refused", () => {
+      rejects({ egress: "nat" }, "egress", "nat", /none, internet/);
+    });
 
-    it("replicas: 0 is refused", () => { rejects({ replicas: "0" }, "replicas", "0", /at least one replica/); });
+    it("replicas: 0 is refused", () => {
+      rejects({ replicas: "0" }, "replicas", "0", /at least one replica/);
+    });
     it("replicas: more than the workers is refused (one task per worker)", () => {
       rejects({ replicas: "3" }, "replicas", "3", /one task per worker/);
     });
-    it("replicas: a non-integer is refused", () => { rejects({ replicas: "1.5" }, "replicas", "1.5", /whole number/); });
+    it("replicas: a non-integer is refused", () => {
+      rejects({ replicas: "1.5" }, "replicas", "1.5", /whole number/);
+    });
     it("replicas: 02 is not plain decimal; the fix is 2", () => {
       const e = rejects({ replicas: "02" }, "replicas", "02", /not plain decimal/);
       assert.equal(e.fix, "pulumi config set swarmlab:replicas 2");
@@ -271,20 +370,39 @@ describe("labSpecFromConfig", () => {
       assert.equal(inA28.fix, "pulumi config set swarmlab:replicas 2");
     });
 
-    it("overlay: a name with a space is refused", () => { rejects({ overlay: "my net" }, "overlay", "my net", /Swarm network name/); });
-    it("overlay: dots are refused (Swarm's rule has none)", () => { rejects({ overlay: "Over_lay.1" }, "overlay", "Over_lay.1", /Swarm network name.*Fix: pulumi config set swarmlab:overlay Over_lay-1$/); });
-    it("overlay: a name starting with '-' is refused", () => { rejects({ overlay: "-net" }, "overlay", "-net"); });
-    it("overlay: a 64-character name is refused", () => { rejects({ overlay: "n".repeat(64) }, "overlay", "n".repeat(64)); });
-    it("overlay: Docker's own network names (ingress) are refused", () => { rejects({ overlay: "ingress" }, "overlay", "ingress", /already has or reserves a network/); });
-    it("service: an invalid Swarm name is refused", () => { rejects({ service: "te/st" }, "service", "te/st", /Swarm service name/); });
-    it("service: an empty name is refused", () => { rejects({ service: "" }, "service", ""); });
+    it("overlay: a name with a space is refused", () => {
+      rejects({ overlay: "my net" }, "overlay", "my net", /Swarm network name/);
+    });
+    it("overlay: dots are refused (Swarm's rule has none)", () => {
+      rejects({ overlay: "Over_lay.1" }, "overlay", "Over_lay.1", /Swarm network name.*Fix: pulumi config set swarmlab:overlay Over_lay-1$/);
+    });
+    it("overlay: a name starting with '-' is refused", () => {
+      rejects({ overlay: "-net" }, "overlay", "-net");
+    });
+    it("overlay: a 64-character name is refused", () => {
+      rejects({ overlay: "n".repeat(64) }, "overlay", "n".repeat(64));
+    });
+    it("overlay: Docker's own network names (ingress) are refused", () => {
+      rejects({ overlay: "ingress" }, "overlay", "ingress", /already has or reserves a network/);
+    });
+    it("service: an invalid Swarm name is refused", () => {
+      rejects({ service: "te/st" }, "service", "te/st", /Swarm service name/);
+    });
+    it("service: an empty name is refused", () => {
+      rejects({ service: "" }, "service", "");
+    });
 
     it("image: something that is not an image reference is refused", () => {
       rejects({ image: "Busy Box" }, "image", "Busy Box", /image reference/);
     });
 
     it("unknown key: a near miss suggests the closest known key", () => {
-      const e = rejects({ worker: "3" }, "worker", "3", /unknown key \(did you mean swarmlab:workers\?\); known keys are swarmlab:name, .*swarmlab:workers/);
+      const e = rejects(
+        { worker: "3" },
+        "worker",
+        "3",
+        /unknown key \(did you mean swarmlab:workers\?\); known keys are swarmlab:name, .*swarmlab:workers/,
+      );
       assert.equal(e.fix, "pulumi config rm swarmlab:worker && pulumi config set swarmlab:workers 3");
     });
     it("unknown key: a far-off key only gets the list and the rm fix", () => {
@@ -337,16 +455,34 @@ describe("swarmlab:encrypted (an overlay made with --opt encrypted)", () => {
     assert.doesNotThrow(() => assertEncryptionFits(labSpecFromConfig({ encrypted: "true" }), HAS_ESP));
     assert.doesNotThrow(() => assertEncryptionFits(labSpecFromConfig({}), NO_ESP));
   });
-
 });
 
 describe("reading what was meant: numbers and booleans written another way", () => {
   it("wholeNumberReading: the whole number a person reads in other notations; none for the rest", () => {
     const cases: [string, number | undefined][] = [
-      ["3", 3], [" 3 ", 3], ["+3", 3], ["-3", -3], ["-0", 0], ["010", 10], ["0x10", 16], ["0X1f", 31], ["0o17", 15],
-      ["0b101", 5], ["1_000", 1000], ["1e1", 10], ["3.0", 3], ["10e-1", 1], [".5e1", 5], ["2.5", undefined],
-      ["1e400", undefined], ["two", undefined], ["", undefined], ["0x", undefined], ["３", undefined],
-      ["Infinity", undefined], ["99999999999999999999", undefined],
+      ["3", 3],
+      [" 3 ", 3],
+      ["+3", 3],
+      ["-3", -3],
+      ["-0", 0],
+      ["010", 10],
+      ["0x10", 16],
+      ["0X1f", 31],
+      ["0o17", 15],
+      ["0b101", 5],
+      ["1_000", 1000],
+      ["1e1", 10],
+      ["3.0", 3],
+      ["10e-1", 1],
+      [".5e1", 5],
+      ["2.5", undefined],
+      ["1e400", undefined],
+      ["two", undefined],
+      ["", undefined],
+      ["0x", undefined],
+      ["３", undefined],
+      ["Infinity", undefined],
+      ["99999999999999999999", undefined],
     ];
     for (const [text, n] of cases) assert.equal(wholeNumberReading(text), n, JSON.stringify(text));
   });
@@ -403,10 +539,16 @@ describe("secret settings: refused in one line that never shows the value", () =
         "so the lab goes without swarmlab:subnet. " +
         'Fix: pulumi config set swarmlab:subnet "$(pulumi config get swarmLab:subnet)" && pulumi config rm swarmLab:subnet',
     ]);
-    assert.deepEqual(settingsWarnings({ "swarmLab:workers": "3", "swarmlab:workers": { value: "2", secret: true } }), [{
-      says: 'swarmLab:workers = "3": ignored: the namespace is swarmlab, not swarmLab; swarmlab:workers is set as well, to [secret]',
-      fix: "pulumi config rm swarmLab:workers",
-    }], "what it says and its fix, apart");
+    assert.deepEqual(
+      settingsWarnings({ "swarmLab:workers": "3", "swarmlab:workers": { value: "2", secret: true } }),
+      [
+        {
+          says: 'swarmLab:workers = "3": ignored: the namespace is swarmlab, not swarmLab; swarmlab:workers is set as well, to [secret]',
+          fix: "pulumi config rm swarmLab:workers",
+        },
+      ],
+      "what it says and its fix, apart",
+    );
     assert.deepEqual(settingsWarnings({ "swarmLab:workers": "3", "swarmlab:workers": { value: "2", secret: true } }).map(lineOf), [
       'swarmLab:workers = "3": ignored: the namespace is swarmlab, not swarmLab; swarmlab:workers is set as well, ' +
         "to [secret]. Fix: pulumi config rm swarmLab:workers",

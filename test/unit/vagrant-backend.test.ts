@@ -58,7 +58,13 @@ describe("vagrant backend: what Vagrant is given for one machine", () => {
   });
 
   it("the caller's own SWARMLAB_* and Vagrant folder settings do not leak in (another machine count, another folder)", () => {
-    const env = vagrantEnv(MACHINE, "/p", { SWARMLAB_WORKERS: "7", SWARMLAB_BOX: "x/y", VAGRANT_CWD: "/elsewhere", VAGRANT_DOTFILE_PATH: "/tmp/d", VAGRANT_HOME: "/vh" });
+    const env = vagrantEnv(MACHINE, "/p", {
+      SWARMLAB_WORKERS: "7",
+      SWARMLAB_BOX: "x/y",
+      VAGRANT_CWD: "/elsewhere",
+      VAGRANT_DOTFILE_PATH: "/tmp/d",
+      VAGRANT_HOME: "/vh",
+    });
     assert.equal(env.SWARMLAB_WORKERS, undefined);
     assert.equal(env.SWARMLAB_BOX, undefined);
     assert.equal(env.VAGRANT_CWD, CODE_ROOT);
@@ -67,7 +73,8 @@ describe("vagrant backend: what Vagrant is given for one machine", () => {
   });
 
   it("the machine's host key comes from its provisioner's line in vagrant up's output", () => {
-    const transcript = "==> swarm-worker1: Running provisioner: swarmlab (shell)...\n    swarm-worker1: Running: /tmp/vagrant-shell\n    swarm-worker1: swarmlab-host-key ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFo+x/y=\n";
+    const transcript =
+      "==> swarm-worker1: Running provisioner: swarmlab (shell)...\n    swarm-worker1: Running: /tmp/vagrant-shell\n    swarm-worker1: swarmlab-host-key ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFo+x/y=\n";
     assert.equal(hostKeyOf(transcript), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFo+x/y=");
     assert.equal(hostKeyOf("==> swarm-worker1: Machine booted and ready!\n"), undefined);
   });
@@ -77,7 +84,10 @@ describe("vagrant backend: what Vagrant is given for one machine", () => {
     const lock = path.join(mkdtempSync(path.join(os.tmpdir(), "swarmlab-lock-")), "up.lock");
     const release = await takeUpLock(lock);
     let second = false;
-    const waiting = takeUpLock(lock).then((r) => { second = true; return r; });
+    const waiting = takeUpLock(lock).then((r) => {
+      second = true;
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(second, false, "the second took the lock while the first held it");
     release();
@@ -107,7 +117,12 @@ describe("vagrant backend: libvirt as virsh shows it (fixtures from a real lab)"
     const d = parseDomainXml(fixture("domain.xml"));
     assert.equal(d.name, "vmlab-swarm-manager");
     assert.equal(d.uuid, "ebc70f21-9e6c-4bf8-81ba-48199020c04f");
-    assert.deepEqual(d.labels, { "swarmlab.lab": "vmlab", "swarmlab.owner": "vm.01652a3b", "swarmlab.node": "swarm-manager", "swarmlab.role": "manager" });
+    assert.deepEqual(d.labels, {
+      "swarmlab.lab": "vmlab",
+      "swarmlab.owner": "vm.01652a3b",
+      "swarmlab.node": "swarm-manager",
+      "swarmlab.role": "manager",
+    });
     assert.deepEqual(d.disks, [
       "/var/lib/libvirt/images/vmlab-swarm-manager.img",
       "/var/lib/libvirt/images/swarmlab-debian13_vagrant_box_image_0_1795796785_box.img",
@@ -115,14 +130,21 @@ describe("vagrant backend: libvirt as virsh shows it (fixtures from a real lab)"
   });
 
   it("a domain not made by a lab has no labels (vagrant-libvirt's default description)", () => {
-    const d = parseDomainXml("<domain type='qemu'><name>other_default</name><uuid>u</uuid><description>Source: /home/x/Vagrantfile</description></domain>");
+    const d = parseDomainXml(
+      "<domain type='qemu'><name>other_default</name><uuid>u</uuid><description>Source: /home/x/Vagrantfile</description></domain>",
+    );
     assert.deepEqual(d.labels, {});
   });
 
   it("the lab network: isolated (no forward), no DHCP, the host at the gateway, the lab's metadata", () => {
     const n = parseNetworkXml(fixture("network-lab.xml"));
     assert.deepEqual(n, {
-      name: "vmlab-lab", bridge: "virbr1", address: "192.168.157.1", prefix: 24, dhcp: false, forward: undefined,
+      name: "vmlab-lab",
+      bridge: "virbr1",
+      address: "192.168.157.1",
+      prefix: 24,
+      dhcp: false,
+      forward: undefined,
       labels: { "swarmlab.lab": "vmlab", "swarmlab.owner": "vm.01652a3b", "swarmlab.network": "lab" },
     });
     assert.equal(subnetOf(n), "192.168.157.0/24");
@@ -146,7 +168,15 @@ describe("vagrant backend: libvirt as virsh shows it (fixtures from a real lab)"
   });
 
   it("what network.ts defines reads back as the same network", () => {
-    const xml = networkXml({ name: "vmlab-mgmt", lab: "vmlab", owner: "vm.1", role: "mgmt", address: "192.168.158.1", prefix: 24, dhcp: { start: "192.168.158.2", end: "192.168.158.254" } });
+    const xml = networkXml({
+      name: "vmlab-mgmt",
+      lab: "vmlab",
+      owner: "vm.1",
+      role: "mgmt",
+      address: "192.168.158.1",
+      prefix: 24,
+      dhcp: { start: "192.168.158.2", end: "192.168.158.254" },
+    });
     assert.doesNotMatch(xml, /<forward/, "a lab's network never forwards");
     assert.match(xml, /<dns enable="no"\/>/);
     const n = parseNetworkXml(xml);
@@ -192,10 +222,19 @@ describe("vagrant backend: settings", () => {
   });
 
   it("refused, naming the key and a fix: an unknown provider, virtualbox (not driven yet), egress internet, a subnet other than a /24", () => {
-    assert.throws(() => vm({ vagrantProvider: "hyperv" }), (e: ConfigError) => e.key === "vagrantProvider" && /Fix: pulumi config set swarmlab:vagrantProvider libvirt/.test(e.message));
+    assert.throws(
+      () => vm({ vagrantProvider: "hyperv" }),
+      (e: ConfigError) => e.key === "vagrantProvider" && /Fix: pulumi config set swarmlab:vagrantProvider libvirt/.test(e.message),
+    );
     assert.throws(() => settleSpec(vm({ vagrantProvider: "virtualbox" })), /swarmlab:vagrantProvider = "virtualbox".*libvirt only/);
-    assert.throws(() => vm({ egress: "internet" }), /swarmlab:egress = "internet": the vagrant backend's VMs sit on isolated libvirt networks only.*Fix: pulumi config set swarmlab:egress none/);
-    assert.throws(() => vm({ subnet: "192.168.157.0/25" }), /swarmlab:subnet = "192.168.157.0\/25".*a \/24.*Fix: pulumi config set swarmlab:subnet 192.168.157.0\/24/);
+    assert.throws(
+      () => vm({ egress: "internet" }),
+      /swarmlab:egress = "internet": the vagrant backend's VMs sit on isolated libvirt networks only.*Fix: pulumi config set swarmlab:egress none/,
+    );
+    assert.throws(
+      () => vm({ subnet: "192.168.157.0/25" }),
+      /swarmlab:subnet = "192.168.157.0\/25".*a \/24.*Fix: pulumi config set swarmlab:subnet 192.168.157.0\/24/,
+    );
     assert.throws(() => pluginOf("ssh"), /not available yet; "docker" and "vagrant" are/);
   });
 });
@@ -243,7 +282,10 @@ describe("the doctor on a lab of VMs", () => {
     ];
     const [ipvs, vxlan] = forBackend(warned, "vagrant");
     assert.equal(ipvs.status, "info");
-    assert.match(ipvs.says, /^not in this kernel \(CONFIG_IP_VS is not set in \/proc\/config\.gz\) \(this host's kernel\); the lab's VMs run the box's own Debian kernel/);
+    assert.match(
+      ipvs.says,
+      /^not in this kernel \(CONFIG_IP_VS is not set in \/proc\/config\.gz\) \(this host's kernel\); the lab's VMs run the box's own Debian kernel/,
+    );
     assert.deepEqual(vxlan, warned[1]);
     assert.deepEqual(forBackend(warned, "docker"), warned);
   });

@@ -12,8 +12,18 @@ import execa from "execa";
 import * as tarStream from "tar-stream";
 import type { Log, MachineImages } from "../backend";
 import {
-  BUSYBOX_IMAGE, ensureBusybox, ensureProgram, followBuild, importRootfs, inspectImage, keepTail, LABEL_IMAGE,
-  LABEL_IMAGE_HASH, mb, secs, tryPull,
+  BUSYBOX_IMAGE,
+  ensureBusybox,
+  ensureProgram,
+  followBuild,
+  importRootfs,
+  inspectImage,
+  keepTail,
+  LABEL_IMAGE,
+  LABEL_IMAGE_HASH,
+  mb,
+  secs,
+  tryPull,
 } from "../host/images";
 import { BASE_REPOSITORY, NODE_REPOSITORY } from "./settings";
 
@@ -47,7 +57,10 @@ export async function ensureImages(docker: Docker, log: Log): Promise<MachineIma
 }
 
 /** The base image's recipe: its Debian release and packages (a base made by another recipe is made again). */
-const BASE_RECIPE = createHash("sha256").update(`${DEBIAN_RELEASE}\0${BASE_PACKAGES.join(",")}`).digest("hex").slice(0, 16);
+const BASE_RECIPE = createHash("sha256")
+  .update(`${DEBIAN_RELEASE}\0${BASE_PACKAGES.join(",")}`)
+  .digest("hex")
+  .slice(0, 16);
 
 // ---------------------------------------------------------------- node image
 
@@ -153,10 +166,13 @@ async function debootstrapBase(docker: Docker, log: Log): Promise<void> {
     await execa("sh", ["-c", 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/* "$1"/debootstrap', "sh", rootfs]);
 
     const t1 = Date.now();
-    await importRootfs(docker, rootfs, BASE_IMAGE, [`LABEL ${LABEL_IMAGE}=base ${LABEL_IMAGE_HASH}=${BASE_RECIPE}`, 'CMD ["/bin/bash"]'], [
-      "--xattrs",
-      "--xattrs-include=security.capability",
-    ]);
+    await importRootfs(
+      docker,
+      rootfs,
+      BASE_IMAGE,
+      [`LABEL ${LABEL_IMAGE}=base ${LABEL_IMAGE_HASH}=${BASE_RECIPE}`, 'CMD ["/bin/bash"]'],
+      ["--xattrs", "--xattrs-include=security.capability"],
+    );
     log(`images: imported ${BASE_IMAGE} in ${secs(t1)}`);
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });

@@ -36,7 +36,9 @@ export class DockerBackend implements Backend {
   async prepare(base: BaseSettings, log: Log): Promise<void> {
     const bridge = await ensureLabNetwork(this.docker, base, log);
     if (!(await syncGuards({ ...base, bridge }))) {
-      log("host firewall rules NOT added: iptables needs root (or passwordless sudo); the lab still has no route off this machine, but its nodes can reach this host");
+      log(
+        "host firewall rules NOT added: iptables needs root (or passwordless sudo); the lab still has no route off this machine, but its nodes can reach this host",
+      );
     }
     await ensureUpstream(this.docker, base, log);
   }

@@ -92,13 +92,15 @@ export const identityOf = (labels: Record<string, string> | null | undefined) =>
 /** Every container carrying the lab's label (of one owner, when given): the docker backend's nodes, any upstream. */
 export async function listLabContainers(docker: Docker, labName: string, owner?: string): Promise<ListedNode[]> {
   const containers = await docker.listContainers({ all: true, filters: labFilter(labName) });
-  return containers.filter((c) => ownedBy(c.Labels, owner)).map((c) => ({
-    id: c.Id,
-    name: c.Labels[LABEL_NODE],
-    role: c.Labels[LABEL_ROLE] as Role | "upstream",
-    state: c.State,
-    owner: c.Labels[LABEL_OWNER] ?? "",
-  }));
+  return containers
+    .filter((c) => ownedBy(c.Labels, owner))
+    .map((c) => ({
+      id: c.Id,
+      name: c.Labels[LABEL_NODE],
+      role: c.Labels[LABEL_ROLE] as Role | "upstream",
+      state: c.State,
+      owner: c.Labels[LABEL_OWNER] ?? "",
+    }));
 }
 
 /** The same containers, as what a lab has made ("container <name>"). */

@@ -20,8 +20,8 @@ export async function engineObjects(docker: Docker, labName: string, owner?: str
   ]);
   const volumes = (allVolumes ?? []).filter((v) => ownedBy(v.Labels, owner));
   const labNetworks = networks.filter(
-    (n) => (n.Labels?.[LABEL_LAB] === labName && ownedBy(n.Labels, owner)) ||
-      (subnet !== undefined && n.IPAM?.Config?.some((c) => c.Subnet === subnet)),
+    (n) =>
+      (n.Labels?.[LABEL_LAB] === labName && ownedBy(n.Labels, owner)) || (subnet !== undefined && n.IPAM?.Config?.some((c) => c.Subnet === subnet)),
   );
   return [
     ...containers,

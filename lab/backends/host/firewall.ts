@@ -141,10 +141,12 @@ async function ruleLines(list: string[], lab: string | undefined, owner?: string
   for (const chain of CHAINS) {
     const r = await iptables([...list, chain], false);
     if (r.exitCode !== 0) continue;
-    lines.push(...r.stdout.split("\n").filter((l) => {
-      const c = /--comment "?([^" ]+)"?/.exec(l)?.[1];
-      return l.startsWith(`-A ${chain} `) && c !== undefined && ours(c);
-    }));
+    lines.push(
+      ...r.stdout.split("\n").filter((l) => {
+        const c = /--comment "?([^" ]+)"?/.exec(l)?.[1];
+        return l.startsWith(`-A ${chain} `) && c !== undefined && ours(c);
+      }),
+    );
   }
   return lines;
 }

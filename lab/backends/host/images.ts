@@ -71,7 +71,10 @@ async function buildBusybox(docker: Docker, log: Log): Promise<void> {
   if (fileOut && !/statically linked|static-pie/.test(fileOut)) {
     throw new Error(`images: ${bb} is not statically linked (install Debian's busybox-static): ${fileOut}`);
   }
-  const applets = (await execa(bb, ["--list"])).stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+  const applets = (await execa(bb, ["--list"])).stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "swarmlab-busybox-"));
   const rootfs = path.join(tmp, "rootfs");
@@ -98,11 +101,13 @@ async function buildBusybox(docker: Docker, log: Log): Promise<void> {
       log(`images: busybox lacks ${a}: using ${fb.bin} from Debian's ${fb.pkg} (with its libraries)`);
     }
 
-    await importRootfs(docker, rootfs, BUSYBOX_IMAGE, [`LABEL ${LABEL_IMAGE}=busybox ${LABEL_IMAGE_HASH}=${BUSYBOX_RECIPE}`, 'CMD ["sh"]'], [
-      "--numeric-owner",
-      "--owner=0",
-      "--group=0",
-    ]);
+    await importRootfs(
+      docker,
+      rootfs,
+      BUSYBOX_IMAGE,
+      [`LABEL ${LABEL_IMAGE}=busybox ${LABEL_IMAGE_HASH}=${BUSYBOX_RECIPE}`, 'CMD ["sh"]'],
+      ["--numeric-owner", "--owner=0", "--group=0"],
+    );
     log(`images: imported ${BUSYBOX_IMAGE} (busybox ${applets.length} applets)`);
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
@@ -239,7 +244,10 @@ function splitRef(ref: string): [string, string] {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false);
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function secs(t0: number): string {

@@ -91,8 +91,7 @@ function pluginFinding(plugins: VmHostFacts["plugins"]): Finding {
     return blocker(
       check,
       `not checked: vagrant plugin list failed (${plugins?.error ?? "no answer"}), so vagrant up would too`,
-      "sudo apt-get install --reinstall vagrant vagrant-libvirt " +
-        "(a plugin installed with vagrant plugin install: vagrant plugin repair)",
+      "sudo apt-get install --reinstall vagrant vagrant-libvirt " + "(a plugin installed with vagrant plugin install: vagrant plugin repair)",
     );
   }
   const version = /^vagrant-libvirt \(([^,)]+)(?:, (\w+))?/m.exec(plugins.list);
@@ -100,11 +99,15 @@ function pluginFinding(plugins: VmHostFacts["plugins"]): Finding {
     const kind = version[2] ? ` (${version[2]} plugin)` : "";
     return ok(check, `${version[1]}${kind}: Vagrant can make libvirt machines`);
   }
-  const listed = plugins.list.split("\n").map((l) => l.trim()).filter(Boolean).join("; ") || "nothing";
+  const listed =
+    plugins.list
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join("; ") || "nothing";
   return blocker(
     check,
-    `Vagrant has no vagrant-libvirt plugin (vagrant plugin list: ${listed}): ` +
-      "the lab's VMs are libvirt machines, which Vagrant makes through it",
+    `Vagrant has no vagrant-libvirt plugin (vagrant plugin list: ${listed}): ` + "the lab's VMs are libvirt machines, which Vagrant makes through it",
     VM_HOST_FIX,
   );
 }
@@ -153,9 +156,7 @@ export async function readVmHost(env: NodeJS.ProcessEnv = process.env): Promise<
   const [version, plugins, libvirt, box] = await Promise.all([
     found.vagrant ? vagrant(["--version"]).then(answer) : undefined,
     found.vagrant ? vagrant(["plugin", "list"]).then(answer) : undefined,
-    found.virsh
-      ? execa(found.virsh, ["-c", LIBVIRT_URI, "version"], { reject: false, timeout: TOOL_TIMEOUT_MS }).then(answer)
-      : undefined,
+    found.virsh ? execa(found.virsh, ["-c", LIBVIRT_URI, "version"], { reject: false, timeout: TOOL_TIMEOUT_MS }).then(answer) : undefined,
     readBox(env),
   ]);
   return {
@@ -175,7 +176,11 @@ export async function readVmHost(env: NodeJS.ProcessEnv = process.env): Promise<
 /** A command's output when it succeeded, else its error in one line. */
 function answer(r: execa.ExecaReturnValue): { out?: string; error?: string } {
   if (r.exitCode === 0) return { out: r.stdout.trim() };
-  const said = (r.stderr || r.stdout).split("\n").map((l) => l.replace(/^error: /, "").trim()).filter(Boolean).join("; ");
+  const said = (r.stderr || r.stdout)
+    .split("\n")
+    .map((l) => l.replace(/^error: /, "").trim())
+    .filter(Boolean)
+    .join("; ");
   const why = r.timedOut ? `no answer in ${TOOL_TIMEOUT_MS / 1000} s` : said || `exit ${r.exitCode}`;
   return { error: why.replace(/\s+/g, " ").slice(0, 300) };
 }
@@ -185,7 +190,11 @@ async function readBox(env: NodeJS.ProcessEnv): Promise<BoxFacts> {
   const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
   const registered = path.join(vagrantHome, "boxes", LIBVIRT_BOX);
   const cached = path.join(cache, "swarmlab", "box", `${LIBVIRT_BOX}.box`);
-  const exists = (file: string) => access(file).then(() => true, () => false);
+  const exists = (file: string) =>
+    access(file).then(
+      () => true,
+      () => false,
+    );
   const settings = await readFile(path.join(CODE_ROOT, "vagrant", "settings.yml"), "utf8").catch(() => "");
   const setting = /^box:\s*["']?([^"'\s#]+)/m.exec(settings)?.[1];
   return {

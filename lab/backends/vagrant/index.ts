@@ -59,7 +59,9 @@ export class VagrantBackend implements Backend {
     const nets = await ensureLabNetworks(base, log);
     const { settings, extra } = guardsOf(base, nets);
     if (!(await syncGuards(settings, extra))) {
-      log("host firewall rules NOT added: iptables needs root (or passwordless sudo); the lab's networks are isolated all the same, but its VMs can reach this host");
+      log(
+        "host firewall rules NOT added: iptables needs root (or passwordless sudo); the lab's networks are isolated all the same, but its VMs can reach this host",
+      );
     }
     await ensureUpstream(this.docker, base, nets.lab.bridge, Number(base.subnet.split("/")[1]), log);
   }
@@ -97,7 +99,13 @@ export class VagrantBackend implements Backend {
   async list(labName: string, owner?: string): Promise<ListedNode[]> {
     const vms = (await this.domains(labName, owner)).map((d) => {
       const id = domainIdentity(d);
-      return { id: d.uuid, name: id.node ?? d.name, role: (id.role ?? "worker") as Role, state: d.state === "running" ? "running" : d.state, owner: id.owner };
+      return {
+        id: d.uuid,
+        name: id.node ?? d.name,
+        role: (id.role ?? "worker") as Role,
+        state: d.state === "running" ? "running" : d.state,
+        owner: id.owner,
+      };
     });
     return [...vms, ...(await this.upstream(labName, owner))];
   }
@@ -112,8 +120,10 @@ export class VagrantBackend implements Backend {
     const attached = new Set(domains.flatMap((d) => d.disks.map((f) => path.basename(f))));
     const longer = (await this.labs()).filter((l) => l.startsWith(`${labName}-`));
     const ours = (v: string) =>
-      /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.img$/.test(v.slice(labName.length + 1)) && v.startsWith(`${labName}-`) &&
-      !v.includes("_vagrant_box_image_") && !longer.some((l) => v.startsWith(`${l}-`));
+      /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.img$/.test(v.slice(labName.length + 1)) &&
+      v.startsWith(`${labName}-`) &&
+      !v.includes("_vagrant_box_image_") &&
+      !longer.some((l) => v.startsWith(`${l}-`));
     return (await listVolumes()).filter((v) => ours(v) && !attached.has(v));
   }
 

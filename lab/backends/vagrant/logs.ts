@@ -9,7 +9,9 @@ import { vagrantSsh } from "./vagrant";
 
 /** The diagnostics of a lab machine (lab/backends/host), where a VM keeps them (dockerd logs to the journal there). */
 export const VM_DIAGNOSTICS: [string, string][] = NODE_DIAGNOSTICS.map(([file, cmd]) =>
-  file === "dockerd.log" ? ["dockerd.log", "sudo journalctl -u docker.service --no-pager -n 2000"] : [file, cmd.replace(/^(iptables-save|docker)/, "sudo $1")],
+  file === "dockerd.log"
+    ? ["dockerd.log", "sudo journalctl -u docker.service --no-pager -n 2000"]
+    : [file, cmd.replace(/^(iptables-save|docker)/, "sudo $1")],
 );
 
 export async function collectVmLogs(root: string, lab: string, node: string, domain: string, running: boolean, dir: string): Promise<string[]> {

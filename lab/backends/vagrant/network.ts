@@ -33,8 +33,12 @@ export { subnetOf };
 const at = (network: number, offset: number) => formatIPv4(addressAt(network, offset));
 
 function assertOurs(n: LibvirtNetwork, id: LabIdentity): void {
-  if (n.labels[LABEL_LAB] !== id.lab) throw new Error(`libvirt network ${n.name} exists and is not part of lab ${id.lab}${n.labels[LABEL_LAB] ? ` (it is lab ${n.labels[LABEL_LAB]}'s)` : " (swarmlab did not make it)"}: choose another swarmlab:name`);
-  if (n.labels[LABEL_OWNER] !== id.owner) throw new Error(`libvirt network ${n.name} belongs to ${ownerText(n.labels[LABEL_OWNER])}, not to this one: choose another swarmlab:name`);
+  if (n.labels[LABEL_LAB] !== id.lab)
+    throw new Error(
+      `libvirt network ${n.name} exists and is not part of lab ${id.lab}${n.labels[LABEL_LAB] ? ` (it is lab ${n.labels[LABEL_LAB]}'s)` : " (swarmlab did not make it)"}: choose another swarmlab:name`,
+    );
+  if (n.labels[LABEL_OWNER] !== id.owner)
+    throw new Error(`libvirt network ${n.name} belongs to ${ownerText(n.labels[LABEL_OWNER])}, not to this one: choose another swarmlab:name`);
 }
 
 /** virsh net-define of an XML text (through a private temporary file: virsh reads no pipe). */
@@ -72,7 +76,9 @@ export async function ensureLabNetworks(base: BaseSettings, log: Log): Promise<L
   }
   const cidr = parseCidr(base.subnet)!;
   if (!found.lab) {
-    await define(networkXml({ name: labNetworkName(base.lab), lab: base.lab, owner: base.owner, role: "lab", address: base.gateway, prefix: cidr.prefix }));
+    await define(
+      networkXml({ name: labNetworkName(base.lab), lab: base.lab, owner: base.owner, role: "lab", address: base.gateway, prefix: cidr.prefix }),
+    );
     log(`libvirt network ${labNetworkName(base.lab)} ${base.subnet} defined (isolated: no route off this machine, no DHCP)`);
   }
   await start(labNetworkName(base.lab));
@@ -80,11 +86,18 @@ export async function ensureLabNetworks(base: BaseSettings, log: Log): Promise<L
     const mgmt = parseCidr(await freeMgmtSubnet(base))!;
     await define(
       networkXml({
-        name: mgmtNetworkName(base.lab), lab: base.lab, owner: base.owner, role: "mgmt", address: at(mgmt.network, 1), prefix: 24,
+        name: mgmtNetworkName(base.lab),
+        lab: base.lab,
+        owner: base.owner,
+        role: "mgmt",
+        address: at(mgmt.network, 1),
+        prefix: 24,
         dhcp: { start: at(mgmt.network, 2), end: at(mgmt.network, 254) },
       }),
     );
-    log(`libvirt network ${mgmtNetworkName(base.lab)} ${formatCidr(mgmt)} defined (Vagrant's management network: isolated, DHCP without route or DNS)`);
+    log(
+      `libvirt network ${mgmtNetworkName(base.lab)} ${formatCidr(mgmt)} defined (Vagrant's management network: isolated, DHCP without route or DNS)`,
+    );
   }
   await start(mgmtNetworkName(base.lab));
   const now = await findLabNetworks(base.lab);
@@ -96,7 +109,10 @@ export async function ensureLabNetworks(base: BaseSettings, log: Log): Promise<L
 export async function labNetworkProblems(base: BaseSettings): Promise<string[]> {
   const found = await findLabNetworks(base.lab);
   const problems: string[] = [];
-  for (const [n, name] of [[found.lab, labNetworkName(base.lab)], [found.mgmt, mgmtNetworkName(base.lab)]] as const) {
+  for (const [n, name] of [
+    [found.lab, labNetworkName(base.lab)],
+    [found.mgmt, mgmtNetworkName(base.lab)],
+  ] as const) {
     if (!n) problems.push(`libvirt network ${name} is gone`);
     else if (n.labels[LABEL_OWNER] !== base.owner) problems.push(`libvirt network ${name} belongs to ${ownerText(n.labels[LABEL_OWNER])}`);
     else if (!n.active) problems.push(`libvirt network ${name} is not active`);

@@ -16,8 +16,12 @@ export async function clearLeftoverDomain(node: NodeSettings): Promise<void> {
   const found = (await listDomains()).find((d) => d.name === name);
   if (found) {
     const id = domainIdentity(found);
-    if (id.lab !== node.lab) throw new Error(`libvirt domain ${name} exists and is not part of lab ${node.lab}${id.lab ? ` (it is lab ${id.lab}'s)` : " (swarmlab did not make it)"}: choose another swarmlab:name`);
-    if (id.owner !== node.owner) throw new Error(`libvirt domain ${name} belongs to owner ${id.owner || "(none)"}, not to this one: choose another swarmlab:name`);
+    if (id.lab !== node.lab)
+      throw new Error(
+        `libvirt domain ${name} exists and is not part of lab ${node.lab}${id.lab ? ` (it is lab ${id.lab}'s)` : " (swarmlab did not make it)"}: choose another swarmlab:name`,
+      );
+    if (id.owner !== node.owner)
+      throw new Error(`libvirt domain ${name} belongs to owner ${id.owner || "(none)"}, not to this one: choose another swarmlab:name`);
     await removeDomain(name);
   }
   if ((await listVolumes()).includes(diskName(node.lab, node.name))) await removeVolume(diskName(node.lab, node.name));
@@ -28,11 +32,19 @@ export async function createNode(node: NodeSettings, authorizedKey: string, log:
   const nets = await findLabNetworks(node.lab);
   const subnet = nets.lab && subnetOf(nets.lab);
   const mgmtSubnet = nets.mgmt && subnetOf(nets.mgmt);
-  if (!subnet || !mgmtSubnet) throw new Error(`${node.name}: the lab's libvirt networks are missing (the base part makes them): run npm run up again`);
+  if (!subnet || !mgmtSubnet)
+    throw new Error(`${node.name}: the lab's libvirt networks are missing (the base part makes them): run npm run up again`);
   await clearLeftoverDomain(node);
   const machine: VagrantMachine = {
-    lab: node.lab, owner: node.owner, name: node.name, role: node.role, address: node.address,
-    subnet, mgmtSubnet, authorizedKey, provider: "libvirt",
+    lab: node.lab,
+    owner: node.owner,
+    name: node.name,
+    role: node.role,
+    address: node.address,
+    subnet,
+    mgmtSubnet,
+    authorizedKey,
+    provider: "libvirt",
   };
   const hostKey = await vagrantUp(machine, root, log);
   await waitForPort(node.address, 22, 60_000); // on its lab address, from this host

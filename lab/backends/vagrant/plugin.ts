@@ -39,10 +39,7 @@ export const plugin: BackendPlugin = {
   },
   doctor: {
     read: () => readVmHost(),
-    findings: (facts: unknown, kvm: KvmFacts | undefined) => [
-      ...vmHostFindings(facts as VmHostFacts | undefined),
-      kvmFinding(kvm),
-    ],
+    findings: (facts: unknown, kvm: KvmFacts | undefined) => [...vmHostFindings(facts as VmHostFacts | undefined), kvmFinding(kvm)],
   },
 };
 
@@ -53,15 +50,13 @@ export function assertProviderRuns(vagrantProvider: VagrantProvider): void {
       "vagrantProvider",
       vagrantProvider,
       "pulumi config set swarmlab:vagrantProvider libvirt",
-      "the vagrant backend drives libvirt only for now " +
-        "(the Vagrantfile alone makes the tutorial's VirtualBox machines: vagrant up)",
+      "the vagrant backend drives libvirt only for now " + "(the Vagrantfile alone makes the tutorial's VirtualBox machines: vagrant up)",
     );
   }
 }
 
 /** Vagrant's provider for a lab that sets none: the one installed here (libvirt with virsh on PATH, else virtualbox). */
 export function installedVagrantProvider(): VagrantProvider {
-  const onPath = (program: string) =>
-    (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(`${dir}/${program}`));
+  const onPath = (program: string) => (process.env.PATH ?? "").split(":").some((dir) => dir && existsSync(`${dir}/${program}`));
   return onPath("virsh") || !onPath("VBoxManage") ? "libvirt" : "virtualbox";
 }

@@ -7,8 +7,7 @@ import path from "node:path";
 import execa from "execa";
 
 /** What installs QEMU, libvirt, Vagrant with vagrant-libvirt and dnsmasq, and starts libvirtd. */
-export const VM_HOST_FIX =
-  "sudo bash scripts/vm-host.sh (installs QEMU, libvirt, Vagrant with vagrant-libvirt and dnsmasq, and starts libvirtd)";
+export const VM_HOST_FIX = "sudo bash scripts/vm-host.sh (installs QEMU, libvirt, Vagrant with vagrant-libvirt and dnsmasq, and starts libvirtd)";
 
 export interface Program {
   name: string;
@@ -50,10 +49,7 @@ export const programNamed = (name: string): Program => {
 const SYSTEM_DIRS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
 /** The file a program runs from: on PATH (and, for what libvirtd runs, the system's folders); undefined if none. */
-export function findProgram(
-  p: Pick<Program, "name" | "lookIn">,
-  searchPath = process.env.PATH ?? "",
-): string | undefined {
+export function findProgram(p: Pick<Program, "name" | "lookIn">, searchPath = process.env.PATH ?? ""): string | undefined {
   const dirs = searchPath.split(path.delimiter).filter(Boolean);
   for (const dir of p.lookIn === "system" ? [...dirs, ...SYSTEM_DIRS] : dirs) {
     const file = path.join(dir, p.name);
@@ -97,11 +93,7 @@ export function spawnMissing(r: unknown): boolean {
 }
 
 /** execa of one of VM_PROGRAMS: as execa, but a program that is not installed fails with MissingProgram. */
-export async function runProgram(
-  name: string,
-  args: string[],
-  options: execa.Options = {},
-): Promise<execa.ExecaReturnValue> {
+export async function runProgram(name: string, args: string[], options: execa.Options = {}): Promise<execa.ExecaReturnValue> {
   const p = programNamed(name);
   let r: execa.ExecaReturnValue;
   try {

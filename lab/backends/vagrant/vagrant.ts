@@ -65,7 +65,12 @@ export function dotfilePath(root: string, lab: string, node: string): string {
 export function vagrantEnv(m: VagrantMachine, root: string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) {
-    if (v === undefined || k.startsWith("SWARMLAB_") || ["VAGRANT_CWD", "VAGRANT_DOTFILE_PATH", "VAGRANT_VAGRANTFILE", "VAGRANT_DEFAULT_PROVIDER"].includes(k)) continue;
+    if (
+      v === undefined ||
+      k.startsWith("SWARMLAB_") ||
+      ["VAGRANT_CWD", "VAGRANT_DOTFILE_PATH", "VAGRANT_VAGRANTFILE", "VAGRANT_DEFAULT_PROVIDER"].includes(k)
+    )
+      continue;
     env[k] = v;
   }
   return {
@@ -125,7 +130,12 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log, paral
   const waited = (acquired - started) / 1000;
   if (waited > 2) log(`${m.name}: waited ${waited.toFixed(0)}s for another vagrant up on this machine to start its VM`);
   const child = execa("vagrant", ["up", m.name, `--provider=${m.provider}`, "--no-color"], {
-    env: vagrantEnv(m, root), extendEnv: false, cwd: CODE_ROOT, all: true, reject: false, timeout: UP_TIMEOUT_MS,
+    env: vagrantEnv(m, root),
+    extendEnv: false,
+    cwd: CODE_ROOT,
+    all: true,
+    reject: false,
+    timeout: UP_TIMEOUT_MS,
   });
   let pending = "";
   child.all?.on("data", (chunk: Buffer) => {
@@ -146,16 +156,22 @@ export async function vagrantUp(m: VagrantMachine, root: string, log: Log, paral
   if (spawnMissing(r)) throw new MissingProgram(programNamed("vagrant")); // removed since the check above
   if (r.exitCode !== 0) {
     const tail = (r.all ?? "").split("\n").filter(Boolean).slice(-8).join("\n  ");
-    throw new Error(`vagrant up ${m.name} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}; transcript ${path.join(dotfile, "up.log")}):\n  ${tail}`);
+    throw new Error(
+      `vagrant up ${m.name} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}; transcript ${path.join(dotfile, "up.log")}):\n  ${tail}`,
+    );
   }
   const hostKey = hostKeyOf(r.all ?? "");
-  if (!hostKey) throw new Error(`${m.name}: vagrant up printed no host key (swarmlab-host-key …: vagrant/lab-node.sh did not run?); transcript ${path.join(dotfile, "up.log")}`);
+  if (!hostKey)
+    throw new Error(
+      `${m.name}: vagrant up printed no host key (swarmlab-host-key …: vagrant/lab-node.sh did not run?); transcript ${path.join(dotfile, "up.log")}`,
+    );
   log(`${m.name}: VM up in ${((Date.now() - acquired) / 1000).toFixed(0)}s (vagrant up)`);
   return hostKey;
 }
 
 /** Which of Vagrant's lines are worth showing as progress. */
-const PROGRESS = /Uploading base box|Creating image|Creating domain with|Starting domain|Waiting for domain to get an IP|Waiting for machine to boot|Machine booted|Setting hostname|Configuring and enabling network|Running provisioner|Docker version/;
+const PROGRESS =
+  /Uploading base box|Creating image|Creating domain with|Starting domain|Waiting for domain to get an IP|Waiting for machine to boot|Machine booted|Setting hostname|Configuring and enabling network|Running provisioner|Docker version/;
 
 /** The lab's private key (the key part's copy): Vagrant logs in with it once the machine has its public half. */
 export function privateKeyFile(root: string, lab: string): string {
@@ -163,13 +179,24 @@ export function privateKeyFile(root: string, lab: string): string {
 }
 
 /** Runs a command in the machine through `vagrant ssh` (Vagrant's own key and channel: the management network). */
-export async function vagrantSsh(m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>, root: string, command: string, timeoutMs = 60_000): Promise<execa.ExecaReturnValue> {
+export async function vagrantSsh(
+  m: Pick<VagrantMachine, "lab" | "name"> & Partial<VagrantMachine>,
+  root: string,
+  command: string,
+  timeoutMs = 60_000,
+): Promise<execa.ExecaReturnValue> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("SWARMLAB_") && k !== "VAGRANT_CWD") env[k] = v;
   // The Vagrantfile needs no machine description to reach a machine it made: its id is in the Vagrant folder.
   // Describing it anyway keeps the Vagrantfile's machine list to that one machine.
   return runProgram("vagrant", ["ssh", m.name, "-c", command, "--", "-o", "LogLevel=ERROR"], {
-    env: { ...env, VAGRANT_CWD: CODE_ROOT, VAGRANT_DOTFILE_PATH: dotfilePath(root, m.lab, m.name), VAGRANT_CHECKPOINT_DISABLE: "1", ...machineEnv(m, root) },
+    env: {
+      ...env,
+      VAGRANT_CWD: CODE_ROOT,
+      VAGRANT_DOTFILE_PATH: dotfilePath(root, m.lab, m.name),
+      VAGRANT_CHECKPOINT_DISABLE: "1",
+      ...machineEnv(m, root),
+    },
     extendEnv: false,
     reject: false,
     timeout: timeoutMs,

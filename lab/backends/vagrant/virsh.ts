@@ -38,10 +38,18 @@ export function parseLabels(text: string): Record<string, string> {
 }
 
 export function labelsText(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 }
 
-const unescapeXml = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+const unescapeXml = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 export interface Domain {
@@ -150,7 +158,10 @@ export function networkXml(n: {
 
 /** The lines of a `virsh … --name` listing. */
 export function nameList(stdout: string): string[] {
-  return stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  return stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Every domain of this libvirt, with its state ("running", "shut off", …). */
@@ -189,7 +200,10 @@ export async function listVolumes(pool = STORAGE_POOL): Promise<string[]> {
 
 /** `virsh -q vol-list <pool>`: "name   path" rows → names. */
 export function parseVolList(stdout: string): string[] {
-  return stdout.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+  return stdout
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean);
 }
 
 /** Stops and removes a domain with its disks; a domain already gone is not an error. */
