@@ -2,7 +2,7 @@
 // backend, each a folder below lab/backends/ whose plugin.ts says what the code above asks of it and loads the rest
 // when a lab first needs it. Adding a backend is its folder and its line here; lab/backends/backend.ts, the
 // interface, names none of them.
-import { ConfigError } from "../config";
+import { ConfigError, DEFAULT_BACKEND } from "../config";
 import type { BackendName, LabSpec } from "../types";
 import type { Backend, BackendPlugin, SshPacing } from "./backend";
 import { plugin as docker } from "./docker/plugin";
@@ -25,7 +25,7 @@ export function pluginOf(name: BackendName): BackendPlugin {
   const plugin = PLUGINS[name];
   if (!plugin) {
     const runnable = RUNNABLE.map((n) => `"${n}"`).join(" and ");
-    const fix = "pulumi config set swarmlab:backend docker";
+    const fix = `pulumi config set swarmlab:backend ${DEFAULT_BACKEND}`;
     throw new ConfigError("backend", name, fix, `this backend is not available yet; ${runnable} are`);
   }
   return plugin;
