@@ -40,6 +40,13 @@ case "$0" in
       NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=ExperimentalWarning" ;;
     esac
     export SWARMLAB_NODEJS NODE_OPTIONS
+    # swc (ts-node's transpiler, tsconfig.json) unpacks its native module into a cache of its own: the project's
+    # node_modules/.cache rather than the user's home. It must be a private directory (mode 700).
+    if [ -z "${SWC_NATIVE_BINDING_CACHE:-}" ]; then
+      SWC_NATIVE_BINDING_CACHE=$PWD/node_modules/.cache/swc-native
+      export SWC_NATIVE_BINDING_CACHE
+    fi
+    mkdir -p "$SWC_NATIVE_BINDING_CACHE" 2>/dev/null && chmod 700 "$SWC_NATIVE_BINDING_CACHE" 2>/dev/null
     unset _swarmlab_node
     return 0
     ;;

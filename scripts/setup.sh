@@ -11,6 +11,7 @@ step() { printf '\n== %s\n' "$1"; }
 step "npm packages"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+  mkdir -p -m 700 "${SWC_NATIVE_BINDING_CACHE:-node_modules/.cache/swc-native}" # npm ci removed it (scripts/node.sh)
 else
   echo "npm: node_modules up to date (nothing to do)"
 fi

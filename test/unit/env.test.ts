@@ -675,12 +675,14 @@ describe("npm run up|down|status|logs|clean (scripts/lab.ts) refuse bad variable
       key,
       execa(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/lab.ts", ...args], {
         cwd: copy,
-        env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+        // swc's native-module cache as npm's scripts set it (scripts/node.sh): in the project, not in HOME
+        env: { PATH: process.env.PATH ?? "", HOME: home, SWC_NATIVE_BINDING_CACHE: swcCache(), ...env },
         extendEnv: false,
         reject: false,
       }).then((r) => r),
     );
   const line = (fn: () => unknown) => `swarmlab: ${errorOf(fn)}`;
+  const swcCache = () => process.env.SWC_NATIVE_BINDING_CACHE ?? path.join(PROJECT_ROOT, "node_modules", ".cache", "swc-native");
 
   before(function () {
     copy = copyProject("", false);
