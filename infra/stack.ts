@@ -8,6 +8,7 @@ import { collectLabLogs, LabRef, leftovers, logsDir, sweepLab } from "../lab/inv
 import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
 import { checkedLabName } from "../lab/lab-name";
 import { parts } from "../lab/parts";
+import { TEARDOWN_VARIABLE } from "../lab/parts/teardown";
 import type { BackendName, LabSpec } from "../lab/types";
 import { specFromConfig, stackSettingsFile, swarmlabProgram } from "./program";
 import { PROJECT_ROOT } from "./provider";
@@ -183,6 +184,9 @@ export async function downLab(stack: Stack, onOutput?: (out: string) => void, lo
   let error: Error | undefined;
   let swept: string[] = [];
   let diagnostics: string | undefined;
+  // The whole lab goes: the parts that live in the swarm go with the machines (lab/parts/teardown.ts).
+  const env = (stack.workspace as LocalWorkspace).envVars;
+  if (lab) env[TEARDOWN_VARIABLE] = lab.name;
   try {
     await stack.destroy({ onOutput });
   } catch (err) {
@@ -203,6 +207,7 @@ export async function downLab(stack: Stack, onOutput?: (out: string) => void, lo
       error = err as Error;
     }
   }
+  delete env[TEARDOWN_VARIABLE];
   if (lab) removeLabDir(PROJECT_ROOT, lab.name);
   const left = lab ? (await leftovers(lab)).map((o) => o.what) : [];
   if (lab && existsSync(labDir(PROJECT_ROOT, lab.name))) left.push(`folder ${labDir(PROJECT_ROOT, lab.name)}`);

@@ -10,6 +10,7 @@ import { NodeAccess, onReachable, withSessions } from "../sessions";
 import { memberSpec, NodeLook } from "../snapshot/model";
 import { lookAt } from "../snapshot/shared";
 import type { Part } from "./part";
+import { goesWithItsMachines } from "./teardown";
 
 export interface JoinInputs {
   lab: string;
@@ -63,6 +64,7 @@ export const join: Part<JoinInputs, JoinOutputs> = {
     return { nodeId: olds.nodeId };
   },
   async delete(_id, state, { log }) {
+    if (goesWithItsMachines(state.lab)) return;
     const { manager, worker, privateKey, nodeId } = state;
     // Draining first lets swarm move the worker's task before it leaves; leaving works without it.
     await onReachable([manager], privateKey, (_, m) =>

@@ -4,6 +4,7 @@ import { NodeAccess, onReachable, withSessions } from "../sessions";
 import { networkNamed } from "../snapshot/model";
 import { lookAt } from "../snapshot/shared";
 import type { Part } from "./part";
+import { goesWithItsMachines } from "./teardown";
 
 export interface OverlayInputs {
   lab: string;
@@ -47,6 +48,7 @@ export const overlay: Part<OverlayInputs, OverlayOutputs> = {
     return undefined;
   },
   async delete(_id, state, { log }) {
+    if (goesWithItsMachines(state.lab)) return;
     await onReachable([state.manager], state.privateKey, (_, m) => removeOverlay(m.docker(), state.name, log));
   },
 };

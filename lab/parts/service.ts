@@ -10,6 +10,7 @@ import { NodeAccess, onReachable, withSessions } from "../sessions";
 import { runningTasksOf, serviceNamed, taskInfoOf } from "../snapshot/model";
 import { lookAt } from "../snapshot/shared";
 import type { Part, PartContext } from "./part";
+import { goesWithItsMachines } from "./teardown";
 
 export interface ServiceInputs extends ServiceArgs {
   /** The overlay network's id: a new network means a new service. */
@@ -55,6 +56,7 @@ export const service: Part<ServiceInputs, ServiceOutputs> = {
     return (await apply(news, ctx)).outs;
   },
   async delete(_id, state) {
+    if (goesWithItsMachines(state.lab)) return;
     await onReachable([state.manager], state.privateKey, async (_, m) => void (await unlessGone(removeService(m.docker(), state.name))));
   },
 };

@@ -7,6 +7,7 @@ import { NodeAccess, onReachable, withSessions } from "../sessions";
 import { memberSpec, NodeLook } from "../snapshot/model";
 import { lookAt } from "../snapshot/shared";
 import type { Part } from "./part";
+import { goesWithItsMachines } from "./teardown";
 
 export interface SwarmInputs {
   lab: string;
@@ -49,6 +50,7 @@ export const swarm: Part<SwarmInputs, SwarmOutputs> = {
     return { swarmId: olds.swarmId, workerToken: olds.workerToken, managerToken: olds.managerToken };
   },
   async delete(_id, state) {
+    if (goesWithItsMachines(state.lab)) return;
     await onReachable([state.manager], state.privateKey, (m, s) => leaveSwarm({ name: m.name, address: m.address, docker: s.docker() }, true));
   },
 };
