@@ -5,9 +5,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { backendFor, pluginOf, settleSpec } from "../lab/backends";
-import {
-  assertEncryptionFits, EncryptionSupport, labSpecFromConfig, lineOf, plainSettings, Setting, settingsWarnings,
-} from "../lab/config";
+import { assertEncryptionFits, EncryptionSupport, labSpecFromConfig, lineOf, plainSettings, Setting, settingsWarnings } from "../lab/config";
 import { kernelFeature } from "../lab/doctor/kernel";
 import { observeLab } from "../lab/health";
 import { assertHostFits, HostFacts, readHostFacts } from "../lab/host-facts";
@@ -105,7 +103,11 @@ export const THIS_HOST: ProgramHost = {
   encryption: readEncryptionSupport,
   settingsFile: (stack) => stackSettingsFile(stack),
   assertTools: (backend) => pluginOf(backend).assertTools(),
-  namesTaken: async (spec) => (await backendFor(spec.backend)).namesTaken(spec.name, spec.nodes.map((n) => n.name)),
+  namesTaken: async (spec) =>
+    (await backendFor(spec.backend)).namesTaken(
+      spec.name,
+      spec.nodes.map((n) => n.name),
+    ),
 };
 
 /**
@@ -115,11 +117,18 @@ export const THIS_HOST: ProgramHost = {
 export async function readEncryptionSupport(): Promise<EncryptionSupport> {
   const release = os.release();
   const read = (file: string) => fs.readFile(file, "utf8").catch(() => undefined);
-  const gz = await fs.readFile("/proc/config.gz").then((b) => zlib.gunzipSync(b).toString(), () => undefined);
+  const gz = await fs.readFile("/proc/config.gz").then(
+    (b) => zlib.gunzipSync(b).toString(),
+    () => undefined,
+  );
   const boot = gz === undefined ? await read(`/boot/config-${release}`) : undefined;
-  const config = gz !== undefined ? { source: "/proc/config.gz", text: gz } : boot !== undefined ? { source: `/boot/config-${release}`, text: boot } : undefined;
+  const config =
+    gz !== undefined ? { source: "/proc/config.gz", text: gz } : boot !== undefined ? { source: `/boot/config-${release}`, text: boot } : undefined;
   const [modulesDir, sysModules, crypto] = await Promise.all([
-    fs.stat(`/lib/modules/${release}`).then(() => true, () => false),
+    fs.stat(`/lib/modules/${release}`).then(
+      () => true,
+      () => false,
+    ),
     fs.readdir("/sys/module").catch(() => [] as string[]),
     read("/proc/crypto"),
   ]);

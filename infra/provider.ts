@@ -22,8 +22,7 @@ function makeProvider(kind: PartKind): pulumi.dynamic.ResourceProvider {
     // SWARMLAB_ROOT when npm run up / the suite set it; else the checkout that holds the provider's working folder,
     // which Pulumi sets to the project's (or one below it). A SWARMLAB_ROOT that is no checkout is refused in
     // lab/env.ts's words (checkSwarmlabRoot): this code is serialised and may import nothing, so it says them itself.
-    const isCheckout = (dir: string) =>
-      ["runner.ts", "runner.js"].some((f) => fs.existsSync(path.join(dir, "lab", "parts", f)));
+    const isCheckout = (dir: string) => ["runner.ts", "runner.js"].some((f) => fs.existsSync(path.join(dir, "lab", "parts", f)));
     let found: string | undefined = process.cwd();
     while (found && !isCheckout(found)) found = path.dirname(found) === found ? undefined : path.dirname(found);
     const given: string | undefined = process.env.SWARMLAB_ROOT || undefined;
@@ -40,9 +39,7 @@ function makeProvider(kind: PartKind): pulumi.dynamic.ResourceProvider {
     if (problem) {
       const shown = given === undefined ? "(unset)" : JSON.stringify(given);
       const fix =
-        given === undefined
-          ? "export SWARMLAB_ROOT=<the swarmlab project's folder>"
-          : `unset SWARMLAB_ROOT${found ? `, or set it to ${found}` : ""}`;
+        given === undefined ? "export SWARMLAB_ROOT=<the swarmlab project's folder>" : `unset SWARMLAB_ROOT${found ? `, or set it to ${found}` : ""}`;
       throw new Error(`SWARMLAB_ROOT = ${shown}: ${problem}. Fix: ${fix}`);
     }
     const root: string = given ?? found!;

@@ -72,7 +72,10 @@ async function workspaceOptions(stack?: string) {
 
 /** Selects the stack, creating it on first use; its settings live in Pulumi.<stack>.yaml. */
 export async function openStack(name = stackName(), settings: Record<string, string> = {}): Promise<Stack> {
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions(name));
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: name, projectName: PROJECT, program: swarmlabProgram },
+    await workspaceOptions(name),
+  );
   for (const [key, value] of Object.entries(settings)) await stack.setConfig(`swarmlab:${key}`, { value });
   return stack;
 }
@@ -111,7 +114,9 @@ export async function upLab(stack: Stack, onOutput?: (out: string) => void, opti
   const recorded = await labOfState(stack);
   if (recorded?.owner === "") {
     const swept = await sweepLab(recorded, () => undefined);
-    onOutput?.(`swarmlab: lab '${recorded.name}' was made by an older swarmlab (no owner labels): removed (${swept.length} objects) to be made again\n`);
+    onOutput?.(
+      `swarmlab: lab '${recorded.name}' was made by an older swarmlab (no owner labels): removed (${swept.length} objects) to be made again\n`,
+    );
   }
   const replace = options.replace?.length ? nodeUrns((await stack.exportStack()).deployment?.resources ?? [], options.replace) : [];
   return stack.up({ onOutput, refresh: true, ...(replace.length ? { replace } : {}) });

@@ -23,11 +23,18 @@ class LabPart<I extends PartInputs, O extends object> extends pulumi.dynamic.Res
     const kind = (Object.keys(parts) as PartKind[]).find((k) => parts[k] === (part as unknown));
     if (!kind) throw new Error(`part ${part.type} is not in lab/parts/index.ts`);
     const declared = Object.fromEntries(part.outputs.map((k) => [k, undefined]));
-    super(partProvider(kind), name, { ...declared, ...inputs }, {
-      ...opts,
-      additionalSecretOutputs: [...new Set(["privateKey", ...(part.secrets ?? [])])],
-      deleteBeforeReplace: true,
-    }, "swarmlab", part.type);
+    super(
+      partProvider(kind),
+      name,
+      { ...declared, ...inputs },
+      {
+        ...opts,
+        additionalSecretOutputs: [...new Set(["privateKey", ...(part.secrets ?? [])])],
+        deleteBeforeReplace: true,
+      },
+      "swarmlab",
+      part.type,
+    );
   }
 
   out<K extends keyof (I & O) & string>(key: K): pulumi.Output<(I & O)[K]> {
@@ -74,9 +81,17 @@ export class SwarmLab extends pulumi.ComponentResource {
     const child = { parent: this };
 
     // 1. the stack's claim on the lab's name and subnet: another's are refused before anything is made, in preview too
-    const claim = new LabPart(parts.claim, `${name}-claim`, {
-      lab, backend, subnet: spec.subnet, stack: args.stack,
-    }, child);
+    const claim = new LabPart(
+      parts.claim,
+      `${name}-claim`,
+      {
+        lab,
+        backend,
+        subnet: spec.subnet,
+        stack: args.stack,
+      },
+      child,
+    );
     const owner = claim.out("owner");
     // 2. the lab's SSH key (a copy for `ssh -i` goes to .swarmlab/<lab>/id_ed25519)
     const key = new LabPart(parts.key, `${name}-key`, { lab }, { ...child, dependsOn: [claim] });
@@ -85,18 +100,43 @@ export class SwarmLab extends pulumi.ComponentResource {
     const images = new LabPart(parts.images, `${name}-images`, { lab, backend }, { ...child, dependsOn: [claim] });
     // 4. the lab network, its egress guard and the upstream host (after the key: so on destroy the key and its
     //    folder, where the parts log, go last)
-    const base = new LabPart(parts.base, `${name}-base`, {
-      lab, owner, backend, subnet: spec.subnet, gateway: spec.gateway, egress: spec.egress, upstream: spec.upstream,
-      upstreamImage: images.out("busybox"),
-    }, { ...child, dependsOn: [key] });
+    const base = new LabPart(
+      parts.base,
+      `${name}-base`,
+      {
+        lab,
+        owner,
+        backend,
+        subnet: spec.subnet,
+        gateway: spec.gateway,
+        egress: spec.egress,
+        upstream: spec.upstream,
+        upstreamImage: images.out("busybox"),
+      },
+      { ...child, dependsOn: [key] },
+    );
     // 5. one machine per node, running dockerd and sshd, with the service's image side-loaded
     const machines = spec.nodes.map((n) => ({
       ...n,
       access: accessOf(
-        new LabPart(parts.node, `${name}-${n.name}`, {
-          lab, owner, backend, name: n.name, role: n.role, address: n.address, egress: spec.egress,
-          authorizedKey: key.out("publicKey"), privateKey, nodeRecipe: images.out("nodeRecipe"), images: [spec.service.image],
-        }, { ...child, dependsOn: [base] }),
+        new LabPart(
+          parts.node,
+          `${name}-${n.name}`,
+          {
+            lab,
+            owner,
+            backend,
+            name: n.name,
+            role: n.role,
+            address: n.address,
+            egress: spec.egress,
+            authorizedKey: key.out("publicKey"),
+            privateKey,
+            nodeRecipe: images.out("nodeRecipe"),
+            images: [spec.service.image],
+          },
+          { ...child, dependsOn: [base] },
+        ),
       ),
     }));
     // the manager and the workers by their role (lab/types.ts), never by their place in the list
@@ -106,21 +146,56 @@ export class SwarmLab extends pulumi.ComponentResource {
     // 7. docker swarm join on each worker
     const joins = workersOf(machines).map(
       (worker) =>
-        new LabPart(parts.join, `${name}-${worker.name}-join`, {
-          lab, worker: worker.access, manager, swarmId: swarm.out("swarmId"), workerToken: swarm.out("workerToken"),
-          nodeSpec: TUTORIAL_NODE("worker"), privateKey,
-        }, child),
+        new LabPart(
+          parts.join,
+          `${name}-${worker.name}-join`,
+          {
+            lab,
+            worker: worker.access,
+            manager,
+            swarmId: swarm.out("swarmId"),
+            workerToken: swarm.out("workerToken"),
+            nodeSpec: TUTORIAL_NODE("worker"),
+            privateKey,
+          },
+          child,
+        ),
     );
     // 8. docker network create -d overlay mynet (--opt encrypted with swarmlab:encrypted)
-    const overlay = new LabPart(parts.overlay, `${name}-${spec.overlay.name}`, {
-      lab, name: spec.overlay.name, ...(spec.overlay.encrypted ? { encrypted: true } : {}), swarmId: swarm.out("swarmId"), manager, privateKey,
-    }, child);
+    const overlay = new LabPart(
+      parts.overlay,
+      `${name}-${spec.overlay.name}`,
+      {
+        lab,
+        name: spec.overlay.name,
+        ...(spec.overlay.encrypted ? { encrypted: true } : {}),
+        swarmId: swarm.out("swarmId"),
+        manager,
+        privateKey,
+      },
+      child,
+    );
     // 9. docker service create --network mynet --name test --replicas 2 busybox ping <target>
-    const service = new LabPart(parts.service, `${name}-${spec.service.name}`, {
-      lab, name: spec.service.name, image: spec.service.image, replicas: spec.service.replicas, network: spec.overlay.name,
-      networkId: overlay.out("networkId"), pingTarget: spec.pingTarget, placement: TUTORIAL_PLACEMENT, mode: "replicated",
-      endpoint: TUTORIAL_ENDPOINT, extras: [], manager, privateKey,
-    }, { ...child, dependsOn: joins });
+    const service = new LabPart(
+      parts.service,
+      `${name}-${spec.service.name}`,
+      {
+        lab,
+        name: spec.service.name,
+        image: spec.service.image,
+        replicas: spec.service.replicas,
+        network: spec.overlay.name,
+        networkId: overlay.out("networkId"),
+        pingTarget: spec.pingTarget,
+        placement: TUTORIAL_PLACEMENT,
+        mode: "replicated",
+        endpoint: TUTORIAL_ENDPOINT,
+        extras: [],
+        manager,
+        privateKey,
+      },
+      { ...child, dependsOn: joins },
+    );
 
     // 10. up ends by looking at the lab: the tasks it reports are the live ones
     const nodeAccess = pulumi.all(machines.map((m) => m.access));
@@ -128,7 +203,11 @@ export class SwarmLab extends pulumi.ComponentResource {
       .all([nodeAccess, pulumi.unsecret(privateKey), pulumi.all([service.id, ...joins.map((j) => j.id)])])
       .apply(([list, keyText]): Promise<Observation | undefined> =>
         args.observe && !pulumi.runtime.isDryRun()
-          ? args.observe({ nodes: list, privateKey: keyText, service: { name: spec.service.name, replicas: spec.service.replicas, network: spec.overlay.name } })
+          ? args.observe({
+              nodes: list,
+              privateKey: keyText,
+              service: { name: spec.service.name, replicas: spec.service.replicas, network: spec.overlay.name },
+            })
           : Promise.resolve(undefined),
       );
 
@@ -139,12 +218,16 @@ export class SwarmLab extends pulumi.ComponentResource {
     const dir = labDirRelative(lab); // relative to the project folder, where users run ssh from
     this.nodes = nodeAccess.apply((list) =>
       list.map((n) => ({
-        name: n.name, role: n.role, address: n.address,
+        name: n.name,
+        role: n.role,
+        address: n.address,
         ssh: `ssh -i ${dir}/${KEY_FILE} -o UserKnownHostsFile=${dir}/${KNOWN_HOSTS}${n.sshPort === 22 ? "" : ` -p ${n.sshPort}`} ${n.username}@${n.sshHost}`,
       })),
     );
     this.sshConfig = nodeAccess.apply((list) => sshConfigOf(list, dir));
-    this.overlay = pulumi.all([overlay.out("subnet"), overlay.out("gateway")]).apply(([subnet, gateway]) => ({ name: spec.overlay.name, subnet, gateway }));
+    this.overlay = pulumi
+      .all([overlay.out("subnet"), overlay.out("gateway")])
+      .apply(([subnet, gateway]) => ({ name: spec.overlay.name, subnet, gateway }));
     this.tasks = pulumi.all([observed, service.out("tasks")]).apply(([o, recorded]) => (o?.tasks ?? recorded) as TaskInfo[]);
     this.problems = observed.apply((o) => o?.problems ?? []);
     this.remake = observed.apply((o) => o?.remake ?? []);
@@ -154,24 +237,44 @@ export class SwarmLab extends pulumi.ComponentResource {
 }
 
 export function sshConfigOf(nodes: NodeAccess[], dir: string): string {
-  return nodes
-    .map((n) =>
-      [
-        `Host ${n.name}`,
-        `  HostName ${n.sshHost}`,
-        `  Port ${n.sshPort}`,
-        `  User ${n.username}`,
-        `  IdentityFile ${dir}/${KEY_FILE}`,
-        "  IdentitiesOnly yes",
-        `  UserKnownHostsFile ${dir}/${KNOWN_HOSTS}`,
-        "  StrictHostKeyChecking yes",
-      ].join("\n"),
-    )
-    .join("\n\n") + "\n";
+  return (
+    nodes
+      .map((n) =>
+        [
+          `Host ${n.name}`,
+          `  HostName ${n.sshHost}`,
+          `  Port ${n.sshPort}`,
+          `  User ${n.username}`,
+          `  IdentityFile ${dir}/${KEY_FILE}`,
+          "  IdentitiesOnly yes",
+          `  UserKnownHostsFile ${dir}/${KNOWN_HOSTS}`,
+          "  StrictHostKeyChecking yes",
+        ].join("\n"),
+      )
+      .join("\n\n") + "\n"
+  );
 }
 
 function accessOf(node: LabPart<NodeInputs, NodeOutputs>): pulumi.Output<NodeAccess> {
   return pulumi
-    .all([node.out("name"), node.out("role"), node.out("address"), node.out("machine"), node.out("sshHost"), node.out("sshPort"), node.out("username"), node.out("hostKey")])
-    .apply(([name, role, address, machine, sshHost, sshPort, username, hostKey]) => ({ name, role, address, machine, sshHost, sshPort, username, hostKey }));
+    .all([
+      node.out("name"),
+      node.out("role"),
+      node.out("address"),
+      node.out("machine"),
+      node.out("sshHost"),
+      node.out("sshPort"),
+      node.out("username"),
+      node.out("hostKey"),
+    ])
+    .apply(([name, role, address, machine, sshHost, sshPort, username, hostKey]) => ({
+      name,
+      role,
+      address,
+      machine,
+      sshHost,
+      sshPort,
+      username,
+      hostKey,
+    }));
 }

@@ -33,7 +33,11 @@ export async function containerExec(docker: Docker, containerId: string, cmd: st
   const info = await unlessTimedOut(recorded); // none is said below, as the command's result
   const errText = Buffer.concat(err).toString();
   if (!info || info.ExitCode === null || info.ExitCode === undefined) {
-    return { code: -1, stdout: Buffer.concat(out).toString(), stderr: `${errText}(the engine recorded no exit code of '${cmd.join(" ")}' within ${EXIT_CODE_WAIT_MS / 1000} s)` };
+    return {
+      code: -1,
+      stdout: Buffer.concat(out).toString(),
+      stderr: `${errText}(the engine recorded no exit code of '${cmd.join(" ")}' within ${EXIT_CODE_WAIT_MS / 1000} s)`,
+    };
   }
   return { code: info.ExitCode, stdout: Buffer.concat(out).toString(), stderr: errText };
 }
@@ -75,11 +79,7 @@ export interface ProgressEvent {
 }
 
 /** Reads a JSON progress stream (build, load, import, pull) to its end; throws the first error it reports. */
-export async function followProgress(
-  docker: Docker,
-  stream: NodeJS.ReadableStream,
-  onEvent?: (event: ProgressEvent) => void,
-): Promise<void> {
+export async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onEvent?: (event: ProgressEvent) => void): Promise<void> {
   const events = await new Promise<ProgressEvent[]>((resolve, reject) =>
     docker.modem.followProgress(stream, (err: Error | null, res: ProgressEvent[]) => (err ? reject(err) : resolve(res ?? [])), onEvent),
   );

@@ -76,11 +76,7 @@ export function isSwarmlabCheckout(dir: string, exists: (file: string) => boolea
  * The checkout SWARMLAB_ROOT names, undefined when unset or empty. `found`: the checkout the working folder is in,
  * if any, offered by the fix. infra/provider.ts has the same rule inline, with the same message.
  */
-export function checkSwarmlabRoot(
-  value: string | undefined,
-  isCheckout: (dir: string) => boolean,
-  found?: string,
-): string | undefined {
+export function checkSwarmlabRoot(value: string | undefined, isCheckout: (dir: string) => boolean, found?: string): string | undefined {
   if (!given(value)) return undefined;
   const fix = `unset SWARMLAB_ROOT${found ? `, or set it to ${found}` : ""}`;
   const bad = (problem: string) => new EnvError("SWARMLAB_ROOT", value, fix, problem);
@@ -145,18 +141,13 @@ export function dockerHostUnanswered(value: string, reason: string): EnvError {
   return new EnvError(
     "DOCKER_HOST",
     value,
-    `unset DOCKER_HOST to use this machine's engine (bash scripts/docker-engine.sh starts it), or start the engine ` +
-      `at ${value}`,
+    `unset DOCKER_HOST to use this machine's engine (bash scripts/docker-engine.sh starts it), or start the engine ` + `at ${value}`,
     `no Docker engine answers there (${reason.replace(/\s+/g, " ").trim()})`,
   );
 }
 
 /** dockerode reads the TLS keys from DOCKER_CERT_PATH for a DOCKER_HOST that is not a unix socket, as it starts. */
-export function checkDockerCertPath(
-  value: string | undefined,
-  dockerHost: string | undefined,
-  isFile: (file: string) => boolean,
-): void {
+export function checkDockerCertPath(value: string | undefined, dockerHost: string | undefined, isFile: (file: string) => boolean): void {
   if (!given(value) || !given(dockerHost) || /^unix:/i.test(dockerHost)) return;
   const missing = ["ca.pem", "cert.pem", "key.pem"].filter((f) => !isFile(path.join(value, f)));
   if (missing.length > 0) {
@@ -293,8 +284,7 @@ type EnvCheck = (env: NodeJS.ProcessEnv, ctx: EnvContext) => unknown;
 /** The variables the TypeScript code reads that a user may set, each with its check (in the order reported). */
 export const ENV_CHECKS: Readonly<Record<string, EnvCheck>> = Object.freeze({
   SWARMLAB_STACK: (env, ctx) => stackFromEnv(env.SWARMLAB_STACK, ctx.project),
-  SWARMLAB_ROOT: (env, ctx) =>
-    checkSwarmlabRoot(env.SWARMLAB_ROOT, (dir) => isSwarmlabCheckout(dir, ctx.exists), ctx.projectRoot),
+  SWARMLAB_ROOT: (env, ctx) => checkSwarmlabRoot(env.SWARMLAB_ROOT, (dir) => isSwarmlabCheckout(dir, ctx.exists), ctx.projectRoot),
   DOCKER_HOST: (env) => checkDockerHost(env.DOCKER_HOST),
   DOCKER_CERT_PATH: (env, ctx) => checkDockerCertPath(env.DOCKER_CERT_PATH, env.DOCKER_HOST, ctx.isFile),
   PULUMI_HOME: (env) => checkPulumiHome(env.PULUMI_HOME),

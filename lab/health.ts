@@ -217,7 +217,12 @@ async function pingFailures(sessions: LabSessions, tasks: TaskInfo[]): Promise<s
   const failed = await Promise.all(
     pairs.map(async ({ from, to }) => {
       const d = sessions.sessions.get(from.node)?.docker();
-      const r = d ? await withTimeout(containerExec(d, from.containerId, ["ping", "-c", "1", "-W", "2", to.overlayIp]), 10_000).catch((e) => ({ code: -1, stdout: String(e) })) : undefined;
+      const r = d
+        ? await withTimeout(containerExec(d, from.containerId, ["ping", "-c", "1", "-W", "2", to.overlayIp]), 10_000).catch((e) => ({
+            code: -1,
+            stdout: String(e),
+          }))
+        : undefined;
       return r?.code === 0 ? "" : `${from.name} on ${from.node} cannot ping ${to.name} on ${to.node} (${to.overlayIp}) over the overlay`;
     }),
   );

@@ -150,7 +150,12 @@ async function readLibvirtNetworks(): Promise<DockerNetwork[]> {
     if (err instanceof EnvError) throw err;
     return [];
   });
-  return found.map((n) => ({ name: `libvirt ${n.name}`, subnets: [subnetOf(n)].filter((x): x is string => !!x), labels: n.labels, bridge: n.bridge || undefined }));
+  return found.map((n) => ({
+    name: `libvirt ${n.name}`,
+    subnets: [subnetOf(n)].filter((x): x is string => !!x),
+    labels: n.labels,
+    bridge: n.bridge || undefined,
+  }));
 }
 
 /** Reads what the settings must fit, once: routes, addresses, Docker networks and pools, the service's `image`. */
@@ -182,7 +187,9 @@ async function readRoutes(readers: HostReaders): Promise<HostRoute[]> {
   try {
     return routesFromProc(await readers.readFile("/proc/net/route"));
   } catch (err) {
-    throw new Error(`cannot read this host's routes to check swarmlab:subnet against them (no ip, and ${oneLine(err)}): install iproute2 and run again`);
+    throw new Error(
+      `cannot read this host's routes to check swarmlab:subnet against them (no ip, and ${oneLine(err)}): install iproute2 and run again`,
+    );
   }
 }
 
@@ -349,7 +356,10 @@ function walkTar(input: NodeJS.ReadableStream, onEntry: (name: string, entry: Re
       const entry = Readable.from(source as AsyncIterable<Buffer>, { objectMode: false });
       onEntry(header.name, entry)
         .then(() => drain(entry))
-        .then(() => next(), (err) => extract.destroy(err));
+        .then(
+          () => next(),
+          (err) => extract.destroy(err),
+        );
     });
     extract.on("finish", resolve);
     extract.on("error", reject);
@@ -455,7 +465,8 @@ function subnetProblem(cidr: Cidr, facts: HostFacts, lab: string, stack: string,
   }
   for (const pool of facts.pools) {
     if (pool.base === BUILTIN_POOL.base && pool.size === BUILTIN_POOL.size) continue;
-    if (hit(pool.base)) return `overlaps ${pool.base}, a default address pool of the Docker engine (default-address-pools): the engine numbers its networks from it`;
+    if (hit(pool.base))
+      return `overlaps ${pool.base}, a default address pool of the Docker engine (default-address-pools): the engine numbers its networks from it`;
   }
   for (const r of facts.routes) {
     if (r.dev && ownBridges.has(r.dev)) continue;
@@ -496,7 +507,12 @@ function describeRoute(r: HostRoute): string {
  * overlaps nothing of the host. Same size, aligned, in LAB_RANGE: so it passes labSpecFromConfig as the refused one did.
  */
 export function freeSubnet(
-  prefix: number, facts: HostFacts, lab: string, stack: string, from = DEFAULT_SUBNET, owner?: string | null,
+  prefix: number,
+  facts: HostFacts,
+  lab: string,
+  stack: string,
+  from = DEFAULT_SUBNET,
+  owner?: string | null,
 ): string | undefined {
   const range = parseCidr(LAB_RANGE)!;
   const step = 2 ** (32 - prefix);

@@ -63,7 +63,9 @@ export function confinedPath(root: string, lab: string, below: readonly string[]
   let target = path.join(state, checkedLabName(lab, "the lab folder to remove"));
   for (const part of below) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(part) || part.includes("..")) {
-      throw new Error(`refused to remove ${JSON.stringify(path.join(target, part))}: ${JSON.stringify(part)} is not a plain name below the lab's folder; nothing was removed`);
+      throw new Error(
+        `refused to remove ${JSON.stringify(path.join(target, part))}: ${JSON.stringify(part)} is not a plain name below the lab's folder; nothing was removed`,
+      );
     }
     target = path.join(target, part);
   }
@@ -78,7 +80,11 @@ export function confinedPath(root: string, lab: string, below: readonly string[]
 /** Keeps .swarmlab/<lab>/known_hosts in step with the host keys recorded at creation, for `ssh` by hand. */
 export function recordHostKey(root: string, lab: string, host: string, hostKey: string): void {
   const file = path.join(labDir(root, lab), KNOWN_HOSTS);
-  const others = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l && !l.startsWith(`${host} `)) : [];
+  const others = existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l && !l.startsWith(`${host} `))
+    : [];
   privateFolder(path.dirname(file));
   writeFileSync(file, [...others, `${host} ${hostKey}`].join("\n") + "\n");
 }

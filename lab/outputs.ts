@@ -71,9 +71,7 @@ const SHAPES: { [K in keyof LabOutputs]-?: Shape } = {
   subnet: text,
   nodes: listOf(record({ name: text, role, address: text, ssh: text })),
   sshConfig: text,
-  nodeAccess: listOf(
-    record({ name: text, role, address: text, machine: text, sshHost: text, sshPort: count, username: text, hostKey: text }),
-  ),
+  nodeAccess: listOf(record({ name: text, role, address: text, machine: text, sshHost: text, sshPort: count, username: text, hostKey: text })),
   privateKey: text,
   keyFile: text,
   overlay: record({ name: text, subnet: text, gateway: text }),
@@ -100,9 +98,7 @@ const UP = "npm run up";
 export function outputsOf(raw: RawOutputs, stack?: string): LabOutputs {
   const the = stack === undefined ? "the stack" : `stack '${stack}'`;
   if (Object.keys(raw).length === 0) throw new OutputsError(OUTPUT_NAMES, UP, `${the} has no lab up (it has no outputs)`);
-  const values: Record<string, unknown> = Object.fromEntries(
-    OUTPUT_NAMES.map((n) => [n, raw[n]?.value]).filter(([, v]) => v !== undefined),
-  );
+  const values: Record<string, unknown> = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, raw[n]?.value]).filter(([, v]) => v !== undefined));
   if (isLabOutputs(values)) return values;
   const missing = OUTPUT_NAMES.filter((n) => values[n] === undefined && !OPTIONAL.has(n));
   const misshapen = OUTPUT_NAMES.filter((n) => values[n] !== undefined && !SHAPES[n](values[n]));
@@ -113,8 +109,7 @@ export function outputsOf(raw: RawOutputs, stack?: string): LabOutputs {
   throw new OutputsError(
     [...missing, ...misshapen],
     UP,
-    `${the} has outputs this swarmlab cannot read (${says.join("; ")}): ` +
-      "its lab was made by an older swarmlab, or never brought up whole",
+    `${the} has outputs this swarmlab cannot read (${says.join("; ")}): ` + "its lab was made by an older swarmlab, or never brought up whole",
   );
 }
 

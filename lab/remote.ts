@@ -71,9 +71,7 @@ export class NodeSession {
         channel.on("data", (d: Buffer) => out.push(d));
         channel.stderr.on("data", (d: Buffer) => errOut.push(d));
         channel.on("exit", (c: number | null) => (code = c ?? -1));
-        channel.on("close", () =>
-          resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errOut).toString() }),
-        );
+        channel.on("close", () => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errOut).toString() }));
         channel.end(stdin);
       });
     });
@@ -119,7 +117,8 @@ export async function handshakeSlot(key: string, limit = HANDSHAKES_PER_NODE): P
     if (released) return;
     released = true;
     const next = entry.queue.shift();
-    if (next) next(); // the slot passes on as it is
+    if (next)
+      next(); // the slot passes on as it is
     else {
       entry.active -= 1;
       if (entry.active === 0) handshakes.delete(key);

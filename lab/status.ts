@@ -17,7 +17,9 @@ export async function labStatus(o: LabOutputs): Promise<LabStatus> {
     const observed = observedOf(o);
     const lines = o.nodeAccess.map((n) => {
       const member = membersNamed(s.swarm, n.name)[0];
-      const seen = nodeNamed(s, n.name)?.problem || (member ? `${member.state}${member.leader ? ", leader" : ""}, ${member.availability}` : "not a member of the swarm");
+      const seen =
+        nodeNamed(s, n.name)?.problem ||
+        (member ? `${member.state}${member.leader ? ", leader" : ""}, ${member.availability}` : "not a member of the swarm");
       return `${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${seen}`;
     });
     for (const t of runningTasksOf(s.swarm, o.service)) {
@@ -29,7 +31,8 @@ export async function labStatus(o: LabOutputs): Promise<LabStatus> {
       ...labProblems(s, o.nodeAccess, observed.service),
       ...faults.map((f) => `${f.node}: ${f.symptom}; ${replaceCommand([f.node])} makes that node again`),
     ];
-    if (problems.length > 0) lines.push(`NOT healthy (${healAdvice({ problems, remake: faults.map((f) => f.node) })}):`, ...problems.map((p) => `  - ${p}`));
+    if (problems.length > 0)
+      lines.push(`NOT healthy (${healAdvice({ problems, remake: faults.map((f) => f.node) })}):`, ...problems.map((p) => `  - ${p}`));
     return { lines, problems };
   } finally {
     sessions.close();

@@ -83,7 +83,10 @@ async function verify(): Promise<boolean> {
   if (r.exitCode !== 0) {
     const lines = (r.all ?? "").split("\n");
     const end = lines.findIndex((l) => /^\s*\d+ failing/.test(l));
-    const failed = lines.slice(0, end < 0 ? lines.length : end).filter((l) => /^\s+\d+\) /.test(l)).map((l) => l.trim());
+    const failed = lines
+      .slice(0, end < 0 ? lines.length : end)
+      .filter((l) => /^\s+\d+\) /.test(l))
+      .map((l) => l.trim());
     throw new Error(`verification suite failed (exit ${r.exitCode}): ${failed.length} failing\n  ${failed.join("\n  ")}\n${tail(r.all ?? "", 60)}`);
   }
   return true;
@@ -95,7 +98,7 @@ async function swarmlab(): Promise<boolean> {
   const collect = (s: string) => {
     output += s;
   };
-  let verified = false;
+  let verified: boolean;
   try {
     stack = await openStack(STACK, { name: LAB, subnet: SUBNET });
     const s = stack;
@@ -130,9 +133,7 @@ async function swarmlab(): Promise<boolean> {
 /** Leaves nothing of the bench stack: destroys what is still deployed, sweeps the lab's label, forgets the stack. */
 async function cleanUpSwarmlab(stack: Stack | undefined): Promise<void> {
   if (!stack) return void (await sweepLab({ name: LAB, backend: "docker" }, () => undefined));
-  await discardStack(stack).catch((err) =>
-    say(`clean-up of ${STACK} failed: ${err instanceof Error ? err.message : err}`),
-  );
+  await discardStack(stack).catch((err) => say(`clean-up of ${STACK} failed: ${err instanceof Error ? err.message : err}`));
 }
 
 function median(xs: number[]): number | undefined {
@@ -152,10 +153,12 @@ function report(suiteMissing: boolean): void {
   for (const p of PHASES) {
     console.log(`  ${p.padEnd(16)} ${fmt(m[p]).padStart(7)}   ${times[p].map((t) => t.toFixed(1)).join(" ") || "-"}`);
   }
-  const bUp = m["baseline up"], bDown = m["baseline down"], sUp = m["swarmlab up"], sDown = m["swarmlab down"];
+  const bUp = m["baseline up"],
+    bDown = m["baseline down"],
+    sUp = m["swarmlab up"],
+    sDown = m["swarmlab down"];
   const upRatio = bUp !== undefined && sUp !== undefined ? sUp / bUp : undefined;
-  const totalRatio =
-    bUp !== undefined && bDown !== undefined && sUp !== undefined && sDown !== undefined ? (sUp + sDown) / (bUp + bDown) : undefined;
+  const totalRatio = bUp !== undefined && bDown !== undefined && sUp !== undefined && sDown !== undefined ? (sUp + sDown) / (bUp + bDown) : undefined;
   console.log(`  ${"up ratio".padEnd(16)} ${fmt(upRatio, "x").padStart(7)}   swarmlab up / baseline up`);
   console.log(`  ${"total ratio".padEnd(16)} ${fmt(totalRatio, "x").padStart(7)}   swarmlab (up+down) / baseline (up+down)`);
   const add = m["add a worker"];
@@ -164,7 +167,9 @@ function report(suiteMissing: boolean): void {
 
   const verifyMedian = m["verification"];
   console.log(`\nbench: targets`);
-  console.log(`  ${verdict(upRatio === undefined ? undefined : upRatio <= TARGET_UP_RATIO)}  up within ${TARGET_UP_RATIO}x the baseline (${fmt(upRatio, "x")})`);
+  console.log(
+    `  ${verdict(upRatio === undefined ? undefined : upRatio <= TARGET_UP_RATIO)}  up within ${TARGET_UP_RATIO}x the baseline (${fmt(upRatio, "x")})`,
+  );
   console.log(`  ${verdict(sUp === undefined ? undefined : sUp < TARGET_UP_SECONDS)}  up under ${TARGET_UP_SECONDS} s (${fmt(sUp, " s")})`);
   console.log(
     `  ${verdict(verifyMedian === undefined ? undefined : verifyMedian < TARGET_VERIFY_SECONDS)}  verification under ${TARGET_VERIFY_SECONDS} s (` +

@@ -24,7 +24,10 @@ const yaml = require("js-yaml") as { load(text: string): unknown };
  * found: up must stop. Prints only the warnings and blockers, and the verdict; an environment variable with a bad
  * value is a blocker of its own, said first and alone.
  */
-export async function runDoctor(lab: { spec: LabSpec; stack: string; owner?: string }, print: (line: string) => void = console.log): Promise<boolean> {
+export async function runDoctor(
+  lab: { spec: LabSpec; stack: string; owner?: string },
+  print: (line: string) => void = console.log,
+): Promise<boolean> {
   const environment = environmentProblems();
   for (const e of environment) print(`swarmlab: ${e.message}`);
   if (environment.length > 0) return true;
@@ -70,11 +73,13 @@ export function stackTarget(stack: string, root = PROJECT_ROOT): DoctorTarget {
   // reading: Pulumi reads the file otherwise (010 is 8 there), and a setting must mean one thing to both.
   const written = text === undefined ? {} : writtenSettings(text);
   const all = Object.fromEntries(
-    entries.filter(([, v]) => isScalar(v)).map(([k, v]) => {
-      const key = k.includes(":") ? k : `swarmlab:${k}`;
-      const raw = key.startsWith("swarmlab:") ? written[key.slice("swarmlab:".length)] : undefined;
-      return [k, raw ?? String(v)];
-    }),
+    entries
+      .filter(([, v]) => isScalar(v))
+      .map(([k, v]) => {
+        const key = k.includes(":") ? k : `swarmlab:${k}`;
+        const raw = key.startsWith("swarmlab:") ? written[key.slice("swarmlab:".length)] : undefined;
+        return [k, raw ?? String(v)];
+      }),
   );
   const set = Object.keys(swarmlabSettings(all)).map((k) => `swarmlab:${k}`);
   const secrets = entries.filter(([k, v]) => k.startsWith("swarmlab:") && !isScalar(v)).map(([k]) => `; ${k} is a secret and was not read`);

@@ -38,7 +38,8 @@ async function up(): Promise<number> {
     // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
     // itself is reported as it was, whatever the collection does.
     const files = await collectLabLogs(spec).catch(() => []);
-    if (files.length) console.error(`swarmlab: diagnostics of lab '${spec.name}' in ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/`);
+    if (files.length)
+      console.error(`swarmlab: diagnostics of lab '${spec.name}' in ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/`);
     throw err;
   });
   const o = outputsOf(result.outputs, stack.name);
@@ -54,7 +55,9 @@ async function up(): Promise<number> {
   }
   console.log(`  upstream (stands for the internet): ${o.upstream.address}`);
   if (spec.backend === "docker" && !(await canGuard())) {
-    console.log("  note: no host firewall rules (iptables needs root or passwordless sudo): the lab has no route out, but its nodes can reach this host");
+    console.log(
+      "  note: no host firewall rules (iptables needs root or passwordless sudo): the lab has no route out, but its nodes can reach this host",
+    );
   }
   if (o.problems.length > 0) {
     console.log(`\nswarmlab: the lab is NOT healthy:\n${o.problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -62,7 +65,9 @@ async function up(): Promise<number> {
     // What up alone cannot heal is named with the command that does; anything else, another up may.
     console.log(remake.length ? `  heal it with: ${replaceCommand(remake)}` : "  run npm run up again once the cause is gone");
     const files = await collectLabLogs(spec);
-    console.log(`  logs: ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/ (${files.length} files) and .swarmlab/${spec.name}/lab.log`);
+    console.log(
+      `  logs: ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/ (${files.length} files) and .swarmlab/${spec.name}/lab.log`,
+    );
     return 1;
   }
   console.log(`  every node Ready, ${spec.service.replicas} tasks Running on distinct workers at the overlay's MTU, each task pings the others`);
@@ -78,7 +83,10 @@ async function down(): Promise<number> {
     return 0;
   }
   if (result.error) console.error(`swarmlab: pulumi destroy failed: ${result.error.message}`);
-  if (result.diagnostics) console.error(`swarmlab: diagnostics of lab '${result.lab.name}', taken when the destroy failed, in ${path.relative(PROJECT_ROOT, result.diagnostics)}/`);
+  if (result.diagnostics)
+    console.error(
+      `swarmlab: diagnostics of lab '${result.lab.name}', taken when the destroy failed, in ${path.relative(PROJECT_ROOT, result.diagnostics)}/`,
+    );
   if (result.left.length > 0) {
     console.error(`swarmlab: left of lab '${result.lab.name}':\n${result.left.map((l) => `  - ${l}`).join("\n")}`);
     console.error(`  remove it with: npm run clean ${result.lab.name}`);
@@ -93,7 +101,9 @@ async function clean(): Promise<number> {
   const named = process.argv[3];
   // The argument reaches removals: it must be a lab's name before anything is asked or removed.
   if (named !== undefined && labNameProblem(named)) {
-    console.error(`swarmlab: ${new LabNameError(named, "npm run clean's argument").message}. Fix: npm run clean <lab> with a lab's name (npm run clean alone lists them)`);
+    console.error(
+      `swarmlab: ${new LabNameError(named, "npm run clean's argument").message}. Fix: npm run clean <lab> with a lab's name (npm run clean alone lists them)`,
+    );
     return 2;
   }
   const backends = await availableBackends();
@@ -101,7 +111,9 @@ async function clean(): Promise<number> {
   // A label anyone can set: a value that is no lab's name is never a lab to remove.
   const labs = labelled.filter((l) => !labNameProblem(l));
   for (const odd of labelled.filter((l) => labNameProblem(l))) {
-    console.error(`swarmlab: ignored: objects labelled ${LABEL_LAB}=${JSON.stringify(odd)}, which is not a lab's name (not made by swarmlab); nothing of them was removed`);
+    console.error(
+      `swarmlab: ignored: objects labelled ${LABEL_LAB}=${JSON.stringify(odd)}, which is not a lab's name (not made by swarmlab); nothing of them was removed`,
+    );
   }
   // Without a name it never guesses, even when one lab is there: that lab may be another user's on the same engine.
   if (!named) {
@@ -109,10 +121,14 @@ async function clean(): Promise<number> {
       say("no lab exists; nothing to clean");
       return 0;
     }
-    const owners = await Promise.all(labs.map(async (l) => {
-      const stacks = (await Promise.all(backends.map((b) => b.objects(l)))).flat().map((o) => (o.owner ? `stack ${stackOfOwner(o.owner)}, owner ${o.owner}` : "no owner"));
-      return `  ${l} (${[...new Set(stacks)].join("; ")})`;
-    }));
+    const owners = await Promise.all(
+      labs.map(async (l) => {
+        const stacks = (await Promise.all(backends.map((b) => b.objects(l))))
+          .flat()
+          .map((o) => (o.owner ? `stack ${stackOfOwner(o.owner)}, owner ${o.owner}` : "no owner"));
+        return `  ${l} (${[...new Set(stacks)].join("; ")})`;
+      }),
+    );
     console.error(`swarmlab: name the lab to remove; labs here:\n${owners.join("\n")}\n  e.g. npm run clean ${labs[0]}`);
     return 2;
   }
@@ -135,7 +151,11 @@ async function status(): Promise<number> {
   const spec = await specOf(stack);
   const backend = await backendFor(spec.backend);
   const { facts } = await backend.info();
-  say(`backend ${spec.backend}: ${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  say(
+    `backend ${spec.backend}: ${Object.entries(facts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
   const lab = (await labOfState(stack)) ?? { name: spec.name, backend: spec.backend };
   const machines = await backend.list(lab.name, lab.owner);
   say(`lab '${lab.name}' machines: ${machines.map((m) => `${m.name} (${m.role}) ${m.state}`).join(", ") || "none"}`);
@@ -146,7 +166,11 @@ async function status(): Promise<number> {
   }
   // What the stack records, whatever swarmlab made it (the secret key and the ssh details aside); then whether it
   // is what this swarmlab's readers (the suite, explain) take.
-  const shown = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "privateKey" && k !== "nodeAccess").map(([k, v]) => [k, v.value]));
+  const shown = Object.fromEntries(
+    Object.entries(raw)
+      .filter(([k]) => k !== "privateKey" && k !== "nodeAccess")
+      .map(([k, v]) => [k, v.value]),
+  );
   console.log(JSON.stringify(shown, null, 2));
   let outputs;
   try {

@@ -30,7 +30,10 @@ export async function withPublishedWeb<T>(manager: Docker, name: string, image: 
   await removeService(manager, name); // a leftover of an interrupted run
   await manager.createService({
     Name: name,
-    TaskTemplate: { ContainerSpec: { Image: image, Command: ["httpd", "-f", "-p", "80", "-h", "/etc"] }, Placement: { Constraints: ["node.role==worker"] } },
+    TaskTemplate: {
+      ContainerSpec: { Image: image, Command: ["httpd", "-f", "-p", "80", "-h", "/etc"] },
+      Placement: { Constraints: ["node.role==worker"] },
+    },
     Mode: { Replicated: { Replicas: 2 } },
     EndpointSpec: { Ports: [{ Protocol: "tcp", TargetPort: 80, PublishedPort: port }] },
   });

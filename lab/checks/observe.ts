@@ -90,7 +90,10 @@ export async function hasIpvs(n: ConnectedNode): Promise<boolean> {
 /** Addresses a name resolves to inside a task (Swarm's embedded DNS at 127.0.0.11). */
 export async function resolveInTask(node: Docker, containerId: string, name: string): Promise<string[]> {
   const r = await containerExec(node, containerId, ["nslookup", name, "127.0.0.11"]);
-  const answer = r.stdout.split(/\n\s*\n/).slice(1).join("\n"); // skip the server block
+  const answer = r.stdout
+    .split(/\n\s*\n/)
+    .slice(1)
+    .join("\n"); // skip the server block
   return [...answer.matchAll(/Address(?: \d+)?:\s*(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]).sort();
 }
 

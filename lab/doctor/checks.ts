@@ -66,7 +66,13 @@ function labFindings(facts: DoctorFacts, target: DoctorTarget): Finding[] {
     subnetFinding(spec, facts, target.stack, target.owner),
     ...(facts.objects && facts.labs
       ? nameFindings(spec, target, facts.objects, facts.labs)
-      : [warn("names", "not checked: the Docker engine did not list its containers, networks and volumes", "npm run doctor again once docker ps answers")]),
+      : [
+          warn(
+            "names",
+            "not checked: the Docker engine did not list its containers, networks and volumes",
+            "npm run doctor again once docker ps answers",
+          ),
+        ]),
     ...(facts.labs ? [labsFinding(facts.labs, spec.name)] : []),
     imageFinding(spec, facts),
   ];
@@ -91,9 +97,17 @@ export function engineFinding(e: EngineFacts): Finding {
     return blocker(check, says, `let this user use the engine: sudo usermod -aG docker "$USER", then log in again (or run as root)`);
   }
   if (e.dockerHost) {
-    return blocker(check, says, `start the engine at ${e.endpoint}, or unset DOCKER_HOST to use this machine's (bash scripts/docker-engine.sh starts it)`);
+    return blocker(
+      check,
+      says,
+      `start the engine at ${e.endpoint}, or unset DOCKER_HOST to use this machine's (bash scripts/docker-engine.sh starts it)`,
+    );
   }
-  return blocker(check, says, "bash scripts/docker-engine.sh (it starts dockerd, installing Debian's docker.io first if needed; npm run up runs it too)");
+  return blocker(
+    check,
+    says,
+    "bash scripts/docker-engine.sh (it starts dockerd, installing Debian's docker.io first if needed; npm run up runs it too)",
+  );
 }
 
 export function cgroupFinding(version: 1 | 2 | undefined): Finding {
@@ -145,7 +159,11 @@ export function firewallFinding(fw: FirewallFacts, bridgeNfCallIptables: string 
 /** The lab's subnet against this host's routes, addresses, Docker networks and pools and other labs, as up checks it. */
 export function subnetFinding(spec: LabSpec, facts: DoctorFacts, stack: string, owner?: string): Finding {
   if (!facts.host) {
-    return warn("subnet", `${spec.subnet} not checked: ${facts.hostError ?? "the host's routes could not be read"}`, "the step the message names, then npm run doctor again");
+    return warn(
+      "subnet",
+      `${spec.subnet} not checked: ${facts.hostError ?? "the host's routes could not be read"}`,
+      "the step the message names, then npm run doctor again",
+    );
   }
   const refused = configErrorOf(() => assertSubnetFree(spec, facts.host!, stack, owner ?? null));
   if (refused) return blocker("subnet", refused.says, refused.fix);
@@ -175,7 +193,10 @@ function configErrorOf(check: () => void): ConfigError | undefined {
 
 /** The names up gives the lab's containers, network and volumes (the docker backend's, as its names check uses). */
 export function labNames(spec: LabSpec): Pick<NamedObject, "kind" | "name">[] {
-  return labObjectNames(spec.name, spec.nodes.map((n) => n.name));
+  return labObjectNames(
+    spec.name,
+    spec.nodes.map((n) => n.name),
+  );
 }
 
 /**
@@ -196,9 +217,10 @@ export function nameFindings(spec: LabSpec, target: DoctorTarget, objects: Named
   const other = others.find((o) => o !== "");
   if (other !== undefined) {
     const stack = stackOfOwner(other);
-    const whose = stack === target.stack
-      ? `owner ${other}: a stack ${stack} of another checkout, or an earlier state of this one (${target.owner ? `which now records ${target.owner}` : "which records no lab now"})`
-      : `stack ${stack} (owner ${other})`;
+    const whose =
+      stack === target.stack
+        ? `owner ${other}: a stack ${stack} of another checkout, or an earlier state of this one (${target.owner ? `which now records ${target.owner}` : "which records no lab now"})`
+        : `stack ${stack} (owner ${other})`;
     found.push(
       blocker(
         "names",
@@ -231,9 +253,19 @@ export function nameFindings(spec: LabSpec, target: DoctorTarget, objects: Named
   if (found.length > 0) return found;
   if (lab) {
     const owners = lab.owners.join(", ");
-    return [ok("names", `lab ${spec.name} is already here, made by stack ${target.stack} (owner ${owners}): up keeps what is whole and makes the rest again`)];
+    return [
+      ok(
+        "names",
+        `lab ${spec.name} is already here, made by stack ${target.stack} (owner ${owners}): up keeps what is whole and makes the rest again`,
+      ),
+    ];
   }
-  return [ok("names", `free: no container, network or volume uses the lab's names (${networkName(spec.name)}, ${containerName(spec.name, "<node>")}, ${volumeName(spec.name, "<node>")})`)];
+  return [
+    ok(
+      "names",
+      `free: no container, network or volume uses the lab's names (${networkName(spec.name)}, ${containerName(spec.name, "<node>")}, ${volumeName(spec.name, "<node>")})`,
+    ),
+  ];
 }
 
 /** A lab name like the spec's whose names nothing here uses: <name>-2, <name>-3, … (at most 40 characters). */
@@ -284,4 +316,3 @@ export function nodeFinding(n: NodeFacts, home: string): Finding {
 function tilde(file: string, home: string): string {
   return home && file.startsWith(`${home}/`) ? `~${file.slice(home.length)}` : file;
 }
-

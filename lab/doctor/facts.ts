@@ -208,7 +208,10 @@ async function readKernelConfig(release: string): Promise<KernelFacts["config"]>
     // not built with IKCONFIG_PROC: the distribution's copy, if any
   }
   const boot = `/boot/config-${release}`;
-  return fs.readFile(boot, "utf8").then((text) => ({ source: boot, text }), () => undefined);
+  return fs.readFile(boot, "utf8").then(
+    (text) => ({ source: boot, text }),
+    () => undefined,
+  );
 }
 
 async function readCgroupVersion(): Promise<1 | 2 | undefined> {
@@ -261,13 +264,22 @@ async function cliVersion(file: string): Promise<string | undefined> {
 async function firstOnPath(program: string, accept: (dir: string) => boolean): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter).filter((d) => d && accept(d))) {
     const file = path.join(dir, program);
-    if (await fs.access(file, fs.constants.X_OK).then(() => true, () => false)) return file;
+    if (
+      await fs.access(file, fs.constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file;
   }
   return undefined;
 }
 
 function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 function oneLine(err: unknown): string {

@@ -28,7 +28,8 @@ export interface Feature {
 }
 
 /** The other way to a kernel that has it: VMs. */
-const IN_VMS = "run the nodes as VMs with their own kernel (pulumi config set swarmlab:backend vagrant, after bash scripts/vm-host.sh and npm run box)";
+const IN_VMS =
+  "run the nodes as VMs with their own kernel (pulumi config set swarmlab:backend vagrant, after bash scripts/vm-host.sh and npm run box)";
 
 const loadedModule = (name: string) => (k: KernelFacts) => k.sysModules.includes(name);
 

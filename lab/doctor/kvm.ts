@@ -19,7 +19,10 @@ export interface KvmFacts {
 
 /** The groups of a user, from /etc/passwd and /etc/group text. */
 export function groupsOf(user: string, passwd: string, group: string): number[] | undefined {
-  const entry = passwd.split("\n").map((l) => l.split(":")).find((f) => f[0] === user);
+  const entry = passwd
+    .split("\n")
+    .map((l) => l.split(":"))
+    .find((f) => f[0] === user);
   if (!entry) return undefined;
   const members = group
     .split("\n")

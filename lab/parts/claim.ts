@@ -63,14 +63,23 @@ export async function assertFree(
     throw new ConfigError("name", i.lab, otherName, `the name is taken: ${whose(sameName)}`);
   }
   if (foreign.length > 0) {
-    throw new ConfigError("subnet", i.subnet, `pulumi config set swarmlab:subnet <another /24> -s ${i.stack}`, `this subnet is used: ${whose(foreign)}`);
+    throw new ConfigError(
+      "subnet",
+      i.subnet,
+      `pulumi config set swarmlab:subnet <another /24> -s ${i.stack}`,
+      `this subnet is used: ${whose(foreign)}`,
+    );
   }
 }
 
 export function whose(objects: LabObject[]): string {
   const [first] = objects;
-  const what = `${objects.map((o) => o.what).slice(0, 3).join(", ")}${objects.length > 3 ? ` and ${objects.length - 3} more` : ""}`;
+  const what = `${objects
+    .map((o) => o.what)
+    .slice(0, 3)
+    .join(", ")}${objects.length > 3 ? ` and ${objects.length - 3} more` : ""}`;
   if (!first.lab) return `${what}, not made by swarmlab (no ${LABEL_LAB} label)`;
-  if (!first.owner) return `${what}, of lab ${first.lab}, made without an owner label (by an older swarmlab or by hand; if it is yours and its state is lost, npm run clean ${first.lab} removes it)`;
+  if (!first.owner)
+    return `${what}, of lab ${first.lab}, made without an owner label (by an older swarmlab or by hand; if it is yours and its state is lost, npm run clean ${first.lab} removes it)`;
   return `${what}, of lab ${first.lab} of stack ${stackOfOwner(first.owner)} (owner ${first.owner})`;
 }

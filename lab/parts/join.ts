@@ -4,7 +4,15 @@
 import type Docker from "dockerode";
 import { unlessGone } from "../engine-api";
 import {
-  drainNode, joinWorker, leaveSwarm, NodeSpec, removeNode, removeStaleNodes, setNodeSpec, swarmState, waitForNodesReady,
+  drainNode,
+  joinWorker,
+  leaveSwarm,
+  NodeSpec,
+  removeNode,
+  removeStaleNodes,
+  setNodeSpec,
+  swarmState,
+  waitForNodesReady,
 } from "../steps/swarm";
 import { NodeAccess, onReachable, withSessions } from "../sessions";
 import { memberSpec, NodeLook } from "../snapshot/model";

@@ -42,7 +42,10 @@ export const overlay: Part<OverlayInputs, OverlayOutputs> = {
       ? `cannot be read (${state.manager.name}: ${m.problem})`
       : !found
         ? "is gone"
-        : overlayDrift({ Driver: found.driver, Scope: found.scope, Options: found.options, Internal: found.internal, Attachable: found.attachable }, state.encrypted === true);
+        : overlayDrift(
+            { Driver: found.driver, Scope: found.scope, Options: found.options, Internal: found.internal, Attachable: found.attachable },
+            state.encrypted === true,
+          );
     if (found && !drift) return { networkId: found.id, subnet: found.subnet, gateway: found.gateway };
     log(`overlay: ${state.name} ${drift}; up makes it again`);
     return undefined;

@@ -93,14 +93,14 @@ export function providerFor(kind: PartKind, root: string) {
 function wrapped<T extends Record<string, (...args: never[]) => Promise<unknown>>>(provider: T): T {
   const out: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(provider)) {
-    out[name] = (...args: never[]) => method(...args).catch((err: unknown) => {
-      const said = engineUnanswered(err);
-      // A refusal with a fix (ConfigError, EnvError, MissingProgram) is the whole story: no stack trace under it in
-      // Pulumi's output (its provider prints `${err}: ${err.stack}`).
-      if (said instanceof Error && "fix" in said) said.stack = "";
-      throw said;
-    });
+    out[name] = (...args: never[]) =>
+      method(...args).catch((err: unknown) => {
+        const said = engineUnanswered(err);
+        // A refusal with a fix (ConfigError, EnvError, MissingProgram) is the whole story: no stack trace under it in
+        // Pulumi's output (its provider prints `${err}: ${err.stack}`).
+        if (said instanceof Error && "fix" in said) said.stack = "";
+        throw said;
+      });
   }
   return out as T;
 }
-

@@ -3,7 +3,14 @@
 // update`), and so does anything else a student set (extras); a new mode or a new network makes it again.
 import { unlessGone } from "../engine-api";
 import {
-  ensureService, observedService, RawServiceSpec, removeService, ServiceArgs, TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT,
+  ensureService,
+  observedService,
+  RawServiceSpec,
+  removeService,
+  ServiceArgs,
+  TaskInfo,
+  TUTORIAL_ENDPOINT,
+  TUTORIAL_PLACEMENT,
   waitForTasks,
 } from "../steps/service";
 import { NodeAccess, onReachable, withSessions } from "../sessions";
@@ -49,7 +56,9 @@ export const service: Part<ServiceInputs, ServiceOutputs> = {
       const tasks = runningTasksOf(m.view, state.name).map((t) => taskInfoOf(t, state.network));
       return { ...args, networkId, extras: [...extras, ...(networkId === state.networkId ? more : [])], serviceId: found.id, tasks };
     }
-    log(`service ${state.name} ${m.problem || m.viewError ? `cannot be read (${state.manager.name}: ${m.problem || m.viewError})` : "is gone"}; up makes it again`);
+    log(
+      `service ${state.name} ${m.problem || m.viewError ? `cannot be read (${state.manager.name}: ${m.problem || m.viewError})` : "is gone"}; up makes it again`,
+    );
     return undefined;
   },
   async update(_id, _olds, news, ctx) {
@@ -64,9 +73,16 @@ export const service: Part<ServiceInputs, ServiceOutputs> = {
 /** Creates or updates the service, then waits for its tasks. */
 async function apply(i: ServiceInputs, { log }: PartContext): Promise<{ id: string; outs: ServiceOutputs }> {
   const args: ServiceArgs = {
-    lab: i.lab, name: i.name, image: i.image, replicas: i.replicas, network: i.network, pingTarget: i.pingTarget,
+    lab: i.lab,
+    name: i.name,
+    image: i.image,
+    replicas: i.replicas,
+    network: i.network,
+    pingTarget: i.pingTarget,
     // a stack of an older swarmlab recorded none of these: the tutorial's
-    placement: i.placement ?? TUTORIAL_PLACEMENT, mode: i.mode ?? "replicated", endpoint: i.endpoint ?? TUTORIAL_ENDPOINT,
+    placement: i.placement ?? TUTORIAL_PLACEMENT,
+    mode: i.mode ?? "replicated",
+    endpoint: i.endpoint ?? TUTORIAL_ENDPOINT,
   };
   return withSessions([i.manager], i.privateKey, async ([m]) => {
     const docker = m.docker();

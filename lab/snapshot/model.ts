@@ -117,7 +117,12 @@ export function nodeLookOf(raw: RawNodeLook, inside: RawNodeLook["tasks"] = {}):
     role: raw.role,
     address: raw.address,
     problem: raw.problem,
-    local: { state: swarm?.LocalNodeState ?? "", nodeId: swarm?.NodeID ?? "", clusterId: swarm?.Cluster?.ID ?? "", manages: swarm?.ControlAvailable === true },
+    local: {
+      state: swarm?.LocalNodeState ?? "",
+      nodeId: swarm?.NodeID ?? "",
+      clusterId: swarm?.Cluster?.ID ?? "",
+      manages: swarm?.ControlAvailable === true,
+    },
     images: a?.images ?? [],
     networks: (a?.networks ?? []).map(networkLookOf),
     ...(raw.addresses !== undefined ? { labInterface: interfaceHolding(raw.addresses, raw.address) } : {}),

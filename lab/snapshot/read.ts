@@ -84,7 +84,10 @@ async function readTasksInside(raw: RawNodeLook[], sessions: Map<string, NodeSes
       if (!node || !session) return;
       const docker = session.docker();
       const [link, addr] = await Promise.all(
-        [["ip", "-o", "link"], ["ip", "-o", "addr"]].map((cmd) => withTimeout(containerExec(docker, t.containerId, cmd), CALL_TIMEOUT_MS).catch(() => undefined)),
+        [
+          ["ip", "-o", "link"],
+          ["ip", "-o", "addr"],
+        ].map((cmd) => withTimeout(containerExec(docker, t.containerId, cmd), CALL_TIMEOUT_MS).catch(() => undefined)),
       );
       if (link?.code === 0 && addr?.code === 0) (node.tasks ??= {})[t.name] = { link: link.stdout, addr: addr.stdout };
     }),

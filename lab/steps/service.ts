@@ -70,8 +70,7 @@ export interface RawServiceSpec {
   [k: string]: unknown;
 }
 
-const portText = (p: RawPort) =>
-  `${p.PublishedPort ?? ""}:${p.TargetPort}/${p.Protocol ?? "tcp"}${p.PublishMode === "host" ? " host" : ""}`;
+const portText = (p: RawPort) => `${p.PublishedPort ?? ""}:${p.TargetPort}/${p.Protocol ?? "tcp"}${p.PublishMode === "host" ? " host" : ""}`;
 
 function portSpec(text: string): RawPort {
   const m = /^(\d*):(\d+)\/(\w+)( host)?$/.exec(text);
@@ -129,8 +128,15 @@ export function observedService(spec: RawServiceSpec, args: Pick<ServiceArgs, "l
   const placement = task.Placement ?? {};
   const global = spec.Mode?.Global !== undefined;
   const wanted = serviceSpec({
-    lab: args.lab, name: args.name, image: "", replicas: 0, network: "", pingTarget: "",
-    placement: TUTORIAL_PLACEMENT, mode: "replicated", endpoint: TUTORIAL_ENDPOINT,
+    lab: args.lab,
+    name: args.name,
+    image: "",
+    replicas: 0,
+    network: "",
+    pingTarget: "",
+    placement: TUTORIAL_PLACEMENT,
+    mode: "replicated",
+    endpoint: TUTORIAL_ENDPOINT,
   });
   return {
     image: (task.ContainerSpec?.Image ?? "").replace(/@sha256:[0-9a-f]+$/, ""),
@@ -156,8 +162,16 @@ export function observedService(spec: RawServiceSpec, args: Pick<ServiceArgs, "l
  * RollbackConfig and ForceUpdate say how the next update rolls out (the CLI fills them in), not what runs.
  */
 const DECLARED = new Set([
-  "Name", "Mode", "EndpointSpec", "UpdateConfig", "RollbackConfig", "TaskTemplate.ForceUpdate",
-  "TaskTemplate.ContainerSpec.Image", "TaskTemplate.ContainerSpec.Command", "TaskTemplate.Placement", "TaskTemplate.Networks",
+  "Name",
+  "Mode",
+  "EndpointSpec",
+  "UpdateConfig",
+  "RollbackConfig",
+  "TaskTemplate.ForceUpdate",
+  "TaskTemplate.ContainerSpec.Image",
+  "TaskTemplate.ContainerSpec.Command",
+  "TaskTemplate.Placement",
+  "TaskTemplate.Networks",
 ]);
 
 /** What the engine fills into every spec it stores (measured, Docker 26): equal to leaving the field out. */
@@ -194,9 +208,16 @@ export function extraFields(wanted: unknown, live: unknown, at = ""): string[] {
 /** Where the live service differs from `args` on `network` (its id), in words; empty when it does not. */
 export function serviceDrift(args: ServiceArgs, seen: ObservedService, networkId: string): string[] {
   const wanted: Omit<ObservedService, "networks" | "extras"> = {
-    image: args.image, replicas: args.mode === "global" ? seen.replicas : args.replicas, pingTarget: args.pingTarget,
-    placement: { constraints: [...args.placement.constraints].sort(), preferences: args.placement.preferences, maxPerNode: args.placement.maxPerNode },
-    mode: args.mode, endpoint: { mode: args.endpoint.mode, ports: [...args.endpoint.ports].sort() },
+    image: args.image,
+    replicas: args.mode === "global" ? seen.replicas : args.replicas,
+    pingTarget: args.pingTarget,
+    placement: {
+      constraints: [...args.placement.constraints].sort(),
+      preferences: args.placement.preferences,
+      maxPerNode: args.placement.maxPerNode,
+    },
+    mode: args.mode,
+    endpoint: { mode: args.endpoint.mode, ports: [...args.endpoint.ports].sort() },
   };
   const drift = (Object.keys(wanted) as (keyof typeof wanted)[])
     .filter((k) => JSON.stringify(seen[k]) !== JSON.stringify(wanted[k]))
@@ -251,9 +272,7 @@ export async function runningTasks(manager: Docker, service: string, network: st
     .map((t) => ({
       name: `${service}.${t.Slot}`,
       node: hostname.get(t.NodeID) ?? t.NodeID,
-      overlayIp: (t.NetworksAttachments ?? [])
-        .find((a) => a.Network?.Spec?.Name === network)
-        ?.Addresses?.[0]?.split("/")[0] ?? "",
+      overlayIp: (t.NetworksAttachments ?? []).find((a) => a.Network?.Spec?.Name === network)?.Addresses?.[0]?.split("/")[0] ?? "",
       containerId: t.Status?.ContainerStatus?.ContainerID ?? "",
     }))
     .sort((a, b) => a.name.localeCompare(b.name));

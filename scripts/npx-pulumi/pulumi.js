@@ -74,7 +74,9 @@ const cli = path.join(home, "versions", version, "bin", "pulumi");
 const passphraseFile = path.join(root, ".swarmlab", "passphrase");
 
 if (!fs.existsSync(cli)) {
-  fail(`no Pulumi CLI v${version} at ${cli}: run 'npm run setup' first (it uses a pulumi v${version} on PATH, the official download, or a build from Go modules)`);
+  fail(
+    `no Pulumi CLI v${version} at ${cli}: run 'npm run setup' first (it uses a pulumi v${version} on PATH, the official download, or a build from Go modules)`,
+  );
 }
 const env = { ...process.env };
 // A state URL the user set wins (as it does over Pulumi.yaml). The project's state folder is made on first use (only

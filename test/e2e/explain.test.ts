@@ -56,12 +56,18 @@ describe("npm run explain: the tutorial walked through on the live lab", functio
   it("--json gives the versioned report of every step in the tutorial's order, each with command, output and what it proves, all holding", function () {
     assert.equal(report.format, "swarmlab-explain/1");
     assert.equal(report.lab, under!.outputs.lab);
-    assert.deepEqual(report.steps.map((s) => s.number), report.steps.map((_, i) => i + 1));
+    assert.deepEqual(
+      report.steps.map((s) => s.number),
+      report.steps.map((_, i) => i + 1),
+    );
     for (const s of report.steps) {
       assert.ok(s.command && s.proves, `${s.name} has a command and what it proves`);
       assert.ok(s.output.length > 0, `${s.name} shows real output`);
     }
-    assert.deepEqual(report.steps.filter((s) => !s.holds).map((s) => `${s.name}: ${s.reading.join("; ")}`), []);
+    assert.deepEqual(
+      report.steps.filter((s) => !s.holds).map((s) => `${s.name}: ${s.reading.join("; ")}`),
+      [],
+    );
     assert.equal(report.holds, true);
   });
 
@@ -76,7 +82,10 @@ describe("npm run explain: the tutorial walked through on the live lab", functio
       }
       assert.deepEqual(vxlan.facts.vnisOnTheWire, [mynet.vni]);
       assert.equal(vxlan.facts.deviceVni, mynet.vni);
-      assert.ok(vxlan.reading.some((l) => l.startsWith(`VNI ${mynet.vni} on the wire`)), vxlan.reading.join("\n"));
+      assert.ok(
+        vxlan.reading.some((l) => l.startsWith(`VNI ${mynet.vni} on the wire`)),
+        vxlan.reading.join("\n"),
+      );
       const nodes = under!.outputs.nodes.map((n) => n.address);
       const tasks = taskAddresses();
       for (const p of vxlan.facts.packets as { outer: { src: string; dst: string }; inner: { src: string; dst: string } }[]) {
@@ -106,7 +115,9 @@ describe("npm run explain: the tutorial walked through on the live lab", functio
   it("writes the picture, .swarmlab/<lab>/topology.svg, showing every node's and task's addresses", function () {
     assert.equal(report.topology?.svg, path.join(".swarmlab", under!.outputs.lab, "topology.svg"));
     const svg = readFileSync(path.join(PROJECT_ROOT, report.topology!.svg), "utf8");
-    const shown = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))).join("\n");
+    const shown = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)]
+      .map((m) => m[1].replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))))
+      .join("\n");
     for (const n of under!.outputs.nodes) assert.ok(shown.includes(n.address) && shown.includes(n.name), n.name);
     for (const a of taskAddresses()) assert.ok(shown.includes(`${a}/`), a);
     assert.ok(shown.includes(under!.outputs.upstream.address));

@@ -165,12 +165,18 @@ describe("faults: one up heals what a student broke; down always finishes", func
 
   it("test's spec changed (docker service update --constraint-add, --env-add, --label-add, --publish-add): one update in place undoes it all", async function () {
     const { manager } = roles();
-    await onNode(manager, [
-      "docker service update -d --constraint-add node.hostname==nowhere --env-add A=1 --label-add x=y",
-      "--publish-add 8080:80 --replicas-max-per-node 2 test",
-    ].join(" "));
+    await onNode(
+      manager,
+      [
+        "docker service update -d --constraint-add node.hostname==nowhere --env-add A=1 --label-add x=y",
+        "--publish-add 8080:80 --replicas-max-per-node 2 test",
+      ].join(" "),
+    );
     await healsBy("test's constraint, env, label, port changed", { update: 1 });
-    const spec = await onNodeOut(manager, "docker service inspect -f '{{json .Spec.TaskTemplate.Placement}} {{json .Spec.EndpointSpec.Ports}} {{json .Spec.TaskTemplate.ContainerSpec.Env}}' test");
+    const spec = await onNodeOut(
+      manager,
+      "docker service inspect -f '{{json .Spec.TaskTemplate.Placement}} {{json .Spec.EndpointSpec.Ports}} {{json .Spec.TaskTemplate.ContainerSpec.Env}}' test",
+    );
     assert.equal(spec.trim(), '{"Constraints":["node.role==worker"],"MaxReplicas":1} null null', "no port, no env");
   });
 
@@ -181,7 +187,10 @@ describe("faults: one up heals what a student broke; down always finishes", func
 
   it("a task's eth0 MTU changed inside worker1: up names the node and the command; npm run up -- --replace <worker1> heals it", async function () {
     const { worker1 } = roles();
-    await onNode(worker1, 'nsenter -t "$(docker inspect -f {{.State.Pid}} $(docker ps -q -f label=com.docker.swarm.service.name=test))" -n ip link set eth0 mtu 1400');
+    await onNode(
+      worker1,
+      'nsenter -t "$(docker inspect -f {{.State.Pid}} $(docker ps -q -f label=com.docker.swarm.service.name=test))" -n ip link set eth0 mtu 1400',
+    );
     await namesNodeToRemake(worker1, "test\\.\\d's eth0 has MTU 1400, not 1450");
     await healsBy("task MTU changed on worker1 (--replace)", { replace: 2 }, { replace: [worker1] });
   });
@@ -212,8 +221,14 @@ describe("faults: one up heals what a student broke; down always finishes", func
     assert.deepEqual(grow.changeSummary, { create: 2, same: 14 }, "preview of workers 3");
     await healsBy("workers 2→3", { create: 2 });
     // the new worker takes the tutorial's next name
-    assert.deepEqual(outputs.nodeAccess.map((n) => n.name), [...before, "swarm-worker3"]);
-    assert.deepEqual(workersOf(outputs.nodeAccess).map((n) => n.name), [...workers, "swarm-worker3"]);
+    assert.deepEqual(
+      outputs.nodeAccess.map((n) => n.name),
+      [...before, "swarm-worker3"],
+    );
+    assert.deepEqual(
+      workersOf(outputs.nodeAccess).map((n) => n.name),
+      [...workers, "swarm-worker3"],
+    );
     await stack.setConfig("swarmlab:workers", { value: "2" });
     const shrink = await stack.preview();
     assert.deepEqual(shrink.changeSummary, { delete: 2, same: 14 }, "preview of workers 2");

@@ -135,13 +135,23 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const machines = await runningMachines({ name: o().lab, backend: o().backend });
       const elsewhere = async (offset: number) => (await throwAwaySettings("intruder", offset)).subnet;
       const attempts: { settings: Record<string, string>; says: RegExp }[] = [
-        { settings: { name: o().lab, subnet: await elsewhere(100) }, says: new RegExp(`swarmlab:name = "${o().lab}": the name is taken: .*of lab ${o().lab} of stack ${stackOfOwner(owner)} \\(owner ${owner}\\)`) },
-        { settings: { name: "swarmlab-intruder", subnet: o().subnet }, says: new RegExp(`swarmlab:subnet = "${o().subnet.replace(/\./g, "\\.")}": this subnet is used.*owner ${owner}`) },
+        {
+          settings: { name: o().lab, subnet: await elsewhere(100) },
+          says: new RegExp(
+            `swarmlab:name = "${o().lab}": the name is taken: .*of lab ${o().lab} of stack ${stackOfOwner(owner)} \\(owner ${owner}\\)`,
+          ),
+        },
+        {
+          settings: { name: "swarmlab-intruder", subnet: o().subnet },
+          says: new RegExp(`swarmlab:subnet = "${o().subnet.replace(/\./g, "\\.")}": this subnet is used.*owner ${owner}`),
+        },
         // Its containers would be named like this lab's: <lab>-swarm + manager = <lab> + swarm-manager.
         {
           // the same backend: a docker lab's container names never meet a lab of VMs' domain names
           settings: { name: `${o().lab}-swarm`, subnet: await elsewhere(101), nodes: JSON.stringify(["manager", "worker1"]), backend: o().backend },
-          says: new RegExp(`swarmlab:name = "${o().lab}-swarm": the lab's objects would take names that exist already: .*(container|VM) ${o().lab}-swarm-(manager|worker1)\\b.*owner ${owner}`),
+          says: new RegExp(
+            `swarmlab:name = "${o().lab}-swarm": the lab's objects would take names that exist already: .*(container|VM) ${o().lab}-swarm-(manager|worker1)\\b.*owner ${owner}`,
+          ),
         },
       ];
       for (const { settings, says } of attempts) {
@@ -165,7 +175,11 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       const machines = await runningMachines({ name: o().lab, backend: o().backend });
       try {
         mkdirSync(path.join(copy, ".pulumi-state"));
-        for (const args of [["stack", "init"], ["config", "set", "swarmlab:name", o().lab], ["config", "set", "swarmlab:subnet", o().subnet]]) {
+        for (const args of [
+          ["stack", "init"],
+          ["config", "set", "swarmlab:name", o().lab],
+          ["config", "set", "swarmlab:subnet", o().subnet],
+        ]) {
           const r = await cli(copy, env, ...args);
           assert.equal(r.exitCode, 0, `${args.join(" ")}:\n${r.stdout}\n${r.stderr}`);
         }

@@ -50,7 +50,16 @@ import { containerExec } from "../../lab/engine-api";
 import { labDir, KEY_FILE } from "../../lab/lab-dir";
 import { HostKeyMismatch } from "../../lab/remote";
 import { connect } from "../../lab/sessions";
-import { labInterfaceOf, networkNamed, networkTableOf, nodeNamed, OverlayLook, overlayNamed, runningTasksOf, taskInfoOf } from "../../lab/snapshot/model";
+import {
+  labInterfaceOf,
+  networkNamed,
+  networkTableOf,
+  nodeNamed,
+  OverlayLook,
+  overlayNamed,
+  runningTasksOf,
+  taskInfoOf,
+} from "../../lab/snapshot/model";
 import type { TaskInfo } from "../../lab/steps/service";
 
 /** busybox ping: 3 echoes, each sent as soon as the previous reply is back (-A), 2 s to wait at most. */
@@ -99,7 +108,12 @@ export class LabView {
       throw new Error(`no network ${outputs.overlay.name} in the swarm: npm run up makes the lab whole`);
     }
     const running = runningTasksOf(s.swarm, outputs.service);
-    const view = new LabView(outputs, lab, running.map((t) => taskInfoOf(t, outputs.overlay.name)), overlay);
+    const view = new LabView(
+      outputs,
+      lab,
+      running.map((t) => taskInfoOf(t, outputs.overlay.name)),
+      overlay,
+    );
     for (const t of running) {
       view.gwbridge.set(t.node, networkNamed(nodeNamed(s, t.node), "docker_gwbridge")?.subnet ?? "");
       view.ifaces.set(t.name, t.interfaces ?? []);
@@ -318,7 +332,13 @@ export const CLAIMS: Claim[] = [
       const node = v.workerOf(from);
       const peer = v.workerOf(to).access.address;
       const [text, device] = await Promise.all([
-        captureDuring(node, labInterfaceOf(v.lab.snapshot, node.access.name), captureFilter(peer), 4, `docker exec ${from.containerId} ping -c 2 ${to.overlayIp}`),
+        captureDuring(
+          node,
+          labInterfaceOf(v.lab.snapshot, node.access.name),
+          captureFilter(peer),
+          4,
+          `docker exec ${from.containerId} ping -c 2 ${to.overlayIp}`,
+        ),
         vxlanDevice(node, v.overlay.id),
       ]);
       const wire = overlayOnTheWire(parseCapture(text), {

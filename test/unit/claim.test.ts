@@ -20,7 +20,10 @@ async function refusal(i: ClaimInputs, owner: string | undefined, backend: Retur
 }
 
 async function said(check: Promise<void>): Promise<string> {
-  const err = await check.then(() => undefined, (e: Error) => e);
+  const err = await check.then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.ok(err, "refused");
   assert.doesNotMatch(err.message, /docker rm|volume rm|remove it\b|npm run down/, "never tells to remove another's things");
   return err.message;
@@ -89,7 +92,10 @@ describe("the claim", () => {
 
   it("a lab without owner labels: clean is offered only for the case that it is yours", async () => {
     const message = await refusal(CLAIM, OURS, engine([{ what: "container swarmlab-swarm-manager", lab: "swarmlab", owner: "" }]));
-    assert.match(message, /made without an owner label \(by an older swarmlab or by hand; if it is yours and its state is lost, npm run clean swarmlab removes it\)/);
+    assert.match(
+      message,
+      /made without an owner label \(by an older swarmlab or by hand; if it is yours and its state is lost, npm run clean swarmlab removes it\)/,
+    );
   });
 
   describe("as a dynamic provider, preview asks it through check and diff", () => {
@@ -126,7 +132,10 @@ describe("a part's provider and the engine at DOCKER_HOST", () => {
         "this machine's engine (bash scripts/docker-engine.sh starts it), or start the engine at unix:///nothing",
     );
     const tcp = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:2375"), { code: "ECONNREFUSED", address: "127.0.0.1", port: 2375 });
-    assert.match(String((engineUnanswered(tcp, "tcp://127.0.0.1:2375") as Error).message), /^DOCKER_HOST = "tcp:\/\/127\.0\.0\.1:2375": no Docker engine answers/);
+    assert.match(
+      String((engineUnanswered(tcp, "tcp://127.0.0.1:2375") as Error).message),
+      /^DOCKER_HOST = "tcp:\/\/127\.0\.0\.1:2375": no Docker engine answers/,
+    );
     const node = Object.assign(new Error("connect ECONNREFUSED 192.168.56.10:22"), { code: "ECONNREFUSED", address: "192.168.56.10", port: 22 });
     assert.equal(engineUnanswered(node, "tcp://127.0.0.1:2375"), node, "a node's SSH is not the host's engine");
     assert.equal(engineUnanswered(refused, undefined), refused, "without DOCKER_HOST the default socket's own error stays");

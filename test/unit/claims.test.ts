@@ -12,12 +12,26 @@ const claim = (check: Claim["check"]): Claim => ({ group: "g", says: "s", check 
 
 describe("verification suite: what a claim's test reports", () => {
   it("a claim that held: passes (no reason)", async () => {
-    assert.equal(await checkClaim(claim(async () => {}), view, false), undefined);
+    assert.equal(
+      await checkClaim(
+        claim(async () => {}),
+        view,
+        false,
+      ),
+      undefined,
+    );
   });
 
   it("a false claim: fails with what was seen, in CI or not", async () => {
     for (const ci of [false, true]) {
-      await assert.rejects(checkClaim(claim(async () => assert.equal(1450, 1424, "eth0's MTU")), view, ci), /eth0's MTU/);
+      await assert.rejects(
+        checkClaim(
+          claim(async () => assert.equal(1450, 1424, "eth0's MTU")),
+          view,
+          ci,
+        ),
+        /eth0's MTU/,
+      );
     }
   });
 
@@ -47,7 +61,11 @@ describe("verification suite: what a claim's test reports", () => {
 
   it("a pending test prints its reason and skips; under CI=true it fails, unless the reason is one CI has by design", () => {
     const skipped = new Error("skipped");
-    const ctx = { skip: () => { throw skipped; } } as unknown as Mocha.Context;
+    const ctx = {
+      skip: () => {
+        throw skipped;
+      },
+    } as unknown as Mocha.Context;
     const saved = process.env.CI;
     const log = console.log;
     const printed: string[] = [];

@@ -101,7 +101,8 @@ const USES = {
   IPVS: "service VIPs and the ingress routing mesh (a published port answering on every node) are IPVS load balancers",
   ESP: "encrypted overlays (docker network create --opt encrypted) are IPsec ESP tunnels with AES-GCM",
 };
-const IN_VMS = "run the nodes as VMs with their own kernel (pulumi config set swarmlab:backend vagrant, after bash scripts/vm-host.sh and npm run box)";
+const IN_VMS =
+  "run the nodes as VMs with their own kernel (pulumi config set swarmlab:backend vagrant, after bash scripts/vm-host.sh and npm run box)";
 const SHARED = "the lab's machines are containers and share this machine's kernel";
 
 /** The kernel's findings as the report words them (what a feature lacks, kept as data too, is checked on its own). */
@@ -174,13 +175,20 @@ describe("doctor", () => {
 
     it("Debian's kernel: every feature is a module that loads when needed", () => {
       const found = said(DEBIAN);
-      assert.deepEqual(found[0], { check: "kernel", status: "info", says: "Linux 6.1.0-28-cloud-amd64, options read from /boot/config-6.1.0-28-cloud-amd64" });
+      assert.deepEqual(found[0], {
+        check: "kernel",
+        status: "info",
+        says: "Linux 6.1.0-28-cloud-amd64, options read from /boot/config-6.1.0-28-cloud-amd64",
+      });
       assert.deepEqual(
         found.slice(1).map((f) => [f.check, f.status]),
         ["VXLAN", "bridge", "bridge netfilter", "overlay filesystem", "IPVS", "ESP/GCM"].map((c) => [c, "ok"]),
       );
       assert.equal(byCheck(found, "IPVS").says, `present (CONFIG_IP_VS=m, loaded when needed): ${USES.IPVS}`);
-      assert.equal(byCheck(found, "ESP/GCM").says, `present (CONFIG_INET_ESP=m, loaded when needed; CONFIG_CRYPTO_GCM=m, loaded when needed): ${USES.ESP}`);
+      assert.equal(
+        byCheck(found, "ESP/GCM").says,
+        `present (CONFIG_INET_ESP=m, loaded when needed; CONFIG_CRYPTO_GCM=m, loaded when needed): ${USES.ESP}`,
+      );
     });
 
     it("what is loaded counts as present: ip_vs, esp4, and gcm(aes) in /proc/crypto", () => {
@@ -276,7 +284,8 @@ describe("doctor", () => {
   });
 
   describe("Docker engine", () => {
-    const DOWN = "no Docker engine answers at unix:///var/run/docker.sock (connect ENOENT /var/run/docker.sock): the lab's machines are containers of that engine";
+    const DOWN =
+      "no Docker engine answers at unix:///var/run/docker.sock (connect ENOENT /var/run/docker.sock): the lab's machines are containers of that engine";
 
     it("an engine that answers: its version, API, platform and storage driver", () => {
       assert.deepEqual(engineFinding(ENGINE), {
@@ -287,7 +296,11 @@ describe("doctor", () => {
     });
 
     it("no engine: a blocker, and the script that starts one", () => {
-      const down: EngineFacts = { endpoint: "unix:///var/run/docker.sock", dockerHost: false, error: { message: "connect ENOENT /var/run/docker.sock", code: "ENOENT" } };
+      const down: EngineFacts = {
+        endpoint: "unix:///var/run/docker.sock",
+        dockerHost: false,
+        error: { message: "connect ENOENT /var/run/docker.sock", code: "ENOENT" },
+      };
       assert.deepEqual(engineFinding(down), {
         check: "Docker engine",
         status: "blocker",
@@ -297,9 +310,17 @@ describe("doctor", () => {
     });
 
     it("an engine this user may not use, and one DOCKER_HOST names", () => {
-      const denied: EngineFacts = { endpoint: "unix:///var/run/docker.sock", dockerHost: false, error: { message: "connect EACCES /var/run/docker.sock", code: "EACCES" } };
+      const denied: EngineFacts = {
+        endpoint: "unix:///var/run/docker.sock",
+        dockerHost: false,
+        error: { message: "connect EACCES /var/run/docker.sock", code: "EACCES" },
+      };
       assert.equal(engineFinding(denied).fix, 'let this user use the engine: sudo usermod -aG docker "$USER", then log in again (or run as root)');
-      const remote: EngineFacts = { endpoint: "tcp://10.1.2.3:2375", dockerHost: true, error: { message: "connect ECONNREFUSED 10.1.2.3:2375", code: "ECONNREFUSED" } };
+      const remote: EngineFacts = {
+        endpoint: "tcp://10.1.2.3:2375",
+        dockerHost: true,
+        error: { message: "connect ECONNREFUSED 10.1.2.3:2375", code: "ECONNREFUSED" },
+      };
       assert.deepEqual(engineFinding(remote), {
         check: "Docker engine",
         status: "blocker",
@@ -421,9 +442,15 @@ describe("doctor", () => {
 
     it("a lab of the same name and stack name but another owner (another checkout's stack dev): a blocker", () => {
       const host = hostWith({ addNetworks: [labNetwork("swarmlab", "192.168.56.0/24", "dev.1a2b3c4d")] });
-      const says = 'swarmlab:subnet = "192.168.56.0/24": this subnet is used by lab swarmlab of stack dev (network swarmlab-net, 192.168.56.0/24, owner dev.1a2b3c4d)';
+      const says =
+        'swarmlab:subnet = "192.168.56.0/24": this subnet is used by lab swarmlab of stack dev (network swarmlab-net, 192.168.56.0/24, owner dev.1a2b3c4d)';
       for (const owner of [undefined, "dev.99999999"]) {
-        assert.deepEqual(subnetFinding(SPEC, facts({ host }), "dev", owner), { check: "subnet", status: "blocker", says, fix: "pulumi config set swarmlab:subnet 192.168.57.0/24" });
+        assert.deepEqual(subnetFinding(SPEC, facts({ host }), "dev", owner), {
+          check: "subnet",
+          status: "blocker",
+          says,
+          fix: "pulumi config set swarmlab:subnet 192.168.57.0/24",
+        });
       }
     });
 
@@ -453,7 +480,11 @@ describe("doctor", () => {
     });
 
     it("this stack's lab already up: fine (by the owner id its state records, never by the stack's name alone)", () => {
-      const objects: NamedObject[] = [...DOCKER_DEFAULT_NETWORKS, { kind: "network", name: "swarmlab-net", labels: OURS }, { kind: "container", name: "swarmlab-upstream", labels: OURS }];
+      const objects: NamedObject[] = [
+        ...DOCKER_DEFAULT_NETWORKS,
+        { kind: "network", name: "swarmlab-net", labels: OURS },
+        { kind: "container", name: "swarmlab-upstream", labels: OURS },
+      ];
       const labs = [{ name: "swarmlab", owners: ["dev.1a2b3c4d"], subnets: ["192.168.56.0/24"] }];
       const expected = [
         {
@@ -469,7 +500,9 @@ describe("doctor", () => {
 
     it("a lab of this name owned by another stack: a blocker, with a free name, never a command that removes that lab", () => {
       const labs = [{ name: "swarmlab", owners: ["ci.0badcafe"], subnets: ["192.168.56.0/24"] }];
-      const objects: NamedObject[] = [{ kind: "network", name: "swarmlab-net", labels: { "swarmlab.lab": "swarmlab", "swarmlab.owner": "ci.0badcafe" } }];
+      const objects: NamedObject[] = [
+        { kind: "network", name: "swarmlab-net", labels: { "swarmlab.lab": "swarmlab", "swarmlab.owner": "ci.0badcafe" } },
+      ];
       assert.deepEqual(nameFindings(SPEC, TARGET, objects, labs), [
         {
           check: "names",
@@ -566,7 +599,7 @@ describe("doctor", () => {
         check: "image",
         status: "blocker",
         says:
-          'swarmlab:image = "alpine:3.20": not on this machine: the nodes take the service\'s image from this host\'s Docker engine ' +
+          "swarmlab:image = \"alpine:3.20\": not on this machine: the nodes take the service's image from this host's Docker engine " +
           "(they have no registry), and the lab makes only busybox:latest",
         fix: "pulumi config set swarmlab:image busybox:latest (or docker pull alpine:3.20 first)",
       });
@@ -650,7 +683,10 @@ describe("doctor", () => {
 
     it("the stack's settings file, on the defaults", () => {
       const target = stackTarget("custom", root);
-      assert.equal(target.source, "Pulumi.custom.yaml sets swarmlab:name, swarmlab:subnet, swarmlab:workers; the rest are the defaults of lab/config.ts");
+      assert.equal(
+        target.source,
+        "Pulumi.custom.yaml sets swarmlab:name, swarmlab:subnet, swarmlab:workers; the rest are the defaults of lab/config.ts",
+      );
       assert.equal(target.spec?.name, "lab2");
       assert.equal(target.spec?.subnet, "192.168.57.0/24");
       assert.equal(target.spec?.nodes.length, 4);
@@ -658,11 +694,18 @@ describe("doctor", () => {
     });
 
     it("numbers as written, not as a YAML 1.2 reader takes them: workers: 010 is refused as Pulumi's program refuses it", () => {
-      for (const [text, fix] of [["010", "10"], ["0x10", "16"], ["1e1", "10"]]) {
+      for (const [text, fix] of [
+        ["010", "10"],
+        ["0x10", "16"],
+        ["1e1", "10"],
+      ]) {
         writeFileSync(path.join(root, "Pulumi.octal.yaml"), `config:\n  swarmlab:workers: ${text}\n`);
         const target = stackTarget("octal", root);
         assert.equal(target.spec, undefined, `workers ${text} was taken as ${target.spec?.nodes.length} nodes`);
-        assert.match(lineOf(target.settingsError!), new RegExp(`^swarmlab:workers = "${text}": not plain decimal .*Fix: pulumi config set swarmlab:workers ${fix}$`));
+        assert.match(
+          lineOf(target.settingsError!),
+          new RegExp(`^swarmlab:workers = "${text}": not plain decimal .*Fix: pulumi config set swarmlab:workers ${fix}$`),
+        );
       }
     });
 
@@ -695,7 +738,11 @@ describe("doctor", () => {
           "10.0.1.0/24), so node addresses would collide with overlay addresses",
         fix: "pulumi config set swarmlab:subnet 192.168.56.0/24",
       });
-      assert.deepEqual(byCheck(found, "lab"), { check: "lab", status: "info", says: "subnet, names and image not checked: the settings are invalid (above)" });
+      assert.deepEqual(byCheck(found, "lab"), {
+        check: "lab",
+        status: "info",
+        says: "subnet, names and image not checked: the settings are invalid (above)",
+      });
       assert.equal(blocked(found), true);
     });
 
@@ -722,7 +769,10 @@ describe("doctor", () => {
     it("a settings file that is not YAML: a blocker", () => {
       const target = stackTarget("broken", root);
       assert.equal(target.spec, undefined);
-      assert.match(lineOf(target.settingsError!), /^Pulumi\.broken\.yaml: cannot be read \(.+\)\. Fix: correct it, or move it away to start from the defaults$/);
+      assert.match(
+        lineOf(target.settingsError!),
+        /^Pulumi\.broken\.yaml: cannot be read \(.+\)\. Fix: correct it, or move it away to start from the defaults$/,
+      );
     });
   });
 
@@ -755,11 +805,22 @@ describe("doctor", () => {
     });
 
     it("no Docker engine: a blocker (exit 1), and what needs the engine is not checked", () => {
-      const engine: EngineFacts = { endpoint: "unix:///var/run/docker.sock", dockerHost: false, error: { message: "connect ENOENT /var/run/docker.sock", code: "ENOENT" } };
+      const engine: EngineFacts = {
+        endpoint: "unix:///var/run/docker.sock",
+        dockerHost: false,
+        error: { message: "connect ENOENT /var/run/docker.sock", code: "ENOENT" },
+      };
       const found = checkAll(facts({ engine, host: undefined, objects: undefined, labs: undefined }), TARGET);
       assert.equal(blocked(found), true);
-      assert.deepEqual(byCheck(found, "lab"), { check: "lab", status: "info", says: "subnet, names and image not checked: they need the Docker engine (above)" });
-      assert.equal(found.some((f) => f.check === "subnet" || f.check === "names"), false);
+      assert.deepEqual(byCheck(found, "lab"), {
+        check: "lab",
+        status: "info",
+        says: "subnet, names and image not checked: they need the Docker engine (above)",
+      });
+      assert.equal(
+        found.some((f) => f.check === "subnet" || f.check === "names"),
+        false,
+      );
       assert.equal(summary(found), "1 blocker and 2 warnings: npm run up would fail. Fix it, then run npm run doctor again.");
     });
 
@@ -822,7 +883,9 @@ describe("doctor: /dev/kvm as libvirt sees it (labs of VMs)", function () {
   it("is checked for the vagrant backend only", function () {
     const bad = { gid: 993, mode: 0o660, qemuGroups: [108] };
     const vagrant = labSpecFromConfig({ backend: "vagrant" });
-    assert.ok(checkAll(facts({ kvm: bad }), { stack: "vm", source: "test", spec: vagrant }).some((f) => f.check === "/dev/kvm" && f.status === "warn"));
+    assert.ok(
+      checkAll(facts({ kvm: bad }), { stack: "vm", source: "test", spec: vagrant }).some((f) => f.check === "/dev/kvm" && f.status === "warn"),
+    );
     assert.ok(!checkAll(facts({ kvm: bad }), TARGET).some((f) => f.check === "/dev/kvm"));
   });
 });

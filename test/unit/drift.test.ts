@@ -7,7 +7,14 @@ import path from "node:path";
 import { notInSwarm, unlessGone } from "../../lab/engine-api";
 import { overlayDrift } from "../../lab/steps/overlay";
 import {
-  extraFields, observedService, RawServiceSpec, serviceDrift, serviceSpec, ServiceArgs, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT,
+  extraFields,
+  observedService,
+  RawServiceSpec,
+  serviceDrift,
+  serviceSpec,
+  ServiceArgs,
+  TUTORIAL_ENDPOINT,
+  TUTORIAL_PLACEMENT,
 } from "../../lab/steps/service";
 import { nodeSpecDrift, nodeSpecOf, TUTORIAL_NODE } from "../../lab/steps/swarm";
 
@@ -15,8 +22,15 @@ const fixture = (...p: string[]) => JSON.parse(readFileSync(path.join(__dirname,
 
 /** The recorded lab's service as swarmlab declares it. */
 const ARGS: ServiceArgs = {
-  lab: "swarmlab-explore-8380", name: "test", image: "busybox:latest", replicas: 2, network: "mynet",
-  pingTarget: "192.168.157.254", placement: TUTORIAL_PLACEMENT, mode: "replicated", endpoint: TUTORIAL_ENDPOINT,
+  lab: "swarmlab-explore-8380",
+  name: "test",
+  image: "busybox:latest",
+  replicas: 2,
+  network: "mynet",
+  pingTarget: "192.168.157.254",
+  placement: TUTORIAL_PLACEMENT,
+  mode: "replicated",
+  endpoint: TUTORIAL_ENDPOINT,
 };
 const MYNET = "iith06rt3qdtb3pndahp5vl8b";
 
@@ -25,9 +39,14 @@ describe("drift: every declared field is read", () => {
     it("as swarmlab made it reads back as its inputs, with no extras and no drift (the engine's defaults are no drift)", () => {
       const seen = observedService(fixture("service", "created.json").Spec, ARGS);
       assert.deepEqual(seen, {
-        image: "busybox:latest", replicas: 2, pingTarget: "192.168.157.254",
+        image: "busybox:latest",
+        replicas: 2,
+        pingTarget: "192.168.157.254",
         placement: { constraints: ["node.role==worker"], preferences: [], maxPerNode: 1 },
-        mode: "replicated", endpoint: { mode: "vip", ports: [] }, networks: [MYNET], extras: [],
+        mode: "replicated",
+        endpoint: { mode: "vip", ports: [] },
+        networks: [MYNET],
+        extras: [],
       });
       assert.deepEqual(serviceDrift(ARGS, seen, MYNET), []);
     });
@@ -35,7 +54,9 @@ describe("drift: every declared field is read", () => {
     it("after docker service update --constraint-add --placement-pref-add --replicas-max-per-node --publish-add --env-add --label-add, field by field", () => {
       const seen = observedService(fixture("service", "updated.json").Spec, ARGS);
       assert.deepEqual(seen.placement, {
-        constraints: ["node.hostname==nowhere", "node.role==worker"], preferences: ["spread=node.labels.zone"], maxPerNode: 2,
+        constraints: ["node.hostname==nowhere", "node.role==worker"],
+        preferences: ["spread=node.labels.zone"],
+        maxPerNode: 2,
       });
       assert.deepEqual(seen.endpoint, { mode: "vip", ports: ["8080:80/tcp"] });
       assert.deepEqual(seen.extras, ["Labels.x", "TaskTemplate.ContainerSpec.Env"]);
@@ -62,7 +83,10 @@ describe("drift: every declared field is read", () => {
       assert.equal(seen.pingTarget, "sleep 600");
       assert.equal(seen.mode, "global");
       assert.deepEqual(seen.networks, [MYNET, "other"]);
-      assert.deepEqual(serviceDrift(ARGS, seen, MYNET).map((d) => d.split(" ")[0]), ["image", "replicas", "pingTarget", "mode", "networks"]);
+      assert.deepEqual(
+        serviceDrift(ARGS, seen, MYNET).map((d) => d.split(" ")[0]),
+        ["image", "replicas", "pingTarget", "mode", "networks"],
+      );
       assert.deepEqual(serviceDrift({ ...ARGS, replicas: 3 }, observedService(spec, ARGS), MYNET), ["replicas 2 → 3"]);
     });
 
@@ -80,9 +104,14 @@ describe("drift: every declared field is read", () => {
         endpoint: { mode: "dnsrr", ports: ["8080:80/tcp", ":53/udp host"] },
       };
       const sent = serviceSpec(args, MYNET);
-      assert.deepEqual(sent.TaskTemplate?.Placement, {
-        Constraints: ["node.role==worker", "node.labels.zone==a"], Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }],
-      }, "no MaxReplicas: no limit");
+      assert.deepEqual(
+        sent.TaskTemplate?.Placement,
+        {
+          Constraints: ["node.role==worker", "node.labels.zone==a"],
+          Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }],
+        },
+        "no MaxReplicas: no limit",
+      );
       assert.deepEqual(serviceDrift(args, observedService(sent, args), MYNET), []);
       assert.throws(() => serviceSpec({ ...args, endpoint: { mode: "vip", ports: ["8080"] } }), /published:target\/protocol/);
       assert.throws(() => serviceSpec({ ...args, placement: { ...args.placement, preferences: ["node.labels.zone"] } }), /spread=/);
@@ -90,13 +119,19 @@ describe("drift: every declared field is read", () => {
 
     it("extras: a field set beyond the declared ones and Swarm's defaults, by its dotted path", () => {
       const wanted = { TaskTemplate: { ContainerSpec: { Init: true }, Resources: {} } };
-      assert.deepEqual(extraFields(wanted, { TaskTemplate: { ContainerSpec: { Init: true, StopGracePeriod: 10_000_000_000 }, Resources: { Limits: {} } } }), []);
+      assert.deepEqual(
+        extraFields(wanted, { TaskTemplate: { ContainerSpec: { Init: true, StopGracePeriod: 10_000_000_000 }, Resources: { Limits: {} } } }),
+        [],
+      );
       assert.deepEqual(extraFields(wanted, { TaskTemplate: { ContainerSpec: { Init: false, ReadOnly: true } } }), [
-        "TaskTemplate.ContainerSpec.Init", "TaskTemplate.ContainerSpec.ReadOnly",
+        "TaskTemplate.ContainerSpec.Init",
+        "TaskTemplate.ContainerSpec.ReadOnly",
       ]);
-      assert.deepEqual(extraFields(wanted, { TaskTemplate: { ContainerSpec: { Init: true, StopGracePeriod: 1 }, ForceUpdate: 3 } }), [
-        "TaskTemplate.ContainerSpec.StopGracePeriod",
-      ], "a forced update is no drift; another grace period is");
+      assert.deepEqual(
+        extraFields(wanted, { TaskTemplate: { ContainerSpec: { Init: true, StopGracePeriod: 1 }, ForceUpdate: 3 } }),
+        ["TaskTemplate.ContainerSpec.StopGracePeriod"],
+        "a forced update is no drift; another grace period is",
+      );
     });
   });
 
@@ -130,7 +165,13 @@ describe("drift: every declared field is read", () => {
   });
 
   describe("an overlay", () => {
-    const mynet = { Driver: "overlay", Scope: "swarm", Options: { "com.docker.network.driver.overlay.vxlanid_list": "4097" }, Internal: false, Attachable: false };
+    const mynet = {
+      Driver: "overlay",
+      Scope: "swarm",
+      Options: { "com.docker.network.driver.overlay.vxlanid_list": "4097" },
+      Internal: false,
+      Attachable: false,
+    };
 
     it("as swarmlab made it: no drift (Docker's VXLAN ids are no option of ours)", () => {
       assert.equal(overlayDrift(mynet, false), "");

@@ -4,17 +4,7 @@
 // each message's fix, applied, passes the checks. Then the places that repeat a rule in their own words (the
 // dynamic providers' loader, the shell scripts) are held to the same lines.
 import assert from "node:assert/strict";
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -105,8 +95,7 @@ const ROWS: Row[] = [
     what: "issue: another project's stack",
     env: { SWARMLAB_STACK: "organization/webapp/dev" },
     message:
-      `SWARMLAB_STACK = "organization/webapp/dev": a stack of project 'webapp': this is project 'swarmlab'. ` +
-      `Fix: export SWARMLAB_STACK=dev`,
+      `SWARMLAB_STACK = "organization/webapp/dev": a stack of project 'webapp': this is project 'swarmlab'. ` + `Fix: export SWARMLAB_STACK=dev`,
   },
   {
     what: "issue: SWARMLAB_ROOT at a folder that is no checkout",
@@ -126,16 +115,13 @@ const ROWS: Row[] = [
   {
     what: "project/stack without the organization",
     env: { SWARMLAB_STACK: "swarmlab/dev" },
-    message:
-      `SWARMLAB_STACK = "swarmlab/dev": a stack's name, or organization/swarmlab/<name>. ` +
-      `Fix: export SWARMLAB_STACK=dev`,
+    message: `SWARMLAB_STACK = "swarmlab/dev": a stack's name, or organization/swarmlab/<name>. ` + `Fix: export SWARMLAB_STACK=dev`,
   },
   {
     what: "a stack name with a space",
     env: { SWARMLAB_STACK: "my lab" },
     message:
-      `SWARMLAB_STACK = "my lab": a stack's name is 1-100 letters, digits, '-', '_' or '.' (Pulumi's rule). ` +
-      `Fix: export SWARMLAB_STACK=my-lab`,
+      `SWARMLAB_STACK = "my lab": a stack's name is 1-100 letters, digits, '-', '_' or '.' (Pulumi's rule). ` + `Fix: export SWARMLAB_STACK=my-lab`,
   },
   {
     what: "a trailing slash",
@@ -156,16 +142,14 @@ const ROWS: Row[] = [
     what: "SWARMLAB_ROOT at a folder inside the checkout",
     env: { SWARMLAB_ROOT: "<root>/lab" },
     message:
-      `SWARMLAB_ROOT = "<root>/lab": not a swarmlab checkout (it has no lab/parts/runner.ts). ` +
-      `Fix: unset SWARMLAB_ROOT, or set it to <root>`,
+      `SWARMLAB_ROOT = "<root>/lab": not a swarmlab checkout (it has no lab/parts/runner.ts). ` + `Fix: unset SWARMLAB_ROOT, or set it to <root>`,
   },
   // ---- DOCKER_HOST, DOCKER_CERT_PATH
   {
     what: "tcp:// without a port: the docker CLI takes 2375, dockerode 80",
     env: { DOCKER_HOST: "tcp://10.0.0.5" },
     message:
-      `DOCKER_HOST = "tcp://10.0.0.5": no port: the docker CLI would take 2375, dockerode 80. ` +
-      `Fix: export DOCKER_HOST=tcp://10.0.0.5:2375`,
+      `DOCKER_HOST = "tcp://10.0.0.5": no port: the docker CLI would take 2375, dockerode 80. ` + `Fix: export DOCKER_HOST=tcp://10.0.0.5:2375`,
   },
   {
     what: "a unix socket with a relative path",
@@ -193,16 +177,12 @@ const ROWS: Row[] = [
   {
     what: "a port out of range",
     env: { DOCKER_HOST: "tcp://docker.example:99999" },
-    message:
-      `DOCKER_HOST = "tcp://docker.example:99999": port 99999 is not 1-65535. ` +
-      `Fix: unset DOCKER_HOST to use this machine's engine`,
+    message: `DOCKER_HOST = "tcp://docker.example:99999": port 99999 is not 1-65535. ` + `Fix: unset DOCKER_HOST to use this machine's engine`,
   },
   {
     what: "a trailing space",
     env: { DOCKER_HOST: "unix:///var/run/docker.sock " },
-    message:
-      `DOCKER_HOST = "unix:///var/run/docker.sock ": it contains white space. ` +
-      `Fix: unset DOCKER_HOST to use this machine's engine`,
+    message: `DOCKER_HOST = "unix:///var/run/docker.sock ": it contains white space. ` + `Fix: unset DOCKER_HOST to use this machine's engine`,
   },
   {
     what: "TLS keys missing for a tcp:// engine (dockerode would fail with a bare ENOENT)",
@@ -215,16 +195,12 @@ const ROWS: Row[] = [
   {
     what: "PULUMI_HOME empty (npm run up would look in ./versions)",
     env: { PULUMI_HOME: "" },
-    message:
-      `PULUMI_HOME = "": empty, which some tools take as unset and others as the current folder. ` +
-      `Fix: ${UNSET_PULUMI}`,
+    message: `PULUMI_HOME = "": empty, which some tools take as unset and others as the current folder. ` + `Fix: ${UNSET_PULUMI}`,
   },
   {
     what: "PULUMI_HOME with a quoted ~",
     env: { PULUMI_HOME: "~/.pulumi" },
-    message:
-      `PULUMI_HOME = "~/.pulumi": '~' is not expanded inside quotes: a relative path. ` +
-      `Fix: export PULUMI_HOME="$HOME/.pulumi"`,
+    message: `PULUMI_HOME = "~/.pulumi": '~' is not expanded inside quotes: a relative path. ` + `Fix: export PULUMI_HOME="$HOME/.pulumi"`,
   },
   {
     what: "PULUMI_HOME relative",
@@ -236,9 +212,7 @@ const ROWS: Row[] = [
   {
     what: "VAGRANT_HOME with a quoted ~",
     env: { VAGRANT_HOME: "~/.vagrant.d" },
-    message:
-      `VAGRANT_HOME = "~/.vagrant.d": '~' is not expanded inside quotes: a relative path. ` +
-      `Fix: export VAGRANT_HOME="$HOME/.vagrant.d"`,
+    message: `VAGRANT_HOME = "~/.vagrant.d": '~' is not expanded inside quotes: a relative path. ` + `Fix: export VAGRANT_HOME="$HOME/.vagrant.d"`,
   },
   {
     what: "VAGRANT_HOME empty (the Vagrantfile would look in /boxes)",
@@ -284,8 +258,7 @@ const ROWS: Row[] = [
     what: "PULUMI_CONFIG_PASSPHRASE_FILE empty",
     env: { PULUMI_CONFIG_PASSPHRASE_FILE: "" },
     message:
-      `PULUMI_CONFIG_PASSPHRASE_FILE = "": empty: npx pulumi would pass it on, and Pulumi would find no passphrase. ` +
-      `Fix: ${UNSET_PASSPHRASE}`,
+      `PULUMI_CONFIG_PASSPHRASE_FILE = "": empty: npx pulumi would pass it on, and Pulumi would find no passphrase. ` + `Fix: ${UNSET_PASSPHRASE}`,
   },
   // ---- the vagrant backend
   {
@@ -323,20 +296,30 @@ describe("environment variables: one line, the value, a fix (lab/env.ts)", () =>
   it(`the table has ${ROWS.length} bad values, every variable of ENV_CHECKS among them`, () => {
     assert.ok(ROWS.length >= 12);
     const covered = new Set(ROWS.flatMap((r) => Object.keys(r.env)));
-    assert.deepEqual(Object.keys(ENV_CHECKS).filter((v) => !covered.has(v)), []);
+    assert.deepEqual(
+      Object.keys(ENV_CHECKS).filter((v) => !covered.has(v)),
+      [],
+    );
   });
 
   for (const row of ROWS) {
     it(row.what, () => {
       const before = tree(root);
       const errors = environmentErrors(envOf(row), ctx);
-      assert.deepEqual(errors.map((e) => e.message), [at(row.message)]);
+      assert.deepEqual(
+        errors.map((e) => e.message),
+        [at(row.message)],
+      );
       assert.ok(errors[0] instanceof EnvError);
       assert.equal(errors[0].message.split("\n").length, 1);
       assert.deepEqual(tree(root), before, "nothing was made or removed");
       // the fix, applied, passes
       const fixed = applyFix(envOf(row), errors[0].fix);
-      assert.deepEqual(environmentErrors(fixed, ctx).map((e) => e.message), [], `after: ${errors[0].fix}`);
+      assert.deepEqual(
+        environmentErrors(fixed, ctx).map((e) => e.message),
+        [],
+        `after: ${errors[0].fix}`,
+      );
     });
   }
 
@@ -353,12 +336,20 @@ describe("environment variables: one line, the value, a fix (lab/env.ts)", () =>
       { DOCKER_HOST: "unix:///run/user/1000/docker.sock", DOCKER_CERT_PATH: "/nowhere", SWARMLAB_PARALLEL: "1" },
       { LIBVIRT_DEFAULT_URI: "qemu:///system", PULUMI_CONFIG_PASSPHRASE_FILE: path.join(root, "passphrase") },
     ];
-    for (const env of good) assert.deepEqual(environmentErrors(env, ctx).map((e) => e.message), [], JSON.stringify(env));
+    for (const env of good)
+      assert.deepEqual(
+        environmentErrors(env, ctx).map((e) => e.message),
+        [],
+        JSON.stringify(env),
+      );
   });
 
   it("several bad variables: one line each", () => {
     const errors = environmentErrors({ SWARMLAB_PARALLEL: "yes", PULUMI_HOME: "", DOCKER_HOST: "localhost:2375" }, ctx);
-    assert.deepEqual(errors.map((e) => e.variable), ["DOCKER_HOST", "PULUMI_HOME", "SWARMLAB_PARALLEL"]);
+    assert.deepEqual(
+      errors.map((e) => e.variable),
+      ["DOCKER_HOST", "PULUMI_HOME", "SWARMLAB_PARALLEL"],
+    );
   });
 
   it("DOCKER_HOST at nothing: named with its value, that it does not answer, and both fixes", () => {
@@ -393,7 +384,10 @@ describe("SWARMLAB_STACK: stackName(), what every npm command opens", () => {
   it("another organization's stack is refused there, in one line, before any stack is opened", () => {
     process.env.SWARMLAB_STACK = "acme/swarmlab/dev";
     const expected = errorOf(() => stackFromEnv("acme/swarmlab/dev", "swarmlab"));
-    assert.throws(() => stackName(), (err: Error) => err instanceof EnvError && err.message === expected);
+    assert.throws(
+      () => stackName(),
+      (err: Error) => err instanceof EnvError && err.message === expected,
+    );
   });
 });
 
@@ -408,7 +402,10 @@ describe("SWARMLAB_ROOT: the dynamic providers' loader (infra/provider.ts) says 
       // mocha runs in the project's folder: the checkout the loader finds from its working folder, as lab/env.ts's fix
       const expected = errorOf(() => checkSwarmlabRoot(value, isCheckout, PROJECT_ROOT));
       assert.match(expected, /^SWARMLAB_ROOT = .*\. Fix: unset SWARMLAB_ROOT, or set it to /);
-      assert.throws(() => partProvider("claim").create({}), (err: Error) => err.message === expected);
+      assert.throws(
+        () => partProvider("claim").create({}),
+        (err: Error) => err.message === expected,
+      );
     });
   }
 });
@@ -581,7 +578,10 @@ describe("PULUMI_HOME: cliRoot() (npm run up's CLI, the doctor's) never takes an
       set({ PULUMI_HOME: value });
       const expected = errorOf(() => checkPulumiHome(value));
       assert.match(expected, /^PULUMI_HOME = .*\. Fix: /);
-      assert.throws(() => cliRoot(), (err: Error) => err instanceof EnvError && err.message === expected);
+      assert.throws(
+        () => cliRoot(),
+        (err: Error) => err instanceof EnvError && err.message === expected,
+      );
     });
   }
 
@@ -618,7 +618,10 @@ describe("the vagrant backend reads SWARMLAB_ROOT, LIBVIRT_DEFAULT_URI and VAGRA
     it(`projectRoot(): SWARMLAB_ROOT ${what} is refused, offering this checkout, before any lab folder is used`, () => {
       set({ SWARMLAB_ROOT: value });
       const expected = `SWARMLAB_ROOT = "${value}": ${problem}. Fix: unset SWARMLAB_ROOT, or set it to ${CODE_ROOT}`;
-      assert.throws(() => projectRoot(), (err: Error) => err instanceof EnvError && err.message === expected);
+      assert.throws(
+        () => projectRoot(),
+        (err: Error) => err instanceof EnvError && err.message === expected,
+      );
     });
   }
 
@@ -648,7 +651,10 @@ describe("the vagrant backend reads SWARMLAB_ROOT, LIBVIRT_DEFAULT_URI and VAGRA
       set({ VAGRANT_HOME: value });
       const expected = errorOf(() => checkVagrantHome(value));
       assert.match(expected, /^VAGRANT_HOME = .*\. Fix: /);
-      assert.throws(() => boxRecipe(), (err: Error) => err instanceof EnvError && err.message === expected);
+      assert.throws(
+        () => boxRecipe(),
+        (err: Error) => err instanceof EnvError && err.message === expected,
+      );
     });
   }
 
@@ -763,8 +769,7 @@ describe("npx pulumi (scripts/npx-pulumi/pulumi.js) refuses what lab/env.ts refu
   let shim: string;
   let calls: string;
   let state: string;
-  const stub = (home: string) =>
-    writeExecutable(path.join(home, "versions", "9.9.9", "bin", "pulumi"), `#!/bin/sh\necho "$@" >> "${calls}"\n`);
+  const stub = (home: string) => writeExecutable(path.join(home, "versions", "9.9.9", "bin", "pulumi"), `#!/bin/sh\necho "$@" >> "${calls}"\n`);
   beforeEach(() => {
     project = mkdtempSync(path.join(os.tmpdir(), "swarmlab-env-shim-"));
     shim = path.join(project, "scripts", "npx-pulumi", "pulumi.js");
@@ -794,11 +799,7 @@ describe("npx pulumi (scripts/npx-pulumi/pulumi.js) refuses what lab/env.ts refu
     ["PULUMI_HOME with a quoted ~", { PULUMI_HOME: "~/.pulumi" }, () => () => checkPulumiHome("~/.pulumi")],
     ["PULUMI_HOME relative", { PULUMI_HOME: "home" }, () => () => checkPulumiHome("home")],
     ["PULUMI_BACKEND_URL empty (was passed on)", { PULUMI_BACKEND_URL: "" }, (p) => () => checkBackendUrl("", p)],
-    [
-      "PULUMI_CONFIG_PASSPHRASE_FILE empty (was passed on)",
-      { PULUMI_CONFIG_PASSPHRASE_FILE: "" },
-      () => () => checkPassphraseFile("", isFile),
-    ],
+    ["PULUMI_CONFIG_PASSPHRASE_FILE empty (was passed on)", { PULUMI_CONFIG_PASSPHRASE_FILE: "" }, () => () => checkPassphraseFile("", isFile)],
     [
       "PULUMI_CONFIG_PASSPHRASE_FILE relative",
       { PULUMI_CONFIG_PASSPHRASE_FILE: "passphrase" },
@@ -825,7 +826,12 @@ describe("npx pulumi (scripts/npx-pulumi/pulumi.js) refuses what lab/env.ts refu
     assert.equal(r.exitCode, 1);
     const ctx = { project: "swarmlab", stateDir: state, projectRoot: project, isFile, exists: isFile };
     const env = { PULUMI_CONFIG_PASSPHRASE_FILE: "", PULUMI_BACKEND_URL: "", PULUMI_HOME: "" };
-    assert.equal(r.stderr, environmentErrors(env, ctx).map((e) => `swarmlab: ${e.message}`).join("\n"));
+    assert.equal(
+      r.stderr,
+      environmentErrors(env, ctx)
+        .map((e) => `swarmlab: ${e.message}`)
+        .join("\n"),
+    );
     assert.equal(r.stderr.split("\n").length, 3);
   });
 

@@ -25,7 +25,9 @@ describe("heal: what up alone cannot heal is named with the command that does", 
     assert.deepEqual(replaceArgs([]), []);
     assert.deepEqual(replaceArgs(["--replace", "swarm-worker1"]), ["swarm-worker1"]);
     assert.deepEqual(replaceArgs(["--replace=swarm-worker1", "--replace", "swarm-worker2,swarm-manager"]), [
-      "swarm-worker1", "swarm-worker2", "swarm-manager",
+      "swarm-worker1",
+      "swarm-worker2",
+      "swarm-manager",
     ]);
     assert.equal(replaceArgs(["--replace"]), undefined);
     assert.equal(replaceArgs(["--replace", "--yes"]), undefined);
@@ -36,7 +38,10 @@ describe("heal: what up alone cannot heal is named with the command that does", 
   it("--replace <node> is the node part's URN in the stack (never its join's); an unknown name lists the lab's nodes", () => {
     assert.deepEqual(nodeUrns(RESOURCES, ["swarm-worker1"]), [urn("swarm-worker1")]);
     assert.deepEqual(nodeUrns(RESOURCES, ["swarm-worker2", "swarm-manager"]), [urn("swarm-worker2"), urn("swarm-manager")]);
-    assert.throws(() => nodeUrns(RESOURCES, ["swarm-worker9"]), /--replace swarm-worker9: the lab has no node of that name \(its nodes: swarm-manager, swarm-worker1, swarm-worker2\)/);
+    assert.throws(
+      () => nodeUrns(RESOURCES, ["swarm-worker9"]),
+      /--replace swarm-worker9: the lab has no node of that name \(its nodes: swarm-manager, swarm-worker1, swarm-worker2\)/,
+    );
     assert.throws(() => nodeUrns([], ["swarm-worker1"]), /its nodes: none: run npm run up first/);
   });
 
@@ -50,7 +55,8 @@ describe("heal: what up alone cannot heal is named with the command that does", 
       "          5124      61      0       0       0       0",
     ].join("\n");
     assert.equal(rxPackets(v6), 60);
-    const v5 = "5: vxlan0: <…> mtu 1450\n    link/ether …\n    RX: bytes  packets  errors  dropped overrun mcast\n    0          0        0       0       0       0\n";
+    const v5 =
+      "5: vxlan0: <…> mtu 1450\n    link/ether …\n    RX: bytes  packets  errors  dropped overrun mcast\n    0          0        0       0       0       0\n";
     assert.equal(rxPackets(v5), 0);
     assert.equal(rxPackets(""), undefined, "no device: nothing to compare");
   });

@@ -59,7 +59,10 @@ describe("health: what the lab's snapshot shows wrong", () => {
     const [a, b] = tasksOf(stacked);
     b.NodeID = a.NodeID;
     const problems = labProblems(snapshotOf(stacked), NODES, SERVICE);
-    assert.ok(problems.some((p) => /^service test: test\.1 and test\.2 share swarm-worker\d$/.test(p)), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => /^service test: test\.1 and test\.2 share swarm-worker\d$/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   it("a task's interface on the overlay changed on its node: its MTU, or no interface at all", () => {
@@ -71,8 +74,14 @@ describe("health: what the lab's snapshot shows wrong", () => {
     assert.deepEqual(interfaceFaults(snapshotOf(raw), SERVICE), [
       { node: worker.name, symptom: `${name}'s eth0 has MTU 1400, not 1450 (a plain overlay) (changed on the node)` },
     ]);
-    inside.addr = inside.addr.split("\n").filter((l) => !/\beth0\b/.test(l)).join("\n");
+    inside.addr = inside.addr
+      .split("\n")
+      .filter((l) => !/\beth0\b/.test(l))
+      .join("\n");
     const [fault] = interfaceFaults(snapshotOf(raw), SERVICE);
-    assert.match(fault.symptom, new RegExp(`^${name.replace(".", "\\.")}'s eth0 \\(no IPv4\\) is not in mynet 10\\.0\\.\\d+\\.0/24.* \\(changed on the node\\)$`));
+    assert.match(
+      fault.symptom,
+      new RegExp(`^${name.replace(".", "\\.")}'s eth0 \\(no IPv4\\) is not in mynet 10\\.0\\.\\d+\\.0/24.* \\(changed on the node\\)$`),
+    );
   });
 });

@@ -102,7 +102,8 @@ function readers(over: Partial<HostReaders> = {}): HostReaders & { ran: string[]
   };
 }
 
-const network = (n: Partial<Docker.NetworkInspectInfo>) => ({ Driver: "bridge", Labels: {}, IPAM: { Config: [] }, ...n }) as Docker.NetworkInspectInfo;
+const network = (n: Partial<Docker.NetworkInspectInfo>) =>
+  ({ Driver: "bridge", Labels: {}, IPAM: { Config: [] }, ...n }) as Docker.NetworkInspectInfo;
 
 describe("lab/host-facts", function () {
   describe("reading the host (fake readers)", function () {
@@ -110,8 +111,18 @@ describe("lab/host-facts", function () {
       const r = readers({
         engine: engine({
           listNetworks: async () => [
-            network({ Name: "bridge", Id: "9ef0b652eaf2aaaa", Options: { "com.docker.network.bridge.name": "docker0" }, IPAM: { Driver: "default", Config: [{ Subnet: "172.17.0.0/16" }] } } as Partial<Docker.NetworkInspectInfo>),
-            network({ Name: "swarmlab-net", Id: "0123456789abcdef", Labels: { "swarmlab.lab": "swarmlab", "swarmlab.owner": "dev.1234abcd" }, IPAM: { Driver: "default", Config: [{ Subnet: "192.168.56.0/24" }] } } as Partial<Docker.NetworkInspectInfo>),
+            network({
+              Name: "bridge",
+              Id: "9ef0b652eaf2aaaa",
+              Options: { "com.docker.network.bridge.name": "docker0" },
+              IPAM: { Driver: "default", Config: [{ Subnet: "172.17.0.0/16" }] },
+            } as Partial<Docker.NetworkInspectInfo>),
+            network({
+              Name: "swarmlab-net",
+              Id: "0123456789abcdef",
+              Labels: { "swarmlab.lab": "swarmlab", "swarmlab.owner": "dev.1234abcd" },
+              IPAM: { Driver: "default", Config: [{ Subnet: "192.168.56.0/24" }] },
+            } as Partial<Docker.NetworkInspectInfo>),
             network({ Name: "host", Id: "cbfc8a914b09", Driver: "host" }),
           ],
         }),
@@ -131,7 +142,12 @@ describe("lab/host-facts", function () {
       ]);
       assert.deepEqual(facts.networks, [
         { name: "bridge", subnets: ["172.17.0.0/16"], labels: {}, bridge: "docker0" },
-        { name: "swarmlab-net", subnets: ["192.168.56.0/24"], labels: { "swarmlab.lab": "swarmlab", "swarmlab.owner": "dev.1234abcd" }, bridge: "br-0123456789ab" },
+        {
+          name: "swarmlab-net",
+          subnets: ["192.168.56.0/24"],
+          labels: { "swarmlab.lab": "swarmlab", "swarmlab.owner": "dev.1234abcd" },
+          bridge: "br-0123456789ab",
+        },
         { name: "host", subnets: [], labels: {}, bridge: undefined },
       ]);
       assert.deepEqual(facts.pools, []);
@@ -160,7 +176,15 @@ describe("lab/host-facts", function () {
         interfaces: () => ({
           eth0: [
             { address: "192.0.2.2", netmask: "255.255.255.0", family: "IPv4", mac: "02:00:00:00:00:01", internal: false, cidr: "192.0.2.2/24" },
-            { address: "fd00::2", netmask: "ffff:ffff:ffff:ffff::", family: "IPv6", mac: "02:00:00:00:00:01", internal: false, cidr: "fd00::2/64", scopeid: 0 },
+            {
+              address: "fd00::2",
+              netmask: "ffff:ffff:ffff:ffff::",
+              family: "IPv6",
+              mac: "02:00:00:00:00:01",
+              internal: false,
+              cidr: "fd00::2/64",
+              scopeid: 0,
+            },
           ],
         }),
       });
@@ -172,7 +196,10 @@ describe("lab/host-facts", function () {
       ]);
       assert.deepEqual(facts.addresses, [{ dev: "eth0", address: "192.0.2.2", prefix: 24 }]);
       assert.deepEqual(routesFromProc(PROC_ROUTE), facts.routes);
-      assert.deepEqual(addressesFromIpJson(IP_ADDRS).map((a) => a.dev), ["lo", "eth0", "docker0"]);
+      assert.deepEqual(
+        addressesFromIpJson(IP_ADDRS).map((a) => a.dev),
+        ["lo", "eth0", "docker0"],
+      );
     });
 
     it("with neither ip nor /proc/net/route: one line saying what to install", async () => {
@@ -182,7 +209,8 @@ describe("lab/host-facts", function () {
         },
       });
       await assert.rejects(readHostFacts("busybox:latest", bare), {
-        message: "cannot read this host's routes to check swarmlab:subnet against them (no ip, and ENOENT: /proc/net/route): install iproute2 and run again",
+        message:
+          "cannot read this host's routes to check swarmlab:subnet against them (no ip, and ENOENT: /proc/net/route): install iproute2 and run again",
       });
     });
 
@@ -201,7 +229,13 @@ describe("lab/host-facts", function () {
     it("an image of the host is inspected and looked into; the lab's own and big ones only inspected", async () => {
       const exported: string[] = [];
       const image = (labels: Record<string, string>, size: number) =>
-        ({ Id: "sha256:e620c1c1d656", Os: "linux", Architecture: "amd64", Size: size, Config: { Labels: labels } }) as unknown as Docker.ImageInspectInfo;
+        ({
+          Id: "sha256:e620c1c1d656",
+          Os: "linux",
+          Architecture: "amd64",
+          Size: size,
+          Config: { Labels: labels },
+        }) as unknown as Docker.ImageInspectInfo;
       const withImage = (found: Docker.ImageInspectInfo) =>
         readers({
           engine: engine({
@@ -213,7 +247,13 @@ describe("lab/host-facts", function () {
           }),
         });
       const registry = await readHostFacts("busybox:1.36", withImage(image({}, 4_300_000)));
-      assert.deepEqual(registry.image, { id: "sha256:e620c1c1d656", os: "linux", architecture: "amd64", labels: {}, programs: ["ping", "nc", "nslookup"] });
+      assert.deepEqual(registry.image, {
+        id: "sha256:e620c1c1d656",
+        os: "linux",
+        architecture: "amd64",
+        labels: {},
+        programs: ["ping", "nc", "nslookup"],
+      });
       assert.deepEqual(exported, ["busybox:1.36"]);
       const ours = await readHostFacts("busybox:latest", withImage(image({ "swarmlab.image": "busybox", "swarmlab.image-hash": "2" }, 4_300_000)));
       assert.equal(ours.image?.programs, undefined);
@@ -237,7 +277,13 @@ describe("lab/host-facts", function () {
     });
 
     it("OCI layout with gzipped layers; a later layer's whiteout removes a program, in the manifest's order", async () => {
-      const base = zlib.gzipSync(await tarOf([{ name: "./usr/bin/ping", content: "x" }, { name: "./usr/bin/nc", content: "x" }, { name: "./usr/sbin/nslookup", content: "x" }]));
+      const base = zlib.gzipSync(
+        await tarOf([
+          { name: "./usr/bin/ping", content: "x" },
+          { name: "./usr/bin/nc", content: "x" },
+          { name: "./usr/sbin/nslookup", content: "x" },
+        ]),
+      );
       const slim = await tarOf([{ name: "usr/bin/.wh.nc" }, { name: "usr/sbin/.wh..wh..opq" }, { name: "usr/local/bin/other", content: "x" }]);
       const image = await tarOf([
         // the slimming layer comes first in the file, second in the manifest
@@ -251,8 +297,14 @@ describe("lab/host-facts", function () {
     });
 
     it("programs elsewhere than the PATH folders do not count", async () => {
-      const layer = await tarOf([{ name: "opt/tools/ping", content: "x" }, { name: "bin/nc", content: "x" }]);
-      const image = await tarOf([{ name: "l1/layer.tar", content: layer }, { name: "manifest.json", content: JSON.stringify([{ Layers: ["l1/layer.tar"] }]) }]);
+      const layer = await tarOf([
+        { name: "opt/tools/ping", content: "x" },
+        { name: "bin/nc", content: "x" },
+      ]);
+      const image = await tarOf([
+        { name: "l1/layer.tar", content: layer },
+        { name: "manifest.json", content: JSON.stringify([{ Layers: ["l1/layer.tar"] }]) },
+      ]);
       assert.deepEqual(await programsIn(Readable.from([image])), ["nc"]);
     });
   });
@@ -282,7 +334,10 @@ describe("lab/host-facts", function () {
       const sameName = hostWith({ addNetworks: [labNetwork("swarmlab-e2e", "192.168.58.0/24", "e2e-4242.0badc0de")] });
       assert.doesNotThrow(() => assertHostFits(specWith({ name: "swarmlab-e2e", subnet: "192.168.59.0/24" }), sameName, "intruder-1"));
       // … and the same check refuses that lab's subnet to another lab of that stack
-      assert.throws(() => assertHostFits(specWith({ name: "swarmlab-intruder", subnet: "192.168.58.0/24" }), sameName, "intruder-1"), /this subnet is used.*stack e2e-4242/);
+      assert.throws(
+        () => assertHostFits(specWith({ name: "swarmlab-intruder", subnet: "192.168.58.0/24" }), sameName, "intruder-1"),
+        /this subnet is used.*stack e2e-4242/,
+      );
     });
 
     it("routes that cover everything (default, VPN halves 0.0.0.0/1 and 128.0.0.0/1) and local, broadcast and multicast routes are not counted", () => {
@@ -322,12 +377,18 @@ describe("lab/host-facts", function () {
         (e: unknown) =>
           e instanceof ConfigError &&
           e.message ===
-            'swarmlab:subnet = "192.168.56.0/24": overlaps the host\'s route 192.168.0.0/16 dev tun0: the lab network would hide it on this host, and the lab\'s egress rule drops what is forwarded to it. Fix: free a /24 of 192.168.0.0/16: each one overlaps a route, an address, a Docker network or a pool of this host',
+            "swarmlab:subnet = \"192.168.56.0/24\": overlaps the host's route 192.168.0.0/16 dev tun0: the lab network would hide it on this host, and the lab's egress rule drops what is forwarded to it. Fix: free a /24 of 192.168.0.0/16: each one overlaps a route, an address, a Docker network or a pool of this host",
       );
     });
 
     it("the search wraps around: from the default upwards, then from 192.168.0.0", () => {
-      const high = hostWith({ addRoutes: [{ dst: "192.168.56.0/21", dev: "a" }, { dst: "192.168.64.0/18", dev: "b" }, { dst: "192.168.128.0/17", dev: "c" }] });
+      const high = hostWith({
+        addRoutes: [
+          { dst: "192.168.56.0/21", dev: "a" },
+          { dst: "192.168.64.0/18", dev: "b" },
+          { dst: "192.168.128.0/17", dev: "c" },
+        ],
+      });
       assert.equal(freeSubnet(24, high, "swarmlab", "dev"), "192.168.0.0/24");
     });
   });

@@ -29,7 +29,9 @@ export const CLEAN_HOST: HostFacts = {
 };
 
 /** CLEAN_HOST with some facts replaced, and networks, routes and addresses added. */
-export function hostWith(more: Partial<HostFacts> & { addNetworks?: DockerNetwork[]; addRoutes?: HostFacts["routes"]; addAddresses?: HostFacts["addresses"] }): HostFacts {
+export function hostWith(
+  more: Partial<HostFacts> & { addNetworks?: DockerNetwork[]; addRoutes?: HostFacts["routes"]; addAddresses?: HostFacts["addresses"] },
+): HostFacts {
   const { addNetworks = [], addRoutes = [], addAddresses = [], ...replaced } = more;
   return {
     ...CLEAN_HOST,

@@ -13,7 +13,14 @@ const ADDRS = `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever
 
 describe("reading a task's interfaces from busybox ip output", function () {
   it("takes each link's MTU, without the @ifN peer suffix", function () {
-    assert.deepEqual([...parseLinks(LINKS)], [["lo", 65536], ["eth0", 1450], ["eth1", 1500]]);
+    assert.deepEqual(
+      [...parseLinks(LINKS)],
+      [
+        ["lo", 65536],
+        ["eth0", 1450],
+        ["eth1", 1500],
+      ],
+    );
   });
 
   it("takes each interface's first IPv4 address with its prefix", function () {
@@ -22,10 +29,13 @@ describe("reading a task's interfaces from busybox ip output", function () {
   });
 
   it("joins both into eth0 on 10.0.1.4/24 at MTU 1450 and eth1 on 172.18.0.3/16 at MTU 1500", function () {
-    assert.deepEqual(interfaces(LINKS, ADDRS).filter((i) => i.name !== "lo"), [
-      { name: "eth0", mtu: 1450, ipv4: "10.0.1.4/24" },
-      { name: "eth1", mtu: 1500, ipv4: "172.18.0.3/16" },
-    ]);
+    assert.deepEqual(
+      interfaces(LINKS, ADDRS).filter((i) => i.name !== "lo"),
+      [
+        { name: "eth0", mtu: 1450, ipv4: "10.0.1.4/24" },
+        { name: "eth1", mtu: 1500, ipv4: "172.18.0.3/16" },
+      ],
+    );
   });
 
   it("leaves the address empty for a link without IPv4", function () {

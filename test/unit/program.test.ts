@@ -14,7 +14,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  ProgramHost, readSpec, specFromConfig, stackConfig, stackSettingsFile, swarmlabProgram, swarmlabSettings, THIS_HOST,
+  ProgramHost,
+  readSpec,
+  specFromConfig,
+  stackConfig,
+  stackSettingsFile,
+  swarmlabProgram,
+  swarmlabSettings,
+  THIS_HOST,
 } from "../../infra/program";
 import { PROJECT_ROOT } from "../../infra/provider";
 import { partType, SwarmLab } from "../../infra/swarmlab";
@@ -27,7 +34,8 @@ import type { TaskInfo } from "../../lab/steps/service";
 import { CLEAN_HOST, fixtureHost, hostWith } from "./host-fixtures";
 import { inputKeys, OutputsOf, requiredInputKeys } from "./part-inputs";
 
-type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Props = Record<string, any>;
 
 const PROJECT = "swarmlab";
 const STACK = "unit";
@@ -149,10 +157,12 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
   assert.equal(pulumi.runtime.isDryRun(), true, "the mocks run as a preview, so the program does not observe the lab over SSH");
 
   // MockResourceArgs carries neither parent nor dependencies nor options: read them off the request itself.
-  const monitor = pulumi.runtime.getMonitor() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const monitor = pulumi.runtime.getMonitor() as any;
   assert.ok(monitor && typeof monitor.registerResource === "function", "setMocks installed a mock monitor");
   const registerResource = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, key: string) => {
       propertyDependencies[key] = deps.getUrnsList();
@@ -172,13 +182,15 @@ async function freshLab(settings: Record<string, string> = {}): Promise<Recorder
     };
     rec.registrations.push(r);
     pending.set(keyOf(r.type, r.name), r);
-    return registerResource(req, (err: unknown, resp: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return registerResource(req, (err: unknown, resp: any) => {
       if (resp) r.urn = resp.getUrn();
       callback(err, resp);
     });
   };
   const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
-  monitor.registerResourceOutputs = (req: any, callback: (err: unknown, resp: unknown) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  monitor.registerResourceOutputs = (req: any, callback: (err: unknown, resp: unknown) => void) => {
     rec.outputs.set(req.getUrn(), req.getOutputs().toJavaScript());
     return registerResourceOutputs(req, callback);
   };
@@ -244,7 +256,8 @@ function isWireSecret(v: unknown): boolean {
 }
 
 /** The value with every secret replaced by what it holds. */
-function revealed(v: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function revealed(v: any): any {
   if (isWireSecret(v)) return revealed(v.value);
   if (Array.isArray(v)) return v.map(revealed);
   if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealed(x)]));
@@ -271,7 +284,10 @@ function keysIn(v: unknown): string[] {
 }
 
 /** Each part as "<kind> <name>", sorted (registration order depends on when each part's inputs resolve). */
-const kindsAndNames = (rec: Recorder) => dynamicParts(rec).map((r) => `${r.kind} ${r.name}`).sort();
+const kindsAndNames = (rec: Recorder) =>
+  dynamicParts(rec)
+    .map((r) => `${r.kind} ${r.name}`)
+    .sort();
 
 /** The expected access data of a node, as the program passes it from the node's outputs to later parts. */
 function accessOf(name: string, role: "manager" | "worker", address: string): NodeAccess {
@@ -313,10 +329,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
         ["service", "swarmlab-test"],
       ];
       const children = rec.registrations.filter((r) => r !== stack && r !== component);
-      assert.deepEqual(
-        children.map((r) => `${r.type} ${r.name}`).sort(),
-        expected.map(([kind, name]) => `${partType(parts[kind])} ${name}`).sort(),
-      );
+      assert.deepEqual(children.map((r) => `${r.type} ${r.name}`).sort(), expected.map(([kind, name]) => `${partType(parts[kind])} ${name}`).sort());
       for (const r of children) {
         assert.equal(r.custom, true, `${r.name} is a custom resource`);
         assert.equal(r.parent, urnOf(component), `${r.name}'s parent`);
@@ -331,14 +344,31 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       const { rec } = await labWith();
       for (const r of dynamicParts(rec)) {
         const given = Object.keys(ownInputs(r)).sort();
-        assert.deepEqual(given.filter((k) => !inputKeys(r.kind!).includes(k)), [], `${r.name} gets inputs its module does not declare`);
-        assert.deepEqual(requiredInputKeys(r.kind!).filter((k) => !given.includes(k)), [], `${r.name} misses inputs`);
+        assert.deepEqual(
+          given.filter((k) => !inputKeys(r.kind!).includes(k)),
+          [],
+          `${r.name} gets inputs its module does not declare`,
+        );
+        assert.deepEqual(
+          requiredInputKeys(r.kind!).filter((k) => !given.includes(k)),
+          [],
+          `${r.name} misses inputs`,
+        );
       }
       assert.deepEqual(
         partsOf(rec, "node").map(ownInputs),
         [MANAGER, ...WORKERS].map(({ name, role, address }) => ({
-          lab: "swarmlab", owner: OWNER, backend: "docker", name, role, address, egress: "none",
-          authorizedKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, nodeRecipe: NODE_RECIPE, images: ["busybox:latest"],
+          lab: "swarmlab",
+          owner: OWNER,
+          backend: "docker",
+          name,
+          role,
+          address,
+          egress: "none",
+          authorizedKey: PUBLIC_KEY,
+          privateKey: PRIVATE_KEY,
+          nodeRecipe: NODE_RECIPE,
+          images: ["busybox:latest"],
         })),
       );
     });
@@ -346,7 +376,10 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     it("passes no spec, no root and no path of the checkout in any input or output", async () => {
       const { rec } = await labWith();
       const recorded: [string, unknown][] = [
-        ...rec.registrations.flatMap((r): [string, unknown][] => [[`${r.name} inputs`, r.inputs], [`${r.name} state`, r.state]]),
+        ...rec.registrations.flatMap((r): [string, unknown][] => [
+          [`${r.name} inputs`, r.inputs],
+          [`${r.name} state`, r.state],
+        ]),
         ...[...rec.outputs].map(([urn, o]): [string, unknown] => [`${urn} outputs`, o]),
       ];
       for (const [what, value] of recorded) {
@@ -360,7 +393,9 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
 
     it("orders the parts: key and images after claim, base after key, nodes after base; later parts take the outputs they consume", async () => {
       const { rec } = await labWith();
-      const [claim, key, images, base, swarm, overlay] = (["claim", "key", "images", "base", "swarm", "overlay"] as const).map((k) => urnOf(one(rec, k)));
+      const [claim, key, images, base, swarm, overlay] = (["claim", "key", "images", "base", "swarm", "overlay"] as const).map((k) =>
+        urnOf(one(rec, k)),
+      );
       const nodes = partsOf(rec, "node").map(urnOf);
       const joins = partsOf(rec, "join");
       const dependsOn = (r: Registration, ...urns: string[]) => {
@@ -382,7 +417,11 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
         takes(n, { owner: [claim], authorizedKey: [key], privateKey: [key], nodeRecipe: [images] });
       }
       takes(one(rec, "swarm"), { manager: [nodes[0]], privateKey: [key] });
-      assert.deepEqual(joins.map((j) => j.propertyDependencies.worker), nodes.slice(1).map((n) => [n]), "each join takes its own worker");
+      assert.deepEqual(
+        joins.map((j) => j.propertyDependencies.worker),
+        nodes.slice(1).map((n) => [n]),
+        "each join takes its own worker",
+      );
       for (const j of joins) takes(j, { manager: [nodes[0]], swarmId: [swarm], workerToken: [swarm], privateKey: [key] });
       takes(one(rec, "overlay"), { manager: [nodes[0]], swarmId: [swarm], privateKey: [key] });
       takes(one(rec, "service"), { manager: [nodes[0]], networkId: [overlay], privateKey: [key] });
@@ -396,7 +435,10 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       await pulumi.runtime.runInPulumiStack(async () => void new SwarmLab(spec.name, { spec: managerLast, stack: "dev" }));
       await outputsRegistered(rec, COMPONENT);
       assert.deepEqual(one(rec, "swarm").inputs.manager, MANAGER);
-      assert.deepEqual(partsOf(rec, "join").map((j) => [j.name, j.inputs.worker, j.inputs.manager]), WORKERS.map((w) => [`swarmlab-${w.name}-join`, w, MANAGER]));
+      assert.deepEqual(
+        partsOf(rec, "join").map((j) => [j.name, j.inputs.worker, j.inputs.manager]),
+        WORKERS.map((w) => [`swarmlab-${w.name}-join`, w, MANAGER]),
+      );
       assert.deepEqual(one(rec, "service").inputs.manager, MANAGER);
     });
 
@@ -407,14 +449,36 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       assert.deepEqual(
         partsOf(rec, "join").map(ownInputs),
         WORKERS.map((worker) => ({
-          lab: "swarmlab", worker, manager: MANAGER, swarmId: SWARM_ID, workerToken: WORKER_TOKEN, nodeSpec: nodeSpec("worker"), privateKey: PRIVATE_KEY,
+          lab: "swarmlab",
+          worker,
+          manager: MANAGER,
+          swarmId: SWARM_ID,
+          workerToken: WORKER_TOKEN,
+          nodeSpec: nodeSpec("worker"),
+          privateKey: PRIVATE_KEY,
         })),
       );
-      assert.deepEqual(ownInputs(one(rec, "overlay")), { lab: "swarmlab", name: "mynet", swarmId: SWARM_ID, manager: MANAGER, privateKey: PRIVATE_KEY });
+      assert.deepEqual(ownInputs(one(rec, "overlay")), {
+        lab: "swarmlab",
+        name: "mynet",
+        swarmId: SWARM_ID,
+        manager: MANAGER,
+        privateKey: PRIVATE_KEY,
+      });
       assert.deepEqual(ownInputs(one(rec, "service")), {
-        lab: "swarmlab", name: "test", image: "busybox:latest", replicas: 2, network: "mynet", pingTarget: "192.168.56.254",
-        placement: { constraints: ["node.role==worker"], preferences: [], maxPerNode: 1 }, mode: "replicated",
-        endpoint: { mode: "vip", ports: [] }, extras: [], networkId: NETWORK_ID, manager: MANAGER, privateKey: PRIVATE_KEY,
+        lab: "swarmlab",
+        name: "test",
+        image: "busybox:latest",
+        replicas: 2,
+        network: "mynet",
+        pingTarget: "192.168.56.254",
+        placement: { constraints: ["node.role==worker"], preferences: [], maxPerNode: 1 },
+        mode: "replicated",
+        endpoint: { mode: "vip", ports: [] },
+        extras: [],
+        networkId: NETWORK_ID,
+        manager: MANAGER,
+        privateKey: PRIVATE_KEY,
       });
     });
 
@@ -438,8 +502,14 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       const before = kindsAndNames((await labWith()).rec);
       const { rec } = await labWith({ workers: "3" });
       const after = kindsAndNames(rec);
-      assert.deepEqual(after.filter((x) => !before.includes(x)), ["join swarmlab-swarm-worker3-join", "node swarmlab-swarm-worker3"]);
-      assert.deepEqual(before.filter((x) => !after.includes(x)), []);
+      assert.deepEqual(
+        after.filter((x) => !before.includes(x)),
+        ["join swarmlab-swarm-worker3-join", "node swarmlab-swarm-worker3"],
+      );
+      assert.deepEqual(
+        before.filter((x) => !after.includes(x)),
+        [],
+      );
       const worker3 = accessOf("swarm-worker3", "worker", "192.168.56.13");
       assert.equal(partsOf(rec, "node")[3].inputs.address, worker3.address);
       assert.deepEqual(partsOf(rec, "join")[2].inputs.worker, worker3);
@@ -460,11 +530,25 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     it("exports exactly the lab's outputs, privateKey as a secret on the wire and nothing else secret", async () => {
       const { rec } = await labWith();
       const wire = registeredOutputs(rec, STACK_TYPE);
-      assert.deepEqual(
-        Object.keys(wire).sort(),
-        ["backend", "keyFile", "lab", "nodeAccess", "nodes", "overlay", "owner", "pingTarget", "privateKey", "problems", "remake", "replicas", "service", "sshConfig", "subnet",
-          "tasks", "upstream"],
-      );
+      assert.deepEqual(Object.keys(wire).sort(), [
+        "backend",
+        "keyFile",
+        "lab",
+        "nodeAccess",
+        "nodes",
+        "overlay",
+        "owner",
+        "pingTarget",
+        "privateKey",
+        "problems",
+        "remake",
+        "replicas",
+        "service",
+        "sshConfig",
+        "subnet",
+        "tasks",
+        "upstream",
+      ]);
       assert.ok(isWireSecret(wire.privateKey), `privateKey is serialised as a secret: ${JSON.stringify(wire.privateKey)}`);
       assert.equal(wire.privateKey.value, PRIVATE_KEY);
       for (const [k, v] of Object.entries(wire).filter(([k]) => k !== "privateKey")) {
@@ -475,8 +559,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
 
     it("nodes: name, role, address and an ssh command relative to the project folder", async () => {
       const { out } = await labWith();
-      const ssh = (address: string) =>
-        `ssh -i .swarmlab/swarmlab/id_ed25519 -o UserKnownHostsFile=.swarmlab/swarmlab/known_hosts vagrant@${address}`;
+      const ssh = (address: string) => `ssh -i .swarmlab/swarmlab/id_ed25519 -o UserKnownHostsFile=.swarmlab/swarmlab/known_hosts vagrant@${address}`;
       assert.deepEqual(
         out.nodes,
         [MANAGER, ...WORKERS].map(({ name, role, address }) => ({ name, role, address, ssh: ssh(address) })),
@@ -486,7 +569,10 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     it("sshConfig: one Host per node, by its name, with the lab's key and known_hosts relative to the project folder", async () => {
       const { out } = await labWith();
       const hosts = [...String(out.sshConfig).matchAll(/^Host (\S+)\n {2}HostName (\S+)\n/gm)].map((m) => [m[1], m[2]]);
-      assert.deepEqual(hosts, [MANAGER, ...WORKERS].map((n) => [n.name, n.address]));
+      assert.deepEqual(
+        hosts,
+        [MANAGER, ...WORKERS].map((n) => [n.name, n.address]),
+      );
       assert.match(String(out.sshConfig), /^ {2}IdentityFile \.swarmlab\/swarmlab\/id_ed25519$/m);
       assert.match(String(out.sshConfig), /^ {2}UserKnownHostsFile \.swarmlab\/swarmlab\/known_hosts$/m);
       assert.match(String(out.sshConfig), /^ {2}StrictHostKeyChecking yes$/m);
@@ -532,7 +618,10 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       await freshLab();
       pulumi.runtime.setAllConfig({ "swarmlab:workers": "1", "aws:region": "eu-west-1", "other:workers": "9" });
       const spec = readSpec();
-      assert.deepEqual(spec.nodes.map((n) => n.name), ["swarm-manager", "swarm-worker1"]);
+      assert.deepEqual(
+        spec.nodes.map((n) => n.name),
+        ["swarm-manager", "swarm-worker1"],
+      );
       assert.equal(spec.service.replicas, 1);
       assert.deepEqual(swarmlabSettings({ "swarmlab:a": "1", "x:swarmlab:b": "2", swarmlab: "3" }), { a: "1" });
     });
@@ -627,13 +716,13 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
         "a subnet on a route of the host",
         { subnet: "192.168.1.0/24" },
         hostWith({ addRoutes: [{ dst: "192.168.1.0/24", dev: "wlan0" }] }),
-        'swarmlab:subnet = "192.168.1.0/24": overlaps the host\'s route 192.168.1.0/24 dev wlan0: the lab network would hide it on this host, and the lab\'s egress rule drops what is forwarded to it. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24',
+        "swarmlab:subnet = \"192.168.1.0/24\": overlaps the host's route 192.168.1.0/24 dev wlan0: the lab network would hide it on this host, and the lab's egress rule drops what is forwarded to it. Fix: pulumi config set swarmlab:subnet 192.168.56.0/24",
       ],
       [
         "an image this host does not have",
         { image: "alpine:3.19" },
         CLEAN_HOST,
-        'swarmlab:image = "alpine:3.19": not on this machine: the nodes take the service\'s image from this host\'s Docker engine (they have no registry), and the lab makes only busybox:latest. Fix: pulumi config set swarmlab:image busybox:latest (or docker pull alpine:3.19 first)',
+        "swarmlab:image = \"alpine:3.19\": not on this machine: the nodes take the service's image from this host's Docker engine (they have no registry), and the lab makes only busybox:latest. Fix: pulumi config set swarmlab:image busybox:latest (or docker pull alpine:3.19 first)",
       ],
     ] as const) {
       it(`${what} makes the program throw a ConfigError after reading the host once, before declaring any resource`, async () => {
@@ -652,7 +741,10 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
       await assert.rejects(swarmlabProgram(host), (e: unknown) => {
         assert.ok(e instanceof ConfigError, `a ConfigError, got ${String(e)}`);
         assert.equal(e.key, "encrypted");
-        assert.match(e.message, /^swarmlab:encrypted = "true": not available on this kernel \(Linux 6\.18\.44-fc-v782: CONFIG_INET_ESP is not set\).*Fix: pulumi config set swarmlab:encrypted false$/);
+        assert.match(
+          e.message,
+          /^swarmlab:encrypted = "true": not available on this kernel \(Linux 6\.18\.44-fc-v782: CONFIG_INET_ESP is not set\).*Fix: pulumi config set swarmlab:encrypted false$/,
+        );
         return true;
       });
       await new Promise((resolve) => setImmediate(resolve));
@@ -662,7 +754,14 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     it("swarmlab:encrypted true where the kernel has ESP and AES-GCM hands the overlay encrypted: true (a change replaces it); false hands it nothing", async () => {
       const rec = await freshLab({ encrypted: "true" });
       await runProgram(rec, { ...fixtureHost(), encryption: async () => ({ available: true, detail: "" }) });
-      assert.deepEqual(ownInputs(one(rec, "overlay")), { lab: "swarmlab", name: "mynet", encrypted: true, swarmId: SWARM_ID, manager: MANAGER, privateKey: PRIVATE_KEY });
+      assert.deepEqual(ownInputs(one(rec, "overlay")), {
+        lab: "swarmlab",
+        name: "mynet",
+        encrypted: true,
+        swarmId: SWARM_ID,
+        manager: MANAGER,
+        privateKey: PRIVATE_KEY,
+      });
       const { rec: plain } = await labWith({ encrypted: "false" });
       assert.ok(!("encrypted" in ownInputs(one(plain, "overlay"))), "a lab made before the setting existed has nothing to change");
     });

@@ -52,8 +52,14 @@ describe("Pulumi.yaml declares the swarmlab: settings", function () {
     const spec = config.labSpecFromConfig({});
     assert.deepEqual(
       {
-        name: spec.name, backend: spec.backend, subnet: spec.subnet, egress: spec.egress, overlay: spec.overlay.name, service: spec.service.name,
-        image: spec.service.image, encrypted: String(spec.overlay.encrypted),
+        name: spec.name,
+        backend: spec.backend,
+        subnet: spec.subnet,
+        egress: spec.egress,
+        overlay: spec.overlay.name,
+        service: spec.service.name,
+        image: spec.service.image,
+        encrypted: String(spec.overlay.encrypted),
       },
       Object.fromEntries(Object.entries(expected)),
     );

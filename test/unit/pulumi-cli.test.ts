@@ -8,7 +8,19 @@
 //   pulumi  a CLI on PATH that prints a given version
 // Every stub appends its call to $STUB_CALLS. (Building for real is what CI's set-up does.)
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { linkTools, writeExecutable } from "./stub-commands";
@@ -21,8 +33,30 @@ const VERSION: string = require("@pulumi/pulumi/package.json").version;
 const NPX_PULUMI = path.join(__dirname, "..", "..", "scripts", "npx-pulumi", "pulumi.js");
 
 // The basic tools the script and the stubs use, and nothing else: no go, npx or pulumi of the machine's.
-const TOOLS = ["bash", "sh", "dirname", "basename", "readlink", "cat", "mkdir", "rm", "touch", "install", "cmp", "grep",
-  "sed", "tail", "tr", "cut", "sleep", "date", "find", "ln", "chmod", "env"];
+const TOOLS = [
+  "bash",
+  "sh",
+  "dirname",
+  "basename",
+  "readlink",
+  "cat",
+  "mkdir",
+  "rm",
+  "touch",
+  "install",
+  "cmp",
+  "grep",
+  "sed",
+  "tail",
+  "tr",
+  "cut",
+  "sleep",
+  "date",
+  "find",
+  "ln",
+  "chmod",
+  "env",
+];
 
 const STUB_NPX = `#!/bin/sh
 echo "npx $* PULUMI_HOME=$PULUMI_HOME PULUMI_VERSION=$PULUMI_VERSION" >> "$STUB_CALLS"
@@ -68,8 +102,7 @@ case "$1" in
 esac
 `;
 
-const stubCli = (version: string, note: string) =>
-  `#!/bin/sh\necho "pulumi $* ($0)" >> "\${STUB_CALLS:-/dev/null}"\necho v${version} # ${note}\n`;
+const stubCli = (version: string, note: string) => `#!/bin/sh\necho "pulumi $* ($0)" >> "\${STUB_CALLS:-/dev/null}"\necho v${version} # ${note}\n`;
 
 describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
   this.timeout(10_000);
@@ -98,8 +131,13 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
   const withGo = () => writeExecutable(path.join(stubs, "go"), STUB_GO);
   const callsMade = () => readFileSync(calls, "utf8").split("\n").filter(Boolean);
   const env = () => ({
-    PATH: pathDirs.join(":"), HOME: home, PULUMI_HOME: pulumiHome, SWARMLAB_CACHE: path.join(home, "cache"),
-    STUB_CALLS: calls, VERSION, ...extraEnv,
+    PATH: pathDirs.join(":"),
+    HOME: home,
+    PULUMI_HOME: pulumiHome,
+    SWARMLAB_CACHE: path.join(home, "cache"),
+    STUB_CALLS: calls,
+    VERSION,
+    ...extraEnv,
   });
   const run = () => execa("bash", [SCRIPT], { env: env(), extendEnv: false, reject: false });
   const isLink = (file: string) => lstatSync(file).isSymbolicLink();
@@ -129,7 +167,10 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`CLI v${VERSION} already installed at .*\\(built here from Go modules; nothing to do\\)`));
       assert.match(r.stdout, /language host pulumi-language-nodejs v3\.68\.0 already installed/);
-      assert.deepEqual(callsMade().filter((c) => !c.startsWith("pulumi version")), []);
+      assert.deepEqual(
+        callsMade().filter((c) => !c.startsWith("pulumi version")),
+        [],
+      );
       assert.ok(took < 2000, `took ${took} ms`);
     });
 
@@ -141,7 +182,10 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.equal(r.exitCode, 0, r.stderr);
       assert.match(r.stdout, /\(official; nothing to do\)/);
       assert.match(r.stdout, /pulumi-language-nodejs found at .*, not built here/);
-      assert.deepEqual(callsMade().filter((c) => !c.startsWith("pulumi version")), []);
+      assert.deepEqual(
+        callsMade().filter((c) => !c.startsWith("pulumi version")),
+        [],
+      );
     });
   });
 
@@ -173,7 +217,10 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.equal(readlinkSync(path.join(bin, "pulumi-language-nodejs")), path.join(dir, "pulumi-language-nodejs"));
       assert.match(r.stdout, /pulumi-language-nodejs found at .* \(linked to .*opt\/pulumi\/pulumi-language-nodejs\), not built here/);
       assert.equal(existsSync(path.join(bin, ".swarmlab-language-nodejs-built")), false);
-      assert.deepEqual(callsMade().filter((c) => /^(npx|go) /.test(c)), []);
+      assert.deepEqual(
+        callsMade().filter((c) => /^(npx|go) /.test(c)),
+        [],
+      );
 
       assert.equal(await wrapperVersion(), `v${VERSION}`);
       const automation = await PulumiCommand.get({ root: path.dirname(bin) });
@@ -207,7 +254,10 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.equal(isLink(path.join(bin, "pulumi")), false);
       assert.match(readFileSync(path.join(bin, "pulumi"), "utf8"), /# official/);
       assert.equal(callsMade().filter((c) => c.startsWith("npx ")).length, 1);
-      assert.deepEqual(callsMade().filter((c) => c.startsWith("go ")), []);
+      assert.deepEqual(
+        callsMade().filter((c) => c.startsWith("go ")),
+        [],
+      );
     });
   });
 
@@ -221,7 +271,10 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.deepEqual(npx, [`npx --yes pulumi@${VERSION} version PULUMI_HOME=${pulumiHome} PULUMI_VERSION=${VERSION}`]);
       assert.match(r.stdout, new RegExp(`downloaded the official CLI v${VERSION} .* into ${bin} in \\d+\\.\\ds`));
       assert.match(r.stdout, /pulumi-language-nodejs found at .*, not built here/);
-      assert.deepEqual(callsMade().filter((c) => c.startsWith("go ")), []);
+      assert.deepEqual(
+        callsMade().filter((c) => c.startsWith("go ")),
+        [],
+      );
       for (const file of ["pulumi", "pulumi-language-nodejs"]) assert.match(readFileSync(path.join(bin, file), "utf8"), /# official/);
       assert.equal(await wrapperVersion(), `v${VERSION}`);
     });
@@ -261,8 +314,14 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       const progress = r.stdout.split("\n").filter((l) => l.startsWith("pulumi: building pulumi-cli: "));
       assert.ok(progress.length >= 2, `progress lines:\n${r.stdout}`);
       for (const line of progress) assert.match(line, /^pulumi: building pulumi-cli: \d+\.\ds elapsed, \S/);
-      assert.ok(progress.some((l) => l.includes(`downloading modules (0 fetched so far; now github.com/pulumi/pulumi/pkg/v3@v${VERSION})`)), progress.join("\n"));
-      assert.ok(progress.some((l) => /compiling \(1 packages so far; now github\.com\/pulumi\/pulumi\/pkg\/v3\/engine\)|linking the binary/.test(l)), progress.join("\n"));
+      assert.ok(
+        progress.some((l) => l.includes(`downloading modules (0 fetched so far; now github.com/pulumi/pulumi/pkg/v3@v${VERSION})`)),
+        progress.join("\n"),
+      );
+      assert.ok(
+        progress.some((l) => /compiling \(1 packages so far; now github\.com\/pulumi\/pulumi\/pkg\/v3\/engine\)|linking the binary/.test(l)),
+        progress.join("\n"),
+      );
 
       assert.match(readFileSync(path.join(bin, "pulumi"), "utf8"), /built by the stub go/);
       assert.ok(existsSync(path.join(bin, ".swarmlab-built")));
@@ -286,7 +345,10 @@ describe("scripts/pulumi-cli.sh: where the CLI comes from", function () {
       assert.equal(r.exitCode, 1);
       const lines = r.stderr.split("\n").filter(Boolean);
       assert.equal(lines.length, 1, r.stderr);
-      assert.match(lines[0], /official download failed \(pulumi: fetch failed\) and there is no Go toolchain on PATH to build it: install Go >= 1\.25/);
+      assert.match(
+        lines[0],
+        /official download failed \(pulumi: fetch failed\) and there is no Go toolchain on PATH to build it: install Go >= 1\.25/,
+      );
       assert.equal(existsSync(path.join(bin, "pulumi")), false);
     });
 
@@ -318,7 +380,10 @@ describe("npx pulumi (scripts/npx-pulumi): the project's state folder on a fresh
       const r = await execa(process.execPath, [shim, "stack", "init", "vm"], { env: shimEnv(), extendEnv: false });
       assert.equal(r.stdout.trim(), `file://${state}`);
       assert.equal(statSync(state).mode & 0o777, 0o700);
-      const own = await execa(process.execPath, [shim, "stack", "ls"], { env: shimEnv({ PULUMI_BACKEND_URL: "file:///elsewhere" }), extendEnv: false });
+      const own = await execa(process.execPath, [shim, "stack", "ls"], {
+        env: shimEnv({ PULUMI_BACKEND_URL: "file:///elsewhere" }),
+        extendEnv: false,
+      });
       assert.equal(own.stdout.trim(), "file:///elsewhere");
     } finally {
       rmSync(project, { recursive: true, force: true });

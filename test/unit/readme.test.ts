@@ -12,7 +12,11 @@ const MAX_README_LINES = 200;
 
 /** The README and every markdown page of docs/, as absolute paths. */
 function pages(): string[] {
-  const docs = existsSync(DOCS) ? readdirSync(DOCS).filter((f) => f.endsWith(".md")).sort() : [];
+  const docs = existsSync(DOCS)
+    ? readdirSync(DOCS)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+    : [];
   return [README, ...docs.map((f) => path.join(DOCS, f))];
 }
 
@@ -46,11 +50,7 @@ const withoutCodeSpans = (line: string) => line.replace(/(`+)[^`]*?\1/g, "");
 export function githubSlug(heading: string): string {
   const shown = heading
     .split(/(`+[^`]*?`+)/) // odd pieces are code spans: their content is shown as it is, <lab> included
-    .map((piece, i) =>
-      i % 2 === 1
-        ? piece.replace(/^`+|`+$/g, "")
-        : piece.replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/<[^>]+>/g, ""),
-    )
+    .map((piece, i) => (i % 2 === 1 ? piece.replace(/^`+|`+$/g, "") : piece.replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/<[^>]+>/g, "")))
     .join("");
   return shown
     .trim()
@@ -126,8 +126,11 @@ describe("the README and docs/", () => {
     });
 
     it("links inside code spans and code blocks are not links", () => {
-      const links = linksOf("see [a](a.md) and `[b](b.md)`\n```\n[c](c.md)\n```\n![pic](p.svg \"title\")\n[ref]: r.md\n");
-      assert.deepEqual(links.map((l) => l.target), ["a.md", "p.svg", "r.md"]);
+      const links = linksOf('see [a](a.md) and `[b](b.md)`\n```\n[c](c.md)\n```\n![pic](p.svg "title")\n[ref]: r.md\n');
+      assert.deepEqual(
+        links.map((l) => l.target),
+        ["a.md", "p.svg", "r.md"],
+      );
     });
   });
 
@@ -149,13 +152,18 @@ describe("the README and docs/", () => {
         .filter((l) => !isExternal(l.target))
         .map((l) => path.resolve(ROOT, decodeURIComponent(l.target.split("#")[0]))),
     );
-    const orphans = pages().slice(1).filter((p) => !linked.has(p)).map(rel);
+    const orphans = pages()
+      .slice(1)
+      .filter((p) => !linked.has(p))
+      .map(rel);
     assert.deepEqual(orphans, [], "pages of docs/ that the README does not link");
   });
 
   it("the lab's picture, docs/topology.svg, is still shown", () => {
     const shown = pages().some((p) =>
-      linksOf(readFileSync(p, "utf8")).some((l) => !isExternal(l.target) && path.resolve(path.dirname(p), l.target) === path.join(DOCS, "topology.svg")),
+      linksOf(readFileSync(p, "utf8")).some(
+        (l) => !isExternal(l.target) && path.resolve(path.dirname(p), l.target) === path.join(DOCS, "topology.svg"),
+      ),
     );
     assert.ok(shown, "no page links docs/topology.svg");
   });

@@ -11,7 +11,9 @@ import { logsDir } from "../../lab/inventory";
 
 /** Every file below dir, relative to it. */
 function tree(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: false } as { recursive: true }).map(String).sort();
+  return readdirSync(dir, { recursive: true, withFileTypes: false } as { recursive: true })
+    .map(String)
+    .sort();
 }
 
 describe("removal is confined to a lab's own folder", function () {

@@ -44,26 +44,15 @@ describe("settings file text against Pulumi's reading", () => {
   });
 
   it("what the CLI writes (quoted) and plain text every reader reads alike pass", () => {
-    const config = [
-      '  swarmlab:workers: "3"',
-      "  swarmlab:replicas: 2",
-      "  swarmlab:encrypted: true",
-      "  swarmlab:image: busybox:latest",
-      "",
-    ].join("\n");
-    assert.equal(
-      refusal(config, { workers: "3", replicas: "2", encrypted: "true", image: "busybox:latest" }),
-      undefined,
+    const config = ['  swarmlab:workers: "3"', "  swarmlab:replicas: 2", "  swarmlab:encrypted: true", "  swarmlab:image: busybox:latest", ""].join(
+      "\n",
     );
+    assert.equal(refusal(config, { workers: "3", replicas: "2", encrypted: "true", image: "busybox:latest" }), undefined);
   });
 
   it("a key the file does not hold (a default from Pulumi.yaml), or Pulumi did not hand over, is not compared", () => {
     assert.equal(refusal("  swarmlab:workers: 010\n", { name: "swarmlab" }), undefined);
-    assert.equal(
-      refusal("  swarmlab:colour: 010\n", { colour: "8" }),
-      undefined,
-      "an unknown key is refused as one, later",
-    );
+    assert.equal(refusal("  swarmlab:colour: 010\n", { colour: "8" }), undefined, "an unknown key is refused as one, later");
   });
 
   it("issue 15: workers: 010, which Pulumi hands over as 8, is refused naming both readings; the fix writes 10", () => {
@@ -79,20 +68,10 @@ describe("settings file text against Pulumi's reading", () => {
   });
 
   it("the fix prefers what was meant, then Pulumi's reading, then rm, whichever the settings take", () => {
-    assert.equal(
-      refusal("  swarmlab:workers: 0x10\n", { workers: "16" })!.fix,
-      "pulumi config set swarmlab:workers 16",
-    );
-    assert.equal(
-      refusal("  swarmlab:workers: 025\n", { workers: "21" })!.fix,
-      "pulumi config rm swarmlab:workers",
-      "neither 25 nor 21 workers",
-    );
+    assert.equal(refusal("  swarmlab:workers: 0x10\n", { workers: "16" })!.fix, "pulumi config set swarmlab:workers 16");
+    assert.equal(refusal("  swarmlab:workers: 025\n", { workers: "21" })!.fix, "pulumi config rm swarmlab:workers", "neither 25 nor 21 workers");
     assert.equal(refusal("  swarmlab:service: 010\n", { service: "8" })!.fix, "pulumi config set swarmlab:service 010");
-    assert.equal(
-      refusal("  swarmlab:encrypted: True\n", { encrypted: "true" })!.fix,
-      "pulumi config set swarmlab:encrypted true",
-    );
+    assert.equal(refusal("  swarmlab:encrypted: True\n", { encrypted: "true" })!.fix, "pulumi config set swarmlab:encrypted true");
     assert.equal(
       refusal("  swarmlab:replicas: 03\n", { replicas: "3", workers: "2" })!.fix,
       "pulumi config rm swarmlab:replicas",
@@ -102,10 +81,7 @@ describe("settings file text against Pulumi's reading", () => {
 
   it("text with blanks or quotes is shown JSON-quoted, so the line stays one line", () => {
     const e = refusal("  swarmlab:overlay: 1e3\n", { overlay: "1000" })!;
-    assert.match(
-      e.message,
-      /^swarmlab:overlay = "1000": Pulumi\.dev\.yaml says 1e3, which Pulumi reads as 1000 \(a number\)/,
-    );
+    assert.match(e.message, /^swarmlab:overlay = "1000": Pulumi\.dev\.yaml says 1e3, which Pulumi reads as 1000 \(a number\)/);
     assert.match(
       refusal("  swarmlab:name: ~\n", { name: "" })!.message,
       /says "~", which Pulumi reads as "" \(nothing\) and YAML 1\.2 readers \(the doctor's\) as null/,

@@ -5,7 +5,15 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { RawNodeLook } from "../../lab/snapshot/answers";
 import {
-  memberSpec, membersNamed, networkNamed, nodeNamed, pendingReasons, runningTasksOf, serviceNamed, snapshotOf, taskInfoOf,
+  memberSpec,
+  membersNamed,
+  networkNamed,
+  nodeNamed,
+  pendingReasons,
+  runningTasksOf,
+  serviceNamed,
+  snapshotOf,
+  taskInfoOf,
 } from "../../lab/snapshot/model";
 import { holdsImage } from "../../lab/snapshot/shared";
 
@@ -17,22 +25,28 @@ describe("the lab's snapshot, from recorded engine answers", () => {
     const s = snapshotOf(recorded("healthy"));
 
     it("sees every node answer, as itself in the swarm, the manager managing it", () => {
-      assert.deepEqual(s.nodes.map((n) => [n.name, n.role, n.problem, n.local.state, n.local.manages]), [
-        ["swarm-manager", "manager", "", "active", true],
-        ["swarm-worker1", "worker", "", "active", false],
-        ["swarm-worker2", "worker", "", "active", false],
-      ]);
+      assert.deepEqual(
+        s.nodes.map((n) => [n.name, n.role, n.problem, n.local.state, n.local.manages]),
+        [
+          ["swarm-manager", "manager", "", "active", true],
+          ["swarm-worker1", "worker", "", "active", false],
+          ["swarm-worker2", "worker", "", "active", false],
+        ],
+      );
       assert.equal(s.nodes[0].local.clusterId, s.swarm?.id);
     });
 
     it("takes the swarm as the leading manager sees it: every member Ready, in its role, active, unlabelled", () => {
       assert.equal(s.swarm?.from, "swarm-manager");
       const members = ["swarm-manager", "swarm-worker1", "swarm-worker2"].map((h) => membersNamed(s.swarm, h)[0]);
-      assert.deepEqual(members.map((m) => [m.hostname, m.state, m.leader]), [
-        ["swarm-manager", "ready", true],
-        ["swarm-worker1", "ready", false],
-        ["swarm-worker2", "ready", false],
-      ]);
+      assert.deepEqual(
+        members.map((m) => [m.hostname, m.state, m.leader]),
+        [
+          ["swarm-manager", "ready", true],
+          ["swarm-worker1", "ready", false],
+          ["swarm-worker2", "ready", false],
+        ],
+      );
       assert.deepEqual(memberSpec(members[0]), { role: "manager", availability: "active", labels: {} });
       assert.deepEqual(memberSpec(members[1]), { role: "worker", availability: "active", labels: {} });
       assert.match(s.swarm!.tokens.worker, /^SWMTKN-1-/);
@@ -50,7 +64,10 @@ describe("the lab's snapshot, from recorded engine answers", () => {
       const test = serviceNamed(s.swarm, "test");
       assert.deepEqual((test?.spec as { Mode?: unknown }).Mode, { Replicated: { Replicas: 2 } });
       const tasks = runningTasksOf(s.swarm, "test").map((t) => taskInfoOf(t, "mynet"));
-      assert.deepEqual(tasks.map((t) => t.name), ["test.1", "test.2"]);
+      assert.deepEqual(
+        tasks.map((t) => t.name),
+        ["test.1", "test.2"],
+      );
       assert.deepEqual(new Set(tasks.map((t) => t.node)), new Set(["swarm-worker1", "swarm-worker2"]));
       for (const t of tasks) {
         assert.match(t.overlayIp, /^10\.0\.\d+\.\d+$/);
@@ -70,7 +87,10 @@ describe("the lab's snapshot, from recorded engine answers", () => {
     });
 
     it("finds the interface that holds each node's lab address, and the images each node holds", () => {
-      assert.deepEqual(s.nodes.map((n) => n.labInterface), ["eth0", "eth0", "eth0"]);
+      assert.deepEqual(
+        s.nodes.map((n) => n.labInterface),
+        ["eth0", "eth0", "eth0"],
+      );
       assert.ok(holdsImage(s.nodes[1], "busybox"));
       assert.ok(holdsImage(s.nodes[1], "docker.io/library/busybox:latest"));
       assert.ok(!holdsImage(s.nodes[1], "alpine"));
@@ -92,7 +112,10 @@ describe("the lab's snapshot, from recorded engine answers", () => {
     });
 
     it("still sees the workers in the swarm as themselves (they do not know it is gone)", () => {
-      assert.deepEqual(s.nodes.slice(1).map((n) => n.local.state), ["active", "active"]);
+      assert.deepEqual(
+        s.nodes.slice(1).map((n) => n.local.state),
+        ["active", "active"],
+      );
     });
   });
 

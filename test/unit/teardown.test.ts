@@ -7,7 +7,16 @@ import { swarm } from "../../lab/parts/swarm";
 import { goesWithItsMachines, TEARDOWN_VARIABLE } from "../../lab/parts/teardown";
 
 // A node nobody answers for (TEST-NET-1): any SSH attempt would wait for its timeout.
-const nowhere = { name: "swarm-manager", role: "manager" as const, address: "192.0.2.1", machine: "m", sshHost: "192.0.2.1", sshPort: 22, username: "vagrant", hostKey: "k" };
+const nowhere = {
+  name: "swarm-manager",
+  role: "manager" as const,
+  address: "192.0.2.1",
+  machine: "m",
+  sshHost: "192.0.2.1",
+  sshPort: 22,
+  username: "vagrant",
+  hostKey: "k",
+};
 const ctx = { root: "/nonexistent", log: () => undefined };
 
 describe("down: the whole lab goes with its machines", () => {

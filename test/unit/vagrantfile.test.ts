@@ -33,11 +33,24 @@ function missing(ctx: Mocha.Context, what: string): void {
   ctx.skip();
 }
 
-interface Node { name: string; ip: string; role: string }
+interface Node {
+  name: string;
+  ip: string;
+  role: string;
+}
 interface Loaded {
-  box: string | null; cpus: number; memory: number; workers: number; subnet: string; libvirt_driver: string | null;
-  libvirt_mgmt_subnet: string; nodes: Node[]; libvirt_box: string; virtualbox_box: string;
-  lab_network: string; mgmt_network: string;
+  box: string | null;
+  cpus: number;
+  memory: number;
+  workers: number;
+  subnet: string;
+  libvirt_driver: string | null;
+  libvirt_mgmt_subnet: string;
+  nodes: Node[];
+  libvirt_box: string;
+  virtualbox_box: string;
+  lab_network: string;
+  mgmt_network: string;
 }
 
 /** SwarmLab.settings(env:, file:) in a fresh ruby: the settings as JSON, or the SettingsError's message. */
@@ -83,7 +96,9 @@ describe("Vagrantfile: ruby syntax and the settings helper (vagrant/settings.rb)
     if (!(await has("ruby", ["--version"]))) missing(this, "ruby is missing");
     scratch = mkdtempSync(path.join(os.tmpdir(), "swarmlab-vagrantfile-"));
   });
-  after(() => { if (scratch) rmSync(scratch, { recursive: true, force: true }); });
+  after(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
 
   it("ruby -c accepts the Vagrantfile and vagrant/settings.rb", async () => {
     for (const file of ["Vagrantfile", "vagrant/settings.rb"]) {
@@ -118,13 +133,19 @@ describe("Vagrantfile: ruby syntax and the settings helper (vagrant/settings.rb)
 
   it("SWARMLAB_* variables set box, CPUs, memory, workers, subnet and the libvirt driver", async () => {
     const s = await loads({
-      SWARMLAB_BOX: "generic/debian12", SWARMLAB_CPUS: "2", SWARMLAB_MEMORY: "2048", SWARMLAB_WORKERS: "3",
-      SWARMLAB_SUBNET: "192.168.60.0/24", SWARMLAB_LIBVIRT_DRIVER: "qemu", SWARMLAB_LIBVIRT_MGMT_SUBNET: "192.168.61.0/24",
+      SWARMLAB_BOX: "generic/debian12",
+      SWARMLAB_CPUS: "2",
+      SWARMLAB_MEMORY: "2048",
+      SWARMLAB_WORKERS: "3",
+      SWARMLAB_SUBNET: "192.168.60.0/24",
+      SWARMLAB_LIBVIRT_DRIVER: "qemu",
+      SWARMLAB_LIBVIRT_MGMT_SUBNET: "192.168.61.0/24",
     });
     assert.deepEqual([s.cpus, s.memory, s.workers, s.libvirt_driver], [2, 2048, 3, "qemu"]);
-    assert.deepEqual(s.nodes.map((n) => `${n.name} ${n.ip}`), [
-      "swarm-manager 192.168.60.10", "swarm-worker1 192.168.60.11", "swarm-worker2 192.168.60.12", "swarm-worker3 192.168.60.13",
-    ]);
+    assert.deepEqual(
+      s.nodes.map((n) => `${n.name} ${n.ip}`),
+      ["swarm-manager 192.168.60.10", "swarm-worker1 192.168.60.11", "swarm-worker2 192.168.60.12", "swarm-worker3 192.168.60.13"],
+    );
     assert.equal(s.libvirt_box, "generic/debian12");
     assert.equal(s.virtualbox_box, "generic/debian12");
     assert.equal(s.lab_network, "swarmlab-192.168.60");
@@ -144,25 +165,39 @@ describe("Vagrantfile: ruby syntax and the settings helper (vagrant/settings.rb)
     assert.deepEqual([fromFile.workers, fromFile.memory, fromFile.subnet], [4, 1536, "192.168.70.0/24"]);
     const overridden = await loads({ SWARMLAB_WORKERS: "1" }, file);
     assert.deepEqual([overridden.workers, overridden.memory], [1, 1536]);
-    assert.deepEqual(overridden.nodes.map((n) => n.name), ["swarm-manager", "swarm-worker1"]);
+    assert.deepEqual(
+      overridden.nodes.map((n) => n.name),
+      ["swarm-manager", "swarm-worker1"],
+    );
   });
 
   describe("refused values: one line naming the setting, the value and a fix", () => {
     it("workers=0", () => refuses({ SWARMLAB_WORKERS: "0" }, 'SWARMLAB_WORKERS = "0": must be a whole number from 1 to 20. Fix: SWARMLAB_WORKERS=2'));
-    it("workers=21", () => refuses({ SWARMLAB_WORKERS: "21" }, /^SWARMLAB_WORKERS = "21": must be a whole number from 1 to 20\. Fix: SWARMLAB_WORKERS=2$/));
+    it("workers=21", () =>
+      refuses({ SWARMLAB_WORKERS: "21" }, /^SWARMLAB_WORKERS = "21": must be a whole number from 1 to 20\. Fix: SWARMLAB_WORKERS=2$/));
     it("workers=two", () => refuses({ SWARMLAB_WORKERS: "two" }, /^SWARMLAB_WORKERS = "two": must be a whole number/));
-    it("memory=abc", () => refuses({ SWARMLAB_MEMORY: "abc" }, 'SWARMLAB_MEMORY = "abc": must be a whole number from 512 to 65536 (MB). Fix: SWARMLAB_MEMORY=1024'));
+    it("memory=abc", () =>
+      refuses({ SWARMLAB_MEMORY: "abc" }, 'SWARMLAB_MEMORY = "abc": must be a whole number from 512 to 65536 (MB). Fix: SWARMLAB_MEMORY=1024'));
     it("memory=1.5G", () => refuses({ SWARMLAB_MEMORY: "1.5G" }, /^SWARMLAB_MEMORY = "1.5G": must be a whole number from 512/));
     it("cpus=0", () => refuses({ SWARMLAB_CPUS: "0" }, 'SWARMLAB_CPUS = "0": must be a whole number from 1 to 64. Fix: SWARMLAB_CPUS=1'));
     it("subnet outside 192.168.0.0/16 (Swarm's overlay pool)", () =>
-      refuses({ SWARMLAB_SUBNET: "10.0.1.0/24" }, 'SWARMLAB_SUBNET = "10.0.1.0/24": must be a /24 of 192.168.0.0/16, written 192.168.N.0/24. Fix: SWARMLAB_SUBNET=192.168.56.0/24'));
+      refuses(
+        { SWARMLAB_SUBNET: "10.0.1.0/24" },
+        'SWARMLAB_SUBNET = "10.0.1.0/24": must be a /24 of 192.168.0.0/16, written 192.168.N.0/24. Fix: SWARMLAB_SUBNET=192.168.56.0/24',
+      ));
     it("subnet wider than a /24", () => refuses({ SWARMLAB_SUBNET: "192.168.0.0/16" }, /^SWARMLAB_SUBNET = "192\.168\.0\.0\/16": must be a \/24/));
     it("subnet with an octet over 255", () => refuses({ SWARMLAB_SUBNET: "192.168.300.0/24" }, /^SWARMLAB_SUBNET = "192\.168\.300\.0\/24"/));
     it("libvirt driver other than kvm or qemu", () =>
-      refuses({ SWARMLAB_LIBVIRT_DRIVER: "xen" }, 'SWARMLAB_LIBVIRT_DRIVER = "xen": must be kvm or qemu (QEMU\'s software emulation). Fix: SWARMLAB_LIBVIRT_DRIVER=qemu'));
+      refuses(
+        { SWARMLAB_LIBVIRT_DRIVER: "xen" },
+        'SWARMLAB_LIBVIRT_DRIVER = "xen": must be kvm or qemu (QEMU\'s software emulation). Fix: SWARMLAB_LIBVIRT_DRIVER=qemu',
+      ));
     it("a box name with spaces", () => refuses({ SWARMLAB_BOX: "my box" }, /^SWARMLAB_BOX = "my box": not a box name/));
     it("the management network on the lab's subnet", () =>
-      refuses({ SWARMLAB_LIBVIRT_MGMT_SUBNET: "192.168.56.0/24" }, /^SWARMLAB_LIBVIRT_MGMT_SUBNET = "192\.168\.56\.0\/24": the same as the lab's subnet\. Fix: SWARMLAB_LIBVIRT_MGMT_SUBNET=192\.168\.55\.0\/24$/));
+      refuses(
+        { SWARMLAB_LIBVIRT_MGMT_SUBNET: "192.168.56.0/24" },
+        /^SWARMLAB_LIBVIRT_MGMT_SUBNET = "192\.168\.56\.0\/24": the same as the lab's subnet\. Fix: SWARMLAB_LIBVIRT_MGMT_SUBNET=192\.168\.55\.0\/24$/,
+      ));
     it("a bad value in the settings file names the file and its key", async () => {
       const file = path.join(scratch, "bad.yml");
       writeFileSync(file, "workers: 0\n");
@@ -196,7 +231,9 @@ async function backendNode(env: Record<string, string>): Promise<{ ok: true; val
 }
 
 const BACKEND_ENV = {
-  SWARMLAB_NODE: "swarm-worker1:worker:192.168.157.11", SWARMLAB_LAB: "vmlab", SWARMLAB_OWNER: "vm.01652a3b",
+  SWARMLAB_NODE: "swarm-worker1:worker:192.168.157.11",
+  SWARMLAB_LAB: "vmlab",
+  SWARMLAB_OWNER: "vm.01652a3b",
   SWARMLAB_AUTHORIZED_KEY: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBsZ swarmlab-vmlab",
   SWARMLAB_PRIVATE_KEY_FILE: "/p/.swarmlab/vmlab/id_ed25519",
 };
@@ -215,10 +252,17 @@ describe("Vagrantfile: one machine of a lab, as swarmlab's vagrant backend descr
     const res = await backendNode(BACKEND_ENV);
     assert.ok(res.ok && res.value);
     assert.deepEqual(res.value, {
-      lab: "vmlab", owner: "vm.01652a3b", name: "swarm-worker1", role: "worker", ip: "192.168.157.11",
-      authorized_key: BACKEND_ENV.SWARMLAB_AUTHORIZED_KEY, private_key_file: "/p/.swarmlab/vmlab/id_ed25519",
+      lab: "vmlab",
+      owner: "vm.01652a3b",
+      name: "swarm-worker1",
+      role: "worker",
+      ip: "192.168.157.11",
+      authorized_key: BACKEND_ENV.SWARMLAB_AUTHORIZED_KEY,
+      private_key_file: "/p/.swarmlab/vmlab/id_ed25519",
       description: "swarmlab.lab=vmlab,swarmlab.owner=vm.01652a3b,swarmlab.node=swarm-worker1,swarmlab.role=worker",
-      domain_prefix: "vmlab-", lab_network: "vmlab-lab", mgmt_network: "vmlab-mgmt",
+      domain_prefix: "vmlab-",
+      lab_network: "vmlab-lab",
+      mgmt_network: "vmlab-mgmt",
       lab_mac: "52:54:00:a8:9d:0b", // QEMU's prefix, then 168.157.11: unique while the lab's subnet is
     });
   });
@@ -229,7 +273,10 @@ describe("Vagrantfile: one machine of a lab, as swarmlab's vagrant backend descr
       assert.equal(res.ok, false, JSON.stringify(env));
       if (!res.ok) assert.match(res.error, message);
     };
-    await refused({ SWARMLAB_NODE: "swarm-worker1:boss:192.168.157.11" }, /^SWARMLAB_NODE = "swarm-worker1:boss:192\.168\.157\.11": must be name:role:ip/);
+    await refused(
+      { SWARMLAB_NODE: "swarm-worker1:boss:192.168.157.11" },
+      /^SWARMLAB_NODE = "swarm-worker1:boss:192\.168\.157\.11": must be name:role:ip/,
+    );
     await refused({ SWARMLAB_NODE: "swarm-worker1:worker:10.0.0.1" }, /must be name:role:ip/);
     await refused({ SWARMLAB_LAB: "" }, /^SWARMLAB_LAB = "": a lab name is needed/);
     await refused({ SWARMLAB_OWNER: "" }, /^SWARMLAB_OWNER = "": an owner id is needed/);
@@ -245,9 +292,13 @@ describe("Vagrantfile: vagrant validate, per provider", function () {
   /** `vagrant <args>` in the scratch copy of the project, with its own VAGRANT_HOME and box cache. */
   const vagrant = (args: string[], env: Record<string, string> = {}) =>
     execa("vagrant", args, {
-      cwd: project, reject: false, extendEnv: false, all: true,
+      cwd: project,
+      reject: false,
+      extendEnv: false,
+      all: true,
       env: cleanEnv({
-        VAGRANT_HOME: path.join(project, ".home"), XDG_CACHE_HOME: path.join(project, ".cache"),
+        VAGRANT_HOME: path.join(project, ".home"),
+        XDG_CACHE_HOME: path.join(project, ".cache"),
         SWARMLAB_LIBVIRT_DRIVER: "qemu", // no KVM probe in a unit test
         ...env,
       }),
@@ -269,7 +320,9 @@ describe("Vagrantfile: vagrant validate, per provider", function () {
     // for validation (which runs no other VBoxManage command).
     writeExecutable(path.join(project, ".stub", "VBoxManage"), "#!/bin/sh\necho 7.0.14r161095\n");
   });
-  after(() => { if (project) rmSync(project, { recursive: true, force: true }); });
+  after(() => {
+    if (project) rmSync(project, { recursive: true, force: true });
+  });
 
   it("libvirt: the three machines validate", async () => {
     const res = await vagrant(["validate"], { VAGRANT_DEFAULT_PROVIDER: "libvirt" });
@@ -311,7 +364,8 @@ describe("Vagrantfile: vagrant validate, per provider", function () {
 
   it("libvirt without a built box: `vagrant up` says to run npm run box, and makes nothing", async () => {
     const res = await vagrant(["up", "swarm-worker1"], {
-      VAGRANT_DEFAULT_PROVIDER: "libvirt", XDG_CACHE_HOME: path.join(project, ".empty-cache"),
+      VAGRANT_DEFAULT_PROVIDER: "libvirt",
+      XDG_CACHE_HOME: path.join(project, ".empty-cache"),
     });
     assert.notEqual(res.exitCode, 0, res.all);
     assert.match(res.all ?? "", /swarmlab: the box swarmlab-debian13 is not built: run `npm run box` first/);

@@ -29,8 +29,7 @@ const MISSING = {
     "libvirtd runs the VMs in it (KVM where it can, else software emulation)",
   qemuImg: `qemu-img is not installed (${SYSTEM}; Debian package qemu-utils): vagrant-libvirt reads the box's disk image with it`,
   dnsmasq:
-    `dnsmasq is not installed (${SYSTEM}; Debian package dnsmasq-base): ` +
-    "libvirtd runs it for DHCP on Vagrant's management network to the VMs",
+    `dnsmasq is not installed (${SYSTEM}; Debian package dnsmasq-base): ` + "libvirtd runs it for DHCP on Vagrant's management network to the VMs",
 };
 
 const NO_BOX: BoxFacts = {
@@ -137,8 +136,7 @@ describe("doctor: the VM host (labs of VMs)", () => {
     assert.deepEqual(broken[1], {
       check: "vagrant-libvirt",
       status: "blocker",
-      says:
-        `not checked: vagrant plugin list failed (${early}), so vagrant up would too`,
+      says: `not checked: vagrant plugin list failed (${early}), so vagrant up would too`,
       fix: "sudo apt-get install --reinstall vagrant vagrant-libvirt (a plugin installed with vagrant plugin install: vagrant plugin repair)",
     });
     const user = vmHostFindings({ ...READY, plugins: { list: "vagrant-libvirt (0.12.2, global)\n  - Version Constraint: > 0" } });
@@ -220,7 +218,11 @@ describe("doctor: the VM host (labs of VMs)", () => {
         ["blocker Vagrant", "blocker vagrant-libvirt", "blocker libvirt", "blocker QEMU", "blocker QEMU", "blocker dnsmasq", "blocker box"],
       );
       assert.doesNotMatch(summary(found), /^No blocker/);
-      assert.deepEqual(vmChecks(vagrant, READY).filter((f) => f.status !== "ok"), [], "once vm-host.sh and npm run box ran");
+      assert.deepEqual(
+        vmChecks(vagrant, READY).filter((f) => f.status !== "ok"),
+        [],
+        "once vm-host.sh and npm run box ran",
+      );
     });
 
     it("the docker backend needs none of them: not looked at", () => {
@@ -285,7 +287,10 @@ describe("vagrant backend: a program that is not installed fails the call in one
   };
 
   it("every program the backend or libvirt runs has a package, a reason and a fix", () => {
-    assert.deepEqual(VM_PROGRAMS.map((p) => p.name), ["vagrant", "virsh", "qemu-system-x86_64", "qemu-img", "dnsmasq", "flock", "ip"]);
+    assert.deepEqual(
+      VM_PROGRAMS.map((p) => p.name),
+      ["vagrant", "virsh", "qemu-system-x86_64", "qemu-img", "dnsmasq", "flock", "ip"],
+    );
     for (const p of VM_PROGRAMS) assert.equal(new MissingProgram(p).message.split("\n").length, 1, p.name);
   });
 
@@ -301,15 +306,25 @@ describe("vagrant backend: a program that is not installed fails the call in one
   it("vagrant up of a node: refused before its Vagrant folder is replaced or the host-wide lock taken", async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "swarmlab-root-"));
     const machine: VagrantMachine = {
-      lab: "vmlab", owner: "vm.1", name: "swarm-worker1", role: "worker", address: "192.168.157.11",
-      subnet: "192.168.157.0/24", mgmtSubnet: "192.168.158.0/24", authorizedKey: "ssh-ed25519 AAAA", provider: "libvirt",
+      lab: "vmlab",
+      owner: "vm.1",
+      name: "swarm-worker1",
+      role: "worker",
+      address: "192.168.157.11",
+      subnet: "192.168.157.0/24",
+      mgmtSubnet: "192.168.158.0/24",
+      authorizedKey: "ssh-ed25519 AAAA",
+      provider: "libvirt",
     };
     const lines: string[] = [];
     await withPath(EMPTY, () =>
-      assert.rejects(vagrantUp(machine, root, (l) => lines.push(l), true), {
-        name: "MissingProgram",
-        message: `${MISSING.vagrant}. Fix: ${FIX}`,
-      }),
+      assert.rejects(
+        vagrantUp(machine, root, (l) => lines.push(l), true),
+        {
+          name: "MissingProgram",
+          message: `${MISSING.vagrant}. Fix: ${FIX}`,
+        },
+      ),
     );
     assert.equal(existsSync(path.join(root, ".swarmlab")), false, "nothing was made");
     assert.deepEqual(lines, []);
