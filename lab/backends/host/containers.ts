@@ -5,6 +5,7 @@ import { containerExec, unless404 } from "../../engine-api";
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE, LabIdentity, stackOfOwner } from "../../types";
 import type { Role } from "../../types";
 import type { LabObject, ListedNode } from "../backend";
+import { waitUntil } from "../../wait";
 
 /** Engine API filter for what carries the lab's label. */
 export function labFilter(lab: string) {
@@ -74,13 +75,20 @@ export async function putFiles(container: Docker.Container, files: Record<string
 
 /**
  * Docker gives containers on an --internal network a default route all the same (only its firewall rules stop
- * the packets); without egress a lab machine must have no route off this machine at all.
+ * the packets); without egress a lab machine must have no route off this machine at all. An exec the engine cannot
+ * start yet, as the container is still starting (exit 126, nothing said; seen when four nodes start at once), is asked
+ * again.
  */
 export async function dropDefaultRoute(docker: Docker, containerId: string): Promise<void> {
-  const r = await containerExec(docker, containerId, ["ip", "route", "del", "default"]);
-  if (r.code !== 0 && !/No such process|not found/i.test(r.stderr)) {
-    throw new Error(`could not remove the default route of ${containerId.slice(0, 12)} (ip route del default: exit ${r.code}): ${r.stderr.trim()}`);
-  }
+  const what = `the default route of ${containerId.slice(0, 12)} removed`;
+  await waitUntil(what, { timeoutMs: 10_000, pacingMs: 250, errors: "end" }, async ({ saw }) => {
+    const r = await containerExec(docker, containerId, ["ip", "route", "del", "default"]);
+    if (r.code === 0 || /No such process|not found/i.test(r.stderr)) return true;
+    const said = `ip route del default: exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ""}`;
+    if (r.code !== 126) throw new Error(`could not remove the default route of ${containerId.slice(0, 12)} (${said})`);
+    saw(said);
+    return false;
+  });
 }
 
 /** The lab and owner an object's labels name ("" for what a label lacks). */
