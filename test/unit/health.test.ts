@@ -65,6 +65,13 @@ describe("health: what the lab's snapshot shows wrong", () => {
     );
   });
 
+  it("a member that is no node of the lab (a worker this up removes last) is left to the suite", () => {
+    const raw = recorded("healthy");
+    const worker3 = { ...nodesOf(raw)[0], ID: "w3", Description: { Hostname: "swarm-worker3" } };
+    managerAnswers(raw).nodes = { ok: [...nodesOf(raw), worker3] };
+    assert.deepEqual(labProblems(snapshotOf(raw), NODES, SERVICE), []);
+  });
+
   it("a task's interface on the overlay changed on its node: its MTU, or no interface at all", () => {
     const raw = recorded("healthy");
     const worker = raw.find((n) => n.tasks && Object.keys(n.tasks).length > 0)!;
