@@ -25,9 +25,10 @@ async function up(): Promise<number> {
     return 2;
   }
   const stack = await openStack();
-  const spec = await specOf(stack); // fails on bad settings before the engine starts
+  // The settings (a bad one fails here, before the engine starts) and the state's lab, asked of the CLI at once.
+  const [spec, recorded] = await Promise.all([specOf(stack), labOfState(stack)]);
   say(`checking this machine for lab ${spec.name} (npm run doctor shows the whole report)`);
-  if (await runDoctor({ spec, stack: stack.name, owner: (await labOfState(stack))?.owner }, console.log)) {
+  if (await runDoctor({ spec, stack: stack.name, owner: recorded?.owner }, console.log)) {
     say("up stopped before making anything: fix the blockers above");
     return 1;
   }
@@ -148,7 +149,8 @@ async function clean(): Promise<number> {
 
 async function status(): Promise<number> {
   const stack = await selectStack();
-  const spec = await specOf(stack);
+  // The settings, the state's lab and the outputs, asked of the CLI at once.
+  const [spec, recorded, raw] = await Promise.all([specOf(stack), labOfState(stack), stack.outputs()]);
   const backend = await backendFor(spec.backend);
   const { facts } = await backend.info();
   say(
@@ -156,10 +158,9 @@ async function status(): Promise<number> {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
   );
-  const lab = (await labOfState(stack)) ?? { name: spec.name, backend: spec.backend };
+  const lab = recorded ?? { name: spec.name, backend: spec.backend };
   const machines = await backend.list(lab.name, lab.owner);
   say(`lab '${lab.name}' machines: ${machines.map((m) => `${m.name} (${m.role}) ${m.state}`).join(", ") || "none"}`);
-  const raw = await stack.outputs();
   if (Object.keys(raw).length === 0) {
     say(`stack '${stack.name}' has no lab up (npm run up)`);
     return 0;
