@@ -157,6 +157,13 @@ describe("faults: one up heals what a student broke; down always finishes", func
     assert.equal(spec.trim(), "active {}");
   });
 
+  it("worker2 promoted (docker node promote): up makes it a worker again, in place; the suite's node-ls holds", async function () {
+    const { manager, worker2 } = roles();
+    await onNode(manager, `docker node promote ${worker2}`);
+    await healsBy("worker2 promoted", { update: 1 });
+    assert.equal((await onNodeOut(manager, `docker node inspect -f '{{.Spec.Role}}' ${worker2}`)).trim(), "worker");
+  });
+
   it("the manager paused (docker node update --availability pause on the manager itself): up makes it active again", async function () {
     const { manager } = roles();
     await onNode(manager, `docker node update --availability pause ${manager}`);

@@ -183,14 +183,19 @@ export const CLAIMS: Claim[] = [
     group: "access: user vagrant, the lab's key, host keys recorded at creation",
     says: "the ssh command that up printed works as printed (OpenSSH, strict host key checking against known_hosts)",
     async check({ outputs }) {
-      for (const n of outputs.nodes) {
-        const r = await execa("sh", ["-c", `${n.ssh} -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 hostname`], {
-          cwd: PROJECT_ROOT,
-          reject: false,
-        });
-        assert.equal(r.exitCode, 0, `${n.ssh}: ${r.stderr}`);
-        assert.equal(r.stdout.trim(), n.name);
-      }
+      // every node at once: each ssh is a process and a handshake of its own
+      const answers = await Promise.all(
+        outputs.nodes.map((n) =>
+          execa("sh", ["-c", `${n.ssh} -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=5 hostname`], {
+            cwd: PROJECT_ROOT,
+            reject: false,
+          }),
+        ),
+      );
+      outputs.nodes.forEach((n, i) => {
+        assert.equal(answers[i].exitCode, 0, `${n.ssh}: ${answers[i].stderr}`);
+        assert.equal(answers[i].stdout.trim(), n.name);
+      });
     },
   },
   {
@@ -200,14 +205,15 @@ export const CLAIMS: Claim[] = [
       const file = path.join(mkdtempSync(path.join(os.tmpdir(), "swarmlab-ssh-")), "ssh_config");
       writeFileSync(file, outputs.sshConfig);
       try {
-        for (const n of outputs.nodes) {
-          const r = await execa("ssh", ["-F", file, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", n.name, "hostname"], {
-            cwd: PROJECT_ROOT,
-            reject: false,
-          });
-          assert.equal(r.exitCode, 0, `ssh -F … ${n.name}: ${r.stderr}`);
-          assert.equal(r.stdout.trim(), n.name);
-        }
+        const answers = await Promise.all(
+          outputs.nodes.map((n) =>
+            execa("ssh", ["-F", file, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", n.name, "hostname"], { cwd: PROJECT_ROOT, reject: false }),
+          ),
+        );
+        outputs.nodes.forEach((n, i) => {
+          assert.equal(answers[i].exitCode, 0, `ssh -F … ${n.name}: ${answers[i].stderr}`);
+          assert.equal(answers[i].stdout.trim(), n.name);
+        });
       } finally {
         rmSync(path.dirname(file), { recursive: true, force: true });
       }
@@ -404,7 +410,8 @@ export const CLAIMS: Claim[] = [
           "swarmlab:egress is internet: the nodes have a route out on purpose (the tasks ping a real internet address, as the tutorial does)",
         );
       }
-      for (const n of v.lab.nodes) assert.deepEqual(await defaultRoutes(n), [], `${n.access.name} has a default route`);
+      const routes = await Promise.all(v.lab.nodes.map((n) => defaultRoutes(n)));
+      v.lab.nodes.forEach((n, i) => assert.deepEqual(routes[i], [], `${n.access.name} has a default route`));
       // Both backends: the docker backend's lab network is a Docker bridge, the vagrant backend's an isolated libvirt
       // network; the host's egress rule guards either bridge alike. Without the rule, a node's packets would still
       // find no host at the test's target, so only the rule's own counter proves the drop: it needs iptables.
@@ -451,11 +458,14 @@ export const CLAIMS: Claim[] = [
         assert.ok(await hostConnects(gateway, listener.port), `the host itself cannot reach its listener on ${gateway}:${listener.port}`);
         const before = guarded ? await dropped(o.lab, o.owner, inputDrop) : 0;
         const [n] = v.withRole("worker");
-        const fromNode = await n.session.exec(`timeout 2 bash -c 'exec 3<>/dev/tcp/${gateway}/${listener.port}'`);
+        const [t] = v.tasks;
+        // Both at once: each waits out its 2 s for an answer that must not come.
+        const [fromNode, fromTask] = await Promise.all([
+          n.session.exec(`timeout 2 bash -c 'exec 3<>/dev/tcp/${gateway}/${listener.port}'`),
+          containerExec(v.workerOf(t).docker, t.containerId, ["nc", "-w", "2", gateway, String(listener.port)]),
+        ]);
         const reached = (who: string) => `${who} connected to the host at ${gateway}:${listener.port}${unguarded}`;
         assert.notEqual(fromNode.code, 0, reached(n.access.name));
-        const [t] = v.tasks;
-        const fromTask = await containerExec(v.workerOf(t).docker, t.containerId, ["nc", "-w", "2", gateway, String(listener.port)]);
         assert.notEqual(fromTask.code, 0, `${reached(`task ${t.name}`)}: ${fromTask.stdout}`);
         const control = "only the host's own control connection may arrive";
         assert.equal(listener.accepted(), 1, `the host's listener was reached by the lab (${control})${unguarded}`);
