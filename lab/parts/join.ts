@@ -6,8 +6,10 @@ import { unlessGone } from "../engine-api";
 import {
   drainNode,
   joinWorker,
+  leaveGoneSwarm,
   leaveSwarm,
   NodeSpec,
+  overlayAgentUp,
   removeNode,
   removeStaleNodes,
   setNodeSpec,
@@ -46,11 +48,25 @@ export const join: Part<JoinInputs, JoinOutputs> = {
       const worker = { name: i.worker.name, address: i.worker.address, docker: w.docker() };
       const local = await swarmState(worker.docker);
       const known = local.nodeId && (await unlessGone(manager.docker.getNode(local.nodeId).inspect()));
-      if (local.state !== "inactive" && !known) {
-        await leaveSwarm(worker, true); // a swarm that is gone (the manager was made again)
+      const gone = local.state !== "inactive" && !known; // a swarm that is gone (the manager was made again)
+      if (gone) {
+        await leaveGoneSwarm(worker);
         log(`${i.worker.name} left a swarm that is gone`);
       }
-      await joinWorker(worker, manager, { id: i.swarmId, workerToken: i.workerToken, managerToken: "" }, log);
+      const swarm = { id: i.swarmId, workerToken: i.workerToken, managerToken: "" };
+      await joinWorker(worker, manager, swarm, log);
+      // After leaving a swarm that was gone, the node's overlay agent sometimes cannot reach the new manager's: the
+      // manager's gossip still holds the node's old agent at the same address until it drops it as dead. Leave,
+      // give it that time, and join again.
+      for (let attempt = 1; gone && !(await overlayAgentUp(worker, manager.address)); attempt++) {
+        if (attempt > REJOINS) {
+          throw new Error(`${i.worker.name} joined, but its overlay agent does not see the manager: npm run up -- --replace ${i.worker.name}`);
+        }
+        log(`${i.worker.name}: its overlay agent does not see the manager yet; it leaves, waits ${REJOIN_PAUSE_MS / 1000} s and joins again`);
+        await leaveGoneSwarm(worker);
+        await new Promise((r) => setTimeout(r, REJOIN_PAUSE_MS));
+        await joinWorker(worker, manager, swarm, log);
+      }
       const { nodeId } = await swarmState(worker.docker);
       await removeStaleNodes(manager.docker, i.worker.name, nodeId, log);
       await waitForNodesReady(manager.docker, [i.worker.name]);
@@ -92,6 +108,10 @@ async function applySpec(manager: Docker, i: JoinInputs, nodeId: string, log: (l
   const drift = await setNodeSpec(manager, nodeId, i.nodeSpec);
   if (drift.length > 0) log(`${i.worker.name}: docker node update: ${drift.join(", ")}`);
 }
+
+/** How often a worker whose overlay agent stays deaf leaves and joins again, and how long it waits in between. */
+const REJOINS = 3;
+const REJOIN_PAUSE_MS = 30_000;
 
 /**
  * What keeps a worker from being a member, seen from both sides: the worker in the swarm as itself, and listed Ready

@@ -2,7 +2,7 @@
 // through the Engine API. Each step looks first and acts only if needed, so re-running changes nothing.
 import type Docker from "dockerode";
 import type { Log } from "../backends/backend";
-import { waitUntil } from "../wait";
+import { unlessTimedOut, waitUntil } from "../wait";
 
 export interface SwarmMember {
   name: string;
@@ -70,6 +70,35 @@ function statesOf(nodes: { Description?: { Hostname?: string }; Status?: { State
 export async function leaveSwarm(member: SwarmMember, force: boolean): Promise<void> {
   const { state } = await localState(member.docker);
   if (state !== "inactive") await member.docker.swarmLeave({ force });
+}
+
+/** `docker swarm leave --force` of a node whose swarm is gone (its manager was made again). */
+export async function leaveGoneSwarm(member: SwarmMember): Promise<void> {
+  await leaveSwarm(member, true);
+  await waitUntil(`${member.name} out of its old swarm's networks`, { timeoutMs: 30_000, pacingMs: 250, errors: "retry" }, async ({ saw }) => {
+    const held = (await member.docker.listNetworks()).filter((n) => n.Scope === "swarm").map((n) => n.Name);
+    if (held.length === 0) return true;
+    saw(`still holds ${held.join(", ")}`);
+    return false;
+  });
+}
+
+/**
+ * Whether a node that joined has its overlay agent talking to the manager: the ingress network's peers, as the node
+ * sees them, include the manager's address (about a second after a good join). A node that left a swarm that was
+ * gone and joined the new one at once sometimes never gets there (Docker's old network agent still shutting down):
+ * it is a member, but its overlay learns no peer and its tasks' pings fail.
+ */
+export async function overlayAgentUp(member: SwarmMember, managerAddress: string, timeoutMs = 15_000): Promise<boolean> {
+  const seen = await unlessTimedOut(
+    waitUntil(`${member.name}'s overlay agent`, { timeoutMs, pacingMs: 250, errors: "retry" }, async ({ saw }) => {
+      const ingress = (await member.docker.getNetwork("ingress").inspect()) as { Peers?: { IP?: string }[] };
+      const peers = (ingress.Peers ?? []).map((p) => p.IP ?? "");
+      saw(`ingress peers: ${peers.join(", ") || "none"}`);
+      return peers.includes(managerAddress);
+    }),
+  );
+  return seen === true;
 }
 
 /** The swarm as this node's engine sees it: its state, its node id, and its cluster's id (managers only). */
