@@ -35,9 +35,6 @@ if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   sed -e 's/ / +/g' -e 's/^/+/' </sys/fs/cgroup/cgroup.controllers >/sys/fs/cgroup/cgroup.subtree_control || :
 fi
 
-# DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: without it, each task start waits for a registry lookup to time out (~20 s)
-# before using the local image. DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE: dockerd 26 rejects overlay tasks when it cannot
-# disable IPv6 on the overlay's bridge, and /proc/sys is read-only in a node container.
-DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1 dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
+/usr/local/bin/swarmlab-dockerd
 
 exec /usr/sbin/sshd -D -e

@@ -21,6 +21,7 @@ import { memberSpec, NodeLook } from "../snapshot/model";
 import { lookAt } from "../snapshot/shared";
 import type { Part } from "./part";
 import { goesWithItsMachines } from "./teardown";
+import { waitForEngine } from "../steps/engine";
 
 export interface JoinInputs {
   lab: string;
@@ -52,20 +53,17 @@ export const join: Part<JoinInputs, JoinOutputs> = {
       if (gone) {
         await leaveGoneSwarm(worker);
         log(`${i.worker.name} left a swarm that is gone`);
+        // Its engine may keep that swarm's network agent, gossip port and all, after leaving: then no join is heard.
+        if ((await w.exec(AGENT_PORT_HELD)).stdout.trim() !== "") {
+          log(`${i.worker.name}: its engine kept the old swarm's network agent (port 7946); its engine restarts`);
+          await w.run(RESTART_ENGINE);
+          await waitForEngine(worker.docker, i.worker.name);
+        }
       }
       const swarm = { id: i.swarmId, workerToken: i.workerToken, managerToken: "" };
       await joinWorker(worker, manager, swarm, log);
-      // After leaving a swarm that was gone, the node's overlay agent sometimes cannot reach the new manager's: the
-      // manager's gossip still holds the node's old agent at the same address until it drops it as dead. Leave,
-      // give it that time, and join again.
-      for (let attempt = 1; gone && !(await overlayAgentUp(worker, manager.address)); attempt++) {
-        if (attempt > REJOINS) {
-          throw new Error(`${i.worker.name} joined, but its overlay agent does not see the manager: npm run up -- --replace ${i.worker.name}`);
-        }
-        log(`${i.worker.name}: its overlay agent does not see the manager yet; it leaves, waits ${REJOIN_PAUSE_MS / 1000} s and joins again`);
-        await leaveGoneSwarm(worker);
-        await new Promise((r) => setTimeout(r, REJOIN_PAUSE_MS));
-        await joinWorker(worker, manager, swarm, log);
+      if (gone && !(await overlayAgentUp(worker, manager.address))) {
+        throw new Error(`${i.worker.name} joined, but its overlay agent does not see the manager: npm run up -- --replace ${i.worker.name}`);
       }
       const { nodeId } = await swarmState(worker.docker);
       await removeStaleNodes(manager.docker, i.worker.name, nodeId, log);
@@ -109,9 +107,11 @@ async function applySpec(manager: Docker, i: JoinInputs, nodeId: string, log: (l
   if (drift.length > 0) log(`${i.worker.name}: docker node update: ${drift.join(", ")}`);
 }
 
-/** How often a worker whose overlay agent stays deaf leaves and joins again, and how long it waits in between. */
-const REJOINS = 3;
-const REJOIN_PAUSE_MS = 30_000;
+/** Whether anything listens on Swarm's gossip port (7946/tcp) on a node: after leaving, nothing should. */
+const AGENT_PORT_HELD = "ss -Hltn 'sport = :7946'";
+/** The node's engine restarted: the docker backend's nodes run swarmlab-dockerd (images/node), VMs systemd's unit. */
+const RESTART_ENGINE =
+  "if [ -x /usr/local/bin/swarmlab-dockerd ]; then sudo /usr/local/bin/swarmlab-dockerd restart; else sudo systemctl restart docker; fi";
 
 /**
  * What keeps a worker from being a member, seen from both sides: the worker in the swarm as itself, and listed Ready

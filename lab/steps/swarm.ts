@@ -72,15 +72,17 @@ export async function leaveSwarm(member: SwarmMember, force: boolean): Promise<v
   if (state !== "inactive") await member.docker.swarmLeave({ force });
 }
 
-/** `docker swarm leave --force` of a node whose swarm is gone (its manager was made again). */
+/**
+ * `docker swarm leave --force` of a node whose swarm is gone (its manager was made again), and a while for its engine
+ * to let go of that swarm's networks; an engine that keeps them (and the swarm's network agent) needs a restart,
+ * which the caller judges.
+ */
 export async function leaveGoneSwarm(member: SwarmMember): Promise<void> {
   await leaveSwarm(member, true);
-  await waitUntil(`${member.name} out of its old swarm's networks`, { timeoutMs: 30_000, pacingMs: 250, errors: "retry" }, async ({ saw }) => {
-    const held = (await member.docker.listNetworks()).filter((n) => n.Scope === "swarm").map((n) => n.Name);
-    if (held.length === 0) return true;
-    saw(`still holds ${held.join(", ")}`);
-    return false;
-  });
+  const released = waitUntil(`${member.name} out of its old swarm's networks`, { timeoutMs: 10_000, pacingMs: 250, errors: "retry" }, async () =>
+    (await member.docker.listNetworks()).every((n) => n.Scope !== "swarm"),
+  );
+  await unlessTimedOut(released);
 }
 
 /**

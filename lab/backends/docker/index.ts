@@ -10,7 +10,7 @@ import { engineLabs, engineObjects } from "../host/engine";
 import { missingGuards, removeGuards, syncGuards } from "../host/firewall";
 import { upstreamRunning } from "../host/upstream";
 import { waitForPort } from "../host/wait";
-import { ensureImages, nodeImageCurrent } from "./images";
+import { ensureImages, nodeImageCurrent, nodeImageHash } from "./images";
 import { bridgeOf, ensureLabNetwork, findLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
 import { createNode } from "./node";
 import { containerName, labObjectNames } from "./names";
@@ -29,8 +29,9 @@ export class DockerBackend implements Backend {
     return [made.node, made.busybox];
   }
 
-  recipeCurrent(): Promise<boolean> {
-    return nodeImageCurrent(this.docker);
+  /** The node image is the current recipe's, and the lab's machines were made from that recipe (not an older one). */
+  async recipeCurrent(made: MachineImages): Promise<boolean> {
+    return (await nodeImageCurrent(this.docker)) && made.nodeRecipe === (await nodeImageHash());
   }
 
   async prepare(base: BaseSettings, log: Log): Promise<void> {
