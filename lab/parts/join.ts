@@ -118,7 +118,7 @@ const RESTART_ENGINE =
  * by the manager (which may not answer, or have left its swarm); "" when it is a member.
  */
 function joinSymptom(w: NodeLook, m: NodeLook, nodeId: string): string {
-  if (w.problem) return w.problem;
+  if (w.problem) return `cannot be looked at (${w.problem})`;
   if (w.local.state !== "active" || w.local.nodeId !== nodeId) return `is not in the swarm (${w.local.state})`;
   if (m.problem) return `has a manager that does not answer (${m.name}: ${m.problem})`;
   if (!m.view) return `has a manager in no swarm (${m.name} is ${m.local.state || "not in a swarm"}${m.viewError ? `: ${m.viewError}` : ""})`;
