@@ -139,7 +139,10 @@ function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
     let mismatch = false;
     client
       .on("ready", () => resolve(client))
-      .on("error", (err) => reject(mismatch ? new HostKeyMismatch(`${t.host}: host key differs from the one recorded at creation`) : err))
+      .on("error", (err) => {
+        client.destroy(); // a handshake that failed or timed out leaves no socket open behind it
+        reject(mismatch ? new HostKeyMismatch(`${t.host}: host key differs from the one recorded at creation`) : err);
+      })
       .connect({
         host: t.host,
         port: t.port,

@@ -36,7 +36,7 @@ phase() {
   return 0
 }
 pulumi_cfg() { npx --no-install pulumi config set --stack "$SWARMLAB_STACK" "$@"; }
-mocha_e2e() { npx --no-install mocha --timeout 1800000 "$@"; }
+mocha_e2e() { npx --no-install mocha --timeout 1800000 --require test/e2e/exit-guard.ts "$@"; }
 
 downed=0
 cleanup() {
