@@ -4,6 +4,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { SemVer } from "semver";
 import { collectLabLogs, LabRef, leftovers, logsDir, sweepLab } from "../lab/inventory";
 import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
 import { checkedLabName } from "../lab/lab-name";
@@ -40,9 +41,20 @@ export function cliRoot(): string {
   return path.join(checkPulumiHome(process.env.PULUMI_HOME) ?? path.join(os.homedir(), ".pulumi"), "versions", version);
 }
 
+/**
+ * The CLI in the folder named after @pulumi/pulumi's version, which scripts/pulumi-cli.sh fills only with a CLI that
+ * reports that version: taken at its word, as PulumiCommand.get would after running `pulumi version` (half a second
+ * of every command: the CLI is a 100 MB binary).
+ */
+function pinnedCommand(root: string): PulumiCommand {
+  const version = new SemVer(require("@pulumi/pulumi/package.json").version as string);
+  const Command = PulumiCommand as unknown as new (command: string, version: SemVer) => PulumiCommand;
+  return new Command(path.join(root, "bin", "pulumi"), version);
+}
+
 async function pulumiCommand(): Promise<PulumiCommand> {
   const root = cliRoot();
-  if (existsSync(path.join(root, "bin", "pulumi"))) return PulumiCommand.get({ root });
+  if (existsSync(path.join(root, "bin", "pulumi"))) return pinnedCommand(root);
   try {
     return await PulumiCommand.get();
   } catch {
@@ -104,6 +116,8 @@ export interface UpLabOptions {
    * in a way no part describes, which up's final look names. Their joins and tasks follow.
    */
   replace?: string[];
+  /** The lab the state records, when the caller has read it already (labOfState): not asked of the CLI again. */
+  recorded?: LabRef | null;
 }
 
 /**
@@ -111,7 +125,7 @@ export interface UpLabOptions {
  * A lab made by swarmlab 0.1 (its objects carry no owner label) is swept first and made again with owners.
  */
 export async function upLab(stack: Stack, onOutput?: (out: string) => void, options: UpLabOptions = {}): Promise<UpResult> {
-  const recorded = await labOfState(stack);
+  const recorded = options.recorded !== undefined ? options.recorded : await labOfState(stack);
   if (recorded?.owner === "") {
     const swept = await sweepLab(recorded, () => undefined);
     onOutput?.(

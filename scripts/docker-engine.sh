@@ -6,6 +6,8 @@ set -euo pipefail
 LOG=/var/log/swarmlab-dockerd.log
 WAIT_S=60
 
+# --quick (npm run up): one question, and nothing said when the engine answers.
+if [ "${1:-}" = --quick ] && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then exit 0; fi
 if docker info >/dev/null 2>&1; then
   echo "docker-engine: engine already running ($(docker info --format '{{.ServerVersion}}' 2>/dev/null))"
   exit 0

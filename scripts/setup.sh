@@ -6,14 +6,23 @@ cd "$(dirname "$0")/.."
 # npm script chose that Node already).
 . scripts/node.sh
 
-step() { printf '\n== %s\n' "$1"; }
+# --quick (npm run up): each step only when it has something to do, silently otherwise; the environment and the
+# passphrase are left to scripts/lab.ts, which checks and makes them itself. Everything else runs it all.
+quick=false
+if [ "${1:-}" = --quick ]; then quick=true; fi
+step() { if ! $quick; then printf '\n== %s\n' "$1"; fi; }
 
 step "npm packages"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
   mkdir -p -m 700 "${SWC_NATIVE_BINDING_CACHE:-node_modules/.cache/swc-native}" # npm ci removed it (scripts/node.sh)
-else
+elif ! $quick; then
   echo "npm: node_modules up to date (nothing to do)"
+fi
+if $quick; then
+  bash scripts/docker-engine.sh --quick
+  bash scripts/pulumi-cli.sh --quick
+  exit 0
 fi
 
 step "environment"

@@ -15,6 +15,7 @@ import { engineLabs, engineObjects } from "../backends/host/engine";
 import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
 import type { LabSpec } from "../types";
 import { KvmFacts, readKvm } from "./kvm";
+import { cachedVersion } from "./version-cache";
 
 /** How long the engine may take to answer one call before it counts as not answering. */
 const ENGINE_TIMEOUT_MS = 5_000;
@@ -257,8 +258,10 @@ async function readPulumi(place: PulumiPlace): Promise<PulumiFacts> {
 
 /** What a Pulumi CLI says its version is ("v3.259.0"); undefined when it is missing or fails. */
 async function cliVersion(file: string): Promise<string | undefined> {
-  const r = await execa(file, ["version"], { reject: false, timeout: 10_000, env: { PULUMI_SKIP_UPDATE_CHECK: "true" } }).catch(() => undefined);
-  return r && r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+  return cachedVersion(file, async () => {
+    const r = await execa(file, ["version"], { reject: false, timeout: 10_000, env: { PULUMI_SKIP_UPDATE_CHECK: "true" } }).catch(() => undefined);
+    return r && r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+  });
 }
 
 async function firstOnPath(program: string, accept: (dir: string) => boolean): Promise<string | undefined> {
