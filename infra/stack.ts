@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError, UpResult } from "@pulumi/pulumi/automation";
 import { SemVer } from "semver";
 import { collectLabLogs, LabRef, leftovers, logsDir, sweepLab } from "../lab/inventory";
 import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
@@ -94,11 +94,14 @@ export async function openStack(name = stackName(), settings: Record<string, str
 
 /** Selects an existing stack; fails, creating nothing, when there is none of that name. */
 export async function selectStack(name = stackName()): Promise<Stack> {
-  const stacks = await listStacks();
-  if (!stacks.includes(name)) {
+  try {
+    return await LocalWorkspace.selectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions(name));
+  } catch (err) {
+    if (!(err instanceof StackNotFoundError)) throw err;
+    // the stacks are listed only for this message: one CLI run less for every command on a stack that exists
+    const stacks = await listStacks();
     throw new Error(`no stack '${name}' (stacks here: ${stacks.join(", ") || "none"}); nothing was touched`);
   }
-  return LocalWorkspace.selectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions(name));
 }
 
 export async function listStacks(): Promise<string[]> {
