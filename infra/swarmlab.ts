@@ -4,13 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Observation, ObservedLab } from "../lab/health";
 import { labDirRelative, KNOWN_HOSTS, KEY_FILE } from "../lab/lab-dir";
 import { parts, PartKind } from "../lab/parts";
+import { writeRecordedOutputs } from "../lab/recorded-outputs";
 import type { Part, PartInputs } from "../lab/parts/part";
 import type { NodeInputs, NodeOutputs } from "../lab/parts/node";
 import type { NodeAccess } from "../lab/sessions";
 import { TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT } from "../lab/steps/service";
 import { TUTORIAL_NODE } from "../lab/steps/swarm";
 import { LabSpec, managerOf, Role, workersOf } from "../lab/types";
-import { partProvider } from "./provider";
+import { PROJECT_ROOT, partProvider } from "./provider";
 
 type Inputs<I> = { [K in keyof I]: pulumi.Input<I[K]> };
 
@@ -232,7 +233,20 @@ export class SwarmLab extends pulumi.ComponentResource {
     this.problems = observed.apply((o) => o?.problems ?? []);
     this.remake = observed.apply((o) => o?.remake ?? []);
     this.upstream = spec.upstream;
-    this.registerOutputs({ nodes: this.nodes, overlay: this.overlay, tasks: this.tasks, upstream: this.upstream });
+    // 11. where up ends, its outputs (the secret key aside) go to .swarmlab/<lab>/outputs.json, which npm run status
+    //     reads instead of asking the CLI (lab/recorded-outputs.ts); never in preview, where they are not known
+    const recorded = pulumi
+      .all([owner, this.nodes, this.sshConfig, nodeAccess, this.keyFile, this.overlay, this.tasks, pulumi.all([this.problems, this.remake])])
+      .apply(([owner, nodes, sshConfig, nodeAccess, keyFile, overlay, tasks, [problems, remake]]) => {
+        if (pulumi.runtime.isDryRun()) return;
+        const { subnet, upstream, pingTarget, service } = spec;
+        const { name: serviceName, replicas } = service;
+        const values = { lab, owner, backend, subnet, nodes, sshConfig, nodeAccess, keyFile, overlay, service: serviceName, replicas, tasks };
+        writeRecordedOutputs(PROJECT_ROOT, { ...values, problems, remake, upstream, pingTarget });
+      });
+    // the registered tasks wait for the file: the run ends only once it is written
+    const tasks = pulumi.all([this.tasks, recorded]).apply(([t]) => t);
+    this.registerOutputs({ nodes: this.nodes, overlay: this.overlay, tasks, upstream: this.upstream });
   }
 }
 

@@ -1,5 +1,5 @@
 // npm run up | down | status | logs | clean — the lab's stack, through the Automation API (see infra/stack.ts).
-import { availableBackends, backendFor } from "../lab/backends";
+import { availableBackends } from "../lab/backends";
 import { canGuard } from "../lab/backends/host/firewall";
 import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
 import { labDirRelative, removeLabDir } from "../lab/lab-dir";
@@ -7,8 +7,7 @@ import { LabNameError, labNameProblem } from "../lab/lab-name";
 import { LABEL_LAB, managerOf, stackOfOwner } from "../lab/types";
 import { writeFileSync } from "node:fs";
 import { replaceCommand } from "../lab/health";
-import { OutputsError, outputsOf } from "../lab/outputs";
-import { labStatus } from "../lab/status";
+import { outputsOf } from "../lab/outputs";
 import { downLab, labOfState, openStack, replaceArgs, selectStack, specOf, stackName, upLab } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import path from "node:path";
@@ -148,42 +147,8 @@ async function clean(): Promise<number> {
 }
 
 async function status(): Promise<number> {
-  const stack = await selectStack();
-  // The settings, the state's lab and the outputs, asked of the CLI at once.
-  const [spec, recorded, raw] = await Promise.all([specOf(stack), labOfState(stack), stack.outputs()]);
-  const backend = await backendFor(spec.backend);
-  const { facts } = await backend.info();
-  say(
-    `backend ${spec.backend}: ${Object.entries(facts)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(", ")}`,
-  );
-  const lab = recorded ?? { name: spec.name, backend: spec.backend };
-  const machines = await backend.list(lab.name, lab.owner);
-  say(`lab '${lab.name}' machines: ${machines.map((m) => `${m.name} (${m.role}) ${m.state}`).join(", ") || "none"}`);
-  if (Object.keys(raw).length === 0) {
-    say(`stack '${stack.name}' has no lab up (npm run up)`);
-    return 0;
-  }
-  // What the stack records, whatever swarmlab made it (the secret key and the ssh details aside); then whether it
-  // is what this swarmlab's readers (the suite, explain) take.
-  const shown = Object.fromEntries(
-    Object.entries(raw)
-      .filter(([k]) => k !== "privateKey" && k !== "nodeAccess")
-      .map(([k, v]) => [k, v.value]),
-  );
-  console.log(JSON.stringify(shown, null, 2));
-  let outputs;
-  try {
-    outputs = outputsOf(raw, stack.name);
-  } catch (err) {
-    if (!(err instanceof OutputsError)) throw err;
-    say(err.message); // a fact like the others: status says what is there, and fails only when it cannot
-    return 0;
-  }
-  const now = await labStatus(outputs);
-  say(`the lab now (one look over SSH, no ping; npm test proves the rest):\n${now.lines.map((l) => `  ${l}`).join("\n")}`);
-  return 0;
+  // scripts/status.ts, which npm run status runs on its own: it loads no @pulumi module
+  return (await import("./status")).status(stackName());
 }
 
 async function logs(): Promise<number> {
