@@ -94,23 +94,26 @@ export async function openStack(name = stackName(), settings: Record<string, str
 
 /** Selects an existing stack; fails, creating nothing, when there is none of that name. */
 export async function selectStack(name = stackName()): Promise<Stack> {
+  const found = await existingStack(name);
+  if (found) return found;
+  // the stacks are listed only for this message: one CLI run less for every command on a stack that exists
+  const stacks = await listStacks();
+  throw new Error(`no stack '${name}' (stacks here: ${stacks.join(", ") || "none"}); nothing was touched`);
+}
+
+/** The stack of that name, or undefined when there is none (nothing is created). */
+export async function existingStack(name: string): Promise<Stack | undefined> {
   try {
     return await LocalWorkspace.selectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions(name));
   } catch (err) {
-    if (!(err instanceof StackNotFoundError)) throw err;
-    // the stacks are listed only for this message: one CLI run less for every command on a stack that exists
-    const stacks = await listStacks();
-    throw new Error(`no stack '${name}' (stacks here: ${stacks.join(", ") || "none"}); nothing was touched`);
+    if (err instanceof StackNotFoundError) return undefined;
+    throw err;
   }
 }
 
 export async function listStacks(): Promise<string[]> {
   const ws = await LocalWorkspace.create(await workspaceOptions());
   return (await ws.listStacks()).map((s) => s.name.replace(/^.*\//, ""));
-}
-
-export async function stackExists(name: string): Promise<boolean> {
-  return (await listStacks()).includes(name);
 }
 
 export interface UpLabOptions {

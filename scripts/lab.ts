@@ -34,7 +34,7 @@ async function up(): Promise<number> {
   say(`pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet}); a refresh reads the live lab first`);
   if (replace.length) say(`making ${replace.join(", ")} again (--replace), with what hangs on ${replace.length > 1 ? "them" : "it"}`);
   const started = Date.now();
-  const result = await upLab(stack, print, { replace }).catch(async (err) => {
+  const result = await upLab(stack, print, { replace, recorded: recorded ?? null }).catch(async (err) => {
     // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
     // itself is reported as it was, whatever the collection does.
     const files = await collectLabLogs(spec).catch(() => []);

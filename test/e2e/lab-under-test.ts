@@ -4,7 +4,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { cliRoot, discardStack, openStack, stackExists, stackName, upLab } from "../../infra/stack";
+import { cliRoot, discardStack, existingStack, openStack, stackName, upLab } from "../../infra/stack";
 import { unusedSubnet } from "../../lab/host-facts";
 import { collectLabLogs, runningMachines } from "../../lab/inventory";
 import { LabOutputs, OutputsError, outputsOf } from "../../lab/outputs";
@@ -83,12 +83,12 @@ export async function throwAwayLab(prefix: string, settings: Record<string, stri
 
 export async function acquireLab(log: (l: string) => void): Promise<LabUnderTest> {
   const selected = stackName();
-  if (await stackExists(selected)) {
-    const stack = await openStack(selected);
-    const outputs = await runningLab(stack, log);
+  const existing = await existingStack(selected);
+  if (existing) {
+    const outputs = await runningLab(existing, log);
     if (outputs) {
       log(`verifying the running lab '${outputs.lab}' of stack '${selected}' (left as it is afterwards)`);
-      return { stack, outputs, backend: outputs.backend, owned: false };
+      return { stack: existing, outputs, backend: outputs.backend, owned: false };
     }
   }
   const settings = await throwAwaySettings("e2e");
