@@ -2,10 +2,9 @@
 // runs them in its provider process; they capture nothing but the part's kind. The project folder is found there
 // at run time, so no path of this checkout lands in the state: a moved or cloned project keeps working.
 import * as pulumi from "@pulumi/pulumi";
-import path from "node:path";
 import type { PartKind } from "../lab/parts";
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export { PROJECT_ROOT } from "../lab/project-root";
 
 const providers = new Map<PartKind, pulumi.dynamic.ResourceProvider>();
 
@@ -43,9 +42,10 @@ function makeProvider(kind: PartKind): pulumi.dynamic.ResourceProvider {
       throw new Error(`SWARMLAB_ROOT = ${shown}: ${problem}. Fix: ${fix}`);
     }
     const root: string = given ?? found!;
-    if (!fs.existsSync(path.join(root, "lab", "parts", "runner.js"))) {
-      require(require.resolve("ts-node/register/transpile-only", { paths: [root] })); // running from TypeScript sources
-    }
+    // The lab's code compiled ahead (dist/, brought up to date first): no TypeScript compiler in this process
+    const compiled = path.join(root, "scripts", "compiled.js");
+    if (fs.existsSync(compiled)) return require(compiled).load(root, "lab/parts/runner").providerFor(kind, root);
+    require(require.resolve("ts-node/register/transpile-only", { paths: [root] })); // a checkout without it
     return require(path.join(root, "lab", "parts", "runner")).providerFor(kind, root);
   };
   return {

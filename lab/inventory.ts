@@ -1,4 +1,5 @@
 // A lab found by its labels, whatever the state says: what is left of it, sweeping it, its machines' logs.
+import { PROJECT_ROOT } from "./project-root";
 import path from "node:path";
 import { backendFor, LabObject } from "./backends";
 import { LAB_DIR } from "./lab-dir";
@@ -29,7 +30,7 @@ export async function runningMachines(lab: LabRef): Promise<Map<string, string>>
 }
 
 /** Every machine's logs (container output, the node's dockerd log) below .swarmlab/logs/<lab>/; kept after down. */
-export async function collectLabLogs(lab: LabRef, root = path.resolve(__dirname, "..")): Promise<string[]> {
+export async function collectLabLogs(lab: LabRef, root = PROJECT_ROOT): Promise<string[]> {
   return (await backendFor(lab.backend)).collectLogs(lab.name, logsDir(root, lab.name));
 }
 

@@ -8,13 +8,14 @@ import { environmentErrors, stackFromEnv } from "../lab/env";
 import { OutputsError } from "../lab/outputs";
 import { outputsFromRecord, recordedOf } from "../lab/recorded-outputs";
 import { labStatus } from "../lab/status";
+import { PROJECT_ROOT } from "../lab/project-root";
 import type { BackendName } from "../lab/types";
 
 // infra/stack.ts's and infra/provider.ts's, repeated: importing those loads @pulumi/pulumi (test/unit/recorded-outputs
 // holds them equal).
 export const PROJECT = "swarmlab";
 export const DEFAULT_STACK = "dev";
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export { PROJECT_ROOT };
 export const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");
 
 const say = (l: string) => console.log(`swarmlab: ${l}`);

@@ -8,7 +8,6 @@ import path from "node:path";
 import zlib from "node:zlib";
 import Docker from "dockerode";
 import execa from "execa";
-import { engines } from "../../package.json";
 import { iptablesCommand } from "../backends/host/firewall";
 import { registered } from "../backends";
 import { engineLabs, engineObjects } from "../backends/host/engine";
@@ -16,6 +15,10 @@ import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
 import type { LabSpec } from "../types";
 import { KvmFacts, readKvm } from "./kvm";
 import { cachedVersion } from "./version-cache";
+import { PROJECT_ROOT } from "../project-root";
+
+// read where it is: this module also runs compiled, from dist/ (scripts/compiled.js)
+const { engines } = require(path.join(PROJECT_ROOT, "package.json")) as { engines: { node: string } };
 
 /** How long the engine may take to answer one call before it counts as not answering. */
 const ENGINE_TIMEOUT_MS = 5_000;

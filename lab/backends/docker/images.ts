@@ -2,6 +2,7 @@
 //   swarmlab-base:trixie    Debian 13 with docker.io 26 + sshd (debian:trixie + apt, or debootstrap + import)
 //   swarmlab-node:latest    images/node on top of the base, rebuilt when images/node changes
 //   busybox:latest          the service's image and the upstream's, as every lab's (lab/backends/host/images.ts)
+import { PROJECT_ROOT } from "../../project-root";
 import { createHash } from "crypto";
 import { promises as fs } from "fs";
 import * as os from "os";
@@ -32,7 +33,7 @@ export const NODE_IMAGE = `${NODE_REPOSITORY}:latest`;
 export const DEBIAN_RELEASE = "trixie";
 export const BASE_IMAGE = `${BASE_REPOSITORY}:${DEBIAN_RELEASE}`;
 
-const NODE_DIR = path.resolve(__dirname, "../../../images/node");
+const NODE_DIR = path.join(PROJECT_ROOT, "images", "node");
 const BASE_PACKAGES = [
   "docker.io",
   "docker-cli", // its own package since trixie

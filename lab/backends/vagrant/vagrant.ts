@@ -2,6 +2,7 @@
 // and an environment that describes that one machine to the Vagrantfile (SWARMLAB_NODE=name:role:ip, SWARMLAB_LAB,
 // SWARMLAB_OWNER, SWARMLAB_AUTHORIZED_KEY, the lab's subnets): nodes are made and removed independently, by
 // separate processes, and never share Vagrant's machine index entries.
+import { PROJECT_ROOT } from "../../project-root";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,7 +15,7 @@ import { assertInstalled, MissingProgram, programNamed, runProgram, spawnMissing
 import type { VagrantProvider } from "./settings";
 
 /** Where the Vagrantfile is: this checkout. */
-export const CODE_ROOT = path.resolve(__dirname, "../../..");
+export const CODE_ROOT = PROJECT_ROOT;
 /**
  * A host-wide lock that one `vagrant up` holds until its domain starts: vagrant-libvirt copies the box into the
  * storage pool on first use and defines the domain without a lock between processes. The boots themselves overlap.

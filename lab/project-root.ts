@@ -1,0 +1,13 @@
+// The project folder: the nearest folder above this module that holds a package.json. This module runs from lab/
+// (ts-node, the tests) and from dist/lab/ (compiled ahead: scripts/compiled.js), so no path is counted in "..".
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+export function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}: not in a swarmlab checkout`);
+  }
+}
+
+export const PROJECT_ROOT = projectRoot(__dirname);
