@@ -50,7 +50,7 @@ function ensureBuilt(root) {
     return built === undefined || built < mtime(path.join(root, rel));
   });
   if (stale.length === 0) return 0;
-  const swc = require(require.resolve("@swc/core", { paths: [root] }));
+  const swc = require("@swc/core"); // only when something is to compile: it loads a native module
   for (const rel of stale) {
     const src = path.join(root, rel);
     const out = path.join(root, OUT, rel.replace(/\.ts$/, ".js"));
