@@ -264,8 +264,8 @@ const lastBefore =
 
 /** Where an npm run up spends its time, read from the moments its output lines came (see docs/speed.md). */
 const PHASES: [string, PhaseEnd][] = [
-  ["npm run, then scripts/setup.sh (packages, environment, engine, Pulumi CLI, passphrase)", lastBefore(/\S/, /^swarmlab: /)],
-  ["ts-node: scripts/lab.ts compiled, the stack opened, its settings read", first(/^swarmlab: checking this machine/)],
+  ["npm run, scripts/node.sh (its line is the last before the quick set-up, which prints nothing)", lastBefore(/\S/, /^swarmlab: /)],
+  ["set-up's quick checks, scripts/lab.ts loaded (compiled ahead), the stack opened, its settings read", first(/^swarmlab: checking this machine/)],
   ["doctor (the preflight)", first(/^swarmlab: pulumi up on stack/)],
   ["Pulumi starts the update (CLI, language host)", first(/^Updating \(/)],
   ["refresh (every part of the live lab read)", lastBefore(/ refresh \(/, /^Resources:/)],
