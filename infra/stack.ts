@@ -213,7 +213,7 @@ export async function downLab(stack: Stack, onOutput?: (out: string) => void, lo
   const env = (stack.workspace as LocalWorkspace).envVars;
   if (lab) env[TEARDOWN_VARIABLE] = lab.name;
   try {
-    await stack.destroy({ onOutput });
+    await destroyWithoutRefresh(stack, onOutput);
   } catch (err) {
     error = err as Error;
   } finally {
@@ -237,6 +237,30 @@ export async function downLab(stack: Stack, onOutput?: (out: string) => void, lo
   const left = lab ? (await leftovers(lab)).map((o) => o.what) : [];
   if (lab && existsSync(labDir(PROJECT_ROOT, lab.name))) left.push(`folder ${labDir(PROJECT_ROOT, lab.name)}`);
   return { lab, swept, left, error, diagnostics };
+}
+
+/**
+ * `pulumi destroy` without the refresh Pulumi.yaml asks of every operation (`refresh: always`, for up and preview): the
+ * whole lab goes, and each part's delete finds for itself what is left (a refresh read every part first: 3 s). The
+ * Automation API has no option for `--refresh=false`: it goes on the destroy's command line through the workspace's
+ * argument hook, for that one command (the summary the API asks for next takes no such flag). downLab's second
+ * destroy, after a failure and the sweep, refreshes as usual.
+ */
+async function destroyWithoutRefresh(stack: Stack, onOutput?: (out: string) => void): Promise<void> {
+  const ws = stack.workspace as LocalWorkspace;
+  const own = ws.serializeArgsForOp;
+  let first = true;
+  ws.serializeArgsForOp = async (name: string) => {
+    const args = await own.call(ws, name);
+    if (!first) return args;
+    first = false;
+    return [...args, "--refresh=false"];
+  };
+  try {
+    await stack.destroy({ onOutput });
+  } finally {
+    ws.serializeArgsForOp = own;
+  }
 }
 
 /**
