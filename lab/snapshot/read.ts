@@ -97,6 +97,9 @@ async function readTasksInside(raw: RawNodeLook[], sessions: Map<string, NodeSes
 /** Sessions to the lab's nodes, kept across looks: a node is connected again only after it failed. */
 export class LabSessions {
   private readonly open = new Map<string, NodeSession>();
+  /** Connections under way, one per node however many ask at once. */
+  private readonly connecting = new Map<string, Promise<NodeSession>>();
+  private closed = false;
 
   constructor(
     readonly nodes: NodeAccess[],
@@ -105,11 +108,26 @@ export class LabSessions {
   ) {}
 
   /** The node's session, connecting when there is none; a NodeProblem when it does not answer. */
-  async session(node: NodeAccess): Promise<NodeSession> {
+  session(node: NodeAccess): Promise<NodeSession> {
     const had = this.open.get(node.name);
-    if (had) return had;
-    const made = await connect(node, this.privateKey, this.timeoutMs);
-    this.open.set(node.name, made);
+    if (had) return Promise.resolve(had);
+    let made = this.connecting.get(node.name);
+    if (!made) {
+      made = connect(node, this.privateKey, this.timeoutMs)
+        .then((session) => {
+          // A connection that lands after close() (another node failed first, and the caller gave up) is closed at
+          // once: kept by no one, its socket would keep the process alive (seen: the fault tests not exiting).
+          if (this.closed) {
+            session.close();
+            throw new NodeProblem(node.name, "its session was opened after the lab's sessions were closed");
+          }
+          this.open.set(node.name, session);
+          return session;
+        })
+        .finally(() => this.connecting.delete(node.name));
+      made.catch(() => undefined); // the callers hear of a failure; one who gave up must not make it unhandled
+      this.connecting.set(node.name, made);
+    }
     return made;
   }
 
@@ -125,6 +143,7 @@ export class LabSessions {
   }
 
   close(): void {
+    this.closed = true;
     this.open.forEach((s) => s.close());
     this.open.clear();
   }
