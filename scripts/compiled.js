@@ -45,9 +45,11 @@ const mtime = (file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
 
 /** Compiles every source newer than its output (all of them the first time); returns how many it compiled. */
 function ensureBuilt(root) {
+  // an output older than this file (its options) or than the installed packages (swc's version) is stale too
+  const tools = Math.max(mtime(__filename) ?? 0, mtime(path.join(root, "package-lock.json")) ?? 0);
   const stale = sources(root).filter((rel) => {
     const built = mtime(path.join(root, OUT, rel.replace(/\.ts$/, ".js")));
-    return built === undefined || built < mtime(path.join(root, rel));
+    return built === undefined || built < Math.max(mtime(path.join(root, rel)), tools);
   });
   if (stale.length === 0) return 0;
   const swc = require("@swc/core"); // only when something is to compile: it loads a native module
