@@ -86,3 +86,27 @@ export async function followProgress(docker: Docker, stream: NodeJS.ReadableStre
   const bad = events.find((e) => e?.error || e?.errorDetail);
   if (bad) throw new Error(bad.errorDetail?.message ?? bad.error);
 }
+
+/**
+ * Why a container that should be running is not: its exit code and the last lines it wrote (its log, demultiplexed
+ * from Docker's 8-byte frame headers); undefined while it runs.
+ */
+export async function whyNotRunning(container: Docker.Container, lines = 5): Promise<string | undefined> {
+  const info = await container.inspect();
+  if (info.State.Running) return undefined;
+  const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+  const said = demuxed(raw).trim().split("\n").slice(-lines).join(" | ");
+  return `exit ${info.State.ExitCode}${said ? `: ${said}` : ", nothing in its log"}`;
+}
+
+/** The payloads of Docker's multiplexed log frames (stream byte, 3 zero bytes, 4-byte length, then the payload). */
+export function demuxed(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length && raw[at] <= 2 && raw[at + 1] === 0 && raw[at + 2] === 0 && raw[at + 3] === 0) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return at === 0 ? raw.toString() : Buffer.concat(parts).toString(); // a TTY's log has no frames
+}

@@ -5,9 +5,25 @@ import type { NodeSettings } from "../../types";
 import { LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
 import { clearLeftover, clearLeftoverVolume, dropDefaultRoute, labLabels, putFiles } from "../host/containers";
+import { whyNotRunning } from "../../engine-api";
 import { containerName, networkName, NODE_IMAGE, NODE_USER, volumeName } from "./names";
 
+/** A node's container that stopped as it started (its entrypoint failed): made once more, then the failure is said. */
+class ExitedAtStart extends Error {}
+
 export async function createNode(docker: Docker, node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
+  try {
+    return await createNodeOnce(docker, node, authorizedKey, log);
+  } catch (err) {
+    if (!(err instanceof ExitedAtStart)) throw err;
+    // Seen once in the fault tests (the manager made again after its dockerd was killed): the container ended 0.7 s
+    // after its start, its log gone with it. Its reason is logged; a second one is made from scratch.
+    log(`${err.message}; making it once more`);
+    return createNodeOnce(docker, node, authorizedKey, log);
+  }
+}
+
+async function createNodeOnce(docker: Docker, node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
   const name = containerName(node.lab, node.name);
   await clearLeftover(docker, name, node);
   const labels = labLabels(node, { [LABEL_NODE]: node.name, [LABEL_ROLE]: node.role });
@@ -50,7 +66,15 @@ export async function createNode(docker: Docker, node: NodeSettings, authorizedK
     ...(node.egress === "none" ? { "/etc/docker/daemon.json": [JSON.stringify({ dns: ["127.0.0.1"] }) + "\n", 0o644] } : {}),
   });
   await container.start();
-  if (node.egress === "none") await dropDefaultRoute(docker, container.id);
+  try {
+    if (node.egress === "none") await dropDefaultRoute(docker, container.id);
+  } catch (err) {
+    const why = await whyNotRunning(container).catch(() => undefined);
+    if (why) throw new ExitedAtStart(`node ${node.name}: its container stopped as it started (${why})`);
+    throw err;
+  }
+  const why = await whyNotRunning(container);
+  if (why) throw new ExitedAtStart(`node ${node.name}: its container stopped as it started (${why})`);
   log(`node ${node.name} (${node.role}) started at ${node.address}`);
   return {
     name: node.name,
