@@ -1,6 +1,6 @@
 // The lab's SSH key for user vagrant, kept as a secret in the state; a copy for `ssh -i` in .swarmlab/<lab>/.
 import path from "node:path";
-import { utils as sshUtils } from "ssh2";
+import { ed25519Pair } from "../ssh-keys";
 import { KEY_FILE, labDirRelative, removeLabDir, writeKeyCopy } from "../lab-dir";
 import type { Part } from "./part";
 
@@ -21,7 +21,7 @@ export const key: Part<KeyInputs, KeyOutputs> = {
   outputs: ["publicKey", "privateKey", "keyFile"],
   secrets: ["privateKey"],
   async create({ lab }, { root }) {
-    const pair = sshUtils.generateKeyPairSync("ed25519", { comment: `swarmlab-${lab}` });
+    const pair = ed25519Pair(`swarmlab-${lab}`);
     writeKeyCopy(root, lab, pair.private);
     return { id: lab, outs: { publicKey: pair.public.trim(), privateKey: pair.private, keyFile: path.join(labDirRelative(lab), KEY_FILE) } };
   },

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import net from "node:net";
-import { Server, utils } from "ssh2";
+import { Server } from "ssh2";
 import type { NodeAccess } from "../../lab/sessions";
 import { LabSessions } from "../../lab/snapshot/read";
+import { ed25519Pair } from "../../lab/ssh-keys";
 
 // A real SSH server on loopback whose authentication takes a while: a node slower to answer than another that fails.
 function slowSshServer(delayMs: number): Promise<{ port: number; hostKey: string; ended: Promise<void>; close(): void }> {
-  const host = utils.generateKeyPairSync("ed25519");
+  const host = ed25519Pair();
   let resolveEnded: () => void = () => undefined;
   const ended = new Promise<void>((r) => (resolveEnded = r));
   const server = new Server({ hostKeys: [host.private] }, (client) => {
@@ -31,7 +32,7 @@ describe("LabSessions: one session per node, none left behind", () => {
     this.timeout(15_000);
     const slow = await slowSshServer(1_500);
     const other = await slowSshServer(0); // answers at once, with another host key than recorded: refused, never retried
-    const key = utils.generateKeyPairSync("ed25519");
+    const key = ed25519Pair();
     const access = (name: string, port: number, hostKey: string): NodeAccess => ({
       name,
       role: "worker",
@@ -59,7 +60,7 @@ describe("LabSessions: one session per node, none left behind", () => {
   it("asked twice at once for one node, it connects once", async function () {
     this.timeout(15_000);
     const slow = await slowSshServer(200);
-    const key = utils.generateKeyPairSync("ed25519");
+    const key = ed25519Pair();
     const node: NodeAccess = {
       name: "n",
       role: "worker",

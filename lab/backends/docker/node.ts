@@ -1,6 +1,6 @@
 // A node: a container running its own dockerd and sshd (docker-in-docker, as kind and play-with-docker do).
 import type Docker from "dockerode";
-import { utils as sshUtils } from "ssh2";
+import { ed25519Pair } from "../../ssh-keys";
 import type { NodeSettings } from "../../types";
 import { LABEL_NODE, LABEL_ROLE } from "../../types";
 import type { Log, ProvisionedNode } from "../backend";
@@ -57,7 +57,7 @@ async function createNodeOnce(docker: Docker, node: NodeSettings, authorizedKey:
     },
   });
   // A host key per node, made here so that it is known (and checked) before the first connection.
-  const hostKey = sshUtils.generateKeyPairSync("ed25519", { comment: node.name });
+  const hostKey = ed25519Pair(node.name);
   await putFiles(container, {
     "/etc/swarmlab/ssh_host_ed25519_key": [hostKey.private, 0o600],
     "/etc/swarmlab/authorized_keys": [authorizedKey.trim() + "\n", 0o644],
