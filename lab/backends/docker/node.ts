@@ -16,8 +16,8 @@ export async function createNode(docker: Docker, node: NodeSettings, authorizedK
     return await createNodeOnce(docker, node, authorizedKey, log);
   } catch (err) {
     if (!(err instanceof ExitedAtStart)) throw err;
-    // Seen once in the fault tests (the manager made again after its dockerd was killed): the container ended 0.7 s
-    // after its start, its log gone with it. Its reason is logged; a second one is made from scratch.
+    // Seen in CI: a host key OpenSSH could not load (ssh-keygen -y failed, the entrypoint with it; lab/ssh-keys.ts
+    // now keeps such keys out). Whatever else stops a node as it starts is said, and a second one is made from scratch.
     log(`${err.message}; making it once more`);
     return createNodeOnce(docker, node, authorizedKey, log);
   }
