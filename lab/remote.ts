@@ -93,11 +93,18 @@ export class NodeSession {
   }
 
   close(): void {
+    const socket = socketOf(this.client);
     this.client.end();
     // A node that is gone (a container removed while its session closes) never answers the close: its half-closed
     // socket would keep this process alive for ever (seen: mocha not exiting after the suite). Let it go after a while.
-    setTimeout(() => this.client.destroy(), CLOSE_GRACE_MS).unref();
+    // The socket itself: ssh2's destroy() skips one that is no longer writable, as end() has left it.
+    setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS).unref();
   }
+}
+
+/** The TCP socket under an ssh2 client (ssh2 keeps it in a private field and exposes no way to drop it). */
+function socketOf(client: Client): { destroy(): void } | undefined {
+  return (client as unknown as { _sock?: { destroy(): void } })._sock;
 }
 
 /** How long a closing session waits for the node's side of the close before dropping the connection. */
@@ -140,7 +147,7 @@ function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
     client
       .on("ready", () => resolve(client))
       .on("error", (err) => {
-        client.destroy(); // a handshake that failed or timed out leaves no socket open behind it
+        socketOf(client)?.destroy(); // a handshake that failed or timed out leaves no socket open behind it
         reject(mismatch ? new HostKeyMismatch(`${t.host}: host key differs from the one recorded at creation`) : err);
       })
       .connect({
