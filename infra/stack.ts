@@ -16,9 +16,8 @@ import { PROJECT_ROOT } from "./provider";
 import { passphraseEnv } from "./passphrase";
 import { partType } from "./swarmlab";
 
-export const PROJECT = "swarmlab";
-export const DEFAULT_STACK = "dev";
-export const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");
+import { DEFAULT_STACK, PROJECT, STATE_DIR } from "../lab/project-root";
+export { DEFAULT_STACK, PROJECT, STATE_DIR };
 
 /**
  * The stack SWARMLAB_STACK names (default dev); its fully qualified name organization/swarmlab/<name> is the same

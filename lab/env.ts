@@ -4,7 +4,9 @@
 // Where else the same rules live: infra/provider.ts repeats SWARMLAB_ROOT's check (Pulumi serialises that code, so it
 // may import nothing); the shell scripts check what only they read (SWARMLAB_NODE_VERSION, SWARMLAB_PROGRESS_SECONDS,
 // and PULUMI_HOME again) with scripts/env.sh, in the same shape. test/unit/env.test.ts holds them to the same lines.
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
+import { PROJECT, PROJECT_ROOT, STATE_DIR } from "./project-root";
 
 export class EnvError extends Error {
   constructor(
@@ -307,4 +309,10 @@ export function environmentErrors(env: NodeJS.ProcessEnv, ctx: EnvContext): EnvE
     }
   }
   return errors;
+}
+
+/** Every bad variable of `env` for this checkout (its project, state folder and files): what the commands check first. */
+export function projectEnvironmentErrors(env: NodeJS.ProcessEnv = process.env): EnvError[] {
+  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() ?? false;
+  return environmentErrors(env, { project: PROJECT, stateDir: STATE_DIR, projectRoot: PROJECT_ROOT, isFile, exists: existsSync });
 }

@@ -11,3 +11,9 @@ export function projectRoot(from: string): string {
 }
 
 export const PROJECT_ROOT = projectRoot(__dirname);
+
+/** The Pulumi project's name (Pulumi.yaml) and the stack used when SWARMLAB_STACK names none. */
+export const PROJECT = "swarmlab";
+export const DEFAULT_STACK = "dev";
+/** Where the stacks' state lives (Pulumi.yaml's backend: file://./.pulumi-state). */
+export const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");

@@ -2,10 +2,10 @@
 // The lab checked for is the selected stack's (SWARMLAB_STACK, default dev) as its settings file Pulumi.<stack>.yaml
 // describes it: read directly, so the doctor needs neither the Pulumi CLI nor any state. npm run up calls runDoctor
 // with the spec it got through the Automation API.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, settingsWarnings } from "../lab/config";
-import { EnvError, environmentErrors } from "../lab/env";
+import { EnvError, projectEnvironmentErrors } from "../lab/env";
 import { DoctorTarget, examineHost, PulumiPlace } from "../lab/doctor";
 import type { LabSpec } from "../lab/types";
 import { specFromConfig, swarmlabSettings } from "../infra/program";
@@ -42,9 +42,7 @@ const REPORT_NEEDS: ReadonlySet<string> = new Set(["SWARMLAB_STACK", "DOCKER_HOS
  * set-up (scripts/setup.sh) stops on them before it starts an engine or fetches a CLI; the doctor reports them first.
  */
 export function environmentProblems(env: NodeJS.ProcessEnv = process.env): EnvError[] {
-  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() ?? false;
-  const ctx = { project: PROJECT, stateDir: STATE_DIR, projectRoot: PROJECT_ROOT, isFile, exists: existsSync };
-  return environmentErrors(env, ctx);
+  return projectEnvironmentErrors(env);
 }
 
 /** Where npm run up runs the Pulumi CLI from (infra/stack.ts), and the version it must report (that folder's name). */

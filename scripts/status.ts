@@ -1,22 +1,16 @@
 // npm run status: the lab as its last up recorded it (.swarmlab/<lab>/outputs.json, lab/recorded-outputs.ts) and as
 // it is now (lab/status.ts: one snapshot over SSH). It asks the Pulumi CLI nothing and loads no @pulumi module: the
 // Automation API and three CLI calls cost seconds, for outputs the up already wrote down.
-import path from "node:path";
-import { existsSync, statSync } from "node:fs";
+
 import { backendFor } from "../lab/backends";
-import { environmentErrors, stackFromEnv } from "../lab/env";
+import { projectEnvironmentErrors, stackFromEnv } from "../lab/env";
 import { OutputsError } from "../lab/outputs";
 import { outputsFromRecord, recordedOf } from "../lab/recorded-outputs";
 import { labStatus } from "../lab/status";
-import { PROJECT_ROOT } from "../lab/project-root";
+import { DEFAULT_STACK, PROJECT, PROJECT_ROOT, STATE_DIR } from "../lab/project-root";
 import type { BackendName } from "../lab/types";
 
-// infra/stack.ts's and infra/provider.ts's, repeated: importing those loads @pulumi/pulumi (test/unit/recorded-outputs
-// holds them equal).
-export const PROJECT = "swarmlab";
-export const DEFAULT_STACK = "dev";
-export { PROJECT_ROOT };
-export const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");
+export { DEFAULT_STACK, PROJECT, PROJECT_ROOT, STATE_DIR };
 
 const say = (l: string) => console.log(`swarmlab: ${l}`);
 
@@ -65,9 +59,7 @@ export async function status(stack: string): Promise<number> {
 
 if (require.main === module) {
   // Every variable with a bad value, one line each (lab/env.ts), before anything is asked.
-  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() ?? false;
-  const ctx = { project: PROJECT, stateDir: STATE_DIR, projectRoot: PROJECT_ROOT, isFile, exists: existsSync };
-  const bad = environmentErrors(process.env, ctx);
+  const bad = projectEnvironmentErrors(process.env);
   for (const e of bad) console.error(`swarmlab: ${e.message}`);
   if (bad.length > 0) process.exit(2);
   status(stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK).then(
