@@ -31,6 +31,17 @@ async function answer<T>(call: Promise<T>): Promise<Answer<T>> {
  * manager that left its swarm answers 503, which the model reads as "no swarm here").
  */
 export async function engineAnswers(docker: Docker, labManager: boolean): Promise<EngineAnswers> {
+  const askManager = async () => {
+    const [swarm, nodes, services, tasks] = await Promise.all([
+      answer(docker.swarmInspect() as Promise<RawSwarm>),
+      answer(docker.listNodes() as Promise<RawSwarmNode[]>),
+      answer(docker.listServices() as Promise<RawService[]>),
+      answer(docker.listTasks({ filters: { "desired-state": ["running"] } }) as Promise<RawTask[]>),
+    ]);
+    return { swarm, nodes, services, tasks };
+  };
+  // The lab's manager is asked as a manager whatever its info says: at once, not one round trip later.
+  const asManager = labManager ? askManager() : undefined;
   const [info, images, networks] = await Promise.all([
     withTimeout(docker.info(), CALL_TIMEOUT_MS),
     withTimeout(docker.listImages(), CALL_TIMEOUT_MS),
@@ -41,33 +52,43 @@ export async function engineAnswers(docker: Docker, labManager: boolean): Promis
     images: images.flatMap((i) => [...(i.RepoTags ?? []), ...(i.RepoDigests ?? [])]),
     networks: networks as unknown as RawNetwork[],
   };
-  if (info.Swarm?.ControlAvailable || labManager) {
-    const [swarm, nodes, services, tasks] = await Promise.all([
-      answer(docker.swarmInspect() as Promise<RawSwarm>),
-      answer(docker.listNodes() as Promise<RawSwarmNode[]>),
-      answer(docker.listServices() as Promise<RawService[]>),
-      answer(docker.listTasks({ filters: { "desired-state": ["running"] } }) as Promise<RawTask[]>),
-    ]);
-    answers.manager = { swarm, nodes, services, tasks };
-  }
+  if (asManager || info.Swarm?.ControlAvailable) answers.manager = await (asManager ?? askManager());
   return answers;
 }
 
 /** One node, over an open session: its engine's answers, or the symptom when the engine does not answer. */
 export async function readNode(access: NodeAccess, session: NodeSession, depth: LookDepth = {}): Promise<RawNodeLook> {
   const who = { name: access.name, role: access.role, address: access.address };
+  // The ping and the questions go out together (one round trip less through the tunnel): the ping still decides
+  // whether the engine answers at all, and the questions' failure counts only when it does.
+  const asked = engineAnswers(session.docker(), access.role === "manager").then(
+    (answers) => ({ answers }),
+    (err: unknown) => ({ failure: (err as Error).message ?? String(err) }),
+  );
   const problem = await engineProblem(session);
   if (problem) return { ...who, problem };
-  const docker = session.docker();
-  let answers: EngineAnswers;
-  try {
-    answers = await engineAnswers(docker, access.role === "manager");
-  } catch (err) {
-    return { ...who, problem: `its Docker engine fails: ${(err as Error).message ?? err}` };
-  }
+  const got = await asked;
+  if ("failure" in got) return { ...who, problem: `its Docker engine fails: ${got.failure}` };
+  const { answers } = got;
   const look: RawNodeLook = { ...who, problem: "", answers };
   if (depth.labInterface) look.addresses = (await session.exec("ip -j -4 addr show")).stdout;
   return look;
+}
+
+/** Between the two listings in one exec's output: a line neither `ip -o link` nor `ip -o addr` prints. */
+const LISTINGS_APART = "--";
+
+/**
+ * `ip -o link` and `ip -o addr` inside a task's container, or undefined when either fails. One exec runs both (each
+ * exec costs the node's engine a runc exec, hundreds of ms in a container node); an image without sh gets one each.
+ */
+async function taskInterfaces(docker: Docker, containerId: string): Promise<{ link: string; addr: string } | undefined> {
+  const run = (cmd: string[]) => withTimeout(containerExec(docker, containerId, cmd), CALL_TIMEOUT_MS).catch(() => undefined);
+  const both = await run(["sh", "-c", `ip -o link && echo ${LISTINGS_APART} && ip -o addr`]);
+  const [link, addr, ...rest] = both?.code === 0 ? both.stdout.split(`\n${LISTINGS_APART}\n`) : [];
+  if (link !== undefined && addr !== undefined && rest.length === 0) return { link: `${link}\n`, addr };
+  const [linkAlone, addrAlone] = await Promise.all([run(["ip", "-o", "link"]), run(["ip", "-o", "addr"])]);
+  return linkAlone?.code === 0 && addrAlone?.code === 0 ? { link: linkAlone.stdout, addr: addrAlone.stdout } : undefined;
 }
 
 /**
@@ -82,14 +103,8 @@ async function readTasksInside(raw: RawNodeLook[], sessions: Map<string, NodeSes
       const node = raw.find((n) => n.name === t.node);
       const session = sessions.get(t.node);
       if (!node || !session) return;
-      const docker = session.docker();
-      const [link, addr] = await Promise.all(
-        [
-          ["ip", "-o", "link"],
-          ["ip", "-o", "addr"],
-        ].map((cmd) => withTimeout(containerExec(docker, t.containerId, cmd), CALL_TIMEOUT_MS).catch(() => undefined)),
-      );
-      if (link?.code === 0 && addr?.code === 0) (node.tasks ??= {})[t.name] = { link: link.stdout, addr: addr.stdout };
+      const inside = await taskInterfaces(session.docker(), t.containerId);
+      if (inside) (node.tasks ??= {})[t.name] = inside;
     }),
   );
 }
