@@ -1,43 +1,16 @@
 // The Pulumi program: reads the stack's swarmlab: settings once, validates them, and declares the lab.
-import { promises as fs, readFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { backendFor, pluginOf, settleSpec } from "../lab/backends";
-import { assertEncryptionFits, EncryptionSupport, labSpecFromConfig, lineOf, plainSettings, Setting, settingsWarnings } from "../lab/config";
-import { kernelFeature } from "../lab/doctor/kernel";
+import { lineOf, Setting, settingsWarnings } from "../lab/config";
+import { specFromConfig, swarmlabSettings } from "../lab/stack-config";
 import { observeLab } from "../lab/health";
-import { assertHostFits, HostFacts, readHostFacts } from "../lab/host-facts";
-import { assertSettingsReadAlike, SettingsFile } from "../lab/settings-text";
+import { assertLabFitsHost, HostChecks, THIS_MACHINE } from "../lab/host-checks";
+import { SettingsFile, stackSettingsFile } from "../lab/settings-text";
 import type { LabOutputs } from "../lab/outputs";
+import type { SettledPart } from "../lab/settled";
 import type { LabSpec } from "../lab/types";
-import { PROJECT_ROOT } from "./provider";
 import { SwarmLab } from "./swarmlab";
-import { assertNamesFree } from "../lab/parts/names-free";
-import type { LabObject } from "../lab/backends/backend";
 
-const NAMESPACE = "swarmlab:";
-
-/** The stack's settings of the swarmlab: namespace, without the namespace, as labSpecFromConfig takes them. */
-export function swarmlabSettings<V>(all: Record<string, V>): Record<string, V> {
-  return Object.fromEntries(
-    Object.entries(all)
-      .filter(([k]) => k.startsWith(NAMESPACE))
-      .map(([k, v]) => [k.slice(NAMESPACE.length), v]),
-  );
-}
-
-/**
- * All of a stack's config (every namespace; values as text, or as {value, secret} from the Automation API's
- * getAllConfig or stackConfig below) → the validated lab. Refused: a secret swarmlab: setting, one whose text in
- * `file` (the stack's settings file, when known) Pulumi read otherwise, and a backend this version cannot run.
- */
-export function specFromConfig(all: Record<string, string | Setting>, file?: SettingsFile): LabSpec {
-  const settings = plainSettings(swarmlabSettings(all));
-  if (file) assertSettingsReadAlike(file, settings);
-  return settleSpec(labSpecFromConfig(settings));
-}
+export { specFromConfig, stackSettingsFile, swarmlabSettings };
 
 /**
  * The running program's config, every namespace, each value with its secretness. Values come through pulumi.Config,
@@ -60,82 +33,22 @@ export function stackConfig(): Record<string, Setting> {
   return settings;
 }
 
-/**
- * The stack's settings file as Pulumi reads it: Pulumi.<stack>.yaml (the stack's last name segment) beside Pulumi.yaml,
- * which is this checkout's folder for `npx pulumi up` and npm run up's workspace alike (Pulumi.yaml sets no
- * stackConfigDir). Undefined when there is none (settings given some other way: nothing to compare).
- */
-export function stackSettingsFile(stack: string, root = PROJECT_ROOT): SettingsFile | undefined {
-  const name = `Pulumi.${stack.replace(/^.*\//, "")}.yaml`;
-  try {
-    return { name, text: readFileSync(path.join(root, name), "utf8") };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
-
 export function readSpec(): LabSpec {
   return specFromConfig(stackConfig());
 }
 
-/** What the program reads beyond its config, and where its warnings go: tests give fixtures and collect warnings. */
-export interface ProgramHost {
-  /** The host's routes, addresses, Docker networks and pools, and the service's image: read once per run. */
-  facts(image: string): Promise<HostFacts>;
+/** What the program reads beyond its config (lab/host-checks.ts), and where its warnings go: tests give fixtures. */
+export interface ProgramHost extends HostChecks {
   warn(message: string): void;
-  /**
-   * Whether this machine's kernel has what an encrypted overlay needs (ESP, AES-GCM); asked only for
-   * swarmlab:encrypted true on container nodes. A host that cannot tell is taken to have it.
-   */
-  encryption?(): Promise<EncryptionSupport>;
   /** The stack's settings file, to compare its text with Pulumi's reading; a host without it compares nothing. */
   settingsFile?(stack: string): SettingsFile | undefined;
-  /** Fails, in one line with the fix, when a program the backend runs is not installed (preview refuses as up would). */
-  assertTools?(backend: LabSpec["backend"]): void;
-  /** What exists under the names the lab's objects would take (Backend.namesTaken); a host without it checks none. */
-  namesTaken?(spec: LabSpec): Promise<LabObject[]>;
 }
 
 export const THIS_HOST: ProgramHost = {
-  facts: (image) => readHostFacts(image),
+  ...THIS_MACHINE,
   warn: (message) => void pulumi.log.warn(message),
-  encryption: readEncryptionSupport,
   settingsFile: (stack) => stackSettingsFile(stack),
-  assertTools: (backend) => pluginOf(backend).assertTools(),
-  namesTaken: async (spec) =>
-    (await backendFor(spec.backend)).namesTaken(
-      spec.name,
-      spec.nodes.map((n) => n.name),
-    ),
 };
-
-/**
- * The doctor's ESP/GCM judgement of this kernel (lab/doctor/kernel.ts), from the few facts it needs: the kernel's
- * config, its modules and /proc/crypto. Taken as data (its state, and what shows it), not read back from the report.
- */
-export async function readEncryptionSupport(): Promise<EncryptionSupport> {
-  const release = os.release();
-  const read = (file: string) => fs.readFile(file, "utf8").catch(() => undefined);
-  const gz = await fs.readFile("/proc/config.gz").then(
-    (b) => zlib.gunzipSync(b).toString(),
-    () => undefined,
-  );
-  const boot = gz === undefined ? await read(`/boot/config-${release}`) : undefined;
-  const config =
-    gz !== undefined ? { source: "/proc/config.gz", text: gz } : boot !== undefined ? { source: `/boot/config-${release}`, text: boot } : undefined;
-  const [modulesDir, sysModules, crypto] = await Promise.all([
-    fs.stat(`/lib/modules/${release}`).then(
-      () => true,
-      () => false,
-    ),
-    fs.readdir("/sys/module").catch(() => [] as string[]),
-    read("/proc/crypto"),
-  ]);
-  const facts = { release, config, modulesDir, sysModules, crypto: crypto ?? "", filesystems: "", ipvs: false };
-  const esp = kernelFeature(facts, "ESP/GCM");
-  return { available: esp.state === "present", detail: `Linux ${release}: ${esp.shownBy}` };
-}
 
 /**
  * The stack's settings, validated before anything is declared: warnings for settings the lab ignores, then the
@@ -145,20 +58,25 @@ export async function checkedSpec(host: ProgramHost): Promise<LabSpec> {
   const all = stackConfig();
   for (const warning of settingsWarnings(all)) host.warn(lineOf(warning));
   const spec = specFromConfig(all, host.settingsFile?.(pulumi.getStack()));
-  host.assertTools?.(spec.backend);
-  const hostKernel = !pluginOf(spec.backend).ownKernel; // the nodes' ESP/GCM is this kernel's
-  if (spec.overlay.encrypted && hostKernel && host.encryption) assertEncryptionFits(spec, await host.encryption());
-  assertHostFits(spec, await host.facts(spec.service.image), pulumi.getStack());
-  if (host.namesTaken) assertNamesFree(spec.name, await host.namesTaken(spec), pulumi.getStack());
+  await assertLabFitsHost(spec, pulumi.getStack(), host);
   return spec;
 }
 
 /** What the program exports: every output of LabOutputs (lab/outputs.ts), by the same name, as Pulumi takes it. */
 export type ProgramOutputs = { [K in keyof LabOutputs]-?: pulumi.Input<LabOutputs[K]> };
 
+/**
+ * The last run of the program in this process: its lab and, once an up has ended, every part as the state holds it.
+ * npm run up records them after a successful up, for the next up's check that nothing changed (lab/settled.ts).
+ */
+export const programRun: { spec?: LabSpec; parts?: SettledPart[] } = {};
+
 export async function swarmlabProgram(host: ProgramHost = THIS_HOST): Promise<ProgramOutputs> {
+  programRun.spec = programRun.parts = undefined;
   const spec = await checkedSpec(host);
-  const lab = new SwarmLab(spec.name, { spec, stack: pulumi.getStack(), observe: observeLab });
+  programRun.spec = spec;
+  const settled = (parts: SettledPart[]) => void (programRun.parts = parts);
+  const lab = new SwarmLab(spec.name, { spec, stack: pulumi.getStack(), observe: observeLab, settled });
   return {
     lab: spec.name,
     owner: lab.owner,

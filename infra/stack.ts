@@ -1,7 +1,6 @@
 // The stack, driven through Pulumi's Automation API with the program inline: the same engine and state as
 // `npx pulumi up`, without needing the Node.js language host next to the CLI.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError, UpResult } from "@pulumi/pulumi/automation";
 import { SemVer } from "semver";
@@ -17,7 +16,8 @@ import { passphraseEnv } from "./passphrase";
 import { partType } from "./swarmlab";
 
 import { DEFAULT_STACK, PROJECT, STATE_DIR } from "../lab/project-root";
-export { DEFAULT_STACK, PROJECT, STATE_DIR };
+import { cliRoot } from "../lab/pulumi-home";
+export { cliRoot, DEFAULT_STACK, PROJECT, STATE_DIR };
 
 /**
  * The stack SWARMLAB_STACK names (default dev); its fully qualified name organization/swarmlab/<name> is the same
@@ -27,17 +27,6 @@ export function stackName(): string {
   // required here rather than imported: only this function of the file is about the environment
   const { stackFromEnv } = require("../lab/env") as typeof import("../lab/env");
   return stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK;
-}
-
-/**
- * The CLI the npm `pulumi` wrapper would run: $PULUMI_HOME/versions/<@pulumi/pulumi's version>/bin/pulumi. An empty
- * or relative PULUMI_HOME is refused in lab/env.ts's line (checkPulumiHome), never taken for the current folder.
- */
-export function cliRoot(): string {
-  // required here rather than imported, as in stackName
-  const { checkPulumiHome } = require("../lab/env") as typeof import("../lab/env");
-  const version: string = require("@pulumi/pulumi/package.json").version;
-  return path.join(checkPulumiHome(process.env.PULUMI_HOME) ?? path.join(os.homedir(), ".pulumi"), "versions", version);
 }
 
 /**
@@ -186,21 +175,6 @@ export async function upLab(stack: Stack, onOutput?: (out: string) => void, opti
   }
   const replace = options.replace?.length ? nodeUrns((await stack.exportStack()).deployment?.resources ?? [], options.replace) : [];
   return stack.up({ onOutput, refresh: true, ...(replace.length ? { replace } : {}) });
-}
-
-/**
- * `npm run up -- --replace swarm-worker1 [--replace swarm-worker2]` (or a comma list): the nodes to make again, which
- * up's final look names when a node is broken in a way no part describes. Undefined for anything else.
- */
-export function replaceArgs(args: string[]): string[] | undefined {
-  const nodes: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split(/=(.*)/s);
-    const value = inline ?? args[++i];
-    if (flag !== "--replace" || !value || value.startsWith("-")) return undefined;
-    nodes.push(...value.split(",").filter(Boolean));
-  }
-  return nodes;
 }
 
 /** The URNs of the named nodes' parts in a stack's resources; fails, naming the lab's nodes, for a name it has not. */

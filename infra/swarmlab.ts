@@ -5,9 +5,10 @@ import type { Observation, ObservedLab } from "../lab/health";
 import { labDirRelative, KNOWN_HOSTS, KEY_FILE } from "../lab/lab-dir";
 import { parts, PartKind } from "../lab/parts";
 import { writeRecordedOutputs } from "../lab/recorded-outputs";
-import type { Part, PartInputs } from "../lab/parts/part";
+import { Part, PartInputs, partType } from "../lab/parts/part";
 import type { NodeInputs, NodeOutputs } from "../lab/parts/node";
 import type { NodeAccess } from "../lab/sessions";
+import type { SettledPart } from "../lab/settled";
 import { TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT } from "../lab/steps/service";
 import { TUTORIAL_NODE } from "../lab/steps/swarm";
 import { LabSpec, managerOf, Role, workersOf } from "../lab/types";
@@ -15,11 +16,13 @@ import { PROJECT_ROOT, partProvider } from "./provider";
 
 type Inputs<I> = { [K in keyof I]: pulumi.Input<I[K]> };
 
-/** Type tokens of a part: pulumi-nodejs:dynamic/swarmlab:<Type>. */
-export const partType = (p: { type: string }) => `pulumi-nodejs:dynamic/swarmlab:${p.type}`;
+export { partType };
 
 /** A lab part, run by its dynamic provider; its inputs and outputs are typed by the part's module. */
 class LabPart<I extends PartInputs, O extends object> extends pulumi.dynamic.Resource {
+  /** The part as the program declared it and as the state holds it at the end of the run (lab/settled.ts). */
+  readonly settled: pulumi.Output<SettledPart>;
+
   constructor(part: Part<I, O>, name: string, inputs: Inputs<I>, opts: pulumi.CustomResourceOptions) {
     const kind = (Object.keys(parts) as PartKind[]).find((k) => parts[k] === (part as unknown));
     if (!kind) throw new Error(`part ${part.type} is not in lab/parts/index.ts`);
@@ -36,6 +39,16 @@ class LabPart<I extends PartInputs, O extends object> extends pulumi.dynamic.Res
       "swarmlab",
       part.type,
     );
+    const props = [...new Set([...Object.keys(inputs), ...part.outputs])].map((k) => pulumi.all([k, this.out(k as keyof (I & O) & string)]));
+    this.settled = pulumi
+      .all([this.id, pulumi.all(inputs as Record<string, pulumi.Input<unknown>>), pulumi.all(props)])
+      .apply(([id, declared, state]): SettledPart => ({
+        kind,
+        name,
+        id,
+        inputs: declared as Record<string, unknown>,
+        props: Object.fromEntries(state),
+      }));
   }
 
   out<K extends keyof (I & O) & string>(key: K): pulumi.Output<(I & O)[K]> {
@@ -49,6 +62,8 @@ export interface SwarmLabArgs {
   stack: string;
   /** Looks at the lab once every part is up (nodes Ready, tasks spread, pings); none in previews and mock tests. */
   observe?: (lab: ObservedLab) => Promise<Observation>;
+  /** Takes every part as the state holds it at the end of an up (never in previews): npm run up records them. */
+  settled?: (parts: SettledPart[]) => void;
 }
 
 export interface NodeOutput {
@@ -117,29 +132,27 @@ export class SwarmLab extends pulumi.ComponentResource {
       { ...child, dependsOn: [key] },
     );
     // 5. one machine per node, running dockerd and sshd, with the service's image side-loaded
-    const machines = spec.nodes.map((n) => ({
-      ...n,
-      access: accessOf(
-        new LabPart(
-          parts.node,
-          `${name}-${n.name}`,
-          {
-            lab,
-            owner,
-            backend,
-            name: n.name,
-            role: n.role,
-            address: n.address,
-            egress: spec.egress,
-            authorizedKey: key.out("publicKey"),
-            privateKey,
-            nodeRecipe: images.out("nodeRecipe"),
-            images: [spec.service.image],
-          },
-          { ...child, dependsOn: [base] },
-        ),
-      ),
-    }));
+    const machines = spec.nodes.map((n) => {
+      const machine = new LabPart(
+        parts.node,
+        `${name}-${n.name}`,
+        {
+          lab,
+          owner,
+          backend,
+          name: n.name,
+          role: n.role,
+          address: n.address,
+          egress: spec.egress,
+          authorizedKey: key.out("publicKey"),
+          privateKey,
+          nodeRecipe: images.out("nodeRecipe"),
+          images: [spec.service.image],
+        },
+        { ...child, dependsOn: [base] },
+      );
+      return { ...n, machine, access: accessOf(machine) };
+    });
     // the manager and the workers by their role (lab/types.ts), never by their place in the list
     const manager = managerOf(machines).access;
     // 6. docker swarm init --advertise-addr <manager> on the manager
@@ -244,8 +257,13 @@ export class SwarmLab extends pulumi.ComponentResource {
         const values = { lab, owner, backend, subnet, nodes, sshConfig, nodeAccess, keyFile, overlay, service: serviceName, replicas, tasks };
         writeRecordedOutputs(PROJECT_ROOT, { ...values, problems, remake, upstream, pingTarget });
       });
-    // the registered tasks wait for the file: the run ends only once it is written
-    const tasks = pulumi.all([this.tasks, recorded]).apply(([t]) => t);
+    // 12. every part as the state will hold it, for the next up's check that nothing changed (lab/settled.ts)
+    const every = [claim, key, images, base, ...machines.map((m) => m.machine), swarm, ...joins, overlay, service];
+    const settled = pulumi.all(every.map((p) => p.settled)).apply((list) => {
+      if (!pulumi.runtime.isDryRun()) args.settled?.(list);
+    });
+    // the registered tasks wait for the file and the parts: the run ends only once both are taken
+    const tasks = pulumi.all([this.tasks, recorded, settled]).apply(([t]) => t);
     this.registerOutputs({ nodes: this.nodes, overlay: this.overlay, tasks, upstream: this.upstream });
   }
 }

@@ -37,6 +37,21 @@ export function replaceCommand(nodes: string[]): string {
   return `npm run up -- ${nodes.map((n) => `--replace ${n}`).join(" ")}`;
 }
 
+/**
+ * `npm run up -- --replace swarm-worker1 [--replace swarm-worker2]` (or a comma list): the nodes to make again, which
+ * up's final look names when a node is broken in a way no part describes. Undefined for anything else.
+ */
+export function replaceArgs(args: string[]): string[] | undefined {
+  const nodes: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s);
+    const value = inline ?? args[++i];
+    if (flag !== "--replace" || !value || value.startsWith("-")) return undefined;
+    nodes.push(...value.split(",").filter(Boolean));
+  }
+  return nodes;
+}
+
 /** What heals the problems of an observation, in one line: up alone, or up replacing the nodes it names. */
 export function healAdvice(o: Pick<Observation, "problems" | "remake">): string {
   if (o.problems.length === 0) return "";

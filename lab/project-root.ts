@@ -17,3 +17,8 @@ export const PROJECT = "swarmlab";
 export const DEFAULT_STACK = "dev";
 /** Where the stacks' state lives (Pulumi.yaml's backend: file://./.pulumi-state). */
 export const STATE_DIR = path.join(PROJECT_ROOT, ".pulumi-state");
+
+/** The state of a stack: the file backend's checkpoint, <state>/.pulumi/stacks/<project>/<stack>.json. */
+export function stateFile(stack: string, stateDir = STATE_DIR): string {
+  return path.join(stateDir, ".pulumi", "stacks", PROJECT, `${stack.replace(/^.*\//, "")}.json`);
+}

@@ -2,8 +2,11 @@
 // reader and hands the program its reading as text: `swarmlab:workers: 010` arrives as "8" (a leading 0 is octal
 // there) and 0x10 as "16", while js-yaml (the doctor's reader, and @pulumi/pulumi's LocalWorkspace) reads 010 as 10.
 // So each swarmlab: scalar's text, as written in the file, is compared with what Pulumi handed over; when they differ
-// the setting is refused, naming both. Pure: the file's text is read at the edge (infra/program.ts).
+// the setting is refused, naming both. The comparison is pure; stackSettingsFile reads the file, at the edge.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { CONFIG_KEYS, ConfigError, fixSetting, meantSetting, rmFix } from "./config";
+import { PROJECT_ROOT } from "./project-root";
 
 // js-yaml ships without types. FAILSAFE_SCHEMA keeps every scalar as the text written (quotes taken off).
 const yaml = require("js-yaml") as {
@@ -94,4 +97,19 @@ function yaml12Reading(text: string): string | undefined {
 /** Text in a message: as it is when plain, else JSON-quoted (so blanks, quotes and line breaks show). */
 function showText(text: string): string {
   return /^[A-Za-z0-9_.:+/-]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+/**
+ * The stack's settings file as Pulumi reads it: Pulumi.<stack>.yaml (the stack's last name segment) beside Pulumi.yaml,
+ * which is this checkout's folder for `npx pulumi up` and npm run up's workspace alike (Pulumi.yaml sets no
+ * stackConfigDir). Undefined when there is none (settings given some other way: nothing to compare).
+ */
+export function stackSettingsFile(stack: string, root = PROJECT_ROOT): SettingsFile | undefined {
+  const name = `Pulumi.${stack.replace(/^.*\//, "")}.yaml`;
+  try {
+    return { name, text: readFileSync(path.join(root, name), "utf8") };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
 }

@@ -5,14 +5,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, settingsWarnings } from "../lab/config";
-import { EnvError, projectEnvironmentErrors } from "../lab/env";
+import { EnvError, projectEnvironmentErrors, stackFromEnv } from "../lab/env";
 import { DoctorTarget, examineHost, PulumiPlace } from "../lab/doctor";
 import type { LabSpec } from "../lab/types";
-import { specFromConfig, swarmlabSettings } from "../infra/program";
+import { specFromConfig, swarmlabSettings } from "../lab/stack-config";
 import { writtenSettings } from "../lab/settings-text";
-import { PROJECT_ROOT } from "../infra/provider";
-import { cliRoot, PROJECT, stackName, STATE_DIR } from "../infra/stack";
-import { partType } from "../infra/swarmlab";
+import { DEFAULT_STACK, PROJECT, PROJECT_ROOT, STATE_DIR, stateFile } from "../lab/project-root";
+import { cliRoot } from "../lab/pulumi-home";
+import { partType } from "../lab/parts/part";
 import { parts } from "../lab/parts";
 
 // js-yaml is what @pulumi/pulumi's LocalWorkspace reads these files with; it ships without types.
@@ -112,7 +112,7 @@ function isScalar(v: unknown): v is string | number | boolean {
  * then no lab on the engine is this stack's, as up's claim will judge.
  */
 export function recordedOwner(stack: string, stateDir = STATE_DIR): string | undefined {
-  const file = path.join(stateDir, ".pulumi", "stacks", PROJECT, `${stack}.json`);
+  const file = stateFile(stack, stateDir);
   let state: { checkpoint?: { latest?: { resources?: { type: string; outputs?: Record<string, unknown> }[] } } };
   try {
     state = JSON.parse(readFileSync(file, "utf8"));
@@ -128,7 +128,7 @@ async function main(): Promise<number> {
   for (const e of environment) console.log(`swarmlab doctor: ${e.message}`);
   if (environment.some((e) => REPORT_NEEDS.has(e.variable))) return 1;
   if (environment.length > 0) console.log("");
-  const stack = stackName();
+  const stack = stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK;
   const blocked = await examineHost({ ...stackTarget(stack), owner: recordedOwner(stack) }, pulumiPlace(), console.log);
   return blocked || environment.length > 0 ? 1 : 0;
 }

@@ -1,78 +1,23 @@
-// npm run up | down | status | logs | clean — the lab's stack, through the Automation API (see infra/stack.ts).
+// npm run down | logs | clean (and up, status: scripts/up.ts, scripts/status.ts) — the lab's stack, through the
+// Automation API (see infra/stack.ts).
 import { availableBackends } from "../lab/backends";
-import { canGuard } from "../lab/backends/host/firewall";
-import { collectLabLogs, logsDir, sweepLab } from "../lab/inventory";
-import { labDirRelative, removeLabDir } from "../lab/lab-dir";
+import { collectLabLogs, sweepLab } from "../lab/inventory";
+import { removeLabDir } from "../lab/lab-dir";
 import { LabNameError, labNameProblem } from "../lab/lab-name";
-import { LABEL_LAB, managerOf, stackOfOwner } from "../lab/types";
-import { writeFileSync } from "node:fs";
-import { replaceCommand } from "../lab/health";
-import { outputsOf } from "../lab/outputs";
-import { downLab, labOfState, openStack, replaceArgs, selectStack, specOf, stackName, upLab } from "../infra/stack";
+import { LABEL_LAB, stackOfOwner } from "../lab/types";
+import { downLab, labOfState, selectStack, specOf, stackName } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import path from "node:path";
-import { environmentProblems, runDoctor } from "./doctor";
+import { environmentProblems } from "./doctor";
 import { EnvError } from "../lab/env";
+import { failureOf } from "./failure";
 
 const print = (s: string) => process.stdout.write(s);
 const say = (l: string) => console.log(`swarmlab: ${l}`);
 
 async function up(): Promise<number> {
-  const replace = replaceArgs(process.argv.slice(3));
-  if (!replace) {
-    console.error(`swarmlab: npm run up takes only --replace <node> (a node to make again), not '${process.argv.slice(3).join(" ")}'`);
-    return 2;
-  }
-  const stack = await openStack();
-  // The settings (a bad one fails here, before the engine starts) and the state's lab, asked of the CLI at once.
-  const [spec, recorded] = await Promise.all([specOf(stack), labOfState(stack)]);
-  say(`checking this machine for lab ${spec.name} (npm run doctor shows the whole report)`);
-  if (await runDoctor({ spec, stack: stack.name, owner: recorded?.owner }, console.log)) {
-    say("up stopped before making anything: fix the blockers above");
-    return 1;
-  }
-  say(`pulumi up on stack '${stack.name}' (lab ${spec.name}, ${spec.nodes.length} nodes, ${spec.subnet}); a refresh reads the live lab first`);
-  if (replace.length) say(`making ${replace.join(", ")} again (--replace), with what hangs on ${replace.length > 1 ? "them" : "it"}`);
-  const started = Date.now();
-  const result = await upLab(stack, print, { replace, recorded: recorded ?? null }).catch(async (err) => {
-    // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
-    // itself is reported as it was, whatever the collection does.
-    const files = await collectLabLogs(spec).catch(() => []);
-    if (files.length)
-      console.error(`swarmlab: diagnostics of lab '${spec.name}' in ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/`);
-    throw err;
-  });
-  const o = outputsOf(result.outputs, stack.name);
-  console.log(`\nswarmlab: lab '${spec.name}' up in ${((Date.now() - started) / 1000).toFixed(1)}s. What it looks like now:`);
-  for (const n of o.nodes) {
-    console.log(`  ${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${n.ssh}`);
-  }
-  const sshConfig = path.join(labDirRelative(spec.name), "ssh_config");
-  writeFileSync(path.join(PROJECT_ROOT, sshConfig), o.sshConfig);
-  console.log(`  or by name: ssh -F ${sshConfig} ${managerOf(o.nodes).name}   (the stack output sshConfig)`);
-  for (const t of o.tasks) {
-    console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.name} ${o.overlay.subnet})`);
-  }
-  console.log(`  upstream (stands for the internet): ${o.upstream.address}`);
-  if (spec.backend === "docker" && !(await canGuard())) {
-    console.log(
-      "  note: no host firewall rules (iptables needs root or passwordless sudo): the lab has no route out, but its nodes can reach this host",
-    );
-  }
-  if (o.problems.length > 0) {
-    console.log(`\nswarmlab: the lab is NOT healthy:\n${o.problems.map((p) => `  - ${p}`).join("\n")}`);
-    const remake = o.remake ?? [];
-    // What up alone cannot heal is named with the command that does; anything else, another up may.
-    console.log(remake.length ? `  heal it with: ${replaceCommand(remake)}` : "  run npm run up again once the cause is gone");
-    const files = await collectLabLogs(spec);
-    console.log(
-      `  logs: ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/ (${files.length} files) and .swarmlab/${spec.name}/lab.log`,
-    );
-    return 1;
-  }
-  console.log(`  every node Ready, ${spec.service.replicas} tasks Running on distinct workers at the overlay's MTU, each task pings the others`);
-  console.log(`\nNext: npm test   (verifies this lab over SSH; npm run down removes it)`);
-  return 0;
+  // scripts/up.ts, which npm run up runs on its own: a healthy lab's up loads no @pulumi module
+  return (await import("./up")).up(process.argv.slice(3));
 }
 
 async function down(): Promise<number> {
@@ -182,10 +127,3 @@ command().then(
     process.exit(1);
   },
 );
-
-/** What went wrong, in a few lines: the engine's diagnostics rather than the whole CLI transcript. */
-function failureOf(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const diagnostics = [...new Set([...text.matchAll(/^(?: {4})?error: (.*)$/gm)].map((m) => m[1]).filter((l) => l !== "update failed"))];
-  return diagnostics.length ? diagnostics.join("\n  ") : text;
-}

@@ -20,8 +20,8 @@ elif ! $quick; then
   echo "npm: node_modules up to date (nothing to do)"
 fi
 if $quick; then
+  # the Pulumi CLI is checked by scripts/up.ts, only when it runs the engine (a healthy lab's up does not)
   bash scripts/docker-engine.sh --quick
-  bash scripts/pulumi-cli.sh --quick
   exit 0
 fi
 

@@ -44,3 +44,6 @@ export interface Part<I extends PartInputs, O extends object> {
 export type AnyPart = Part<any, any>;
 export type InputsOf<P> = P extends Part<infer I, infer _O> ? I : never;
 export type OutputsOf<P> = P extends Part<infer _I, infer O> ? O : never;
+
+/** A part's type token in the state: pulumi-nodejs:dynamic/swarmlab:<type> (a dynamic resource of module swarmlab). */
+export const partType = (p: { type: string }) => `pulumi-nodejs:dynamic/swarmlab:${p.type}`;

@@ -1,7 +1,8 @@
 // A node broken in a way no part describes (issue 16, point 3): up's final look names it with the one command that
 // makes it again, `npm run up -- --replace <node>`, and that command reaches Pulumi as the node part's URN.
 import assert from "node:assert/strict";
-import { nodeUrns, replaceArgs } from "../../infra/stack";
+import { nodeUrns } from "../../infra/stack";
+import { replaceArgs } from "../../lab/health";
 import { partType } from "../../infra/swarmlab";
 import { healAdvice, replaceCommand, rxPackets } from "../../lab/health";
 import { parts } from "../../lab/parts";
