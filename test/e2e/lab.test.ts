@@ -6,16 +6,19 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import Docker from "dockerode";
 import execa from "execa";
-import { PROJECT_ROOT } from "../../infra/provider";
-import { passphraseEnv, saltOpensWith } from "../../infra/passphrase";
-import { discardStack, downLab, forgetStack, listStacks, openStack, pulumiEnv, selectStack, STATE_DIR, upLab } from "../../infra/stack";
 import { healAdvice, Observation, observedOf, observeOnce } from "../../lab/health";
 import { collectLabLogs, leftovers, runningMachines } from "../../lab/inventory";
 import { labDir } from "../../lab/lab-dir";
+import { PROJECT_ROOT, STATE_DIR } from "../../lab/project-root";
 import { stackOfOwner } from "../../lab/types";
 import { acquireLab, LabUnderTest, requirePrerequisites, throwAwaySettings } from "./lab-under-test";
 import { copyProject } from "./project-copy";
-import { checkClaim, CLAIMS, LabView, pending } from "./tutorial-claims";
+import { checkClaims, Claim, CLAIMS, LabView, pending } from "./tutorial-claims";
+
+// The modules that drive Pulumi, loaded when a test uses them (the life cycle's): the claims on a running lab need
+// no @pulumi module (~0.8 s to load).
+const stacks = () => require("../../infra/stack") as typeof import("../../infra/stack");
+const passphrases = () => require("../../infra/passphrase") as typeof import("../../infra/passphrase");
 
 /**
  * Whose lab a suite on a running lab (not one it stood up) checks: the user's, or npm run test:vm's (scripts/vm-e2e.sh),
@@ -26,14 +29,17 @@ const USERS_LAB = "the user's (or npm run test:vm's, which removes it itself and
 describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () {
   let under: LabUnderTest | undefined;
   let view: LabView | undefined;
+  /** Each claim's outcome, checked at once in before() (checkClaims); each claim's test reports its own. */
+  let outcomes = new Map<Claim, Promise<string | undefined>>();
   let failed = false;
   let destroyed = false;
   /** The claims not checked on this lab, each with why (their tests are pending). */
   const unchecked: string[] = [];
 
   before(async function () {
-    await requirePrerequisites(this);
-    under = await acquireLab((l) => console.log(`      ${l}`));
+    // The Pulumi CLI only if a lab is to be stood up (acquireLab asks for it then); the life cycle requires it itself.
+    await requirePrerequisites(this, false);
+    under = await acquireLab((l) => console.log(`      ${l}`), this);
     // One look at the lab (a session per node, one snapshot) serves the health check and every claim. A broken lab is
     // said in plain words (which node, what symptom) before any check trips over it; a lab too broken to open is
     // looked at on its own, for the same words.
@@ -43,6 +49,8 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     });
     unhealthy(await view.lab.health());
     console.log(`      engines: ${await engineVersions(view)}`);
+    // Then every claim at once: most of their time is waiting on the nodes. Each test below awaits its own outcome.
+    outcomes = checkClaims(CLAIMS, view);
   });
 
   /** Fails the suite's start with what is wrong and what heals it, when anything is. */
@@ -58,14 +66,17 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
   });
 
   after(async function () {
+    // Every claim ends before the sessions close, those whose tests a --grep left out too: none is cut off half-way
+    // (the routing mesh's claim removes the service it published).
+    await Promise.allSettled(outcomes.values());
     view?.close();
     if (failed && under) {
       const files = await collectLabLogs({ name: under.outputs.lab, backend: under.backend });
       console.log(`      logs of the lab for the failure above:\n        ${files.join("\n        ")}`);
     }
     // A throw-away lab leaves nothing, whatever failed.
-    if (under?.owned && !destroyed) await downLab(under.stack);
-    if (under?.owned) await forgetStack(under.stack);
+    if (under?.owned && !destroyed) await stacks().downLab(under.stack);
+    if (under?.owned) await stacks().forgetStack(under.stack);
     if (view?.notes.size) console.log(`\n      Where this lab differs from the tutorial:\n${[...view.notes].map((n) => `      - ${n}`).join("\n")}`);
     if (unchecked.length) {
       console.log(`\n      Not checked on this lab (pending):\n${unchecked.map((n) => `      - ${n}`).join("\n")}`);
@@ -76,9 +87,9 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     describe(group, function () {
       for (const claim of CLAIMS.filter((c) => c.group === group)) {
         // Held: passes. False: fails. Not checked here: pending with the reason (checkClaim fails it under CI=true
-        // unless CI may have that reason too).
+        // unless CI may have that reason too). The claims run together: a test's time is its wait for its claim.
         it(claim.says, async function () {
-          const reason = await checkClaim(claim, view!);
+          const reason = await outcomes.get(claim)!;
           if (reason === undefined) return;
           unchecked.push(`${claim.says}: ${reason}`);
           pending(this, reason, true);
@@ -89,11 +100,17 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
 
   describe("lifecycle", function () {
     const o = () => under!.outputs;
+
+    before(async function () {
+      await requirePrerequisites(this); // the Pulumi CLI too
+      await Promise.allSettled(outcomes.values()); // no claim still runs on the lab (under a --grep of these tests)
+    });
+
     const cli = (cwd: string, env: Record<string, string>, ...args: string[]) =>
       execa("npx", ["--no-install", "pulumi", ...args, "--non-interactive", "--stack", under!.stack.name], { cwd, env, reject: false });
 
     it("re-running up on the healthy lab changes nothing (npx pulumi preview --expect-no-changes, Pulumi.yaml's program, after a refresh)", async function () {
-      const r = await cli(PROJECT_ROOT, pulumiEnv(under!.stack.name), "preview", "--expect-no-changes");
+      const r = await cli(PROJECT_ROOT, stacks().pulumiEnv(under!.stack.name), "preview", "--expect-no-changes");
       assert.equal(r.exitCode, 0, `preview wants changes:\n${r.stdout}\n${r.stderr}`);
     });
 
@@ -123,11 +140,11 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
       // The user's own passphrase: the claim's "unless"; the empty one of an old stack: false, and listed as such.
       const passphrase = passphraseSetting(stack);
       if (passphrase) return view!.note(passphrase.note);
-      const given = passphraseEnv(stack);
+      const given = passphrases().passphraseEnv(stack);
       assert.ok("PULUMI_CONFIG_PASSPHRASE_FILE" in given);
       assert.equal((statSync(given.PULUMI_CONFIG_PASSPHRASE_FILE).mode & 0o777).toString(8), "600");
       const salt = /^encryptionsalt: (\S+)$/m.exec(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"))![1];
-      assert.equal(saltOpensWith(salt, ""), false, "the stack's secrets open with an empty passphrase");
+      assert.equal(passphrases().saltOpensWith(salt, ""), false, "the stack's secrets open with an empty passphrase");
     });
 
     it("another stack cannot take this lab's name, subnet or object names: its preview and its up are refused before anything is made, naming the owner", async function () {
@@ -155,14 +172,14 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
         },
       ];
       for (const { settings, says } of attempts) {
-        const other = await openStack(`intruder-${process.pid}`, settings);
+        const other = await stacks().openStack(`intruder-${process.pid}`, settings);
         try {
           await assert.rejects(other.preview(), says, "preview refuses what up would refuse");
-          await assert.rejects(upLab(other), says);
+          await assert.rejects(stacks().upLab(other), says);
           const made = ((await other.exportStack()).deployment.resources ?? []).filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:"));
           assert.deepEqual(made, [], "the refused stack made no part of a lab");
         } finally {
-          await discardStack(other); // a regression that made parts must not leave them behind
+          await stacks().discardStack(other); // a regression that made parts must not leave them behind
         }
       }
       assert.deepEqual(await runningMachines({ name: o().lab, backend: o().backend }), machines, "the lab's machines are untouched");
@@ -171,7 +188,7 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     it("another checkout (another user's clone) with a stack of the same name and this lab's settings: the doctor blocks, npx pulumi preview and up refuse, nothing is made", async function () {
       const stack = stackOfOwner(o().owner);
       const copy = copyProject(stack, false);
-      const env = { ...pulumiEnv(stack), PULUMI_BACKEND_URL: `file://${copy}/.pulumi-state`, SWARMLAB_ROOT: copy, SWARMLAB_STACK: stack };
+      const env = { ...stacks().pulumiEnv(stack), PULUMI_BACKEND_URL: `file://${copy}/.pulumi-state`, SWARMLAB_ROOT: copy, SWARMLAB_STACK: stack };
       const machines = await runningMachines({ name: o().lab, backend: o().backend });
       try {
         mkdirSync(path.join(copy, ".pulumi-state"));
@@ -204,24 +221,26 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     });
 
     it("two ups of one stack at once: the second is refused by Pulumi's lock, and the state stays whole", async function () {
-      if (!under!.owned) pending(this, `the lab under test is ${USERS_LAB}: up is not run twice at once on it`, true);
-      const results = await Promise.allSettled([upLab(under!.stack), new Promise((r) => setTimeout(r, 3_000)).then(() => upLab(under!.stack))]);
+      const u = under!;
+      if (!u.owned) return pending(this, `the lab under test is ${USERS_LAB}: up is not run twice at once on it`, true);
+      const { upLab } = stacks();
+      const results = await Promise.allSettled([upLab(u.stack), new Promise((r) => setTimeout(r, 3_000)).then(() => upLab(u.stack))]);
       assert.equal(results[0].status, "fulfilled", String((results[0] as PromiseRejectedResult).reason));
       assert.equal(results[1].status, "rejected");
       assert.match(String((results[1] as PromiseRejectedResult).reason), /the stack is currently locked/);
-      const r = await cli(PROJECT_ROOT, pulumiEnv(under!.stack.name), "preview", "--expect-no-changes");
+      const r = await cli(PROJECT_ROOT, stacks().pulumiEnv(under!.stack.name), "preview", "--expect-no-changes");
       assert.equal(r.exitCode, 0, `after the refused up, preview wants changes:\n${r.stdout}\n${r.stderr}`);
     });
 
     it("down of a stack that does not exist says so and creates nothing", async function () {
-      const before = await listStacks();
-      await assert.rejects(selectStack(`typo-${process.pid}`), /no stack 'typo-\d+'.*nothing was touched/);
-      assert.deepEqual(await listStacks(), before);
+      const before = await stacks().listStacks();
+      await assert.rejects(stacks().selectStack(`typo-${process.pid}`), /no stack 'typo-\d+'.*nothing was touched/);
+      assert.deepEqual(await stacks().listStacks(), before);
     });
 
     it("the state is portable: in a copy of the project elsewhere, preview finds nothing to change (and destroy works there)", async function () {
       const copy = copyProject(under!.stack.name);
-      const env = { ...pulumiEnv(under!.stack.name), PULUMI_BACKEND_URL: `file://${copy}/.pulumi-state`, SWARMLAB_ROOT: copy };
+      const env = { ...stacks().pulumiEnv(under!.stack.name), PULUMI_BACKEND_URL: `file://${copy}/.pulumi-state`, SWARMLAB_ROOT: copy };
       try {
         const preview = await cli(copy, env, "preview", "--expect-no-changes");
         assert.equal(preview.exitCode, 0, `preview in ${copy} wants changes:\n${preview.stdout}\n${preview.stderr}`);
@@ -241,12 +260,13 @@ describe("swarmlab: the Swarm overlay tutorial, verified over SSH", function () 
     });
 
     it("destroy leaves no container, volume, network, firewall rule, key folder or resource in the state", async function () {
-      if (!under!.owned) pending(this, `the lab under test is ${USERS_LAB}: not destroyed`, true);
-      const result = await downLab(under!.stack); // after the copy's destroy: only the original's state and key folder
+      const u = under!;
+      if (!u.owned) return pending(this, `the lab under test is ${USERS_LAB}: not destroyed`, true);
+      const result = await stacks().downLab(u.stack); // after the copy's destroy: only the original's state and key folder
       destroyed = true;
       assert.equal(result.error, undefined);
       assert.deepEqual(result.left, []);
-      assert.deepEqual((await under!.stack.exportStack()).deployment.resources ?? [], [], "resources left in the stack's state");
+      assert.deepEqual((await u.stack.exportStack()).deployment.resources ?? [], [], "resources left in the stack's state");
       assert.deepEqual(await leftovers({ name: o().lab, backend: o().backend }), []);
       assert.equal(existsSync(labDir(PROJECT_ROOT, o().lab)), false, "key folder left");
     });
@@ -265,7 +285,7 @@ async function engineVersions(view: LabView): Promise<string> {
  * Secrets), or the empty one of a stack made before the project kept one (whose secrets then open without any).
  */
 function passphraseSetting(stack: string): { env: Record<string, string>; note: string } | undefined {
-  const given = passphraseEnv(stack) as Record<string, string>;
+  const given = passphrases().passphraseEnv(stack) as Record<string, string>;
   // As passphraseEnv decides: PULUMI_CONFIG_PASSPHRASE set (even empty), else a PULUMI_CONFIG_PASSPHRASE_FILE.
   const env = process.env;
   const set =
