@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { LAB_DIR, privateFolder } from "../lab/lab-dir";
 import { PROJECT_ENTRIES } from "../lab/lab-name";
 import path from "node:path";
-import { PROJECT_ROOT } from "./provider";
+import { PROJECT_ROOT } from "../lab/project-root";
 
 export const PASSPHRASE_FILE = path.join(PROJECT_ROOT, LAB_DIR, PROJECT_ENTRIES.passphrase);
 

@@ -1,23 +1,23 @@
 // The stack, driven through Pulumi's Automation API with the program inline: the same engine and state as
 // `npx pulumi up`, without needing the Node.js language host next to the CLI.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError, UpResult } from "@pulumi/pulumi/automation";
 import { SemVer } from "semver";
 import { collectLabLogs, LabRef, leftovers, logsDir, sweepLab } from "../lab/inventory";
-import { labDir, privateFolder, removeLabDir } from "../lab/lab-dir";
-import { checkedLabName } from "../lab/lab-name";
+import { labDir, removeLabDir } from "../lab/lab-dir";
 import { parts } from "../lab/parts";
 import { TEARDOWN_VARIABLE } from "../lab/parts/teardown";
-import type { BackendName, LabSpec } from "../lab/types";
+import type { LabSpec } from "../lab/types";
 import { specFromConfig, stackSettingsFile, swarmlabProgram } from "./program";
 import { PROJECT_ROOT } from "./provider";
-import { passphraseEnv } from "./passphrase";
+import { pulumiEnv } from "./pulumi-env";
 import { partType } from "./swarmlab";
 
-import { DEFAULT_STACK, PROJECT, STATE_DIR } from "../lab/project-root";
+import { DEFAULT_STACK, PROJECT, STATE_DIR, stateFile } from "../lab/project-root";
+import { labOfResources, readState } from "../lab/state-file";
 import { cliRoot } from "../lab/pulumi-home";
-export { cliRoot, DEFAULT_STACK, PROJECT, STATE_DIR };
+export { cliRoot, DEFAULT_STACK, PROJECT, pulumiEnv, STATE_DIR };
 
 /**
  * The stack SWARMLAB_STACK names (default dev); its fully qualified name organization/swarmlab/<name> is the same
@@ -50,22 +50,6 @@ async function pulumiCommand(): Promise<PulumiCommand> {
   }
 }
 
-/** The environment of every Pulumi command on a stack (of the workspace when none is named). */
-export function pulumiEnv(stack?: string): Record<string, string> {
-  privateFolder(STATE_DIR); // the state holds the stacks' (encrypted) secrets
-  return {
-    PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
-    ...passphraseEnv(stack),
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    // Pulumi.yaml's program (npx pulumi from a stack of this process, the lifecycle tests) transpiles only, with swc
-    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-    // where the dynamic providers find the lab's code (infra/provider.ts)
-    SWARMLAB_ROOT: PROJECT_ROOT,
-    // dynamic providers run through pulumi-resource-pulumi-nodejs, installed beside the CLI
-    PATH: `${path.join(cliRoot(), "bin")}${path.delimiter}${process.env.PATH ?? ""}`,
-  };
-}
-
 async function workspaceOptions(stack?: string) {
   return { workDir: PROJECT_ROOT, pulumiCommand: await pulumiCommand(), envVars: pulumiEnv(stack) };
 }
@@ -91,7 +75,7 @@ export async function selectStack(name = stackName()): Promise<Stack> {
 
 /** The stack of that name, or undefined when there is none (nothing is created). */
 export async function existingStack(name: string): Promise<Stack | undefined> {
-  if (existsSync(stateFile(name) ?? "")) return recordedStack(name);
+  if (readState(name)) return recordedStack(name);
   try {
     return await LocalWorkspace.selectStack({ stackName: name, projectName: PROJECT, program: swarmlabProgram }, await workspaceOptions(name));
   } catch (err) {
@@ -111,38 +95,6 @@ async function recordedStack(name: string): Promise<Stack> {
     return await Stack.select(name, ws);
   } finally {
     Reflect.deleteProperty(ws, "selectStack");
-  }
-}
-
-/** Where the file backend keeps a stack's state (what `stack export` reads); undefined for a qualified name. */
-function stateFile(name: string): string | undefined {
-  return name.includes("/") ? undefined : path.join(stacksDir(), `${name}.json`);
-}
-
-function stacksDir(): string {
-  return path.join(STATE_DIR, ".pulumi", "stacks", PROJECT);
-}
-
-interface StateResource {
-  urn: string;
-  type: string;
-  outputs?: Record<string, unknown>;
-}
-
-/**
- * The stack's resources as its state file holds them (plain JSON; the lab's claim is not secret), or undefined when
- * the file is not there, is compressed, or has a shape not known here: then `stack export` (a CLI run) is asked.
- */
-function recordedResources(name: string): StateResource[] | undefined {
-  const file = stateFile(name);
-  if (!file || !existsSync(file) || existsSync(`${file}.gz`)) return undefined;
-  try {
-    const state = JSON.parse(readFileSync(file, "utf8"));
-    if (state?.version !== 3 || typeof state.checkpoint !== "object" || !state.checkpoint) return undefined;
-    const resources = state.checkpoint.latest?.resources ?? [];
-    return Array.isArray(resources) ? resources : undefined;
-  } catch {
-    return undefined; // unreadable now (e.g. being written): the CLI reads it under its lock
   }
 }
 
@@ -198,23 +150,10 @@ export async function specOf(stack: Stack): Promise<LabSpec> {
  * made by swarmlab 0.1 has no claim: its lab is named by its key, and its objects carry no owner ("").
  */
 export async function labOfState(stack: Stack): Promise<LabRef | undefined> {
-  const recorded = recordedResources(stack.name);
-  const claimOf = (resources: StateResource[]) => ({
-    claim: resources.find((r) => r.type === partType(parts.claim)),
-    legacyKey: resources.find((r) => r.type === LEGACY_KEY),
-  });
-  const plain = (r?: StateResource) => !r || ["lab", "backend", "owner"].every((k) => typeof (r.outputs?.[k] ?? "") === "string");
-  const fromFile = recorded && claimOf(recorded);
-  const { claim, legacyKey } =
-    fromFile && plain(fromFile.claim) && plain(fromFile.legacyKey) ? fromFile : claimOf((await stack.exportStack()).deployment?.resources ?? []);
-  // The name reaches removals (down's sweep, the lab's folder): it passes the lab-name rule, whatever the state holds.
-  const named = (lab: unknown) => checkedLabName(lab, `the lab stack ${stack.name}'s state records`);
-  if (claim) return { name: named(claim.outputs?.lab), backend: claim.outputs?.backend as BackendName, owner: claim.outputs?.owner as string };
-  return legacyKey ? { name: named(legacyKey.outputs?.lab), backend: "docker", owner: "" } : undefined;
+  const recorded = readState(stack.name);
+  const fromFile = recorded && labOfResources(recorded.resources, stack.name);
+  return (fromFile ?? labOfResources((await stack.exportStack()).deployment?.resources ?? [], stack.name) ?? {}).lab;
 }
-
-/** A stack made by swarmlab 0.1 has this part instead of a claim. */
-const LEGACY_KEY = "pulumi-nodejs:dynamic/swarmlab:lab:key:Resource";
 
 export interface DownResult {
   lab?: LabRef;
@@ -301,7 +240,7 @@ async function destroyWithoutRefresh(stack: Stack, onOutput?: (out: string) => v
  */
 export async function forgetStack(stack: Stack): Promise<void> {
   await stack.workspace.removeStack(stack.name, { force: true });
-  const dir = stacksDir();
+  const dir = path.dirname(stateFile(stack.name));
   for (const f of existsSync(dir) ? readdirSync(dir) : []) {
     if (f.startsWith(`${stack.name}.json`)) rmSync(path.join(dir, f), { force: true });
   }

@@ -14,6 +14,7 @@ import { parts, PartKind } from "./parts";
 import { AnyPart, PartContext, partType } from "./parts/part";
 import { diffInputs } from "./parts/runner";
 import { STATE_DIR, stateFile } from "./project-root";
+import { readState } from "./state-file";
 import { stackSettingsFile } from "./settings-text";
 import type { LabSpec } from "./types";
 
@@ -127,19 +128,6 @@ function canonical(value: unknown): unknown {
 }
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
-/** The state's parts (the file backend's checkpoint, as Pulumi wrote it): type token and id of each. */
-function stateParts(file: string): { parts: string[]; pending: number } | undefined {
-  try {
-    const checkpoint = JSON.parse(readFileSync(file, "utf8"));
-    const latest = checkpoint?.checkpoint?.latest ?? {};
-    const resources: { type: string; id?: string }[] = latest.resources ?? [];
-    const ours = resources.filter((r) => r.type.startsWith(partType({ type: "" })));
-    return { parts: ours.map((r) => `${r.type}|${r.id}`).sort(), pending: (latest.pending_operations ?? []).length };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The record of `stack`'s last up when it still describes the lab's inputs: its settings, code and environment are
  * today's, and the state is the one the up wrote (holding the recorded parts, with nothing pending). Cheap: files only.
@@ -149,11 +137,12 @@ export function settledRecord(root: string, stack: string, stateDir = STATE_DIR)
   if (!found || more.length > 0) return { why: "no record of the last up" };
   const { record } = found;
   if (record.fingerprint !== fingerprint(root, stack)) return { why: "settings, code or environment changed since the last up", recorded: true };
-  const file = stateFile(stack, stateDir);
-  if (digestOf(file) !== record.state) return { why: "the stack's state changed since the last up", recorded: true };
-  const inState = stateParts(file);
-  const recorded = record.parts.map((p) => `${partType(parts[p.kind])}|${p.id}`).sort();
-  if (!inState || inState.pending > 0 || !same(inState.parts, recorded)) return { why: "the state holds other parts than recorded", recorded: true };
+  if (digestOf(stateFile(stack, stateDir)) !== record.state) return { why: "the stack's state changed since the last up", recorded: true };
+  const inState = readState(stack, stateDir);
+  const ours = (inState?.resources ?? []).filter((r) => r.type.startsWith(partType({ type: "" })));
+  const recorded = record.parts.map((p) => `${partType(parts[p.kind])}|${p.id}`);
+  if (!inState || inState.pending > 0 || !same(ours.map((r) => `${r.type}|${r.id}`).sort(), recorded.sort()))
+    return { why: "the state holds other parts than recorded", recorded: true };
   return { record };
 }
 

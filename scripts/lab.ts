@@ -5,14 +5,12 @@ import { collectLabLogs, sweepLab } from "../lab/inventory";
 import { removeLabDir } from "../lab/lab-dir";
 import { LabNameError, labNameProblem } from "../lab/lab-name";
 import { LABEL_LAB, stackOfOwner } from "../lab/types";
-import { downLab, labOfState, selectStack, specOf, stackName } from "../infra/stack";
+import { labOfState, selectStack, specOf, stackName } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
-import path from "node:path";
 import { environmentProblems } from "./doctor";
 import { EnvError } from "../lab/env";
-import { failureOf } from "./failure";
+import { failureOf } from "./run-command";
 
-const print = (s: string) => process.stdout.write(s);
 const say = (l: string) => console.log(`swarmlab: ${l}`);
 
 async function up(): Promise<number> {
@@ -21,24 +19,8 @@ async function up(): Promise<number> {
 }
 
 async function down(): Promise<number> {
-  const stack = await selectStack(); // a stack that does not exist is not created
-  const result = await downLab(stack, print, say);
-  if (!result.lab) {
-    say(`stack '${stack.name}' has no lab in its state; nothing to remove`);
-    return 0;
-  }
-  if (result.error) console.error(`swarmlab: pulumi destroy failed: ${result.error.message}`);
-  if (result.diagnostics)
-    console.error(
-      `swarmlab: diagnostics of lab '${result.lab.name}', taken when the destroy failed, in ${path.relative(PROJECT_ROOT, result.diagnostics)}/`,
-    );
-  if (result.left.length > 0) {
-    console.error(`swarmlab: left of lab '${result.lab.name}':\n${result.left.map((l) => `  - ${l}`).join("\n")}`);
-    console.error(`  remove it with: npm run clean ${result.lab.name}`);
-    return 1;
-  }
-  say(`stack '${stack.name}' destroyed; nothing of lab '${result.lab.name}' is left`);
-  return result.error ? 1 : 0;
+  // scripts/down.ts, which npm run down runs on its own: a lab removed whole loads no @pulumi module
+  return (await import("./down")).down();
 }
 
 /** Everything labelled with a lab, whatever any state says (lost, corrupt, another checkout's), by every backend. */

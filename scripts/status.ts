@@ -3,12 +3,13 @@
 // Automation API and three CLI calls cost seconds, for outputs the up already wrote down.
 
 import { backendFor } from "../lab/backends";
-import { projectEnvironmentErrors, stackFromEnv } from "../lab/env";
+import { stackFromEnv } from "../lab/env";
 import { OutputsError } from "../lab/outputs";
 import { outputsFromRecord, recordedOf } from "../lab/recorded-outputs";
 import { labStatus } from "../lab/status";
 import { DEFAULT_STACK, PROJECT, PROJECT_ROOT, STATE_DIR } from "../lab/project-root";
 import type { BackendName } from "../lab/types";
+import { runCommand } from "./run-command";
 
 export { DEFAULT_STACK, PROJECT, PROJECT_ROOT, STATE_DIR };
 
@@ -57,16 +58,4 @@ export async function status(stack: string): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  // Every variable with a bad value, one line each (lab/env.ts), before anything is asked.
-  const bad = projectEnvironmentErrors(process.env);
-  for (const e of bad) console.error(`swarmlab: ${e.message}`);
-  if (bad.length > 0) process.exit(2);
-  status(stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`swarmlab: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(() => status(stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK));

@@ -6,7 +6,7 @@ import execa from "execa";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { canGuard } from "../lab/backends/host/firewall";
-import { projectEnvironmentErrors, stackFromEnv } from "../lab/env";
+import { stackFromEnv } from "../lab/env";
 import { observedOf, observeLab, observeOnce, replaceArgs, replaceCommand } from "../lab/health";
 import { THIS_MACHINE } from "../lab/host-checks";
 import { collectLabLogs, logsDir } from "../lab/inventory";
@@ -17,7 +17,7 @@ import { outputsFromRecord, recordedOf, writeRecordedOutputs } from "../lab/reco
 import { forgetSettled, ownerOf, settledRecord, verifySettled, writeSettled } from "../lab/settled";
 import { LabSpec, managerOf } from "../lab/types";
 import { runDoctor } from "./doctor";
-import { failureOf } from "./failure";
+import { runCommand } from "./run-command";
 
 const print = (s: string) => process.stdout.write(s);
 const say = (l: string) => console.log(`swarmlab: ${l}`);
@@ -144,16 +144,4 @@ async function report(spec: LabSpec, o: LabOutputs, started: number): Promise<nu
   return 0;
 }
 
-if (require.main === module) {
-  // Every variable with a bad value, one line each (lab/env.ts), before anything is asked, made or removed.
-  const bad = projectEnvironmentErrors(process.env);
-  for (const e of bad) console.error(`swarmlab: ${e.message}`);
-  if (bad.length > 0) process.exit(2);
-  up(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`swarmlab: ${failureOf(err)}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommand(() => up(process.argv.slice(2)));
