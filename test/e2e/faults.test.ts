@@ -2,6 +2,9 @@
 // the user's) the way a student would, runs up once, and then requires what the verification suite requires of a
 // healthy lab. Scenarios follow one another on the same lab; the last ones take it down after a fault.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import execa from "execa";
 import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
 import { downLab, forgetStack, upLab, UpLabOptions } from "../../infra/stack";
@@ -12,6 +15,8 @@ import { managerOf, workersOf } from "../../lab/types";
 import { containerExec } from "../../lab/engine-api";
 import { healAdvice, observedOf, observeLab, observeOnce } from "../../lab/health";
 import { leftovers } from "../../lab/inventory";
+import { PROJECT_ROOT, stateFile } from "../../lab/project-root";
+import { outputsFromRecord, recordedOf } from "../../lab/recorded-outputs";
 import { assertTutorialHolds } from "./tutorial-claims";
 import { requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
 
@@ -30,6 +35,17 @@ const onNodeOut = async (name: string, cmd: string) => {
   assert.equal(r.code, 0, `${name}: ${cmd}: ${r.stderr}`);
   return r.stdout;
 };
+
+/** The command a student types (npm run up / down), run as npm runs it, on the throw-away lab's stack. */
+async function command(script: "up" | "down", stack: string): Promise<{ code: number; said: string }> {
+  const r = await execa("node", [path.join(PROJECT_ROOT, "scripts", "compiled.js"), `scripts/${script}.ts`], {
+    cwd: PROJECT_ROOT,
+    env: { SWARMLAB_STACK: stack },
+    reject: false,
+    all: true,
+  });
+  return { code: r.exitCode, said: r.all ?? "" };
+}
 
 /** How long each heal took, printed at the end (the closing note's table). */
 const timings: string[] = [];
@@ -94,6 +110,34 @@ describe("faults: one up heals what a student broke; down always finishes", func
   it("docker service scale test=1: up scales it back to the configured replicas (an update, nothing made again)", async function () {
     await onNode(roles().manager, "docker service scale -d test=1");
     await healsBy("service scaled to 1", { update: 1 });
+  });
+
+  it("npm run up on a healthy lab: the engine is not started (every part reads as recorded), the state is untouched, and the report is up's", async function () {
+    const first = await command("up", stack.name); // the engine's up, which records the lab it leaves
+    assert.equal(first.code, 0, first.said);
+    const state = readFileSync(stateFile(stack.name));
+    const started = Date.now();
+    const healthy = await command("up", stack.name);
+    timings.push(`healthy lab, npm run up: ${((Date.now() - started) / 1000).toFixed(1)}s (engine not started)`);
+    assert.equal(healthy.code, 0, healthy.said);
+    assert.match(healthy.said, /every part of lab .* reads as the last up left it.*so it is not run/);
+    assert.doesNotMatch(healthy.said, /Updating \(|refreshing/, "no Pulumi engine run");
+    assert.match(healthy.said, /every node Ready, 2 tasks Running on distinct workers/);
+    assert.ok(readFileSync(stateFile(stack.name)).equals(state), "the state file is as the engine's up left it");
+    const recorded = outputsFromRecord(PROJECT_ROOT, recordedOf(PROJECT_ROOT, stack.name)!, stack.name);
+    assert.deepEqual(recorded.problems, []);
+    assert.equal(recorded.tasks.length, 2, "the look's tasks are recorded");
+  });
+
+  it("a drift after a healthy up (docker service scale test=1): npm run up says what changed and heals it through the engine", async function () {
+    await onNode(roles().manager, "docker service scale -d test=1");
+    const healed = await command("up", stack.name);
+    assert.equal(healed.code, 0, healed.said);
+    assert.match(healed.said, /not as the last up left it \(.*-test changed\): pulumi up makes it so/);
+    assert.match(healed.said, /replicas 1 → 2/);
+    assert.deepEqual(await problemsNow(), []);
+    // and the next up finds the healed lab as that up recorded it
+    assert.match((await command("up", stack.name)).said, /so it is not run/);
   });
 
   it("docker service rm test; docker network rm mynet: up makes both again", async function () {
@@ -249,6 +293,21 @@ describe("faults: one up heals what a student broke; down always finishes", func
     assert.equal(outputs.tasks.length, 1);
     await stack.removeConfig("swarmlab:replicas");
     await healsBy("replicas 1→2", { update: 1 });
+  });
+
+  it("npm run down of a healthy lab removes it whole: nothing carries its label, the state keeps no part, no pulumi destroy ran", async function () {
+    const started = Date.now();
+    const down = await command("down", stack.name);
+    timings.push(`npm run down, healthy lab: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    assert.equal(down.code, 0, down.said);
+    assert.match(down.said, /removing lab .* whole/);
+    assert.doesNotMatch(down.said, /Destroying \(/, "no engine run");
+    assert.deepEqual(await leftovers({ name: SETTINGS.name, backend: "docker" }), [], "nothing carries the lab's label");
+    assert.deepEqual((await stack.exportStack()).deployment.resources ?? [], [], "the state is empty");
+    assert.equal(recordedOf(PROJECT_ROOT, stack.name), undefined, "the lab's folder is gone");
+    // the lab again, for the last scenario
+    outputs = outputsOf((await upLab(stack)).outputs, stack.name);
+    assert.deepEqual(outputs.problems, []);
   });
 
   it("down after every fault at once (a dead engine, a stopped worker, a service the state does not know of using mynet, no upstream, no firewall rules) finishes and leaves nothing", async function () {
