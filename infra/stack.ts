@@ -111,6 +111,12 @@ export interface UpLabOptions {
   replace?: string[];
   /** The lab the state records, when the caller has read it already (labOfState): not asked of the CLI again. */
   recorded?: LabRef | null;
+  /**
+   * false: the stack's outputs and summary are not read back after the update (the Automation API asks the CLI three
+   * times: 2 s); the result's outputs are empty, and the caller takes the lab's from .swarmlab/<lab>/outputs.json,
+   * which the program wrote at the run's end (lab/recorded-outputs.ts).
+   */
+  readBack?: false;
 }
 
 /**
@@ -125,8 +131,26 @@ export async function upLab(stack: Stack, onOutput?: (out: string) => void, opti
       `swarmlab: lab '${recorded.name}' was made by an older swarmlab (no owner labels): removed (${swept.length} objects) to be made again\n`,
     );
   }
-  const replace = options.replace?.length ? nodeUrns((await stack.exportStack()).deployment?.resources ?? [], options.replace) : [];
-  return stack.up({ onOutput, refresh: true, ...(replace.length ? { replace } : {}) });
+  const resources = async () => readState(stack.name)?.resources ?? (await stack.exportStack()).deployment?.resources ?? [];
+  const replace = options.replace?.length ? nodeUrns(await resources(), options.replace) : [];
+  const up = () => stack.up({ onOutput, refresh: true, ...(replace.length ? { replace } : {}) });
+  return options.readBack === false ? withoutReadBack(stack, up) : up();
+}
+
+/**
+ * Runs an operation without the read-back the Automation API does after it (`stack output` twice and `stack
+ * history`: a CLI run each), for callers that use neither the outputs nor the summary.
+ */
+async function withoutReadBack<T>(stack: Stack, operation: () => Promise<T>): Promise<T> {
+  const own = stack as unknown as { outputs: () => Promise<object>; info: () => Promise<undefined> };
+  own.outputs = async () => ({});
+  own.info = async () => undefined;
+  try {
+    return await operation();
+  } finally {
+    Reflect.deleteProperty(stack, "outputs");
+    Reflect.deleteProperty(stack, "info");
+  }
 }
 
 /** The URNs of the named nodes' parts in a stack's resources; fails, naming the lab's nodes, for a name it has not. */
@@ -224,13 +248,11 @@ async function destroyWithoutRefresh(stack: Stack, onOutput?: (out: string) => v
     first = false;
     return [...args, "--refresh=false"];
   };
-  // Nor is the summary asked after it (`pulumi stack history`, one CLI run more): down does not use it.
-  stack.info = async () => undefined;
   try {
-    await stack.destroy({ onOutput });
+    // nor is the summary asked after it (`pulumi stack history`, one CLI run more): down does not use it
+    await withoutReadBack(stack, () => stack.destroy({ onOutput }));
   } finally {
     ws.serializeArgsForOp = own;
-    Reflect.deleteProperty(stack, "info");
   }
 }
 

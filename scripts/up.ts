@@ -96,7 +96,7 @@ async function upThroughEngine(replace: string[]): Promise<number> {
   if (replace.length) say(`making ${replace.join(", ")} again (--replace), with what hangs on ${replace.length > 1 ? "them" : "it"}`);
   const started = Date.now();
   forgetSettled(PROJECT_ROOT, stack.name);
-  const result = await upLab(stack, print, { replace, recorded: recorded ?? null }).catch(async (err) => {
+  await upLab(stack, print, { replace, recorded: recorded ?? null, readBack: false }).catch(async (err) => {
     // The machines' logs, engine states, networks and firewall rules, for whoever looks into it next; the error
     // itself is reported as it was, whatever the collection does.
     const files = await collectLabLogs(spec).catch(() => []);
@@ -104,7 +104,9 @@ async function upThroughEngine(replace: string[]): Promise<number> {
       console.error(`swarmlab: diagnostics of lab '${spec.name}' in ${path.relative(PROJECT_ROOT, logsDir(PROJECT_ROOT, spec.name))}/`);
     throw err;
   });
-  const o = outputsOf(result.outputs, stack.name);
+  // the outputs as the program recorded them at the run's end: the same values, without asking the CLI
+  const written = recordedOf(PROJECT_ROOT, stack.name);
+  const o = written ? outputsFromRecord(PROJECT_ROOT, written, stack.name) : outputsOf(await stack.outputs(), stack.name);
   // A healthy lab is recorded for the next up's check without the engine; an unhealthy one is left to the engine.
   if (o.problems.length === 0 && programRun.spec && programRun.parts) writeSettled(PROJECT_ROOT, stack.name, programRun.spec, programRun.parts);
   return report(spec, o, started);
