@@ -44,6 +44,9 @@ export interface SettledRecord {
   parts: SettledPart[];
 }
 
+/** The parts by kind: lab/parts' registry, or the unit tests' fakes (whose read needs no lab). */
+export type PartRegistry = { readonly [K in PartKind]: AnyPart };
+
 export type SettledVerdict = { settled: true; record: SettledRecord } | { settled: false; why: string };
 
 /** The environment that reaches the program and the providers: swarmlab's, Docker's and Pulumi's variables. */
@@ -150,11 +153,14 @@ export function settledRecord(root: string, stack: string, stateDir = STATE_DIR)
  * Whether the lab is as the record says, by the engine's own tests: the program's host checks pass, every part's read
  * returns its state unchanged, and its check accepts its inputs (what a refresh, then an update's diffs, would run).
  */
-export async function verifySettled(root: string, record: SettledRecord, host: HostChecks): Promise<SettledVerdict> {
+export async function verifySettled(root: string, record: SettledRecord, host: HostChecks, registry: PartRegistry = parts): Promise<SettledVerdict> {
   const ctx: PartContext = { root, log: labLogger(root, record.spec.name) };
   try {
     const [differs] = (
-      await Promise.all([assertLabFitsHost(record.spec, record.stack, host).then(() => undefined), ...record.parts.map((p) => partDiffers(p, ctx))])
+      await Promise.all([
+        assertLabFitsHost(record.spec, record.stack, host).then(() => undefined),
+        ...record.parts.map((p) => partDiffers(p, ctx, registry)),
+      ])
     ).filter(Boolean);
     return differs ? { settled: false, why: differs } : { settled: true, record };
   } catch (err) {
@@ -169,8 +175,8 @@ export function ownerOf(record: SettledRecord): string | undefined {
 }
 
 /** What a refresh and a diff would find changed in one part (undefined: nothing), as runner.ts runs them. */
-async function partDiffers(p: SettledPart, ctx: PartContext): Promise<string | undefined> {
-  const part: AnyPart = parts[p.kind];
+async function partDiffers(p: SettledPart, ctx: PartContext, registry: PartRegistry): Promise<string | undefined> {
+  const part = registry[p.kind];
   const live = await part.read(p.id, p.props, ctx);
   if (!live) return `${p.name} is gone or broken`;
   if (!same({ ...p.props, ...live }, p.props)) return `${p.name} changed`;
