@@ -265,13 +265,21 @@ const lastBefore =
 /** Where an npm run up spends its time, read from the moments its output lines came (see docs/speed.md). */
 const PHASES: [string, PhaseEnd][] = [
   ["npm run, scripts/node.sh (its line is the last before the quick set-up, which prints nothing)", lastBefore(/\S/, /^swarmlab: /)],
-  ["set-up's quick checks, scripts/lab.ts loaded (compiled ahead), the stack opened, its settings read", first(/^swarmlab: checking this machine/)],
+  ["set-up's quick checks, scripts/up.ts loaded (compiled ahead), the stack opened, its settings read", first(/^swarmlab: checking this machine/)],
   ["doctor (the preflight)", first(/^swarmlab: pulumi up on stack/)],
   ["Pulumi starts the update (CLI, language host)", first(/^Updating \(/)],
   ["refresh (every part of the live lab read)", lastBefore(/ refresh \(/, /^Resources:/)],
   ["the parts made or found unchanged", lastBefore(/dynamic\/swarmlab:\w+ /, /^Resources:/)],
   ["final look (nodes, tasks, pings) and the update's end", first(/^Resources:/)],
   ["outputs read back, the lab printed", first(/^swarmlab: lab '.*' up in /)],
+];
+
+/** The same for an up that found the lab as its last up recorded it, and did not start the engine (lab/settled.ts). */
+const SETTLED_PHASES: [string, PhaseEnd][] = [
+  PHASES[0],
+  ["set-up's quick checks, scripts/up.ts loaded (compiled ahead), the record of the last up checked", first(/^swarmlab: checking this machine/)],
+  ["doctor, host checks, every part read and checked, and the final look, at once", first(/reads as the last up left it/)],
+  ["the lab printed", first(/^swarmlab: lab '.*' up in /)],
 ];
 
 function profile(which: "up" | "healthy up"): void {
@@ -284,7 +292,9 @@ function profile(which: "up" | "healthy up"): void {
     console.log(`  ${at.toFixed(1).padStart(6)} (+${(at - previous).toFixed(1).padStart(5)})  ${phase}`);
     previous = at;
   };
-  for (const [phase, end] of PHASES) {
+  const settled = r.lines.some((l) => /reads as the last up left it/.test(l.line));
+  if (settled) console.log("  (the engine was not started: every part read as the last up left it)");
+  for (const [phase, end] of settled ? SETTLED_PHASES : PHASES) {
     const at = end(r.lines, previous);
     if (at === undefined) console.log(`  ${"-".padStart(6)}           ${phase}: not seen`);
     else row(at, phase);
