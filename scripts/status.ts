@@ -2,6 +2,7 @@
 // it is now (lab/status.ts: one snapshot over SSH). It asks the Pulumi CLI nothing and loads no @pulumi module: the
 // Automation API and three CLI calls cost seconds, for outputs the up already wrote down.
 
+import "../lab/lazy-buildkit"; // first: before anything loads dockerode
 import { backendFor } from "../lab/backends";
 import { stackFromEnv } from "../lab/env";
 import { OutputsError } from "../lab/outputs";

@@ -358,6 +358,34 @@ describe("scripts/node.sh: which Node.js runs swarmlab's commands", function () 
       );
     });
 
+    it("the next npm script takes the recorded choice in sh: no bash, the same line; a nested one runs nothing", async () => {
+      putInCache(DEFAULT);
+      const first = await sourced();
+      assert.equal(first.exitCode, 0, first.stderr);
+      // a change of what it depends on is chosen again (bash is still there for these)
+      extraEnv.STUB_OWN_VERSION = "24.21.0";
+      const changed = await sourced();
+      assert.match(changed.stdout, new RegExp(`^ran under ${own}/node v24\\.21\\.0 `));
+      extraEnv.STUB_OWN_VERSION = "20.20.2";
+      assert.equal((await sourced()).stdout, first.stdout);
+
+      rmSync(path.join(tools, "bash")); // from here on, starting bash would fail
+      writeFileSync(calls, "");
+      const again = await sourced();
+      assert.equal(again.exitCode, 0, again.stderr);
+      assert.equal(again.stdout, first.stdout);
+      assert.equal(again.stderr, first.stderr);
+      const nodeCalls = () => lines(readFileSync(calls, "utf8")).filter((c) => !c.startsWith(`node --version (${cachedNode(DEFAULT)})`));
+      assert.deepEqual(nodeCalls(), [`node --version (${own}/node)`], "only this machine's node, asked its version");
+
+      writeFileSync(calls, "");
+      const nested = await sourced(". scripts/node.sh && . scripts/node.sh && echo nested");
+      assert.equal(nested.exitCode, 0, nested.stderr);
+      assert.equal(nested.stdout, "nested");
+      assert.equal(nested.stderr, first.stderr, "said once");
+      assert.deepEqual(lines(readFileSync(calls, "utf8")), [`node --version (${own}/node)`], "the nested one ran nothing");
+    });
+
     it("a nested SWARMLAB_NODE_VERSION that differs from the chosen Node is honoured", async () => {
       putInCache(DEFAULT);
       putInCache("22.23.3");

@@ -6,7 +6,7 @@
 import { access, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import execa from "execa";
+import { execa, ExecaReturnValue } from "./execa";
 import { blocker, Finding, info, ok, warn } from "../../doctor/finding";
 import { LIBVIRT_BOX } from "./names";
 import { findProgram, missingSays, programNamed, VM_HOST_FIX, VM_PROGRAMS } from "./programs";
@@ -174,7 +174,7 @@ export async function readVmHost(env: NodeJS.ProcessEnv = process.env): Promise<
 }
 
 /** A command's output when it succeeded, else its error in one line. */
-function answer(r: execa.ExecaReturnValue): { out?: string; error?: string } {
+function answer(r: ExecaReturnValue): { out?: string; error?: string } {
   if (r.exitCode === 0) return { out: r.stdout.trim() };
   const said = (r.stderr || r.stdout)
     .split("\n")

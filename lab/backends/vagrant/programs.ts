@@ -4,7 +4,7 @@
 // doctor looks for every one of them before up (lab/doctor/vm-host.ts).
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
-import execa from "execa";
+import { execa, ExecaReturnValue, Options } from "./execa";
 
 /** What installs QEMU, libvirt, Vagrant with vagrant-libvirt and dnsmasq, and starts libvirtd. */
 export const VM_HOST_FIX = "sudo bash scripts/vm-host.sh (installs QEMU, libvirt, Vagrant with vagrant-libvirt and dnsmasq, and starts libvirtd)";
@@ -93,9 +93,9 @@ export function spawnMissing(r: unknown): boolean {
 }
 
 /** execa of one of VM_PROGRAMS: as execa, but a program that is not installed fails with MissingProgram. */
-export async function runProgram(name: string, args: string[], options: execa.Options = {}): Promise<execa.ExecaReturnValue> {
+export async function runProgram(name: string, args: string[], options: Options = {}): Promise<ExecaReturnValue> {
   const p = programNamed(name);
-  let r: execa.ExecaReturnValue;
+  let r: ExecaReturnValue;
   try {
     r = await execa(name, args, options);
   } catch (err) {

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from "../../project-root";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import execa from "execa";
+import { execa, ExecaReturnValue } from "./execa";
 import { checkSwarmlabRoot, isSwarmlabCheckout } from "../../env";
 import { KEY_FILE, labDir, removeLabDir } from "../../lab-dir";
 import type { Role } from "../../types";
@@ -185,7 +185,7 @@ export async function vagrantSsh(
   root: string,
   command: string,
   timeoutMs = 60_000,
-): Promise<execa.ExecaReturnValue> {
+): Promise<ExecaReturnValue> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("SWARMLAB_") && k !== "VAGRANT_CWD") env[k] = v;
   // The Vagrantfile needs no machine description to reach a machine it made: its id is in the Vagrant folder.
