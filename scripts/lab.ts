@@ -7,9 +7,8 @@ import { LabNameError, labNameProblem } from "../lab/lab-name";
 import { LABEL_LAB, stackOfOwner } from "../lab/types";
 import { labOfState, selectStack, specOf, stackName } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
-import { environmentProblems } from "./doctor";
 import { EnvError } from "../lab/env";
-import { failureOf } from "./run-command";
+import { runCommand } from "./run-command";
 
 const say = (l: string) => console.log(`swarmlab: ${l}`);
 
@@ -89,7 +88,7 @@ async function logs(): Promise<number> {
 const commands: Record<string, () => Promise<number>> = { up, down, status, logs, clean };
 const command = commands[process.argv[2] ?? ""];
 if (!command) {
-  const usage = "usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK";
+  const usage = "usage: node scripts/compiled.js scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK";
   try {
     console.error(`${usage}, now '${stackName()}')`);
   } catch (err) {
@@ -98,14 +97,4 @@ if (!command) {
   }
   process.exit(2);
 }
-// Every variable with a bad value, one line each (lab/env.ts), before anything is asked, made or removed.
-const badVariables = environmentProblems();
-for (const e of badVariables) console.error(`swarmlab: ${e.message}`);
-if (badVariables.length > 0) process.exit(2);
-command().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`swarmlab: ${failureOf(err)}`);
-    process.exit(1);
-  },
-);
+runCommand(command);
