@@ -50,20 +50,28 @@ async function upWithoutEngine(stack: string): Promise<number | undefined> {
   const { spec } = record;
   say(`checking this machine for lab ${spec.name} (npm run doctor shows the whole report)`);
   const doctorLines: string[] = [];
-  const outputs = outputsFromRecord(PROJECT_ROOT, recorded, stack);
+  // An error of the look (or recorded outputs of another shape) is the engine's to meet and say, as in any up.
+  const outputs = (() => {
+    try {
+      return outputsFromRecord(PROJECT_ROOT, recorded, stack);
+    } catch {
+      return undefined;
+    }
+  })();
   // The final look is taken with the checks: up changes nothing here, so the lab it sees is the lab up leaves.
   const [blocked, verdict, look] = await Promise.all([
     runDoctor({ spec, stack, owner: ownerOf(record) }, (l) => doctorLines.push(l)),
     verifySettled(PROJECT_ROOT, record, THIS_MACHINE),
-    observeOnce(observedOf(outputs)),
+    outputs ? observeOnce(observedOf(outputs)).catch(() => undefined) : undefined,
   ]);
   for (const l of doctorLines) console.log(l);
   if (blocked) {
     say("up stopped before making anything: fix the blockers above");
     return 1;
   }
-  if (!verdict.settled) {
-    say(`the lab is not as the last up left it (${verdict.why}): pulumi up makes it so`);
+  if (!verdict.settled || !outputs || !look) {
+    const why = !verdict.settled ? verdict.why : outputs ? "the look at it failed" : "its recorded outputs are not this swarmlab's";
+    say(`the lab is not as the last up left it (${why}): pulumi up makes it so`);
     return undefined;
   }
   say(
