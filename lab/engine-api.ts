@@ -42,6 +42,18 @@ export async function containerExec(docker: Docker, containerId: string, cmd: st
   return { code: info.ExitCode, stdout: Buffer.concat(out).toString(), stderr: errText };
 }
 
+/**
+ * A failed exec in words, with what the engine said: an exec it could not start (exit 126: the container not running,
+ * an OCI runtime error) has the engine's message on stdout, not stderr, so both are said.
+ */
+export function execSaid(cmd: string[], r: ExecResult): string {
+  const said = [r.stderr, r.stdout]
+    .map((t) => t.replace(/\s+/g, " ").trim())
+    .filter(Boolean)
+    .join(" | ");
+  return `${cmd.join(" ")}: exit ${r.code}${said ? `: ${said.slice(0, 300)}` : ", nothing said"}`;
+}
+
 /** What an Engine API call answers, or undefined where it answers 404 (no such object). */
 export async function unless404<T>(call: Promise<T>): Promise<T | undefined> {
   try {

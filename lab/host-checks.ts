@@ -1,13 +1,13 @@
 // What the lab's settings must fit on this machine before anything is made or kept: the backend's tools, ESP/GCM for
 // an encrypted overlay on container nodes, the host's routes and networks, and names nobody else holds. Asked by the
 // Pulumi program (infra/program.ts) and by a healthy up that skips the engine (lab/settled.ts): the same refusals.
-import { promises as fs } from "node:fs";
-import os from "node:os";
-import zlib from "node:zlib";
+import Docker from "dockerode";
 import type { LabObject } from "./backends/backend";
 import { backendFor, pluginOf } from "./backends";
 import { assertEncryptionFits, EncryptionSupport } from "./config";
 import { kernelFeature } from "./doctor/kernel";
+import { readKernel } from "./doctor/kernel-read";
+import { engineMachine } from "./engine-host";
 import { assertHostFits, HostFacts, readHostFacts } from "./host-facts";
 import { assertNamesFree } from "./parts/names-free";
 import type { LabSpec } from "./types";
@@ -29,7 +29,7 @@ export interface HostChecks {
 
 export const THIS_MACHINE: Required<HostChecks> = {
   facts: (image) => readHostFacts(image),
-  encryption: readEncryptionSupport,
+  encryption: () => readEncryptionSupport(),
   assertTools: (backend) => pluginOf(backend).assertTools(),
   namesTaken: async (spec) =>
     (await backendFor(spec.backend)).namesTaken(
@@ -48,28 +48,14 @@ export async function assertLabFitsHost(spec: LabSpec, stack: string, host: Host
 }
 
 /**
- * The doctor's ESP/GCM judgement of this kernel (lab/doctor/kernel.ts), from the few facts it needs: the kernel's
- * config, its modules and /proc/crypto. Taken as data (its state, and what shows it), not read back from the report.
+ * The doctor's ESP/GCM judgement of the kernel the nodes run on (lab/doctor/kernel.ts): the engine's machine's
+ * (lab/engine-host.ts: this one, or read through a probe on the engine), from its config, modules and /proc/crypto.
+ * Taken as data (its state, and what shows it), not read back from the report.
  */
-export async function readEncryptionSupport(): Promise<EncryptionSupport> {
-  const release = os.release();
-  const read = (file: string) => fs.readFile(file, "utf8").catch(() => undefined);
-  const gz = await fs.readFile("/proc/config.gz").then(
-    (b) => zlib.gunzipSync(b).toString(),
-    () => undefined,
-  );
-  const boot = gz === undefined ? await read(`/boot/config-${release}`) : undefined;
-  const config =
-    gz !== undefined ? { source: "/proc/config.gz", text: gz } : boot !== undefined ? { source: `/boot/config-${release}`, text: boot } : undefined;
-  const [modulesDir, sysModules, crypto] = await Promise.all([
-    fs.stat(`/lib/modules/${release}`).then(
-      () => true,
-      () => false,
-    ),
-    fs.readdir("/sys/module").catch(() => [] as string[]),
-    read("/proc/crypto"),
-  ]);
-  const facts = { release, config, modulesDir, sysModules, crypto: crypto ?? "", filesystems: "", ipvs: false };
-  const esp = kernelFeature(facts, "ESP/GCM");
-  return { available: esp.state === "present", detail: `Linux ${release}: ${esp.shownBy}` };
+export async function readEncryptionSupport(docker: Docker = new Docker()): Promise<EncryptionSupport> {
+  const machine = await engineMachine(docker);
+  const kernel = await readKernel(machine.reader);
+  const esp = kernelFeature(kernel, "ESP/GCM");
+  const where = machine.local ? "" : `${machine.says}: `;
+  return { available: esp.state === "present", detail: `${where}Linux ${kernel.release}: ${esp.shownBy}` };
 }

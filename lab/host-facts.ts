@@ -2,17 +2,16 @@
 // the engine's architecture and the service's image. readHostFacts reads them once, through readers a test replaces
 // with fixtures, and only reads (no docker object is made); assertHostFits checks a LabSpec against them, purely.
 // lab/config.ts checks what needs no host; the program calls both before it declares anything.
-import { promises as fs } from "node:fs";
 import os from "node:os";
 import { Readable } from "node:stream";
 import zlib from "node:zlib";
 import Docker from "dockerode";
-import execa from "execa";
 import * as tarStream from "tar-stream";
 import { BUSYBOX_IMAGE, LABEL_IMAGE } from "./backends/host/images";
 import { listNetworks, subnetOf } from "./backends/vagrant/virsh";
 import { ConfigError, DEFAULT_IMAGE, DEFAULT_SUBNET, LAB_RANGE, sameImage } from "./config";
 import { unless404 } from "./engine-api";
+import { EngineMachine, engineInfo, engineMachine, LOCAL_READER } from "./engine-host";
 import { dockerHostUnanswered, EnvError } from "./env";
 import { Cidr, formatCidr, formatIPv4, maskOf, overlaps, parseCidr, parseIPv4 } from "./net";
 import { LABEL_LAB, LABEL_OWNER, LabSpec, stackOfOwner } from "./types";
@@ -125,14 +124,20 @@ const DAEMON_JSON = "/etc/docker/daemon.json";
  * `docker`: a client made from the environment (dockerode reads DOCKER_HOST as it is made), as every caller's is.
  */
 export function hostReaders(docker: Docker = new Docker()): HostReaders {
+  // The routes and addresses of the engine's machine (lab/engine-host.ts): this one's, read here, unless the engine
+  // runs elsewhere (Docker Desktop's VM, a remote DOCKER_HOST); then its probe's. /etc/docker/daemon.json stays this
+  // machine's: the engine's own answer (docker info's pools) comes first.
+  let machine: EngineMachine | undefined;
+  const reader = async () => (machine ??= await engineMachine(docker)).reader;
   return {
     dockerHost: process.env.DOCKER_HOST,
-    run: async (file, args) => (await execa(file, args)).stdout,
-    readFile: (path) => fs.readFile(path, "utf8"),
-    interfaces: () => os.networkInterfaces(),
+    run: async (file, args) => (await reader()).run(file, args),
+    readFile: async (path) => (path === DAEMON_JSON ? LOCAL_READER : await reader()).readFile(path).then((b) => b.toString("utf8")),
+    // asked after `ip` failed, so the machine is decided by then
+    interfaces: () => (machine && !machine.local ? {} : os.networkInterfaces()),
     engine: {
       listNetworks: () => docker.listNetworks(),
-      info: () => docker.info(),
+      info: () => engineInfo(docker),
       version: () => docker.version(),
       inspectImage: (ref) => unless404(docker.getImage(ref).inspect()),
       exportImage: (ref) => docker.getImage(ref).get(),

@@ -62,7 +62,7 @@ function labFindings(facts: DoctorFacts, target: DoctorTarget): Finding[] {
   const spec = target.spec;
   if (!spec) return [info("lab", "subnet, names and image not checked: the settings are invalid (above)")];
   if (!facts.engine.answer) return [info("lab", "subnet, names and image not checked: they need the Docker engine (above)")];
-  return [
+  const found = [
     subnetFinding(spec, facts, target.stack, target.owner),
     ...(facts.objects && facts.labs
       ? nameFindings(spec, target, facts.objects, facts.labs)
@@ -76,6 +76,28 @@ function labFindings(facts: DoctorFacts, target: DoctorTarget): Finding[] {
     ...(facts.labs ? [labsFinding(facts.labs, spec.name)] : []),
     imageFinding(spec, facts),
   ];
+  return withClaim(found, facts.claim);
+}
+
+/**
+ * Up's claim (lab/parts/claim.ts), asked by the doctor: another owner's lab of the same name or on the subnet, of
+ * any project on the engine. A blocker in place of the names or subnet check's "ok" (they judge the engine's objects
+ * and the host's networks their own way); nothing new when they found a blocker already.
+ */
+export function withClaim(found: Finding[], claim: DoctorFacts["claim"]): Finding[] {
+  if (claim?.unread) {
+    return [
+      ...found,
+      warn("claim", `who holds the lab's name and subnet was not checked (${claim.unread})`, "npm run doctor again once docker ps answers"),
+    ];
+  }
+  const refused = claim?.refused;
+  if (!refused) return found;
+  const check = refused.key === "subnet" ? "subnet" : "names";
+  if (found.some((f) => f.check === check && f.status === "blocker")) return found;
+  const refusal = blocker(check, `${refused.says}: up's claim would refuse it before making anything`, refused.fix);
+  const at = found.findIndex((f) => f.check === check);
+  return at < 0 ? [...found, refusal] : [...found.slice(0, at), refusal, ...found.slice(at + 1)];
 }
 
 export function settingsFindings(target: DoctorTarget): Finding[] {

@@ -1,11 +1,11 @@
-// What the doctor looks at, read once from this machine: the Docker engine, the kernel, cgroups, the host firewall,
-// the host's routes and Docker's networks (lab/host-facts.ts), the names and labs the engine holds
-// (lab/backends/host/engine.ts), the Pulumi CLI and Node.js. Reading never fails and never changes anything: what
+// What the doctor looks at, read once: the Docker engine, the kernel and cgroups of the engine's machine
+// (lab/engine-host.ts: this machine, or a probe through the engine), this machine's firewall, the routes and Docker's
+// networks (lab/host-facts.ts), the names and labs the engine holds (lab/backends/host/engine.ts) and what up's claim
+// would say of the lab's name and subnet, the Pulumi CLI and Node.js. Reading never fails and never changes anything: what
 // cannot be read is recorded as such, and lab/doctor/checks.ts judges the facts, purely.
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import zlib from "node:zlib";
 import Docker from "dockerode";
 import execa from "execa";
 import { iptablesCommand } from "../backends/host/firewall";
@@ -14,6 +14,10 @@ import { engineLabs, engineObjects } from "../backends/host/engine";
 import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
 import type { LabSpec } from "../types";
 import { KvmFacts, readKvm } from "./kvm";
+import { KernelFacts, readKernel } from "./kernel-read";
+import { engineInfo, engineMachine, LOCAL_MACHINE, LOCAL_READER, MachineReader } from "../engine-host";
+import { assertFree } from "../parts/claim";
+import { ConfigError } from "../config";
 import { cachedVersion } from "./version-cache";
 import { PROJECT_ROOT } from "../project-root";
 
@@ -42,25 +46,7 @@ export interface EngineFacts {
   error?: { message: string; code?: string };
 }
 
-/** Raw kernel facts; lab/doctor/kernel.ts reads them. */
-export interface KernelFacts {
-  /** uname -r */
-  release: string;
-  /** The kernel's build options: /proc/config.gz, else /boot/config-<release>; undefined when neither is readable. */
-  config?: { source: string; text: string };
-  /** /lib/modules/<release> exists: options built as modules (=m) can be loaded. */
-  modulesDir: boolean;
-  /** The names in /sys/module: loaded modules, and built-in ones that have parameters. */
-  sysModules: string[];
-  /** /proc/filesystems */
-  filesystems: string;
-  /** /proc/crypto */
-  crypto: string;
-  /** /proc/net/ip_vs exists: IPVS is loaded. */
-  ipvs: boolean;
-  /** /proc/sys/net/bridge/bridge-nf-call-iptables ("1" or "0"); undefined when bridge netfilter is not loaded. */
-  bridgeNfCallIptables?: string;
-}
+export type { KernelFacts } from "./kernel-read";
 
 export interface FirewallFacts {
   /** `iptables -S FORWARD`: the chain's policy and rules; undefined when iptables could not be read. */
@@ -85,6 +71,14 @@ export interface LabFacts {
   owners: string[];
   /** Subnets of its networks. */
   subnets: string[];
+}
+
+/** Up's claim on the lab's name and subnet, asked by the doctor (lab/parts/claim.ts). */
+export interface ClaimFacts {
+  /** Why the claim would refuse: the setting (name or subnet), what holds it, and this stack's fix. */
+  refused?: { key: string; says: string; fix: string };
+  /** Why the engine's objects could not be listed. */
+  unread?: string;
 }
 
 export interface PulumiFacts {
@@ -128,6 +122,8 @@ export interface DoctorFacts {
   objects?: NamedObject[];
   /** Every lab with something on the engine; undefined without an engine. */
   labs?: LabFacts[];
+  /** What up's claim would say of the lab's name and subnet now; undefined without settings or an engine. */
+  claim?: ClaimFacts;
   pulumi: PulumiFacts;
   node: NodeFacts;
   /** The user's home folder: paths below it are shown as ~/…. */
@@ -142,13 +138,27 @@ export interface PulumiPlace {
   version: string;
 }
 
-/** Reads everything the checks need. `spec`: the lab's settings, when they are valid. */
-export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiPlace): Promise<DoctorFacts> {
+/** The stack whose lab the facts are read for, and the owner id its state records (see scripts/doctor.ts). */
+export interface DoctorLab {
+  stack: string;
+  owner?: string;
+}
+
+/**
+ * Reads everything the checks need. `spec`: the lab's settings, when they are valid. The kernel and cgroups are the
+ * engine's machine's (lab/engine-host.ts): this machine's are read at once, and used when the engine says it is
+ * this machine, so the usual case waits for no probe.
+ */
+export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiPlace, lab?: DoctorLab): Promise<DoctorFacts> {
   const docker = new Docker({ timeout: ENGINE_TIMEOUT_MS });
-  const [engine, kernel, cgroupVersion, kvm, backendHost, firewall, pulumiFacts] = await Promise.all([
+  const here = Promise.all([readKernel(LOCAL_READER), readCgroupVersion(LOCAL_READER)]);
+  const machine = engineMachine(docker).then(async (m) => {
+    const [kernel, cgroupVersion] = m.local ? await here : await Promise.all([readKernel(m.reader), readCgroupVersion(m.reader)]);
+    return { kernel: m.says === LOCAL_MACHINE.says ? kernel : { ...kernel, machine: m.says }, cgroupVersion };
+  });
+  const [engine, { kernel, cgroupVersion }, kvm, backendHost, firewall, pulumiFacts] = await Promise.all([
     readEngine(docker),
-    readKernel(),
-    readCgroupVersion(),
+    machine,
     readKvm(),
     registered(spec?.backend)?.doctor?.read(), // what the lab's backend needs of this host (VMs: Vagrant, libvirt)
     readFirewall(),
@@ -157,12 +167,28 @@ export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiP
   const node: NodeFacts = { version: process.version, engines: engines.node, chosenBy: process.env.SWARMLAB_NODEJS || undefined };
   const facts: DoctorFacts = { engine, kernel, cgroupVersion, kvm, backendHost, firewall, pulumi: pulumiFacts, node, home: os.homedir() };
   if (!engine.answer) return facts;
-  const [host, objects, labs] = await Promise.all([
+  const [host, objects, labs, claim] = await Promise.all([
     spec ? readHostFacts(spec.service.image, hostReaders(docker)).catch((err: unknown) => oneLine(err)) : undefined,
     readObjects(docker).catch(() => undefined),
     readLabs(docker).catch(() => undefined),
+    spec && lab ? readClaim(spec, lab) : undefined,
   ]);
-  return { ...facts, ...(typeof host === "string" ? { hostError: host } : { host }), objects, labs };
+  return { ...facts, ...(typeof host === "string" ? { hostError: host } : { host }), objects, labs, claim };
+}
+
+/**
+ * Up's claim, asked now (lab/parts/claim.ts assertFree, through the lab's backend): whatever carries the lab's
+ * label with its name, or sits on its subnet, of any owner and any project on this engine, unless it is the
+ * stack's recorded owner's.
+ */
+async function readClaim(spec: LabSpec, lab: DoctorLab): Promise<ClaimFacts> {
+  try {
+    await assertFree({ lab: spec.name, backend: spec.backend, subnet: spec.subnet, stack: lab.stack }, lab.owner);
+    return {};
+  } catch (err) {
+    if (err instanceof ConfigError) return { refused: { key: err.key, says: err.says, fix: err.fix } };
+    return { unread: oneLine(err) };
+  }
 }
 
 async function readEngine(docker: Docker): Promise<EngineFacts> {
@@ -172,7 +198,7 @@ async function readEngine(docker: Docker): Promise<EngineFacts> {
   const dockerHost = Boolean(process.env.DOCKER_HOST);
   const endpoint = process.env.DOCKER_HOST || `unix://${socket ?? "/var/run/docker.sock"}`;
   try {
-    const [v, i] = await Promise.all([docker.version(), docker.info() as Promise<{ Driver?: string }>]);
+    const [v, i] = await Promise.all([docker.version(), engineInfo(docker)]);
     return {
       endpoint,
       dockerHost,
@@ -191,36 +217,9 @@ async function readEngine(docker: Docker): Promise<EngineFacts> {
   }
 }
 
-async function readKernel(): Promise<KernelFacts> {
-  const release = os.release();
-  const [config, modulesDir, sysModules, filesystems, crypto, ipvs, bridgeNf] = await Promise.all([
-    readKernelConfig(release),
-    exists(`/lib/modules/${release}`),
-    fs.readdir("/sys/module").catch(() => [] as string[]),
-    fs.readFile("/proc/filesystems", "utf8").catch(() => ""),
-    fs.readFile("/proc/crypto", "utf8").catch(() => ""),
-    exists("/proc/net/ip_vs"),
-    fs.readFile("/proc/sys/net/bridge/bridge-nf-call-iptables", "utf8").catch(() => undefined),
-  ]);
-  return { release, config, modulesDir, sysModules, filesystems, crypto, ipvs, bridgeNfCallIptables: bridgeNf?.trim() };
-}
-
-async function readKernelConfig(release: string): Promise<KernelFacts["config"]> {
-  try {
-    return { source: "/proc/config.gz", text: zlib.gunzipSync(await fs.readFile("/proc/config.gz")).toString() };
-  } catch {
-    // not built with IKCONFIG_PROC: the distribution's copy, if any
-  }
-  const boot = `/boot/config-${release}`;
-  return fs.readFile(boot, "utf8").then(
-    (text) => ({ source: boot, text }),
-    () => undefined,
-  );
-}
-
-async function readCgroupVersion(): Promise<1 | 2 | undefined> {
-  if (await exists("/sys/fs/cgroup/cgroup.controllers")) return 2;
-  return (await exists("/sys/fs/cgroup")) ? 1 : undefined;
+async function readCgroupVersion(m: MachineReader): Promise<1 | 2 | undefined> {
+  if (await m.exists("/sys/fs/cgroup/cgroup.controllers")) return 2;
+  return (await m.exists("/sys/fs/cgroup")) ? 1 : undefined;
 }
 
 /** iptables has no JSON interface: the FORWARD chain as `iptables -S` prints it. Run as lab/backends/host/firewall.ts does. */
@@ -279,13 +278,6 @@ async function firstOnPath(program: string, accept: (dir: string) => boolean): P
       return file;
   }
   return undefined;
-}
-
-function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 function oneLine(err: unknown): string {

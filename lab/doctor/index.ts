@@ -11,7 +11,7 @@ export type { PulumiPlace } from "./facts";
  * `problemsOnly` (the start of up): only warnings and blockers, and the last line.
  */
 export async function examineHost(target: DoctorTarget, pulumi: PulumiPlace, print: (line: string) => void, problemsOnly = false): Promise<boolean> {
-  const all = checkAll(await readDoctorFacts(target.spec, pulumi), target);
+  const all = checkAll(await readDoctorFacts(target.spec, pulumi, { stack: target.stack, owner: target.owner }), target);
   const findings = problemsOnly ? all.filter((f) => f.status === "warn" || f.status === "blocker") : all;
   const lines = formatReport(target, findings);
   for (const line of problemsOnly ? [...lines.slice(3, -2), summary(all)] : lines) print(line);

@@ -1,7 +1,8 @@
 // The kernel features the lab needs and those it can use, judged from the kernel's build options (its config) and
 // from what the running kernel shows in use (/sys/module, /proc). The lab's machines are containers: they share
-// this kernel, so what it lacks, they lack. Pure: facts in, findings out.
-import type { KernelFacts } from "./facts";
+// this kernel, so what it lacks, they lack: the engine's machine's kernel (read there when it is not this machine,
+// lab/engine-host.ts). Pure: facts in, findings out.
+import type { KernelFacts } from "./kernel-read";
 import { blocker, Finding, info, ok, warn } from "./finding";
 
 /** One build option of the kernel. */
@@ -97,7 +98,8 @@ export function kernelFindings(k: KernelFacts, engineKernel?: string): Finding[]
     engineKernel && engineKernel !== k.release
       ? `; the Docker engine runs on another kernel (${engineKernel}), and these checks read this machine's: run npm run doctor where the engine runs`
       : "";
-  return [info("kernel", `Linux ${k.release}, ${source}${elsewhere}`), ...FEATURES.map((f) => featureFinding(f, k, config))];
+  const machine = k.machine ? `kernel of ${k.machine}: ` : "";
+  return [info("kernel", `${machine}Linux ${k.release}, ${source}${elsewhere}`), ...FEATURES.map((f) => featureFinding(f, k, config))];
 }
 
 /** What this kernel has of a feature, as data: the report words it (featureFinding), the program reads it as it is. */

@@ -1,7 +1,8 @@
 // Container plumbing on this host's Docker engine, shared by the docker backend's nodes and every backend's upstream.
 import type Docker from "dockerode";
 import { pack } from "tar-stream";
-import { containerExec, unless404 } from "../../engine-api";
+import { containerExec, execSaid, unless404, whyNotRunning } from "../../engine-api";
+import type { ExecResult } from "../../remote";
 import { LABEL_LAB, LABEL_NODE, LABEL_OWNER, LABEL_ROLE, LabIdentity, stackOfOwner } from "../../types";
 import type { Role } from "../../types";
 import type { LabObject, ListedNode } from "../backend";
@@ -75,18 +76,32 @@ export async function putFiles(container: Docker.Container, files: Record<string
 
 /**
  * Docker gives containers on an --internal network a default route all the same (only its firewall rules stop
- * the packets); without egress a lab machine must have no route off this machine at all. An exec the engine cannot
- * start yet, as the container is still starting (exit 126, nothing said; seen when four nodes start at once), is asked
- * again.
+ * the packets); without egress a lab machine must have no route off this machine at all. The exec waits for the
+ * container to run, and one the engine cannot start (exit 126: the engine's words, on stdout, say why; seen when four
+ * nodes start at once) is asked again; a container that stopped is said with its exit code and last log lines.
  */
-export async function dropDefaultRoute(docker: Docker, containerId: string): Promise<void> {
-  const what = `the default route of ${containerId.slice(0, 12)} removed`;
-  await waitUntil(what, { timeoutMs: 10_000, pacingMs: 250, errors: "end" }, async ({ saw }) => {
-    const r = await containerExec(docker, containerId, ["ip", "route", "del", "default"]);
+export async function dropDefaultRoute(
+  docker: Docker,
+  containerId: string,
+  exec: (cmd: string[]) => Promise<ExecResult> = (cmd) => containerExec(docker, containerId, cmd),
+): Promise<void> {
+  const short = containerId.slice(0, 12);
+  const container = docker.getContainer(containerId);
+  const cmd = ["ip", "route", "del", "default"];
+  await waitUntil(`the default route of ${short} removed`, { timeoutMs: 10_000, pacingMs: 250, errors: "end" }, async ({ saw }) => {
+    const state = (await container.inspect()).State;
+    if (!state.Running || state.Restarting) {
+      if (state.Status === "created" || state.Restarting) {
+        saw(`its container is ${state.Status}`);
+        return false;
+      }
+      const why = (await whyNotRunning(container).catch(() => undefined)) ?? state.Status;
+      throw new Error(`could not remove the default route of ${short}: its container is ${state.Status} (${why})`);
+    }
+    const r = await exec(cmd);
     if (r.code === 0 || /No such process|not found/i.test(r.stderr)) return true;
-    const said = `ip route del default: exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ""}`;
-    if (r.code !== 126) throw new Error(`could not remove the default route of ${containerId.slice(0, 12)} (${said})`);
-    saw(said);
+    if (r.code !== 126) throw new Error(`could not remove the default route of ${short} (${execSaid(cmd, r)})`);
+    saw(`the engine could not start the exec (${execSaid(cmd, r)})`);
     return false;
   });
 }
