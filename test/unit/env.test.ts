@@ -281,6 +281,13 @@ const ROWS: Row[] = [
     message:
       `SWARMLAB_PARALLEL = "true": only 1 turns it on: with anything else Vagrant boots the machines one after the other. ` +
       `Fix: export SWARMLAB_PARALLEL=1 to boot the machines together, or unset it`,
+  }, // ---- how the nodes are reached (lab/reach.ts)
+  {
+    what: "SWARMLAB_REACH=tunnel (direct or engine)",
+    env: { SWARMLAB_REACH: "tunnel" },
+    message:
+      `SWARMLAB_REACH = "tunnel": not one of direct, engine. Fix: export SWARMLAB_REACH=engine to reach the nodes through ` +
+      `the Docker engine, SWARMLAB_REACH=direct for their addresses, or unset it`,
   },
 ];
 
@@ -717,12 +724,12 @@ describe("npm run up|down|status|logs|clean (scripts/lab.ts) refuse bad variable
     assert.equal(r.exitCode, 2);
     assert.equal(
       r.stderr,
-      "usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK)\n" +
+      "usage: node scripts/compiled.js scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK)\n" +
         line(() => stackFromEnv("acme/swarmlab/dev", "swarmlab")),
     );
     const good = await runs.get("usage-good")!;
     assert.equal(good.exitCode, 2);
-    assert.equal(good.stderr, "usage: ts-node scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK, now 'dev')");
+    assert.equal(good.stderr, "usage: node scripts/compiled.js scripts/lab.ts up|down|status|logs|clean [lab]   (stack: SWARMLAB_STACK, now 'dev')");
   });
 
   it("clean <lab> with LIBVIRT_DEFAULT_URI and VAGRANT_HOME bad: one line each, exit 2, the lab's folder whole", async () => {
