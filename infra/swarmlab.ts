@@ -7,7 +7,8 @@ import { parts, PartKind } from "../lab/parts";
 import { writeRecordedOutputs } from "../lab/recorded-outputs";
 import { Part, PartInputs, partType } from "../lab/parts/part";
 import type { NodeInputs, NodeOutputs } from "../lab/parts/node";
-import type { NodeAccess } from "../lab/sessions";
+import { relayCommand } from "../lab/engine-relay";
+import { NodeAccess, relayContainerOf } from "../lab/sessions";
 import type { SettledPart } from "../lab/settled";
 import { TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT } from "../lab/steps/service";
 import { TUTORIAL_NODE } from "../lab/steps/swarm";
@@ -235,7 +236,7 @@ export class SwarmLab extends pulumi.ComponentResource {
         name: n.name,
         role: n.role,
         address: n.address,
-        ssh: `ssh -i ${dir}/${KEY_FILE} -o UserKnownHostsFile=${dir}/${KNOWN_HOSTS}${n.sshPort === 22 ? "" : ` -p ${n.sshPort}`} ${n.username}@${n.sshHost}`,
+        ssh: sshCommandOf(n, dir),
       })),
     );
     this.sshConfig = nodeAccess.apply((list) => sshConfigOf(list, dir));
@@ -281,32 +282,35 @@ export function sshConfigOf(nodes: NodeAccess[], dir: string): string {
           "  IdentitiesOnly yes",
           `  UserKnownHostsFile ${dir}/${KNOWN_HOSTS}`,
           "  StrictHostKeyChecking yes",
+          ...proxyOf(n).map((command) => `  ProxyCommand ${command}`),
         ].join("\n"),
       )
       .join("\n\n") + "\n"
   );
 }
 
+/** The ssh command printed for a node (paths relative to the project). */
+export function sshCommandOf(n: NodeAccess, dir: string): string {
+  const port = n.sshPort === 22 ? "" : ` -p ${n.sshPort}`;
+  const proxy = proxyOf(n).map((command) => ` -o 'ProxyCommand=${command}'`);
+  return `ssh -i ${dir}/${KEY_FILE} -o UserKnownHostsFile=${dir}/${KNOWN_HOSTS}${proxy.join("")}${port} ${n.username}@${n.sshHost}`;
+}
+
+/**
+ * OpenSSH's way through the engine for a node reached that way, none for one reached at its address. The host name
+ * stays the node's address: the known_hosts entry recorded for it still pins the key.
+ */
+function proxyOf(n: NodeAccess): string[] {
+  const container = relayContainerOf(n);
+  return container ? [relayCommand(container)] : [];
+}
+
 function accessOf(node: LabPart<NodeInputs, NodeOutputs>): pulumi.Output<NodeAccess> {
-  return pulumi
-    .all([
-      node.out("name"),
-      node.out("role"),
-      node.out("address"),
-      node.out("machine"),
-      node.out("sshHost"),
-      node.out("sshPort"),
-      node.out("username"),
-      node.out("hostKey"),
-    ])
-    .apply(([name, role, address, machine, sshHost, sshPort, username, hostKey]) => ({
-      name,
-      role,
-      address,
-      machine,
-      sshHost,
-      sshPort,
-      username,
-      hostKey,
-    }));
+  const keys = ["name", "role", "address", "machine", "sshHost", "sshPort", "username", "hostKey", "via"] as const;
+  return pulumi.all(Object.fromEntries(keys.map((k) => [k, node.out(k)]))).apply((a) => {
+    // "direct" is said by saying nothing: the access of a node made before the choice existed stays the same, and
+    // with it the swarm's and the joins' inputs, whose identity it is (a change would replace them)
+    const { via, ...access } = a as unknown as NodeAccess;
+    return via === "engine" ? { ...access, via } : access;
+  });
 }

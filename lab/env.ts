@@ -267,6 +267,24 @@ export function checkParallel(value: string | undefined): void {
   );
 }
 
+// ---- SWARMLAB_REACH: how the client reaches the nodes' SSH (lab/reach.ts)
+
+/** The ways to reach a node: to its address on the lab network, or through the Docker engine (lab/engine-relay.ts). */
+export const REACH_WAYS = ["direct", "engine"] as const;
+export type Reach = (typeof REACH_WAYS)[number];
+
+/** SWARMLAB_REACH: the way forced for every node of a container lab, undefined when unset or empty (decided per lab). */
+export function checkReach(value: string | undefined): Reach | undefined {
+  if (!given(value)) return undefined;
+  if ((REACH_WAYS as readonly string[]).includes(value)) return value as Reach;
+  throw new EnvError(
+    "SWARMLAB_REACH",
+    value,
+    "export SWARMLAB_REACH=engine to reach the nodes through the Docker engine, SWARMLAB_REACH=direct for their addresses, or unset it",
+    `not one of ${REACH_WAYS.join(", ")}`,
+  );
+}
+
 // ---- All of them
 
 /** What the checks need of the project and the file system. */
@@ -295,6 +313,7 @@ export const ENV_CHECKS: Readonly<Record<string, EnvCheck>> = Object.freeze({
   LIBVIRT_DEFAULT_URI: (env) => checkLibvirtUri(env.LIBVIRT_DEFAULT_URI),
   VAGRANT_HOME: (env) => checkVagrantHome(env.VAGRANT_HOME),
   SWARMLAB_PARALLEL: (env) => checkParallel(env.SWARMLAB_PARALLEL),
+  SWARMLAB_REACH: (env) => checkReach(env.SWARMLAB_REACH),
 });
 
 /** Every bad variable of `env`, one error each; empty when all are fine. */

@@ -2,6 +2,7 @@
 // takes from the stack. Read through outputsOf, never cast by hand: a stack made by an older swarmlab, or one whose
 // lab was never brought up, then fails in one line naming what is missing, rather than deep inside a reader.
 import { BACKEND_NAMES } from "./backends/names";
+import { REACH_WAYS } from "./env";
 import type { NodeAccess } from "./sessions";
 import type { TaskInfo } from "./steps/service";
 import type { BackendName, Role } from "./types";
@@ -56,6 +57,9 @@ const text = shape("text", (v) => typeof v === "string");
 const count = shape("a whole number", (v) => Number.isInteger(v) && (v as number) >= 0);
 const oneOf = (values: readonly string[]) => shape(`one of ${values.join(", ")}`, (v) => values.includes(v as string));
 const role = oneOf(["manager", "worker"] satisfies Role[]);
+const reach = oneOf(REACH_WAYS);
+/** A field a stack of an older swarmlab lacks (NodeAccess.via: absent is direct). */
+const absentOr = (field: Shape) => shape(`${field.says} or absent`, (v) => v === undefined || field(v));
 const listOf = (item: Shape) => shape(`a list of ${item.says}`, (v) => Array.isArray(v) && v.every(item));
 const record = (fields: Record<string, Shape>) =>
   shape(`{ ${Object.keys(fields).join(", ")} }`, (v) => {
@@ -71,7 +75,9 @@ const SHAPES: { [K in keyof LabOutputs]-?: Shape } = {
   subnet: text,
   nodes: listOf(record({ name: text, role, address: text, ssh: text })),
   sshConfig: text,
-  nodeAccess: listOf(record({ name: text, role, address: text, machine: text, sshHost: text, sshPort: count, username: text, hostKey: text })),
+  nodeAccess: listOf(
+    record({ name: text, role, address: text, machine: text, sshHost: text, sshPort: count, username: text, hostKey: text, via: absentOr(reach) }),
+  ),
   privateKey: text,
   keyFile: text,
   overlay: record({ name: text, subnet: text, gateway: text }),

@@ -1,10 +1,12 @@
 // One SSH connection per node, reused for everything: shell commands and the node's Docker Engine API,
-// which is tunnelled through the same connection (stream-local forwarding of /var/run/docker.sock).
+// which is tunnelled through the same connection (stream-local forwarding of /var/run/docker.sock). The connection
+// goes to the node's address, or through the Docker engine when the client has no route there (lab/engine-relay.ts).
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { inspect } from "node:util";
 import Docker from "dockerode";
 import { Client, ClientChannel } from "ssh2";
+import { engineRelay } from "./engine-relay";
 import { waitUntil } from "./wait";
 
 export interface SshTarget {
@@ -17,6 +19,8 @@ export interface SshTarget {
   privateKey: string;
   /** The node's host key as recorded at creation ("ssh-ed25519 AAAA…"); the connection is refused if it differs. */
   hostKey: string;
+  /** The node's container, when SSH is carried through the Docker engine instead of going to host:port. */
+  container?: string;
 }
 
 export interface ExecResult {
@@ -48,7 +52,7 @@ export class NodeSession {
 
   /** Connects, retrying while the node's sshd is not up yet (up to timeoutMs). A wrong host key is never retried. */
   static async connect(target: SshTarget, timeoutMs = 30_000, attemptMs = 10_000): Promise<NodeSession> {
-    const where = `${target.host}:${target.port}`;
+    const where = target.container ? `${target.host} through the engine` : `${target.host}:${target.port}`;
     const errors = (err: unknown) => (err instanceof HostKeyMismatch ? "end" : "retry");
     return waitUntil(`an SSH handshake with ${where}`, { timeoutMs, pacingMs: 250, errors }, async (ask) => {
       // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
@@ -140,8 +144,12 @@ export async function handshakeSlot(key: string, limit = HANDSHAKES_PER_NODE): P
   };
 }
 
-function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
+/** The engine the relays go through: one client for the process (it reads DOCKER_HOST as every Docker call does). */
+let engine: Docker | undefined;
+
+async function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
   const expected = hostKeyBlob(t.hostKey);
+  const relay = t.container ? await engineRelay((engine ??= new Docker()), t.container) : undefined;
   return new Promise((resolve, reject) => {
     const client = new Client();
     let mismatch = false;
@@ -149,11 +157,13 @@ function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
       .on("ready", () => resolve(client))
       .on("error", (err) => {
         socketOf(client)?.destroy(); // a handshake that failed or timed out leaves no socket open behind it
-        reject(mismatch ? new HostKeyMismatch(`${t.host}: host key differs from the one recorded at creation`) : err);
+        if (mismatch) return reject(new HostKeyMismatch(`${t.host}: host key differs from the one recorded at creation`));
+        // through the engine, sshd's own words say why it closed (no host key, a refused key)
+        const said = relay?.stderr();
+        reject(said ? Object.assign(err, { message: `${err.message}; sshd said: ${said}` }) : err);
       })
       .connect({
-        host: t.host,
-        port: t.port,
+        ...(relay ? { sock: relay } : { host: t.host, port: t.port }),
         username: t.username,
         privateKey: t.privateKey,
         // the lab's key is the only way in: not asking "none" first saves a round trip of every handshake

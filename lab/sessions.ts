@@ -1,6 +1,7 @@
 // Reaching nodes: one SSH session per node (lab/remote.ts), opened from what a node part recorded, and failures
 // said in plain words ("swarm-worker2: its Docker engine does not answer").
 import { sshPacingOf } from "./backends";
+import { reachOf, type Reach } from "./reach";
 import { HostKeyMismatch, NodeProblem, NodeSession } from "./remote";
 
 export { NodeProblem };
@@ -18,6 +19,11 @@ export interface NodeAccess {
   username: string;
   /** The host key recorded at creation ("ssh-ed25519 AAAA…"). */
   hostKey: string;
+  /**
+   * "engine": SSH goes through the Docker engine into the node's container (`machine`), the client having no route to
+   * sshHost (lab/reach.ts). Absent: straight to sshHost:sshPort (every lab made before the choice existed).
+   */
+  via?: Reach;
 }
 
 /**
@@ -31,16 +37,24 @@ export function isVm(node: Pick<NodeAccess, "machine">): boolean {
   return sshPacingOf(node.machine ?? "") !== undefined;
 }
 
+/** The container to carry a node's SSH through the engine, undefined when it is reached at its address. */
+export function relayContainerOf(node: Pick<NodeAccess, "machine" | "via">): string | undefined {
+  // a VM is no container of the engine's: it is always reached at its address
+  return !isVm(node) && reachOf(node.via) === "engine" ? node.machine : undefined;
+}
+
 export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number): Promise<NodeSession> {
   const pacing = sshPacingOf(node.machine ?? "");
   const timeout = pacing ? Math.max(timeoutMs ?? 0, pacing.minTimeoutMs) : timeoutMs;
+  const container = relayContainerOf(node);
+  const where = container ? `through the Docker engine (docker exec into ${container.slice(0, 12)})` : `at ${node.sshHost}:${node.sshPort}`;
   return NodeSession.connect(
-    { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey },
+    { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey, container },
     timeout,
     pacing?.attemptMs,
   ).catch((err) => {
     if (err instanceof HostKeyMismatch) throw err;
-    throw new NodeProblem(node.name, `does not answer over SSH at ${node.sshHost}:${node.sshPort} (${err.message ?? err})`);
+    throw new NodeProblem(node.name, `does not answer over SSH ${where} (${err.message ?? err})`);
   });
 }
 

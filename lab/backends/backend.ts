@@ -17,6 +17,8 @@ export interface ProvisionedNode extends NodeSpec {
   username: string;
   /** The node's SSH host key ("ssh-ed25519 AAAA…"), recorded at creation, checked on every connection. */
   hostKey: string;
+  /** "engine" when the client reaches the node through the Docker engine, having no route to sshHost (lab/reach.ts). */
+  via?: "engine";
 }
 
 /** A machine found by its labels, with or without Pulumi state. */

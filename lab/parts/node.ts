@@ -20,15 +20,17 @@ export interface NodeInputs extends NodeSettings {
   images: string[];
 }
 
-export type NodeOutputs = Pick<NodeAccess, "machine" | "sshHost" | "sshPort" | "username" | "hostKey">;
+export type NodeOutputs = Pick<NodeAccess, "machine" | "sshHost" | "sshPort" | "username" | "hostKey" | "via">;
 
 export const node: Part<NodeInputs, NodeOutputs> = {
   type: "Node",
   identity: ["lab", "owner", "backend", "name", "role", "address", "egress", "authorizedKey", "nodeRecipe"],
-  outputs: ["machine", "sshHost", "sshPort", "username", "hostKey"],
+  // via: absent in the state of a node made before the choice existed; read gives it as "direct", which is what such a
+  // node is, and an output changes nothing of the node (no replacement: diffInputs compares inputs only)
+  outputs: ["machine", "sshHost", "sshPort", "username", "hostKey", "via"],
   async create(i, ctx) {
     const p = await (await backendFor(i.backend)).provision(i, i.authorizedKey, ctx.log);
-    const outs: NodeOutputs = { machine: p.id, sshHost: p.sshHost, sshPort: p.sshPort, username: p.username, hostKey: p.hostKey };
+    const outs = outputsOf({ machine: p.id, ...p });
     recordHostKey(ctx.root, i.lab, p.sshHost, p.hostKey);
     await withSessions([accessOf(i, outs)], i.privateKey, async ([s]) => {
       await waitForEngine(s.docker(), i.name);
@@ -58,7 +60,8 @@ export const node: Part<NodeInputs, NodeOutputs> = {
 };
 
 function outputsOf(s: NodeOutputs): NodeOutputs {
-  return { machine: s.machine, sshHost: s.sshHost, sshPort: s.sshPort, username: s.username, hostKey: s.hostKey };
+  const { machine, sshHost, sshPort, username, hostKey, via = "direct" } = s;
+  return { machine, sshHost, sshPort, username, hostKey, via };
 }
 
 export function accessOf(i: Pick<NodeInputs, "name" | "role" | "address">, o: NodeOutputs): NodeAccess {

@@ -98,7 +98,7 @@ describe("the stack's outputs (outputsOf)", () => {
     const noPort = { ...OUTPUTS, nodeAccess: [{ ...OUTPUTS.nodeAccess[0], sshPort: "22" }] };
     assert.throws(
       () => outputsOf(raw(noPort)),
-      /nodeAccess is not a list of \{ name, role, address, machine, sshHost, sshPort, username, hostKey \}/,
+      /nodeAccess is not a list of \{ name, role, address, machine, sshHost, sshPort, username, hostKey, via \}/,
     );
     assert.throws(() => outputsOf(raw({ ...OUTPUTS, overlay: null })), /overlay is not \{ name, subnet, gateway \}/);
   });

@@ -10,6 +10,7 @@ import { engineLabs, engineObjects } from "../host/engine";
 import { missingGuards, removeGuards, syncGuards } from "../host/firewall";
 import { upstreamRunning } from "../host/upstream";
 import { waitForPort } from "../host/wait";
+import { decideReach, ReachChoice, reachFacts } from "../../reach";
 import { ensureImages, nodeImageCurrent, nodeImageHash } from "./images";
 import { bridgeOf, ensureLabNetwork, findLabNetwork, labNetworkProblem, removeLabNetworks } from "./network";
 import { createNode } from "./node";
@@ -63,10 +64,27 @@ export class DockerBackend implements Backend {
   }
 
   async provision(node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
-    const provisioned = await createNode(this.docker, node, authorizedKey, log);
+    const [provisioned, reach] = await Promise.all([createNode(this.docker, node, authorizedKey, log), this.reachOf(node)]);
+    if (reach.reach === "engine") {
+      log(`node ${node.name}: reached through the Docker engine (${reach.why})`);
+      return { ...provisioned, via: "engine" }; // its sshd answers through docker exec: no port to wait for
+    }
     await waitForPort(node.address, 22, 30_000);
     return provisioned;
   }
+
+  /** How the client reaches a lab's nodes (lab/reach.ts): asked once per lab, whose nodes are made together. */
+  private readonly reaches = new Map<string, Promise<ReachChoice>>();
+  private reachOf(node: NodeSettings): Promise<ReachChoice> {
+    let choice = this.reaches.get(node.lab);
+    if (!choice) {
+      choice = reachFacts(this.docker, node.address).then(decideReach);
+      choice.catch(() => this.reaches.delete(node.lab)); // a failed look is asked again by the next node
+      this.reaches.set(node.lab, choice);
+    }
+    return choice;
+  }
+
 
   list(labName: string, owner?: string): Promise<ListedNode[]> {
     return listLabContainers(this.docker, labName, owner);
