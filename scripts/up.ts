@@ -2,6 +2,7 @@
 // and state, is checked here part by part without the Pulumi engine (lab/settled.ts), which would find nothing to do;
 // anything else goes through `pulumi up` (infra/stack.ts, loaded only then: the Automation API alone costs ~1 s).
 // Either way up ends with the same look at the lab and the same report.
+import Docker from "dockerode";
 import execa from "execa";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -133,9 +134,10 @@ async function report(spec: LabSpec, o: LabOutputs, started: number): Promise<nu
     console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.name} ${o.overlay.subnet})`);
   }
   console.log(`  upstream (stands for the internet): ${o.upstream.address}`);
-  if (spec.backend === "docker" && !(await canGuard())) {
+  // As root here, or through the engine (a user of the docker group): only an engine without the node image cannot.
+  if (spec.backend === "docker" && !(await canGuard(new Docker()))) {
     console.log(
-      "  note: no host firewall rules (iptables needs root or passwordless sudo): the lab has no route out, but its nodes can reach this host",
+      "  note: no host firewall rules (iptables needs root here, and the engine has no image with iptables): the lab has no route out, but its nodes can reach this host",
     );
   }
   if (o.problems.length > 0) {

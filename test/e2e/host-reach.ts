@@ -51,9 +51,15 @@ export async function labBridge(lab: string, backend: BackendName = "docker"): P
   return (await backendFor(backend)).labBridge(lab);
 }
 
+/**
+ * The engine whose host holds a lab's firewall rules: the docker backend's (here as root, else through it); none for
+ * the vagrant backend, whose VMs run on this machine (lab/backends/host/firewall.ts).
+ */
+export const guardEngine = (backend: BackendName = "docker") => (backend === "docker" ? new Docker() : undefined);
+
 /** How many packets the lab's rule matching `pick` has dropped so far. */
-export async function dropped(lab: string, owner: string, pick: (line: string) => boolean): Promise<number> {
-  const matches = [...(await guardCounters(lab, owner))].filter(([line]) => pick(line));
+export async function dropped(lab: string, owner: string, pick: (line: string) => boolean, backend?: BackendName): Promise<number> {
+  const matches = [...(await guardCounters(lab, owner, guardEngine(backend)))].filter(([line]) => pick(line));
   if (matches.length !== 1) throw new Error(`${matches.length} rules of lab ${lab} match: ${matches.map(([l]) => l).join("; ")}`);
   return matches[0][1];
 }

@@ -11,7 +11,7 @@ import path from "node:path";
 import execa from "execa";
 import { registered } from "../../lab/backends";
 import { canGuard, listGuards } from "../../lab/backends/host/firewall";
-import { dropped, hostConnects, labBridge, listenOnHost, unusedAddressOnDocker0 } from "./host-reach";
+import { dropped, guardEngine, hostConnects, labBridge, listenOnHost, unusedAddressOnDocker0 } from "./host-reach";
 import { WHOAMI_PORT } from "../../lab/backends/host/names";
 import type { Interface } from "../../lab/checks/interfaces";
 import {
@@ -421,14 +421,14 @@ export const CLAIMS: Claim[] = [
       // Both backends: the docker backend's lab network is a Docker bridge, the vagrant backend's an isolated libvirt
       // network; the host's egress rule guards either bridge alike. Without the rule, a node's packets would still
       // find no host at the test's target, so only the rule's own counter proves the drop: it needs iptables.
-      if (!(await canGuard())) {
+      if (!(await canGuard(guardEngine(o.backend)))) {
         return v.cannotCheck(
           "the nodes have no default route (checked), but whether the host drops the lab subnet's egress is not: " +
-            "iptables needs root or passwordless sudo, to read the rule (and for up to have added it)",
+            "iptables needs root here (or, for the docker backend, the node image in the engine), to read the rule (and for up to have added it)",
         );
       }
       const { bridge, gateway } = await labBridge(o.lab, o.backend);
-      const egress = (await listGuards(o.lab, o.owner)).filter((l) => l.startsWith("-A DOCKER-USER "));
+      const egress = (await listGuards(o.lab, o.owner, guardEngine(o.backend))).filter((l) => l.startsWith("-A DOCKER-USER "));
       assert.equal(egress.length, 1, `DOCKER-USER rules of ${o.lab}: ${egress.join("; ")}`);
       assert.ok(egress[0].includes(`-s ${o.subnet} ! -d ${o.subnet} -i ${bridge} `), egress[0]);
       // A node is root in its own network namespace: it can add the route it lacks. Towards an address of this
@@ -436,12 +436,12 @@ export const CLAIMS: Claim[] = [
       // forwards it, and the lab's rule drops it.
       const [n] = v.withRole("worker");
       const target = await unusedAddressOnDocker0();
-      const before = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "));
+      const before = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "), o.backend);
       const r = await n.session.exec(
         `sudo ip route add ${target}/32 via ${gateway} && { timeout 1 bash -c 'exec 3<>/dev/tcp/${target}/80'; rc=$?; sudo ip route del ${target}/32; exit $rc; }`,
       );
       assert.notEqual(r.code, 0, `${n.access.name} reached ${target}:80 through the host`);
-      const after = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "));
+      const after = await dropped(o.lab, o.owner, (l) => l.startsWith("-A DOCKER-USER "), o.backend);
       assert.ok(after > before, `the egress rule dropped nothing (${before} → ${after} packets): ${r.stderr}`);
     },
   },
@@ -453,16 +453,16 @@ export const CLAIMS: Claim[] = [
       // Whether the lab reaches the host needs no root: a listener of this process and a connection from the lab.
       // Only the rule that drops it is read with iptables: without root, what was seen is said, and the claim is
       // pending (a failure in CI), never passed on a lab that may reach the host.
-      const guarded = await canGuard();
+      const guarded = await canGuard(guardEngine(o.backend));
       const unguarded = guarded
         ? ""
-        : " (this user cannot run iptables, so up added no firewall rule: run npm run up as root or with passwordless sudo)";
+        : " (this user cannot run iptables, so up added no firewall rule: run npm run up as root, or with passwordless sudo for VMs)";
       const { bridge, gateway } = await labBridge(o.lab, o.backend);
       const inputDrop = (l: string) => l.startsWith(`-A INPUT -i ${bridge} `) && l.endsWith("-j DROP");
       const listener = await listenOnHost(gateway);
       try {
         assert.ok(await hostConnects(gateway, listener.port), `the host itself cannot reach its listener on ${gateway}:${listener.port}`);
-        const before = guarded ? await dropped(o.lab, o.owner, inputDrop) : 0;
+        const before = guarded ? await dropped(o.lab, o.owner, inputDrop, o.backend) : 0;
         const [n] = v.withRole("worker");
         const [t] = v.tasks;
         // Both at once: each waits out its second for an answer that must not come (on the lab bridge an answer takes
@@ -482,7 +482,7 @@ export const CLAIMS: Claim[] = [
               "the host's INPUT rule for the lab and its counter need iptables, which needs root or passwordless sudo",
           );
         }
-        const after = await dropped(o.lab, o.owner, inputDrop);
+        const after = await dropped(o.lab, o.owner, inputDrop, o.backend);
         assert.ok(after >= before + 2, `the INPUT rule dropped ${after - before} packets for two refused connections`);
       } finally {
         await listener.close();

@@ -37,9 +37,12 @@ export class DockerBackend implements Backend {
 
   async prepare(base: BaseSettings, log: Log): Promise<void> {
     const bridge = await ensureLabNetwork(this.docker, base, log);
-    if (!(await syncGuards({ ...base, bridge }))) {
+    // The engine's host's firewall: here as root, else through the engine (a user of the docker group gets them too).
+    const where = await syncGuards({ ...base, bridge }, [], this.docker);
+    if (where) log(`host firewall rules for the lab in place, ${where}`);
+    else {
       log(
-        "host firewall rules NOT added: iptables needs root (or passwordless sudo); the lab still has no route off this machine, but its nodes can reach this host",
+        "host firewall rules NOT added: iptables needs root here, and the engine has no image with iptables to run it in (npm run up makes one); the lab still has no route off this machine, but its nodes can reach this host",
       );
     }
     await ensureUpstream(this.docker, base, log);
@@ -49,7 +52,7 @@ export class DockerBackend implements Backend {
     const problems = [await labNetworkProblem(this.docker, base)].filter(Boolean);
     if (!(await upstreamRunning(this.docker, base))) problems.push(`the upstream host ${base.upstream.address} is not running`);
     const network = await findLabNetwork(this.docker, base.lab);
-    const missing = network ? await missingGuards({ ...base, bridge: bridgeOf(network) }) : [];
+    const missing = network ? await missingGuards({ ...base, bridge: bridgeOf(network) }, [], this.docker) : [];
     if (missing.length > 0) problems.push(`${missing.length} of the host's firewall rules for the lab ${missing.length === 1 ? "is" : "are"} gone`);
     return problems;
   }
@@ -58,7 +61,7 @@ export class DockerBackend implements Backend {
     for (const c of await this.list(id.lab, id.owner)) {
       if (c.role === "upstream") await removeContainer(this.docker, c.id);
     }
-    await removeGuards(id.lab, id.owner);
+    await removeGuards(id.lab, id.owner, this.docker);
     const removed = await removeLabNetworks(this.docker, id.lab, id.owner);
     log(`lab ${id.lab}: upstream, firewall rules and ${removed.join(", ") || "no network"} removed`);
   }
@@ -130,7 +133,7 @@ export class DockerBackend implements Backend {
       ...containers.map((c) => `container ${containerName(labName, c.name)}`),
       ...(await this.removeVolumes(labName, owner)).map((v) => `volume ${v}`),
       ...(await removeLabNetworks(this.docker, labName, owner)).map((n) => `network ${n}`),
-      ...(await removeGuards(labName, owner)).map((r) => `firewall rule '${r}'`),
+      ...(await removeGuards(labName, owner, this.docker)).map((r) => `firewall rule '${r}'`),
     ];
     log(`lab ${labName}: ${removed.length ? `removed ${removed.join(", ")}` : "nothing to remove"}`);
     return removed;

@@ -16,7 +16,7 @@ export async function engineObjects(docker: Docker, labName: string, owner?: str
     labContainerObjects(docker, labName, owner),
     docker.listVolumes({ filters }),
     docker.listNetworks(),
-    listGuards(labName, owner),
+    listGuards(labName, owner, docker),
   ]);
   const volumes = (allVolumes ?? []).filter((v) => ownedBy(v.Labels, owner));
   const labNetworks = networks.filter(
@@ -38,7 +38,7 @@ export async function engineLabs(docker: Docker): Promise<string[]> {
     docker.listContainers({ all: true, filters }),
     docker.listVolumes({ filters }),
     docker.listNetworks({ filters }),
-    listGuards(undefined),
+    listGuards(undefined, undefined, docker),
   ]);
   const names = [...containers, ...(Volumes ?? []), ...networks].map((o) => o.Labels?.[LABEL_LAB] ?? "");
   names.push(...guards.map((g) => /swarmlab\.lab=([^" ,]+)/.exec(g)?.[1] ?? ""));

@@ -5,14 +5,30 @@
 // - host: new connections from the lab's bridge to the host itself (its address on the bridge, or any other) are
 //   dropped in INPUT; replies to what the host started (SSH to the nodes) still come in.
 // Both name the lab's bridge, so no other network's traffic is touched. iptables has no JSON interface: the rules
-// are found again by their comment. It needs root: as another user, `sudo -n` is tried.
+// are found again by their comment.
+// Where the rules are made: where iptables runs here (root, or `sudo -n`) and the engine is on this machine, here;
+// otherwise, given the engine, through it (iptables-engine.ts: a container in its host's network namespace, with the
+// iptables backend holding Docker's chains), so a user of the docker group gets them too, and a remote engine's host
+// gets them rather than this machine. Each call is one script (iptables-script.ts): one run of sh, or one container.
+import type Docker from "dockerode";
 import execa from "execa";
 import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../../types";
 import type { Egress } from "../../types";
+import {
+  DETECT_BACKEND,
+  GUARD_CHAINS,
+  listScript,
+  localIptables,
+  missingScript,
+  parseScriptOutput,
+  removeScript,
+  rulePattern,
+  syncScript,
+} from "./iptables-script";
+import type { ScriptOutput } from "./iptables-script";
 
 const EGRESS_CHAIN = "DOCKER-USER";
 const HOST_CHAIN = "INPUT";
-const CHAINS = [EGRESS_CHAIN, HOST_CHAIN] as const;
 /** The rule's comment names the lab and its owner: the rule is found again by it. */
 const comment = (id: LabIdentity) => `${LABEL_LAB}=${id.lab},${LABEL_OWNER}=${id.owner}`;
 
@@ -26,7 +42,7 @@ export interface GuardSettings extends LabIdentity {
 
 /** One rule: its chain and its position-free specification, as `iptables -S` prints it after `-A <chain>`. */
 export interface GuardRule {
-  chain: (typeof CHAINS)[number];
+  chain: (typeof GUARD_CHAINS)[number];
   spec: string[];
 }
 
@@ -59,7 +75,7 @@ export function guardRules(g: GuardSettings): GuardRule[] {
 
 let command: Promise<string[] | undefined> | undefined;
 
-/** How to run iptables here: directly as root, through passwordless sudo, or not at all. */
+/** How to run iptables on this machine: directly as root, through passwordless sudo, or not at all. */
 export function iptablesCommand(): Promise<string[] | undefined> {
   command ??= (async () => {
     for (const cmd of process.getuid?.() === 0 ? [["iptables"]] : [["sudo", "-n", "iptables"]]) {
@@ -71,97 +87,118 @@ export function iptablesCommand(): Promise<string[] | undefined> {
   return command;
 }
 
-async function iptables(args: string[], reject = true) {
-  const cmd = (await iptablesCommand())!;
-  return execa(cmd[0], [...cmd.slice(1), "-w", ...args], { reject });
+/** Whether the engine runs on this machine (its socket is local): then this machine's firewall is its host's. */
+export function engineOnThisMachine(dockerHost = process.env.DOCKER_HOST): boolean {
+  return !dockerHost || dockerHost.startsWith("unix://") || dockerHost.startsWith("npipe://");
 }
 
-async function ensureEgressChain(): Promise<void> {
-  // dockerd creates DOCKER-USER at start; create it if this engine does not (then FORWARD must jump to it).
-  if ((await iptables(["-n", "-L", EGRESS_CHAIN], false)).exitCode === 0) return;
-  await iptables(["-N", EGRESS_CHAIN]);
-  await iptables(["-I", "FORWARD", "-j", EGRESS_CHAIN]);
+/** Where a script runs, and in words (for the log). */
+interface Runner {
+  where: string;
+  run(script: string): Promise<ScriptOutput>;
 }
 
-const present = async (r: GuardRule) => (await iptables(["-C", r.chain, ...r.spec], false)).exitCode === 0;
+const runners = new WeakMap<Docker, Promise<Runner | undefined>>();
+let local: Promise<Runner | undefined> | undefined;
+
+function localRunner(): Promise<Runner | undefined> {
+  local ??= iptablesCommand().then(
+    (cmd) =>
+      cmd && {
+        where: `on this machine (${cmd.join(" ")})`,
+        async run(script: string) {
+          const r = await execa("sh", ["-c", `${localIptables(cmd)}\n${script}`], { reject: false });
+          if (r.exitCode !== 0) throw new Error(`iptables on this machine failed (exit ${r.exitCode}): ${r.stderr || r.stdout}`);
+          return parseScriptOutput(r.stdout);
+        },
+      },
+  );
+  return local;
+}
+
+function engineRunner(docker: Docker): Promise<Runner | undefined> {
+  return (async () => {
+    const { iptablesImage, runOnEngineHost } = await import("./iptables-engine");
+    const image = await iptablesImage(docker);
+    if (!image) return undefined;
+    const runner: Runner = {
+      where: "through the engine (a container in its host's network namespace)",
+      async run(script: string) {
+        const r = await runOnEngineHost(docker, image, `${DETECT_BACKEND}\n${script}`);
+        if (r.code !== 0) throw new Error(`iptables on the engine's host failed (exit ${r.code}): ${r.stderr || r.stdout}`);
+        const out = parseScriptOutput(r.stdout);
+        if (out.backend) {
+          runner.where = `through the engine (a container in its host's network namespace, ${
+            out.backend === "none"
+              ? "iptables-nft: neither iptables-nft nor iptables-legacy lists Docker's chains"
+              : `${out.backend}, which holds Docker's chains`
+          })`;
+        }
+        return out;
+      },
+    };
+    return runner;
+  })();
+}
 
 /**
- * Makes the lab's rules exactly `guardRules(g)`: adds what is missing, removes the lab's rules that are not among
- * them (an older swarmlab's, or a bridge's that was replaced). False (nothing done) where iptables cannot be run:
- * not root, no passwordless sudo, no iptables.
+ * Where this lab's rules are made: given the engine (`engine`), its host's firewall, here when iptables runs here and
+ * the engine is local, else through the engine; without it, this machine's only (the vagrant backend's VMs run here).
  */
-export async function syncGuards(g: GuardSettings, extra: GuardRule[] = []): Promise<boolean> {
-  if (!(await iptablesCommand())) return false;
-  const wanted = [...guardRules(g), ...extra];
-  const wantedLines = new Set(wanted.map((r) => ruleLine(r)));
-  await removeRules((await listGuards(g.lab, g.owner)).filter((line) => !wantedLines.has(unquote(line))));
-  await ensureEgressChain();
-  // Inserted at the top, last first: the lab's rules come before the host's own, in their order.
-  for (const r of [...wanted].reverse()) if (!(await present(r))) await iptables(["-I", r.chain, ...r.spec]);
-  return true;
+function runnerFor(engine?: Docker): Promise<Runner | undefined> {
+  if (!engine) return localRunner();
+  let found = runners.get(engine);
+  if (!found) {
+    found = (async () => (engineOnThisMachine() ? await localRunner() : undefined) ?? (await engineRunner(engine)))();
+    runners.set(engine, found);
+  }
+  return found;
+}
+
+/**
+ * Makes the lab's rules exactly `guardRules(g)` (and `extra`): adds what is missing, removes the lab's rules that are
+ * not among them (an older swarmlab's, or a bridge's that was replaced). Says where it made them; undefined (nothing
+ * done) where no iptables can be run: not root, no passwordless sudo, and no engine (or no image with iptables in it).
+ */
+export async function syncGuards(g: GuardSettings, extra: GuardRule[] = [], engine?: Docker): Promise<string | undefined> {
+  const runner = await runnerFor(engine);
+  if (!runner) return undefined;
+  await runner.run(syncScript(rulePattern(g.lab, g.owner), [...guardRules(g), ...extra].map(ruleLine)));
+  return runner.where;
 }
 
 /** The lab's rules that are missing, as `-A` lines (empty where iptables cannot be run). */
-export async function missingGuards(g: GuardSettings, extra: GuardRule[] = []): Promise<string[]> {
-  if (!(await iptablesCommand())) return [];
-  const missing: string[] = [];
-  for (const r of [...guardRules(g), ...extra]) if (!(await present(r))) missing.push(ruleLine(r));
-  return missing;
+export async function missingGuards(g: GuardSettings, extra: GuardRule[] = [], engine?: Docker): Promise<string[]> {
+  const runner = await runnerFor(engine);
+  return runner ? (await runner.run(missingScript([...guardRules(g), ...extra].map(ruleLine)))).missing : [];
 }
 
 export const ruleLine = (r: GuardRule) => `-A ${r.chain} ${r.spec.join(" ")}`;
-/** iptables-nft prints the comment in quotes, iptables-legacy does not. */
-const unquote = (line: string) => line.replace(/"([^" ]*)"/g, "$1");
 
 /** Rules of the lab (of one owner, when given; of every lab when lab is undefined) as `iptables -S` prints them. */
-export async function listGuards(lab: string | undefined, owner?: string): Promise<string[]> {
-  return ruleLines(["-S"], lab, owner);
+export async function listGuards(lab: string | undefined, owner?: string, engine?: Docker): Promise<string[]> {
+  const runner = await runnerFor(engine);
+  return runner ? (await runner.run(listScript(rulePattern(lab, owner)))).lines : [];
 }
 
 /** How many packets each of the lab's rules has matched, by its `-A` line. */
-export async function guardCounters(lab: string, owner: string): Promise<Map<string, number>> {
+export async function guardCounters(lab: string, owner: string, engine?: Docker): Promise<Map<string, number>> {
   const counted = new Map<string, number>();
-  for (const line of await ruleLines(["-v", "-S"], lab, owner)) {
+  const runner = await runnerFor(engine);
+  for (const line of runner ? (await runner.run(listScript(rulePattern(lab, owner), true))).lines : []) {
     const m = / -c (\d+) \d+/.exec(line);
-    if (m) counted.set(unquote(line.replace(m[0], "")), Number(m[1]));
+    if (m) counted.set(line.replace(m[0], ""), Number(m[1]));
   }
   return counted;
 }
 
-async function ruleLines(list: string[], lab: string | undefined, owner?: string): Promise<string[]> {
-  if (!(await iptablesCommand())) return [];
-  const legacy = `${LABEL_LAB}=${lab}`; // an older swarmlab's rule, without owner
-  const ours = (c: string) =>
-    lab === undefined
-      ? c.startsWith(`${LABEL_LAB}=`)
-      : owner === undefined
-        ? c === legacy || c.startsWith(`${legacy},`)
-        : c === (owner === "" ? legacy : comment({ lab, owner }));
-  const lines: string[] = [];
-  for (const chain of CHAINS) {
-    const r = await iptables([...list, chain], false);
-    if (r.exitCode !== 0) continue;
-    lines.push(
-      ...r.stdout.split("\n").filter((l) => {
-        const c = /--comment "?([^" ]+)"?/.exec(l)?.[1];
-        return l.startsWith(`-A ${chain} `) && c !== undefined && ours(c);
-      }),
-    );
-  }
-  return lines;
-}
-
-async function removeRules(lines: string[]): Promise<void> {
-  for (const line of lines) await iptables(unquote(line).replace(/^-A /, "-D ").split(" "));
-}
-
 /** Removes every rule of the lab (of one owner, when given); returns them. */
-export async function removeGuards(lab: string, owner?: string): Promise<string[]> {
-  const rules = await listGuards(lab, owner);
-  await removeRules(rules);
-  return rules;
+export async function removeGuards(lab: string, owner?: string, engine?: Docker): Promise<string[]> {
+  const runner = await runnerFor(engine);
+  return runner ? (await runner.run(removeScript(rulePattern(lab, owner)))).lines : [];
 }
 
-export async function canGuard(): Promise<boolean> {
-  return (await iptablesCommand()) !== undefined;
+/** Whether the lab's rules can be made: here, or (given the engine) through it. */
+export async function canGuard(engine?: Docker): Promise<boolean> {
+  return (await runnerFor(engine)) !== undefined;
 }
