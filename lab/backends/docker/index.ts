@@ -88,7 +88,6 @@ export class DockerBackend implements Backend {
     return choice;
   }
 
-
   list(labName: string, owner?: string): Promise<ListedNode[]> {
     return listLabContainers(this.docker, labName, owner);
   }
