@@ -71,6 +71,12 @@ export function isThisMachine(
   return localSocket && engine.name === here.name && engine.kernel === here.kernel;
 }
 
+/** Whether the engine `docker` answers for is this machine (isThisMachine on its `docker info`, asked once). */
+export async function engineIsHere(docker: Docker, dockerHost = process.env.DOCKER_HOST): Promise<boolean> {
+  const info = await engineInfo(docker);
+  return isThisMachine(dockerHost, { name: info.Name ?? "", kernel: info.KernelVersion ?? "" });
+}
+
 /** What the lab reads of `docker info`. */
 export interface EngineInfo {
   Name?: string;

@@ -5,6 +5,7 @@
 // the lab (up's last look, status, the suite, explain, the ssh_config) goes the same way; SWARMLAB_REACH forces one.
 import os from "node:os";
 import type Docker from "dockerode";
+import { engineInfo, isThisMachine } from "./engine-host";
 import { checkReach, Reach } from "./env";
 import { contains, parseCidr, parseIPv4 } from "./net";
 
@@ -32,11 +33,12 @@ export interface ReachChoice {
 /** The way to a lab's nodes, and why, from the facts alone. Direct only when the engine and its bridge are here. */
 export function decideReach(f: ReachFacts): ReachChoice {
   if (f.forced) return { reach: f.forced, why: `SWARMLAB_REACH=${f.forced}` };
-  if (f.dockerHost && !f.dockerHost.startsWith("unix://")) {
-    return { reach: "engine", why: `the engine is at ${f.dockerHost}, not on this machine` };
-  }
-  if (f.engine.name !== f.here.name || f.engine.kernel !== f.here.kernel) {
-    return { reach: "engine", why: `the engine runs on ${f.engine.name} (kernel ${f.engine.kernel}), not on this machine (${f.here.name})` };
+  if (!isThisMachine(f.dockerHost, f.engine, f.here)) {
+    const remote = f.dockerHost && !f.dockerHost.startsWith("unix://");
+    const why = remote
+      ? `the engine is at ${f.dockerHost}, not on this machine`
+      : `the engine runs on ${f.engine.name} (kernel ${f.engine.kernel}), not on this machine (${f.here.name})`;
+    return { reach: "engine", why };
   }
   if (!f.bridgeHere) return { reach: "engine", why: "the lab network's bridge is not on this machine (the engine keeps it in a VM or a namespace)" };
   return { reach: "direct", why: "the engine and the lab network's bridge are on this machine" };
@@ -59,7 +61,7 @@ export async function reachFacts(docker: Docker, address: string, env: NodeJS.Pr
   const forced = checkReach(env.SWARMLAB_REACH);
   const here = { name: os.hostname(), kernel: os.release() };
   if (forced) return { forced, engine: here, here, bridgeHere: true };
-  const info = (await docker.info()) as { Name?: string; KernelVersion?: string };
+  const info = await engineInfo(docker);
   return {
     dockerHost: env.DOCKER_HOST || undefined,
     engine: { name: info.Name ?? "", kernel: info.KernelVersion ?? "" },

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { engineOnThisMachine, guardRules, ruleLine } from "../../lab/backends/host/firewall";
+import { guardRules, ruleLine } from "../../lab/backends/host/firewall";
 import {
   DETECT_BACKEND,
   listScript,
@@ -143,14 +143,5 @@ describe("which of a lab's rules a call takes", () => {
     assert.ok(!takes(rulePattern("lab"), "swarmlab.lab=lab2,swarmlab.owner=x"));
     assert.ok(takes(rulePattern(undefined), "swarmlab.lab=anything"));
     assert.ok(!new RegExp(rulePattern(undefined)).test("-A FORWARD -m comment --comment swarmlab.lab=x -j DROP"), "only the guards' chains");
-  });
-});
-
-describe("whose firewall the lab's rules go into", () => {
-  it("an engine behind a local socket runs on this machine; one over tcp:// or ssh:// does not", () => {
-    assert.ok(engineOnThisMachine(undefined));
-    assert.ok(engineOnThisMachine("unix:///var/run/docker.sock"));
-    assert.ok(!engineOnThisMachine("tcp://10.0.0.2:2375"));
-    assert.ok(!engineOnThisMachine("ssh://teacher@lab-host"));
   });
 });

@@ -12,6 +12,7 @@
 // gets them rather than this machine. Each call is one script (iptables-script.ts): one run of sh, or one container.
 import type Docker from "dockerode";
 import execa from "execa";
+import { engineIsHere } from "../../engine-host";
 import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../../types";
 import type { Egress } from "../../types";
 import {
@@ -87,11 +88,6 @@ export function iptablesCommand(): Promise<string[] | undefined> {
   return command;
 }
 
-/** Whether the engine runs on this machine (its socket is local): then this machine's firewall is its host's. */
-export function engineOnThisMachine(dockerHost = process.env.DOCKER_HOST): boolean {
-  return !dockerHost || dockerHost.startsWith("unix://") || dockerHost.startsWith("npipe://");
-}
-
 /** Where a script runs, and in words (for the log). */
 interface Runner {
   where: string;
@@ -149,7 +145,8 @@ function runnerFor(engine?: Docker): Promise<Runner | undefined> {
   if (!engine) return localRunner();
   let found = runners.get(engine);
   if (!found) {
-    found = (async () => (engineOnThisMachine() ? await localRunner() : undefined) ?? (await engineRunner(engine)))();
+    // this machine's firewall is the engine host's only when the engine is this machine (not Desktop's VM, not remote)
+    found = (async () => ((await engineIsHere(engine)) ? await localRunner() : undefined) ?? (await engineRunner(engine)))();
     runners.set(engine, found);
   }
   return found;
