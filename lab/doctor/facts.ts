@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
 import execa from "execa";
-import { iptablesCommand } from "../backends/host/firewall";
+import { readForward } from "../backends/host/firewall";
 import { registered } from "../backends";
 import { engineLabs, engineObjects } from "../backends/host/engine";
 import { HostFacts, hostReaders, readHostFacts } from "../host-facts";
@@ -161,7 +161,7 @@ export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiP
     machine,
     readKvm(),
     registered(spec?.backend)?.doctor?.read(), // what the lab's backend needs of this host (VMs: Vagrant, libvirt)
-    readFirewall(),
+    readFirewall(docker),
     readPulumi(pulumi),
   ]);
   const node: NodeFacts = { version: process.version, engines: engines.node, chosenBy: process.env.SWARMLAB_NODEJS || undefined };
@@ -222,14 +222,18 @@ async function readCgroupVersion(m: MachineReader): Promise<1 | 2 | undefined> {
   return (await m.exists("/sys/fs/cgroup")) ? 1 : undefined;
 }
 
-/** iptables has no JSON interface: the FORWARD chain as `iptables -S` prints it. Run as lab/backends/host/firewall.ts does. */
-async function readFirewall(): Promise<FirewallFacts> {
-  const cmd = await iptablesCommand();
-  if (!cmd) return { unreadable: "iptables needs root or passwordless sudo" };
-  const run = (args: string[]) => execa(cmd[0], [...cmd.slice(1), "-w", ...args], { reject: false });
-  const [forward, user] = await Promise.all([run(["-S", "FORWARD"]), run(["-S", "DOCKER-USER"])]);
-  if (forward.exitCode !== 0) return { unreadable: `iptables -S FORWARD failed: ${oneLine(forward.stderr)}` };
-  return { forwardRules: forward.stdout, dockerUser: user.exitCode === 0 };
+/**
+ * iptables has no JSON interface: the FORWARD chain as `iptables -S` prints it, read where the lab's rules would go
+ * (lab/backends/host/firewall.ts: here as root, else through the engine, in the backend holding Docker's chains).
+ */
+async function readFirewall(docker: Docker): Promise<FirewallFacts> {
+  try {
+    const read = await readForward(docker);
+    if (!read) return { unreadable: "iptables cannot run here (not root, no passwordless sudo) nor through the engine (no image with iptables)" };
+    return { forwardRules: read.forward, dockerUser: read.dockerUser };
+  } catch (err) {
+    return { unreadable: oneLine(err) };
+  }
 }
 
 async function readObjects(docker: Docker): Promise<NamedObject[]> {

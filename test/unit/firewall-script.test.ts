@@ -8,6 +8,7 @@ import path from "node:path";
 import { guardRules, ruleLine } from "../../lab/backends/host/firewall";
 import {
   DETECT_BACKEND,
+  FORWARD_SCRIPT,
   listScript,
   localIptables,
   missingScript,
@@ -79,6 +80,16 @@ describe("the host firewall's scripts, one run each", () => {
     assert.equal(out.backend, "iptables-nft");
     assert.deepEqual(rules("iptables-nft"), [...WANTED, HOSTS_OWN]);
     assert.deepEqual(rules("iptables-legacy"), []);
+  });
+
+  it("the doctor's read: FORWARD's lines and whether DOCKER-USER exists, from the backend holding Docker's chains", () => {
+    const jump = "-A FORWARD -j DOCKER-USER";
+    tables("iptables-nft", ["INPUT", "FORWARD", "DOCKER", "DOCKER-USER"], [jump]);
+    tables("iptables-legacy", ["INPUT", "FORWARD"], ["-A FORWARD -j DROP"]);
+    const out = run(FORWARD_SCRIPT);
+    assert.deepEqual([out.backend, out.forward, out.dockerUser], ["iptables-nft", ["-N FORWARD", jump], true]);
+    tables("iptables-nft", ["INPUT", "FORWARD", "DOCKER"]);
+    assert.equal(run(FORWARD_SCRIPT).dockerUser, false, "no DOCKER-USER: Docker does not manage this firewall");
   });
 
   it("with Docker's chains in iptables-legacy, the rules go there", () => {

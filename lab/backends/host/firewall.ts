@@ -17,6 +17,7 @@ import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../../types";
 import type { Egress } from "../../types";
 import {
   DETECT_BACKEND,
+  FORWARD_SCRIPT,
   GUARD_CHAINS,
   listScript,
   localIptables,
@@ -193,6 +194,17 @@ export async function guardCounters(lab: string, owner: string, engine?: Docker)
 export async function removeGuards(lab: string, owner?: string, engine?: Docker): Promise<string[]> {
   const runner = await runnerFor(engine);
   return runner ? (await runner.run(removeScript(rulePattern(lab, owner)))).lines : [];
+}
+
+/**
+ * The firewall the lab's rules would go into, as the doctor reads it: the FORWARD chain (`iptables -S`) and whether
+ * Docker's DOCKER-USER exists, with where it was read; undefined where no iptables can be run (as syncGuards).
+ */
+export async function readForward(engine?: Docker): Promise<{ forward: string; dockerUser: boolean; where: string } | undefined> {
+  const runner = await runnerFor(engine);
+  if (!runner) return undefined;
+  const out = await runner.run(FORWARD_SCRIPT);
+  return { forward: out.forward.join("\n"), dockerUser: out.dockerUser === true, where: runner.where };
 }
 
 /** Whether the lab's rules can be made: here, or (given the engine) through it. */

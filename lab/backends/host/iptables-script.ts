@@ -89,17 +89,28 @@ export function syncScript(pattern: string, wanted: RuleLine[]): string {
   ].join("\n");
 }
 
+/** The FORWARD chain as `iptables -S` prints it (each line after "forward "), and whether DOCKER-USER exists. */
+export const FORWARD_SCRIPT = [
+  "ipt -S FORWARD | sed 's/^/forward /' || exit 1",
+  "if ipt -n -L DOCKER-USER >/dev/null 2>&1; then echo 'docker-user yes'; else echo 'docker-user no'; fi",
+].join("\n");
+
 /** What a script printed: the engine host's backend (when it detected one), rule lines, and the missing rules. */
 export interface ScriptOutput {
   backend?: IptablesBackend | "none";
   lines: RuleLine[];
   missing: RuleLine[];
+  /** FORWARD_SCRIPT's: the chain's lines (policy first), and whether DOCKER-USER exists. */
+  forward: string[];
+  dockerUser?: boolean;
 }
 
 export function parseScriptOutput(stdout: string): ScriptOutput {
-  const out: ScriptOutput = { lines: [], missing: [] };
+  const out: ScriptOutput = { lines: [], missing: [], forward: [] };
   for (const line of stdout.split("\n")) {
     if (line.startsWith("-A ")) out.lines.push(line);
+    else if (line.startsWith("forward ")) out.forward.push(line.slice("forward ".length));
+    else if (line.startsWith("docker-user ")) out.dockerUser = line === "docker-user yes";
     else if (line.startsWith("missing -A ")) out.missing.push(line.slice("missing ".length));
     else if (line.startsWith("backend ")) out.backend = line.slice("backend ".length) as ScriptOutput["backend"];
   }
