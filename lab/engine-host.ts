@@ -77,6 +77,21 @@ export async function engineIsHere(docker: Docker, dockerHost = process.env.DOCK
   return isThisMachine(dockerHost, { name: info.Name ?? "", kernel: info.KernelVersion ?? "" });
 }
 
+/**
+ * Whether this process is in the engine's own network namespace (that of dockerd, by its pid file), where this
+ * machine's iptables are the engine host's. Not so for a client in a namespace of its own (a devcontainer with the
+ * engine's socket, `ip netns exec`), though the engine is this machine; unreadable (not root, no pid file): not so.
+ */
+export async function inEngineNetwork(pidFile = "/var/run/docker.pid"): Promise<boolean> {
+  try {
+    const pid = (await fs.readFile(pidFile, "utf8")).trim();
+    const [mine, its] = await Promise.all([fs.readlink("/proc/self/ns/net"), fs.readlink(`/proc/${pid}/ns/net`)]);
+    return mine === its;
+  } catch {
+    return false;
+  }
+}
+
 /** What the lab reads of `docker info`. */
 export interface EngineInfo {
   Name?: string;

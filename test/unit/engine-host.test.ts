@@ -2,13 +2,16 @@
 // exec that removes a node's default route waiting for its container and saying what the engine said (issue 18).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import zlib from "node:zlib";
 import type Docker from "dockerode";
 import { dropDefaultRoute } from "../../lab/backends/host/containers";
 import { readKernel } from "../../lab/doctor/kernel-read";
 import { kernelFindings } from "../../lab/doctor/kernel";
 import { execSaid } from "../../lab/engine-api";
-import { isThisMachine, parseProbe, probeScript, snapshotReader } from "../../lab/engine-host";
+import { inEngineNetwork, isThisMachine, parseProbe, probeScript, snapshotReader } from "../../lab/engine-host";
 import type { ExecResult } from "../../lab/remote";
 
 describe("the engine's machine", () => {
@@ -113,5 +116,26 @@ describe("a node's default route, removed once its container runs (issue 18, ite
     await assert.rejects(dropDefaultRoute(engine([running]), "0123456789abcdef", r.exec), {
       message: "could not remove the default route of 0123456789ab (ip route del default: exit 2: RTNETLINK answers: Operation not permitted)",
     });
+  });
+});
+
+describe("whether this process is in the engine's network namespace (where its iptables are the engine host's)", () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), "swarmlab-pid-"))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const pidFile = (pid: string) => {
+    const file = path.join(dir, "docker.pid");
+    writeFileSync(file, `${pid}\n`);
+    return file;
+  };
+
+  it("a dockerd in this process's namespace (here: this process itself) is", async () => {
+    assert.equal(await inEngineNetwork(pidFile(String(process.pid))), true);
+  });
+
+  it("no pid file, or a pid that is no process: not known, so not (the rules then go through the engine)", async () => {
+    assert.equal(await inEngineNetwork(path.join(dir, "none.pid")), false);
+    assert.equal(await inEngineNetwork(pidFile("999999999")), false);
+    assert.equal(await inEngineNetwork(pidFile("not a pid")), false);
   });
 });

@@ -12,7 +12,7 @@
 // gets them rather than this machine. Each call is one script (iptables-script.ts): one run of sh, or one container.
 import type Docker from "dockerode";
 import execa from "execa";
-import { engineIsHere } from "../../engine-host";
+import { engineIsHere, inEngineNetwork } from "../../engine-host";
 import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../../types";
 import type { Egress } from "../../types";
 import {
@@ -147,7 +147,9 @@ function runnerFor(engine?: Docker): Promise<Runner | undefined> {
   let found = runners.get(engine);
   if (!found) {
     // this machine's firewall is the engine host's only when the engine is this machine (not Desktop's VM, not remote)
-    found = (async () => ((await engineIsHere(engine)) ? await localRunner() : undefined) ?? (await engineRunner(engine)))();
+    // and this process is in its network namespace
+    const here = async () => (await engineIsHere(engine)) && (await inEngineNetwork());
+    found = (async () => ((await here()) ? await localRunner() : undefined) ?? (await engineRunner(engine)))();
     runners.set(engine, found);
   }
   return found;
