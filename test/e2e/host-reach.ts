@@ -4,6 +4,9 @@ import net from "node:net";
 import Docker from "dockerode";
 import { backendFor } from "../../lab/backends";
 import { guardCounters } from "../../lab/backends/host/firewall";
+import { iptablesImage } from "../../lab/backends/host/iptables-engine";
+import { containerExec, demuxed } from "../../lab/engine-api";
+import { waitUntil } from "../../lab/wait";
 import { formatIPv4, parseCidr } from "../../lab/net";
 import type { BackendName } from "../../lab/types";
 
@@ -11,27 +14,85 @@ import type { BackendName } from "../../lab/types";
 export interface HostListener {
   address: string;
   port: number;
-  accepted(): number;
+  accepted(): Promise<number>;
+  /** Whether the host itself can connect to it (a control: the listener is there). */
+  connects(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export async function listenOnHost(address: string): Promise<HostListener> {
+/**
+ * A listener on the host's address on the lab bridge: in this process when the address is this process's (the
+ * engine's machine, its network namespace), else on the engine's host (a client with no route to the lab: Docker
+ * Desktop, a remote engine, a namespace of its own), in a short-lived container of the lab's node image in that
+ * host's network namespace.
+ */
+export async function listenOnHost(address: string, engine: Docker = new Docker()): Promise<HostListener> {
+  try {
+    return await listenHere(address);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRNOTAVAIL") throw err;
+    return listenOnEngineHost(engine, address);
+  }
+}
+
+async function listenHere(address: string): Promise<HostListener> {
   let accepted = 0;
   const server = net.createServer((socket) => {
     accepted += 1;
     socket.end(`host ${address}\n`);
   });
   await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, address, resolve));
+  const port = (server.address() as net.AddressInfo).port;
   return {
     address,
-    port: (server.address() as net.AddressInfo).port,
-    accepted: () => accepted,
+    port,
+    accepted: async () => accepted,
+    connects: () => hostConnects(address, port),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
+// perl is in the node image (perl-base); it binds the one address, as the listener here does, and says each accept.
+const perlListener = (address: string) =>
+  `use IO::Socket::INET; $|=1; my $s = IO::Socket::INET->new(LocalAddr => "${address}", LocalPort => 0, Listen => 5, ReuseAddr => 1) or die "listen: $@"; ` +
+  `print "port ", $s->sockport, "\n"; while (my $c = $s->accept) { print "accepted\n"; print $c "host ${address}\n"; close $c }`;
+const perlConnect = (address: string, port: number) =>
+  `use IO::Socket::INET; exit(IO::Socket::INET->new(PeerAddr => "${address}", PeerPort => ${port}, Timeout => 3) ? 0 : 1)`;
+
+async function listenOnEngineHost(docker: Docker, address: string): Promise<HostListener> {
+  const image = await iptablesImage(docker);
+  if (!image) throw new Error(`no address ${address} here, and the engine has no swarmlab node image to listen on its host with`);
+  const container = await docker.createContainer({
+    Image: image,
+    Entrypoint: ["perl", "-e", perlListener(address)],
+    Cmd: [],
+    HostConfig: { NetworkMode: "host" }, // the engine host's own network namespace, where the lab's bridge is
+  });
+  const said = async () => demuxed((await container.logs({ stdout: true, stderr: true })) as unknown as Buffer);
+  try {
+    await container.start();
+    const port = Number(
+      await waitUntil(
+        `the listener on ${address} (engine host)`,
+        { timeoutMs: 10_000, pacingMs: 100, errors: "end" },
+        async () => /^port (\d+)$/m.exec(await said())?.[1],
+      ),
+    );
+    return {
+      address,
+      port,
+      accepted: async () => (await said()).split("\n").filter((l: string) => l === "accepted").length,
+      connects: async () => (await containerExec(docker, container.id, ["perl", "-e", perlConnect(address, port)])).code === 0,
+      close: () => container.remove({ force: true }).then(() => undefined),
+    };
+  } catch (err) {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Whether this process can open a connection to address:port (a control: the listener is there). */
-export function hostConnects(address: string, port: number): Promise<boolean> {
+function hostConnects(address: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: address, port, timeout: 3000 });
     socket.once("connect", () => {

@@ -11,7 +11,7 @@ import path from "node:path";
 import execa from "execa";
 import { registered } from "../../lab/backends";
 import { canGuard, listGuards } from "../../lab/backends/host/firewall";
-import { dropped, guardEngine, hostConnects, labBridge, listenOnHost, unusedAddressOnDocker0 } from "./host-reach";
+import { dropped, guardEngine, labBridge, listenOnHost, unusedAddressOnDocker0 } from "./host-reach";
 import { WHOAMI_PORT } from "../../lab/backends/host/names";
 import type { Interface } from "../../lab/checks/interfaces";
 import {
@@ -461,7 +461,7 @@ export const CLAIMS: Claim[] = [
       const inputDrop = (l: string) => l.startsWith(`-A INPUT -i ${bridge} `) && l.endsWith("-j DROP");
       const listener = await listenOnHost(gateway);
       try {
-        assert.ok(await hostConnects(gateway, listener.port), `the host itself cannot reach its listener on ${gateway}:${listener.port}`);
+        assert.ok(await listener.connects(), `the host itself cannot reach its listener on ${gateway}:${listener.port}`);
         const before = guarded ? await dropped(o.lab, o.owner, inputDrop, o.backend) : 0;
         const [n] = v.withRole("worker");
         const [t] = v.tasks;
@@ -475,7 +475,7 @@ export const CLAIMS: Claim[] = [
         assert.notEqual(fromNode.code, 0, reached(n.access.name));
         assert.notEqual(fromTask.code, 0, `${reached(`task ${t.name}`)}: ${fromTask.stdout}`);
         const control = "only the host's own control connection may arrive";
-        assert.equal(listener.accepted(), 1, `the host's listener was reached by the lab (${control})${unguarded}`);
+        assert.equal(await listener.accepted(), 1, `the host's listener was reached by the lab (${control})${unguarded}`);
         if (!guarded) {
           return v.cannotCheck(
             `a node's and a task's connections to the host at ${gateway} were refused (checked), but what refused them is not: ` +
