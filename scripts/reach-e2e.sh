@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `npm run test:reach`: the lab from a client that has no route to it, as with Docker Desktop or a remote engine. The
+# client runs in a network namespace of its own (`ip netns`), which reaches the engine through its socket and nothing
+# of the lab's subnet; on a stack of its own (reach-e2e-<pid>, lab swarmlab-reach-<pid>, a free 192.168.N.0/24):
+#
+#   up       npm run up inside the namespace: the nodes are reached through the engine (docker exec of their sshd -i),
+#            the host firewall rules go into the engine host's namespace, not the client's
+#   suite    the verification suite inside the namespace, under CI=true (nothing pending for want of a route)
+#   ssh      ssh -F <the lab's ssh_config> swarm-worker1 through its ProxyCommand, host key pinned
+#   down     npm run down inside the namespace, then the engine and the host's iptables are asked that nothing is left
+#
+# Whatever fails, the lab is removed and the namespace deleted. Needs root (ip netns).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/clock.sh
+[ "$(id -u)" = 0 ] || { echo "reach-e2e: needs root (ip netns): sudo npm run test:reach" >&2; exit 1; }
+
+export SWARMLAB_STACK=reach-e2e-$$
+lab=swarmlab-reach-$$
+ns=swarmlab-client-$$
+t_start=$(now_ms)
+phase() { echo && echo "== reach-e2e: $1 ($(duration $(( $(now_ms) - t_start ))) so far)"; }
+in_ns() { ip netns exec "$ns" "$@"; }
+
+downed=0
+cleanup() {
+  local rc=$?
+  set +e
+  if [ "$downed" = 0 ] && [ -f "Pulumi.$SWARMLAB_STACK.yaml" ]; then
+    echo "reach-e2e: removing the lab after a failure"
+    npm run --silent down || npm run --silent clean "$lab"
+  fi
+  [ -f "Pulumi.$SWARMLAB_STACK.yaml" ] && npx --no-install pulumi stack rm --yes --force --stack "$SWARMLAB_STACK" >/dev/null 2>&1
+  rm -f "Pulumi.$SWARMLAB_STACK.yaml"
+  ip netns delete "$ns" 2>/dev/null
+  exit "$rc"
+}
+trap cleanup EXIT
+
+phase "a client namespace with no route to the lab"
+ip netns add "$ns"
+in_ns ip link set lo up
+bash scripts/setup.sh >/dev/null # the CLI and the passphrase file, before the stack's settings
+subnet=$(REACH_E2E_PID=$$ npx --no-install ts-node -T -e \
+  'import("./lab/host-facts").then(async (h) => console.log(await h.unusedSubnet(100 + (Number(process.env.REACH_E2E_PID) % 150))))')
+echo "reach-e2e: stack $SWARMLAB_STACK, lab $lab, subnet $subnet, client namespace $ns"
+npx --no-install pulumi stack init "$SWARMLAB_STACK" >/dev/null
+npx --no-install pulumi config set --stack "$SWARMLAB_STACK" swarmlab:name "$lab" >/dev/null
+npx --no-install pulumi config set --stack "$SWARMLAB_STACK" swarmlab:subnet "$subnet" >/dev/null
+manager=${subnet%.0/24}.10
+if in_ns bash -c "exec 3<>/dev/tcp/$manager/22" 2>/dev/null; then
+  echo "reach-e2e: the namespace reaches $manager: it is no client without a route" >&2
+  exit 1
+fi
+
+phase "up inside the namespace"
+in_ns npm run up | tee "/tmp/$ns-up.log"
+grep -q "reached through the Docker engine" "/tmp/$ns-up.log" || { echo "reach-e2e: up did not reach the nodes through the engine" >&2; exit 1; }
+grep -q "host firewall rules for the lab in place, through the engine" "/tmp/$ns-up.log" ||
+  { echo "reach-e2e: the host firewall rules were not made in the engine host's namespace" >&2; exit 1; }
+iptables -w -S INPUT | grep -q "swarmlab.lab=$lab," || { echo "reach-e2e: the host has no INPUT rule of $lab" >&2; exit 1; }
+
+phase "the verification suite inside the namespace"
+in_ns env CI=true npx --no-install mocha --timeout 600000 --require test/e2e/exit-guard.ts --grep lifecycle --invert test/e2e/lab.test.ts
+
+phase "ssh -F inside the namespace"
+[ "$(in_ns ssh -F ".swarmlab/$lab/ssh_config" swarm-worker1 hostname)" = swarm-worker1 ]
+
+phase "down inside the namespace"
+in_ns npm run down
+downed=1
+left=$(docker ps -aq --filter "label=swarmlab.lab=$lab"; docker network ls -q --filter "label=swarmlab.lab=$lab"; docker volume ls -q --filter "label=swarmlab.lab=$lab")
+[ -z "$left" ] || { echo "reach-e2e: left of $lab: $left" >&2; exit 1; }
+if iptables -w -S | grep -q "swarmlab.lab=$lab,"; then echo "reach-e2e: firewall rules of $lab are left" >&2; exit 1; fi
+echo "reach-e2e: passed in $(duration $(( $(now_ms) - t_start )))"
