@@ -7,6 +7,8 @@
 #            the host firewall rules go into the engine host's namespace, not the client's
 #   suite    the verification suite inside the namespace, under CI=true (nothing pending for want of a route)
 #   ssh      ssh -F <the lab's ssh_config> swarm-worker1 through its ProxyCommand, host key pinned
+#   remote   DOCKER_HOST=tcp://127.0.0.1:<port> (a relay to the engine's socket inside the namespace): the doctor reads
+#            the engine's machine through a probe, and the suite passes again
 #   down     npm run down inside the namespace, then the engine and the host's iptables are asked that nothing is left
 #
 # Whatever fails, the lab is removed and the namespace deleted. Needs root (ip netns).
@@ -33,6 +35,7 @@ cleanup() {
   [ -f "Pulumi.$SWARMLAB_STACK.yaml" ] && npx --no-install pulumi stack rm --yes --force --stack "$SWARMLAB_STACK" >/dev/null 2>&1
   rm -f "Pulumi.$SWARMLAB_STACK.yaml"
   ip netns delete "$ns" 2>/dev/null
+  [ "$rc" = 0 ] || echo "reach-e2e: FAILED (exit $rc)"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -65,6 +68,22 @@ in_ns env CI=true npx --no-install mocha --timeout 600000 --require test/e2e/exi
 
 phase "ssh -F inside the namespace"
 [ "$(in_ns ssh -F ".swarmlab/$lab/ssh_config" swarm-worker1 hostname)" = swarm-worker1 ]
+
+# A teacher's remote engine, stood for by a TCP relay on the namespace's own loopback to the engine's socket: no
+# unix socket is used, so the engine counts as another machine, read through a probe container.
+phase "a remote engine (DOCKER_HOST=tcp://127.0.0.1, a relay inside the namespace)"
+port=$(( 20000 + $$ % 20000 ))
+ip netns exec "$ns" node -e 'const net = require("net");
+net.createServer((c) => { const u = net.connect("/var/run/docker.sock"); c.pipe(u).pipe(c);
+  u.on("error", () => c.destroy()); c.on("error", () => u.destroy()); }).listen(Number(process.argv[1]), "127.0.0.1");' "$port" &
+relay=$! # ip netns exec execs node: killing it stops the relay
+trap 'rc=$?; kill $relay 2>/dev/null || true; (exit $rc); cleanup' EXIT
+remote() { in_ns env DOCKER_HOST="tcp://127.0.0.1:$port" "$@"; }
+for _ in $(seq 50); do remote docker version >/dev/null 2>&1 && break; sleep 0.1; done
+remote node scripts/compiled.js scripts/doctor.ts | tee "/tmp/$ns-doctor.log" || true
+grep -q "kernel of the engine's machine" "/tmp/$ns-doctor.log" || { echo "reach-e2e: the doctor did not read the engine's machine" >&2; exit 1; }
+remote env CI=true npx --no-install mocha --timeout 600000 --require test/e2e/exit-guard.ts --grep lifecycle --invert test/e2e/lab.test.ts
+kill $relay 2>/dev/null || true
 
 phase "down inside the namespace"
 in_ns npm run down
