@@ -17,23 +17,17 @@ cd "$(dirname "$0")/.."
 . scripts/clock.sh
 [ "$(id -u)" = 0 ] || { echo "reach-e2e: needs root (ip netns): sudo npm run test:reach" >&2; exit 1; }
 
-export SWARMLAB_STACK=reach-e2e-$$
-lab=swarmlab-reach-$$
+. scripts/e2e-lab.sh
+e2e_lab reach
 ns=swarmlab-client-$$
 t_start=$(now_ms)
 phase() { echo && echo "== reach-e2e: $1 ($(duration $(( $(now_ms) - t_start ))) so far)"; }
 in_ns() { ip netns exec "$ns" "$@"; }
 
-downed=0
 cleanup() {
   local rc=$?
   set +e
-  if [ "$downed" = 0 ] && [ -f "Pulumi.$SWARMLAB_STACK.yaml" ]; then
-    echo "reach-e2e: removing the lab after a failure"
-    npm run --silent down || npm run --silent clean "$lab"
-  fi
-  [ -f "Pulumi.$SWARMLAB_STACK.yaml" ] && npx --no-install pulumi stack rm --yes --force --stack "$SWARMLAB_STACK" >/dev/null 2>&1
-  rm -f "Pulumi.$SWARMLAB_STACK.yaml"
+  e2e_remove_lab reach-e2e
   ip netns delete "$ns" 2>/dev/null
   [ "$rc" = 0 ] || echo "reach-e2e: FAILED (exit $rc)"
   exit "$rc"
@@ -44,8 +38,7 @@ phase "a client namespace with no route to the lab"
 ip netns add "$ns"
 in_ns ip link set lo up
 bash scripts/setup.sh >/dev/null # the CLI and the passphrase file, before the stack's settings
-subnet=$(REACH_E2E_PID=$$ npx --no-install ts-node -T -e \
-  'import("./lab/host-facts").then(async (h) => console.log(await h.unusedSubnet(100 + (Number(process.env.REACH_E2E_PID) % 150))))')
+subnet=$(e2e_subnet)
 echo "reach-e2e: stack $SWARMLAB_STACK, lab $lab, subnet $subnet, client namespace $ns"
 npx --no-install pulumi stack init "$SWARMLAB_STACK" >/dev/null
 npx --no-install pulumi config set --stack "$SWARMLAB_STACK" swarmlab:name "$lab" >/dev/null

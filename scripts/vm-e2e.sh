@@ -18,8 +18,8 @@ cd "$(dirname "$0")/.."
 . scripts/clock.sh
 [ "$(id -u)" = 0 ] || { echo "vm-e2e: needs root (libvirt's system instance, debootstrap): sudo npm run test:vm" >&2; exit 1; }
 
-export SWARMLAB_STACK=vm-e2e-$$
-lab=swarmlab-vm-$$
+. scripts/e2e-lab.sh
+e2e_lab vm
 summary=()
 t_start=$(now_ms)
 t_phase=$t_start
@@ -38,17 +38,10 @@ phase() {
 pulumi_cfg() { npx --no-install pulumi config set --stack "$SWARMLAB_STACK" "$@"; }
 mocha_e2e() { npx --no-install mocha --timeout 1800000 --require test/e2e/exit-guard.ts "$@"; }
 
-downed=0
 cleanup() {
   local rc=$?
   set +e
-  if [ "$downed" = 0 ] && [ -f "Pulumi.$SWARMLAB_STACK.yaml" ]; then
-    echo "vm-e2e: removing the lab after a failure (its logs first)"
-    npm run --silent logs >/dev/null 2>&1 && echo "vm-e2e: logs in .swarmlab/logs/$lab/"
-    npm run --silent down || npm run --silent clean "$lab"
-  fi
-  [ -f "Pulumi.$SWARMLAB_STACK.yaml" ] && npx --no-install pulumi stack rm --yes --force --stack "$SWARMLAB_STACK" >/dev/null 2>&1
-  rm -f "Pulumi.$SWARMLAB_STACK.yaml"
+  e2e_remove_lab vm-e2e
   exit "$rc"
 }
 trap cleanup EXIT
@@ -61,8 +54,7 @@ bash scripts/box.sh
 
 phase up "npm run up, backend vagrant"
 bash scripts/setup.sh # what npm run up does first: the CLI and the passphrase file, before the stack's settings
-subnet=$(VM_E2E_PID=$$ npx --no-install ts-node -T -e \
-  'import("./lab/host-facts").then(async (h) => console.log(await h.unusedSubnet(100 + (Number(process.env.VM_E2E_PID) % 150))))')
+subnet=$(e2e_subnet)
 echo "vm-e2e: stack $SWARMLAB_STACK, lab $lab, subnet $subnet"
 npx --no-install pulumi stack init "$SWARMLAB_STACK" >/dev/null
 pulumi_cfg swarmlab:backend vagrant
