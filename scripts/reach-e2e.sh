@@ -6,6 +6,7 @@
 #   up       npm run up inside the namespace: the nodes are reached through the engine (docker exec of their sshd -i),
 #            the host firewall rules go into the engine host's namespace, not the client's
 #   suite    the verification suite inside the namespace, under CI=true (nothing pending for want of a route)
+#   explain  npm run explain inside the namespace: every step holds
 #   ssh      ssh -F <the lab's ssh_config> swarm-worker1 through its ProxyCommand, host key pinned
 #   remote   DOCKER_HOST=tcp://127.0.0.1:<port> (a relay to the engine's socket inside the namespace): the doctor reads
 #            the engine's machine through a probe, and the suite passes again
@@ -58,6 +59,10 @@ iptables -w -S INPUT | grep -q "swarmlab.lab=$lab," || { echo "reach-e2e: the ho
 
 phase "the verification suite inside the namespace"
 in_ns env CI=true npx --no-install mocha --timeout 600000 --require test/e2e/exit-guard.ts --grep lifecycle --invert test/e2e/lab.test.ts
+
+phase "npm run explain inside the namespace"
+in_ns npm run explain | tail -3 | tee "/tmp/$ns-explain.log"
+grep -q "every step holds on this lab" "/tmp/$ns-explain.log" || { echo "reach-e2e: explain found a step that does not hold" >&2; exit 1; }
 
 phase "ssh -F inside the namespace"
 [ "$(in_ns ssh -F ".swarmlab/$lab/ssh_config" swarm-worker1 hostname)" = swarm-worker1 ]
