@@ -579,6 +579,13 @@ export function checkClaims(claims: Claim[], v: LabView, ci = Boolean(process.en
     outcomes.set(c, outcome);
     return settled(outcome);
   };
+  // Machines whose backend paces SSH (VMs under emulation: a handshake costs them seconds of CPU) take the claims one
+  // at a time; seen: a dozen sessions at once left an emulated worker's sshd past OpenSSH's banner timeout.
+  if (registered(v.outputs.backend)?.ssh) {
+    let one: Promise<unknown> = Promise.resolve();
+    for (const c of [...claims.filter((x) => !x.alone), ...claims.filter((x) => x.alone)]) one = start(c, one);
+    return new Map(claims.map((c) => [c, outcomes.get(c)!]));
+  }
   let previous: Promise<unknown> = Promise.all(claims.filter((c) => !c.alone).map((c) => start(c)));
   for (const c of claims.filter((x) => x.alone)) previous = start(c, previous);
   return new Map(claims.map((c) => [c, outcomes.get(c)!]));
