@@ -2,6 +2,8 @@
 // docker_gwbridge, the overlay (subnet, VNI, encrypted), and each task's eth0 and eth1.
 import type { Interface } from "../checks/interfaces";
 import type { ConnectedLab } from "../checks/observe";
+import type { LabOutputs } from "../outputs";
+import type { LabSnapshot } from "../snapshot/model";
 import { networkNamed, nodeNamed, overlayNamed, runningTasksOf, taskInfoOf } from "../snapshot/model";
 import type { TaskInfo } from "../steps/service";
 import type { BackendName } from "../types";
@@ -32,19 +34,29 @@ export interface ObservedLab {
   upstream: { name: string; address: string };
 }
 
+/** The lab before its overlay is made (no swarm, or a swarm without mynet): everything else as ObservedLab. */
+export type PartialLab = Omit<ObservedLab, "overlay"> & { overlay?: ObservedLab["overlay"] };
+
 /** The lab as explain draws it, from the snapshot the connected lab took (nothing read again). */
 export async function observeLab(lab: ConnectedLab): Promise<ObservedLab> {
-  const o = lab.outputs;
-  const s = lab.snapshot;
+  const seen = partialLabOf(lab.outputs, lab.snapshot);
+  if (!seen.overlay) throw new Error(`${lab.manager.access.name} has no network ${lab.outputs.overlay.name}: npm run up makes the lab whole`);
+  return { ...seen, overlay: seen.overlay };
+}
+
+/**
+ * The lab as far as it is made, from its outputs and a snapshot: without the overlay where the swarm has none yet (an
+ * exercise's starting point; the exercise page draws it as it is).
+ */
+export function partialLabOf(o: LabOutputs, s: LabSnapshot): PartialLab {
   const mynet = overlayNamed(s, o.overlay.name);
-  if (!mynet) throw new Error(`${lab.manager.access.name} has no network ${o.overlay.name}: npm run up makes the lab whole`);
-  const nodes = lab.nodes.map((n) => {
-    const look = nodeNamed(s, n.access.name);
+  const nodes = o.nodeAccess.map((n) => {
+    const look = nodeNamed(s, n.name);
     const gwbridge = networkNamed(look, "docker_gwbridge");
     return {
-      name: n.access.name,
-      role: n.access.role,
-      address: n.access.address,
+      name: n.name,
+      role: n.role,
+      address: n.address,
       iface: look?.labInterface ?? "",
       gwbridge: { subnet: gwbridge?.subnet ?? "", gateway: gwbridge?.gateway ?? "" },
     };
@@ -59,7 +71,7 @@ export async function observeLab(lab: ConnectedLab): Promise<ObservedLab> {
     backend: o.backend,
     subnet: o.subnet,
     nodes,
-    overlay: { ...mynet, gateway: o.overlay.gateway },
+    ...(mynet ? { overlay: { ...mynet, gateway: o.overlay.gateway } } : {}),
     service: o.service,
     tasks,
     upstream: o.upstream,

@@ -2,7 +2,7 @@
 // rendered to SVG by Graphviz itself (its WebAssembly build from npm, @hpcc-js/wasm-graphviz), not drawn by hand.
 // Each node is a box holding its lab interface, docker_gwbridge, the overlay's end (where it runs a task) and its
 // tasks; the lab network and the upstream are below; the VXLAN tunnel joins the overlay's ends.
-import type { ObservedLab, ObservedNode, ObservedTask } from "./observed";
+import type { ObservedNode, ObservedTask, PartialLab } from "./observed";
 
 const FONT = "Helvetica";
 
@@ -16,14 +16,18 @@ function taskLabel(t: ObservedTask): string {
   return `task ${t.name}\n${line("eth0", t.eth0)}\n${line("eth1", t.eth1)}`;
 }
 
-/** The lab as DOT: a graph a student can read (labels on every box and every edge that means something). */
-export function topologyDot(lab: ObservedLab): string {
+/**
+ * The lab as DOT: a graph a student can read (labels on every box and every edge that means something). A lab whose
+ * overlay is not made yet (the exercise page draws the lab as the student builds it) has no overlay ends and no tunnel.
+ */
+export function topologyDot(lab: PartialLab): string {
   const o = lab.overlay;
-  const tunnel = o.encrypted ? `IPsec ESP tunnel\n(VXLAN VNI ${o.vni} inside)` : `VXLAN tunnel\nVNI ${o.vni}, UDP 4789`;
+  const tunnel = o?.encrypted ? `IPsec ESP tunnel\n(VXLAN VNI ${o.vni} inside)` : `VXLAN tunnel\nVNI ${o?.vni}, UDP 4789`;
+  const title = o ? `Swarm overlay ${o.name} ${o.subnet}${o.encrypted ? " (encrypted)" : ""}, service ${lab.service}` : "no Swarm overlay yet";
   const out: string[] = [
     `graph ${q(lab.lab)} {`,
     `  graph [fontname=${q(FONT)}, fontsize=14, labelloc=t, newrank=true, nodesep=0.5, ranksep=0.7, pad=0.3,`,
-    `         label=${q(`lab ${lab.lab}: Swarm overlay ${o.name} ${o.subnet}${o.encrypted ? " (encrypted)" : ""}, service ${lab.service}`)}];`,
+    `         label=${q(`lab ${lab.lab}: ${title}`)}];`,
     `  node [fontname=${q(FONT)}, fontsize=11, shape=box, style="rounded,filled", fillcolor="#ffffff", margin="0.25,0.1"];`,
     `  edge [fontname=${q(FONT)}, fontsize=10, color="#555555"];`,
     `  labnet [label=${q(`lab network ${lab.subnet}`)}, fillcolor="#e8e8e8", width=6];`,
@@ -47,7 +51,7 @@ export function topologyDot(lab: ObservedLab): string {
   return out.join("\n") + "\n";
 }
 
-function nodeCluster(lab: ObservedLab, n: ObservedNode, tasks: ObservedTask[], ends: Map<string, string>, overlayLeft: boolean): string[] {
+function nodeCluster(lab: PartialLab, n: ObservedNode, tasks: ObservedTask[], ends: Map<string, string>, overlayLeft: boolean): string[] {
   const c = id(n.name);
   const lines = [
     `  subgraph ${id("cluster", n.name)} {`,
@@ -60,7 +64,7 @@ function nodeCluster(lab: ObservedLab, n: ObservedNode, tasks: ObservedTask[], e
         `    ${id(c, "gw")} -- ${id(c, "lab")} [label="NAT"];`,
       ]
     : [];
-  if (tasks.length === 0) lines.push(...gw);
+  if (tasks.length === 0 || !lab.overlay) lines.push(...gw);
   else {
     const end = id(c, "overlay");
     ends.set(n.name, end);
