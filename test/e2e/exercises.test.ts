@@ -1,0 +1,107 @@
+// Every exercise proven on a throw-away lab (npm run test:exercises), three ways: after `start` its check fails; the
+// reference solution typed over SSH step by step flips each task from ✗ to ✓ at its own step and not before; after
+// `npm run up` it still passes. Each exercise runs twice from a fresh start, to catch a check that passes by chance.
+// One lab serves every exercise: each start heals it (a healthy up takes seconds) and makes its own starting point.
+import assert from "node:assert/strict";
+import path from "node:path";
+import execa from "execa";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { downLab, forgetStack } from "../../infra/stack";
+import { checkExercise, ExerciseLab, solveStep, startExercise } from "../../lab/exercises/engine";
+import { Exercise, listExercises } from "../../lab/exercises/exercise";
+import type { ExerciseReport } from "../../lab/exercises/format";
+import { PROJECT_ROOT } from "../../lab/project-root";
+import { outputsFromRecord, recordedOf } from "../../lab/recorded-outputs";
+import { requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
+
+/** How long a task may take to flip after the step that completes it (Swarm schedules tasks on its own time). */
+const FLIP_MS = 120_000;
+
+/** npm run up's code on the throw-away lab's stack, as the student runs it. */
+async function up(stack: string): Promise<void> {
+  const r = await execa("node", [path.join(PROJECT_ROOT, "scripts", "compiled.js"), "scripts/up.ts"], {
+    cwd: PROJECT_ROOT,
+    env: { SWARMLAB_STACK: stack },
+    reject: false,
+    all: true,
+  });
+  assert.equal(r.exitCode, 0, `npm run up failed:\n${(r.all ?? "").split("\n").slice(-30).join("\n")}`);
+}
+
+/** One line per check: ✓, ✗ or … (pending) per task. */
+const marks = (r: ExerciseReport) => r.tasks.map((t) => `${t.pending !== undefined ? "…" : t.passed ? "✓" : "✗"} ${t.id}`).join("  ");
+
+/** Checks until every task of `done` passes (or is pending), up to FLIP_MS; the last report either way. */
+async function checkUntil(e: Exercise, lab: ExerciseLab, done: Set<string>): Promise<ExerciseReport> {
+  const until = Date.now() + FLIP_MS;
+  for (;;) {
+    const r = await checkExercise(e, lab);
+    const flipped = r.tasks.filter((t) => done.has(t.id)).every((t) => t.passed || t.pending !== undefined);
+    if (flipped || Date.now() > until) return r;
+    await new Promise((ok) => setTimeout(ok, 2_000));
+  }
+}
+
+describe("exercises: each starts failing, its solution flips each task at its own step, and up keeps it passing", function () {
+  let stack: Stack;
+  let lab: ExerciseLab;
+  const log: string[] = [];
+  const began = Date.now();
+
+  before(async function () {
+    await requirePrerequisites(this);
+    const settings = await throwAwaySettings("exercises", 80);
+    ({ stack } = await throwAwayLab("exercises", settings));
+    lab = {
+      root: PROJECT_ROOT,
+      stack: stack.name,
+      outputs: () => outputsFromRecord(PROJECT_ROOT, recordedOf(PROJECT_ROOT, stack.name)!, stack.name),
+      heal: () => up(stack.name),
+    };
+  });
+
+  after(async function () {
+    if (stack) {
+      const { left } = await downLab(stack);
+      await forgetStack(stack);
+      assert.deepEqual(left, [], "left after down");
+    }
+    console.log(`\n      the vetting (${((Date.now() - began) / 1000).toFixed(0)} s in all):\n${log.map((l) => `        ${l}`).join("\n")}`);
+  });
+
+  for (const e of listExercises(PROJECT_ROOT)) {
+    for (const round of [1, 2]) {
+      it(`${e.name} (round ${round}): fails after start; each step flips exactly its tasks; passes after up`, async function () {
+        const t0 = Date.now();
+        await startExercise(e, lab);
+        const first = await checkExercise(e, lab);
+        log.push(`${e.name} #${round} start: ${marks(first)}`);
+        assert.equal(first.done, false, `${e.name} passes right after start`);
+        for (const t of first.tasks) {
+          if (t.pending !== undefined) assert.ok(t.pending.length > 0, `${t.id} is pending without a reason`);
+          else assert.equal(t.passed, false, `${t.id} passes right after start`);
+        }
+        const done = new Set<string>();
+        for (const [i, step] of e.solution.entries()) {
+          await solveStep(e, lab, step);
+          step.completes.forEach((id) => done.add(id));
+          const r = await checkUntil(e, lab, done);
+          log.push(`${e.name} #${round} step ${i + 1} (${step.on}: ${step.command.slice(0, 60)}…): ${marks(r)}`);
+          for (const t of r.tasks) {
+            if (t.pending !== undefined) continue;
+            const say = `${e.name} step ${i + 1}: ${t.id}: ${t.found.join("; ")}`;
+            assert.equal(t.passed, done.has(t.id), done.has(t.id) ? `${say} (did not flip)` : `${t.id} passed before the step that completes it`);
+          }
+        }
+        await up(stack.name);
+        const healed = await checkExercise(e, lab);
+        log.push(`${e.name} #${round} after up: ${marks(healed)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+        assert.equal(healed.done, true, `after up: ${healed.tasks.flatMap((t) => t.found).join("; ")}`);
+        assert.ok(
+          healed.tasks.every((t) => t.passed || t.pending !== undefined),
+          "after up every task passes or is pending",
+        );
+      });
+    }
+  }
+});
