@@ -3,11 +3,13 @@
 //   npm run exercise start <name>        the lab made healthy (npm run up's code), then the exercise's starting point
 //   npm run exercise check [-- --json]   grades the lab as it is now, task by task (exit 1 when a task fails)
 //   npm run exercise hint | solve | reset   a hint for the first failing task; the reference solution; start again
+//   npm run exercise -- --serve [--port <n>]   the page on http://127.0.0.1:7650: the tasks ✓/✗, the hint, the lab's picture
 // check, hint, solve and reset take the exercise started last on this stack (SWARMLAB_STACK), or the one named.
 import { stackFromEnv } from "../lab/env";
 import { checkExercise, ExerciseLab, reportLines, solveExercise, startExercise, taskText, valuesOf } from "../lab/exercises/engine";
 import { Exercise, ExerciseError, exerciseNamed, listExercises } from "../lab/exercises/exercise";
 import { readProgress } from "../lab/exercises/progress";
+import { serveUntilStopped } from "../lab/exercises/serve";
 import { OutputsError } from "../lab/outputs";
 import { DEFAULT_STACK, PROJECT, PROJECT_ROOT } from "../lab/project-root";
 import { outputsFromRecord, recordedOf } from "../lab/recorded-outputs";
@@ -65,6 +67,7 @@ export async function exercise(argv: string[]): Promise<number> {
   const [command = "list", name, ...rest] = argv.filter((a) => a !== "--json");
   const stack = stackFromEnv(process.env.SWARMLAB_STACK, PROJECT) ?? DEFAULT_STACK;
   const lab = exerciseLab(stack);
+  if (argv.includes("--serve")) return serveUntilStopped(lab, argv); // the page on this machine (lab/exercises/serve)
   if (!COMMANDS.includes(command)) throw new ExerciseError(`no command '${command}': the commands are ${COMMANDS.join(", ")}`);
   if (rest.length) throw new ExerciseError(`npm run exercise ${command} takes one exercise's name at most, not '${[name, ...rest].join(" ")}'`);
   if (command === "list") return list(lab);

@@ -3,10 +3,20 @@
 // then on a throw-away lab: an exercise started, the page open, the reference solution's first step typed over SSH as
 // a student would, and its task flipping from ✗ to ✓ on the page. Screenshots: .swarmlab/artifacts/exercise-page*.png.
 import assert from "node:assert/strict";
+import net from "node:net";
+import path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import execa from "execa";
 import type { Browser, Page } from "playwright-core";
+import { downLab, forgetStack } from "../../infra/stack";
+import { exerciseNamed } from "../../lab/exercises/exercise";
 import { exerciseReport, type ExerciseReport } from "../../lab/exercises/format";
 import { Looks, type PageLook } from "../../lab/exercises/serve/looks";
 import { startPageServer, type PageServer } from "../../lab/exercises/serve/server";
+import { fill, publicValues } from "../../lab/exercises/values";
+import { PROJECT_ROOT } from "../../lab/project-root";
+import { outputsFromRecord, recordedOf } from "../../lab/recorded-outputs";
+import { requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
 import { artifact, launchBrowser } from "./page-browser";
 
 /** How long the page may take to show a change: a poll (2 s), the look it starts, and the poll after. */
@@ -56,5 +66,95 @@ describe("exercise page in a browser: a stand-in check", function () {
     assert.equal(await page.textContent("#hint-text"), "Join the workers with the token from docker swarm join-token worker.");
     await page.screenshot({ path: artifact("exercise-page-stand-in.png"), fullPage: true });
     assert.deepEqual(refused, []);
+  });
+});
+
+/** npm run exercise [args] on the stack, as the student runs it (the compiled command, as npm's script does). */
+const exerciseCli = (stack: string, ...args: string[]) =>
+  execa("node", [path.join(PROJECT_ROOT, "scripts", "compiled.js"), "scripts/exercise.ts", ...args], {
+    cwd: PROJECT_ROOT,
+    env: { SWARMLAB_STACK: stack },
+    all: true,
+    reject: false,
+  });
+
+/** A port nothing listens on now, on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe("exercise page in a browser: on a throw-away lab, as a student works", function () {
+  let browser: Browser;
+  let stack: Stack | undefined;
+  let serving: ReturnType<typeof exerciseCli> | undefined;
+
+  before(async function () {
+    await requirePrerequisites(this);
+    browser = await launchBrowser(this);
+    ({ stack } = await throwAwayLab("page", await throwAwaySettings("page", 90)));
+  });
+
+  after(async function () {
+    await browser?.close();
+    if (serving && serving.exitCode === null) serving.kill("SIGINT");
+    if (stack) {
+      const { left } = await downLab(stack);
+      await forgetStack(stack);
+      assert.deepEqual(left, [], "left after down");
+    }
+  });
+
+  it("npm run exercise -- --serve: the swarm exercise's tasks ✗, the machines not in a swarm; the first step typed over ssh flips its task to ✓", async function () {
+    const name = stack!.name;
+    const start = await exerciseCli(name, "start", "swarm");
+    assert.equal(start.exitCode, 0, `npm run exercise start swarm failed:\n${(start.all ?? "").slice(-3000)}`);
+
+    const port = await freePort();
+    serving = exerciseCli(name, "--serve", "--port", String(port));
+    const url = `http://127.0.0.1:${port}/`;
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      serving!.all!.on("data", (d: Buffer) => ((out += d), out.includes(url) && resolve()));
+      serving!.then((r) => reject(new Error(`--serve exited ${r.exitCode} before listening:\n${r.all}`)), reject);
+    });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(url);
+    await page.waitForSelector('#tasks li[data-task="init"]', { timeout: FLIP_MS });
+    assert.equal(await taskState(page, "init"), "failed");
+    assert.equal(await taskState(page, "join"), "failed");
+    assert.ok(await page.isVisible("#hint-text"), "a hint is shown");
+    // the picture's text, Graphviz's character references read back (it writes - as &#45;)
+    const picture = async () =>
+      (await (await page.request.get(`${url}topology.svg`)).text()).replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
+    assert.match(await picture(), /swarm-manager \(not in a swarm\)/);
+
+    // the reference solution's first step, typed as the task tells the student: {ssh} <node> '<command>'
+    const e = exerciseNamed(PROJECT_ROOT, "swarm");
+    const values = publicValues(outputsFromRecord(PROJECT_ROOT, recordedOf(PROJECT_ROOT, name)!, name), "busybox");
+    const step = e.solution[0];
+    assert.deepEqual([step.on, step.completes], ["manager", ["init"]]);
+    const typed = await execa("sh", ["-c", `${values.ssh} ${values.manager} '${fill(step.command, values)}'`], {
+      cwd: PROJECT_ROOT,
+      reject: false,
+      all: true,
+    });
+    assert.equal(typed.exitCode, 0, typed.all);
+
+    await page.waitForSelector('#tasks li[data-task="init"][data-state="passed"]', { timeout: FLIP_MS });
+    assert.equal(await taskState(page, "join"), "failed", "the workers have not joined: join stays ✗");
+    await page.waitForFunction("document.getElementById('topology').naturalWidth > 0");
+    const shot = artifact("exercise-page.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`      the page after the first step: ${path.relative(PROJECT_ROOT, shot)}`);
+    assert.match(await picture(), /swarm-manager \(manager, Leader\)/);
+
+    serving.kill("SIGINT");
+    const stopped = await serving;
+    assert.equal(stopped.exitCode, 0, `--serve after Ctrl-C:\n${stopped.all}`);
   });
 });

@@ -9,6 +9,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { EXERCISE_FORMAT, exerciseReport, type ExerciseReport } from "../../lab/exercises/format";
+import { pageArgs } from "../../lab/exercises/serve";
 import { Looks, PAGE_FORMAT, type PageLook, type PageState } from "../../lab/exercises/serve/looks";
 import { pictureLab, swarmRoleOf } from "../../lab/exercises/serve/picture";
 import { loopbackHost, PageError, startPageServer, type PageServer } from "../../lab/exercises/serve/server";
@@ -126,6 +127,14 @@ describe("exercise page: the server listens on this machine only", function () {
     } finally {
       await new Promise((r) => taken.close(r));
     }
+  });
+
+  it("npm run exercise -- --serve takes --port (7650 by default) and --host from the command line; a bad value is named", function () {
+    assert.deepEqual(pageArgs(["--serve"]), { port: 7650 });
+    assert.deepEqual(pageArgs(["--serve", "--port", "7651"]), { port: 7651 });
+    assert.deepEqual(pageArgs(["--port=7652", "--serve", "--host", "0.0.0.0"]), { port: 7652, host: "0.0.0.0" });
+    assert.throws(() => pageArgs(["--serve", "--port", "web"]), new PageError("--port 'web' is not a port: give a number from 1 to 65535"));
+    assert.throws(() => pageArgs(["--serve", "--port"]), /--port needs a value, for example --port 7650/);
   });
 
   it("a port that is no port is refused before anything listens", async function () {
