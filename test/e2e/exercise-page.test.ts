@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { downLab, forgetStack } from "../../infra/stack";
 import { exerciseNamed } from "../../lab/exercises/exercise";
 import { exerciseReport, type ExerciseReport } from "../../lab/exercises/format";
-import { Looks, type PageLook } from "../../lab/exercises/serve/looks";
+import { Looks, type PageLook, type PageState } from "../../lab/exercises/serve/looks";
 import { startPageServer, type PageServer } from "../../lab/exercises/serve/server";
 import { fill, publicValues } from "../../lab/exercises/values";
 import { PROJECT_ROOT } from "../../lab/project-root";
@@ -145,13 +145,27 @@ describe("exercise page in a browser: on a throw-away lab, as a student works", 
     });
     assert.equal(typed.exitCode, 0, typed.all);
 
+    const typedAt = Date.now();
     await page.waitForSelector('#tasks li[data-task="init"][data-state="passed"]', { timeout: FLIP_MS });
+    console.log(`      init showed ✓ on the page ${((Date.now() - typedAt) / 1000).toFixed(1)} s after the command ended`);
     assert.equal(await taskState(page, "join"), "failed", "the workers have not joined: join stays ✗");
-    await page.waitForFunction("document.getElementById('topology').naturalWidth > 0");
+    // the picture follows (a look draws the lab before it checks it: the look that saw ✓ may have drawn it a moment before)
+    const until = Date.now() + FLIP_MS;
+    while (!/swarm-manager \(manager, Leader\)/.test(await picture())) {
+      assert.ok(Date.now() < until, `the picture never showed swarm-manager as the Leader:\n${await picture()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const { picture: version } = (await (await page.request.get(`${url}state`)).json()) as PageState;
+    await page.waitForFunction(
+      `(img => img.src.endsWith("v=${version}") && img.complete && img.naturalWidth > 0)(document.getElementById("topology"))`,
+      undefined,
+      {
+        timeout: FLIP_MS,
+      },
+    );
     const shot = artifact("exercise-page.png");
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`      the page after the first step: ${path.relative(PROJECT_ROOT, shot)}`);
-    assert.match(await picture(), /swarm-manager \(manager, Leader\)/);
 
     serving.kill("SIGINT");
     const stopped = await serving;
