@@ -144,6 +144,7 @@ export class SwarmLab extends pulumi.ComponentResource {
           name: n.name,
           role: n.role,
           address: n.address,
+          ...(n.login ? { login: n.login } : {}), // a host the user has (ssh backend): how the user logs in
           egress: spec.egress,
           authorizedKey: key.out("publicKey"),
           privateKey,

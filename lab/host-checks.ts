@@ -25,6 +25,8 @@ export interface HostChecks {
   assertTools?(backend: LabSpec["backend"]): void;
   /** What exists under the names the lab's objects would take (Backend.namesTaken); a host without it checks none. */
   namesTaken?(spec: LabSpec): Promise<LabObject[]>;
+  /** Fails with the first blocker of the backend's doctor, for a backend whose machines it does not make (ssh). */
+  assertMachinesFit?(spec: LabSpec, stack: string): Promise<void>;
 }
 
 export const THIS_MACHINE: Required<HostChecks> = {
@@ -36,6 +38,12 @@ export const THIS_MACHINE: Required<HostChecks> = {
       spec.name,
       spec.nodes.map((n) => n.name),
     ),
+  assertMachinesFit: async (spec, stack) => {
+    const doctor = pluginOf(spec.backend).doctor;
+    if (!doctor?.gatesProgram) return;
+    const refused = doctor.findings(await doctor.read({ spec, stack, quick: true }), undefined).find((f) => f.status === "blocker");
+    if (refused) throw new Error(`${refused.check}: ${refused.says}. Fix: ${refused.fix}`);
+  },
 };
 
 /** Fails with the first setting this machine cannot take for stack `stack`'s lab, in one line with the fix. */
@@ -45,6 +53,7 @@ export async function assertLabFitsHost(spec: LabSpec, stack: string, host: Host
   if (spec.overlay.encrypted && hostKernel && host.encryption) assertEncryptionFits(spec, await host.encryption());
   assertHostFits(spec, await host.facts(spec.service.image), stack);
   if (host.namesTaken) assertNamesFree(spec.name, await host.namesTaken(spec), stack);
+  await host.assertMachinesFit?.(spec, stack);
 }
 
 /**

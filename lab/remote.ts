@@ -15,8 +15,10 @@ export interface SshTarget {
   host: string;
   port: number;
   username: string;
-  /** The lab's private key (OpenSSH format). */
+  /** The lab's private key (OpenSSH format); "" with `agent`. */
   privateKey: string;
+  /** The SSH agent's socket, instead of a key (a user's own login to a host they have: lab/backends/ssh). */
+  agent?: string;
   /** The node's host key as recorded at creation ("ssh-ed25519 AAAA…"); the connection is refused if it differs. */
   hostKey: string;
   /** The node's container, when SSH is carried through the Docker engine instead of going to host:port. */
@@ -165,9 +167,9 @@ async function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
       .connect({
         ...(relay ? { sock: relay } : { host: t.host, port: t.port }),
         username: t.username,
-        privateKey: t.privateKey,
+        ...(t.agent ? { agent: t.agent } : { privateKey: t.privateKey }),
         // the lab's key is the only way in: not asking "none" first saves a round trip of every handshake
-        authHandler: ["publickey"],
+        authHandler: [t.agent ? "agent" : "publickey"],
         readyTimeout,
         keepaliveInterval: 10_000,
         algorithms: { serverHostKey: [keyType(t.hostKey)] as never },

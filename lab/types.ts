@@ -11,6 +11,15 @@ export interface NodeSpec {
   role: Role;
   /** Static address on the lab network, e.g. 192.168.56.10. */
   address: string;
+  /** How the user logs in to a machine they already have (ssh backend): the lab's own key is authorised that way. */
+  login?: HostLogin;
+}
+
+/** A host's login as swarmlab:hosts gives it: the user, sshd's port, and a private key file (else the SSH agent). */
+export interface HostLogin {
+  user: string;
+  port: number;
+  key?: string;
 }
 
 export interface LabSpec {

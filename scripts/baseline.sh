@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
 # baseline.sh — the swarmlab lab made by plain docker commands, as fast as plain docker can do it: the yardstick
-# scripts/bench.ts compares `npm run up` against.
+# scripts/bench.ts compares `npm run up` against, at the lab's default size or any other.
 #
-#   bash scripts/baseline.sh up   <lab-name> <subnet-prefix>    e.g. up   swarmlab-base 192.168.61
-#   bash scripts/baseline.sh down <lab-name> <subnet-prefix>    e.g. down swarmlab-base 192.168.61
+#   bash scripts/baseline.sh up   <lab-name> <subnet-prefix> [workers, default 2] [managers, default 1]
+#   bash scripts/baseline.sh down <lab-name> <subnet-prefix>
+#   e.g. up swarmlab-base 192.168.61 10 3
 #
 # Same images (swarmlab-node:latest, busybox:latest — both must already be built locally; nothing is pulled) and
 # the same node-container flags as the docker backend (lab/backends/docker/node.ts, upstream.ts, network.ts,
-# firewall.ts): an --internal bridge network with static addresses (.10 manager, .11/.12 workers, .254 upstream),
-# the DOCKER-USER egress guard, CapAdd ALL + CapDrop SYS_RESOURCE, seccomp/apparmor unconfined, --init,
-# /sys/fs/cgroup bound rw, a volume on /var/lib/docker, tmpfs /run and /tmp.
+# firewall.ts): an --internal bridge network with static addresses (.10 the first manager, workers from .11 on,
+# further managers below .10: .9, .8, …; .254 upstream), the DOCKER-USER egress guard, SYS_ADMIN and NET_ADMIN on
+# top of Docker's default capabilities, seccomp/apparmor unconfined, a cgroup namespace of its own (the node's
+# entrypoint makes its cgroup mounts writable), --init, a volume on /var/lib/docker, tmpfs /run and /tmp.
+# The service: mynet, `test` with 2 replicas (1 with one worker) on distinct workers, as the lab's default.
 #
-# Difference on purpose: nodes are reached with `docker exec`, not over SSH (no keys, no sshd handshake, no Engine
-# API tunnel). That is fine for a baseline — it is the lower bound plain docker gives on this machine — but it
-# means swarmlab does strictly more work (SSH, per-node host keys, Pulumi state) than this script.
+# Differences on purpose: nodes are reached with `docker exec`, not over SSH (no keys, no sshd handshake, no Engine
+# API tunnel), and further managers join one at a time (Swarm's advice: each join is a Raft membership change),
+# workers all at once. That is fine for a baseline — it is the lower bound plain docker gives on this machine —
+# but it means swarmlab does strictly more work (SSH, per-node host keys, Pulumi state) than this script.
 #
 # Everything carries the label swarmlab.lab=<lab-name>; `down` finds containers, volumes and the network by it.
 set -euo pipefail
 
-usage() { echo "usage: $0 up|down <lab-name> <subnet-prefix, e.g. 192.168.61>" >&2; exit 2; }
-[ $# -eq 3 ] || usage
-CMD=$1 LAB=$2 PREFIX=$3
+usage() { echo "usage: $0 up|down <lab-name> <subnet-prefix, e.g. 192.168.61> [workers 1-20] [managers 1|3|5]" >&2; exit 2; }
+[ $# -ge 3 ] && [ $# -le 5 ] || usage
+CMD=$1 LAB=$2 PREFIX=$3 NWORKERS=${4:-2} NMANAGERS=${5:-1}
 [[ $LAB =~ ^[a-z][a-z0-9-]{0,39}$ ]] || { echo "baseline: bad lab name '$LAB'" >&2; exit 2; }
 [[ $PREFIX =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || { echo "baseline: bad subnet prefix '$PREFIX'" >&2; exit 2; }
+[[ $NWORKERS =~ ^([1-9]|1[0-9]|20)$ ]] || { echo "baseline: workers must be 1 to 20, not '$NWORKERS'" >&2; exit 2; }
+[[ $NMANAGERS =~ ^[135]$ ]] || { echo "baseline: managers must be 1, 3 or 5, not '$NMANAGERS'" >&2; exit 2; }
 
 LABEL="swarmlab.lab=$LAB"
 NET="$LAB-net"
@@ -30,9 +36,12 @@ SUBNET="$PREFIX.0/24"
 NODE_IMAGE=swarmlab-node:latest
 TASK_IMAGE=busybox:latest
 MANAGER=swarm-manager
-WORKERS=(swarm-worker1 swarm-worker2)
-NODES=("$MANAGER" "${WORKERS[@]}")
-declare -A ADDR=([swarm-manager]="$PREFIX.10" [swarm-worker1]="$PREFIX.11" [swarm-worker2]="$PREFIX.12")
+declare -A ADDR=([$MANAGER]="$PREFIX.10")
+MORE_MANAGERS=() WORKERS=()
+for ((i = 2; i <= NMANAGERS; i++)); do MORE_MANAGERS+=("swarm-manager$i"); ADDR[swarm-manager$i]="$PREFIX.$((11 - i))"; done
+for ((i = 1; i <= NWORKERS; i++)); do WORKERS+=("swarm-worker$i"); ADDR[swarm-worker$i]="$PREFIX.$((10 + i))"; done
+NODES=("$MANAGER" "${MORE_MANAGERS[@]}" "${WORKERS[@]}")
+REPLICAS=$((NWORKERS < 2 ? NWORKERS : 2))
 UPSTREAM_ADDR="$PREFIX.254"
 GUARD=(-s "$SUBNET" ! -d "$SUBNET" -m comment --comment "$LABEL" -j DROP)
 
@@ -54,11 +63,10 @@ start_node() {
   local n=$1
   docker volume create --label "$LABEL" --label "swarmlab.node=$n" "$(cname "$n")-docker" >/dev/null
   docker run -d --name "$(cname "$n")" --hostname "$n" \
-    --label "$LABEL" --label "swarmlab.node=$n" --label "swarmlab.role=$([ "$n" = "$MANAGER" ] && echo manager || echo worker)" \
-    --cap-add ALL --cap-drop SYS_RESOURCE \
+    --label "$LABEL" --label "swarmlab.node=$n" --label "swarmlab.role=$([[ $n = swarm-manager* ]] && echo manager || echo worker)" \
+    --cap-add SYS_ADMIN --cap-add NET_ADMIN \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-    --init \
-    -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+    --cgroupns private --init \
     --mount "type=volume,src=$(cname "$n")-docker,dst=/var/lib/docker" \
     --tmpfs /run --tmpfs /tmp \
     --network "$NET" --ip "${ADDR[$n]}" \
@@ -77,13 +85,14 @@ wait_engine() {
 
 load_image() { docker exec -i "$(cname "$1")" docker load <"$IMAGE_TAR" >/dev/null; }
 
-join_worker() {
-  in_node "$1" docker swarm join --token "$TOKEN" --advertise-addr "${ADDR[$1]}" --listen-addr 0.0.0.0:2377 \
+join_node() {
+  in_node "$1" docker swarm join --token "$2" --advertise-addr "${ADDR[$1]}" --listen-addr 0.0.0.0:2377 \
     "${ADDR[$MANAGER]}:2377" >/dev/null
 }
+join_worker() { join_node "$1" "$TOKEN"; }
 
-# A worker: engine up, busybox loaded, then (once the manager has a token) joined.
-prepare_worker() { wait_engine "$1" && load_image "$1"; }
+# Any node but the first manager: engine up, busybox loaded, then (once the manager has a token) joined.
+prepare_node() { wait_engine "$1" && load_image "$1"; }
 
 up() {
   docker image inspect "$NODE_IMAGE" "$TASK_IMAGE" >/dev/null \
@@ -105,27 +114,30 @@ up() {
   parallel "${NODES[@]}" -- start_node
   wait "$upstream"
   wait "$save"
-  log "network $SUBNET, 3 nodes and upstream started"
+  log "network $SUBNET, ${#NODES[@]} nodes and upstream started"
 
-  # Manager: engine, image, swarm init — while the workers wait for their engines and load the image.
-  parallel "${WORKERS[@]}" -- prepare_worker &
-  local workers=$!
+  # First manager: engine, image, swarm init — while the others wait for their engines and load the image.
+  parallel "${MORE_MANAGERS[@]}" "${WORKERS[@]}" -- prepare_node &
+  local others=$!
   wait_engine "$MANAGER"
   load_image "$MANAGER"
   in_node "$MANAGER" docker swarm init --advertise-addr "${ADDR[$MANAGER]}" --listen-addr 0.0.0.0:2377 >/dev/null
   TOKEN=$(in_node "$MANAGER" docker swarm join-token -q worker)
-  wait "$workers"
+  local manager_token m
+  manager_token=$(in_node "$MANAGER" docker swarm join-token -q manager)
+  wait "$others"
+  for m in "${MORE_MANAGERS[@]}"; do join_node "$m" "$manager_token"; done
   parallel "${WORKERS[@]}" -- join_worker
-  log "swarm: manager ${ADDR[$MANAGER]}, 2 workers joined"
+  log "swarm: $NMANAGERS manager(s) from ${ADDR[$MANAGER]}, $NWORKERS worker(s) joined"
 
   in_node "$MANAGER" docker network create -d overlay mynet >/dev/null
-  in_node "$MANAGER" docker service create -d --no-resolve-image --network mynet --name test --replicas 2 \
+  in_node "$MANAGER" docker service create -d --no-resolve-image --network mynet --name test --replicas "$REPLICAS" \
     --replicas-max-per-node 1 --constraint node.role==worker "$TASK_IMAGE" ping "$UPSTREAM_ADDR" >/dev/null
 
   local i running
   for i in $(seq 1 1200); do
     running=$(in_node "$MANAGER" docker service ps test --filter desired-state=running --format '{{.CurrentState}}' | grep -c '^Running' || true)
-    [ "$running" -ge 2 ] && { log "service test: 2 tasks Running"; return 0; }
+    [ "$running" -ge "$REPLICAS" ] && { log "service test: $REPLICAS task(s) Running"; return 0; }
     sleep 0.1
   done
   log "service test: tasks not Running within 120 s"

@@ -1,21 +1,23 @@
 // npm run bench [N] — what a user waits for, swarmlab against plain docker doing the same (scripts/baseline.sh):
 // the table of issue 17, from one run (docs/speed.md shows it and says what each figure means).
+// npm run bench -- --grow — how it grows with the nodes (issue 19): scripts/bench-grow.ts. The command line of both:
+// scripts/bench-options.ts (--stack, --subnet and --baseline-subnet keep a shared machine's labs apart).
 //
 // Each of N runs (default 3) is a pair of cycles, every command a child process under GNU time (elapsed, user, sys,
 // max RSS of it and every descendant it waited for: the Pulumi CLI, the language host, the provider processes):
 //   baseline   bash scripts/baseline.sh up, then down  (plain docker commands, nodes reached with docker exec)
 //   swarmlab   npm run up, npm run up again (a healthy lab, no change), npm run status, the verification suite
 //              (npx mocha … test/e2e/lab.test.ts, its lifecycle tests excluded), npm run down
-// all with SWARMLAB_STACK=bench-<pid>, a stack of its own (swarmlab:name swarmlab-bench-<pid>, a 192.168.N.0/24
-// that nothing uses). After the last run's down, once: npm run up, then npm run up with swarmlab:workers 3 (the
+// all with SWARMLAB_STACK=bench-<pid> (or --stack), a stack of its own (swarmlab:name swarmlab-<stack>, a
+// 192.168.N.0/24 that nothing uses, or --subnet; the baseline lab swarmlab-<stack>-base on 192.168.61.0/24 or
+// --baseline-subnet). After the last run's down, once: npm run up, then npm run up with swarmlab:workers 3 (the
 // time of adding one worker). Whatever fails, the stack's lab is destroyed and swept and the stack forgotten.
 // Then the table (medians; ratios swarmlab / baseline), the issue's targets as PASS or MISS (a report: a MISS does
 // not fail it) and the profile of one npm run up from its output lines. It exits non-zero only when something
 // failed to run.
 //
 // Both use their own lab names and subnets, so a lab of another stack (dev: swarmlab, 192.168.56.0/24) is untouched.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import execa from "execa";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -23,37 +25,38 @@ import { discardStack, openStack } from "../infra/stack";
 import { PROJECT_ROOT } from "../infra/provider";
 import { unusedSubnet } from "../lab/host-facts";
 import { sweepLab } from "../lab/inventory";
-import { NODE_IMAGE } from "../lab/backends/docker/names";
-import { DEFAULT_IMAGE } from "../lab/config";
 import { environmentProblems } from "./doctor";
+import { BASELINE, BenchOptions, parseBenchArgs, SUITE, SUITE_ARGS, suiteSummary, USAGE, UsageError } from "./bench-options";
+import {
+  GNU_TIME,
+  imagesWarm,
+  markdownTable,
+  measure,
+  median,
+  message,
+  mib,
+  printProfile,
+  Ran,
+  ratio,
+  say,
+  seconds,
+  succeeded,
+  times,
+  Usage,
+} from "./bench-measure";
+import { grow } from "./bench-grow";
 
-const RUNS = Number(process.argv[2] ?? 3);
-if (!Number.isInteger(RUNS) || RUNS < 1) {
-  console.error("usage: npm run bench [runs, default 3]");
-  process.exit(2);
-}
-
-const STACK = `bench-${process.pid}`;
-const LAB = `swarmlab-bench-${process.pid}`;
+let OPTIONS: BenchOptions;
+let RUNS = 3;
+let STACK = "";
+let LAB = "";
 let SUBNET = "";
-const BASELINE_LAB = "swarmlab-baseline";
-const BASELINE_PREFIX = "192.168.61";
-const BASELINE = path.join(PROJECT_ROOT, "scripts", "baseline.sh");
-// The lab's verification suite only (test/e2e/engine.test.ts checks the Pulumi CLI, not the lab).
-const SUITE = "test/e2e/lab.test.ts";
-const SUITE_ARGS = ["mocha", "--timeout", "600000", "--grep", "lifecycle", "--invert", SUITE];
-const GNU_TIME = "/usr/bin/time";
-const TIMES_DIR = mkdtempSync(path.join(os.tmpdir(), "swarmlab-bench-"));
+let BASELINE_LAB = "";
+let BASELINE_PREFIX = "";
 
 // Issue 17's targets, point 2.
 const TARGET = { wallRatio: 2, cpuRatio: 5, healthyUp: 5, status: 1, down: 4, suite: 10 };
 
-/** What GNU time says of one command: seconds of wall and of CPU (user + sys), and its largest process's RSS. */
-interface Usage {
-  wall: number;
-  cpu: number;
-  maxRssMiB: number;
-}
 type Command = "baseline up" | "baseline down" | "up" | "healthy up" | "status" | "suite" | "down" | "up to add to" | "add a worker";
 const COMMANDS: Command[] = ["baseline up", "baseline down", "up", "healthy up", "status", "suite", "down", "up to add to", "add a worker"];
 const samples = Object.fromEntries(COMMANDS.map((c) => [c, [] as Usage[]])) as Record<Command, Usage[]>;
@@ -61,54 +64,20 @@ const failures: string[] = [];
 /** The first fresh and the first healthy npm run up: their output lines, each with its seconds since the start. */
 const profiled: Partial<Record<"up" | "healthy up", Ran>> = {};
 
-const say = (s: string) => console.log(`bench: ${s}`);
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const tail = (lines: string[], n = 40) => lines.slice(-n).join("\n");
-
-interface Ran {
-  usage: Usage;
-  exitCode: number;
-  lines: Line[];
-}
-
-/**
- * Runs a command as the user would (from the project folder, SWARMLAB_STACK naming the bench stack) under GNU time,
- * recording its usage as a sample of `what`; its output is kept with each line's time, not shown.
- */
+/** Runs a command under GNU time (bench-measure.ts), recording its usage as a sample of `what`. */
 async function measured(what: Command, file: string, args: string[]): Promise<Ran> {
-  const timesFile = path.join(TIMES_DIR, "usage");
-  const started = process.hrtime.bigint();
-  const lines: Line[] = [];
-  const child = execa(GNU_TIME, ["-o", timesFile, "-f", "%e %U %S %M", file, ...args], {
-    cwd: PROJECT_ROOT,
-    env: { SWARMLAB_STACK: STACK },
-    all: true,
-    reject: false,
-  });
-  let partial = "";
-  child.all?.on("data", (chunk: Buffer) => {
-    const at = Number(process.hrtime.bigint() - started) / 1e9;
-    const parts = (partial + chunk.toString()).split("\n");
-    partial = parts.pop() ?? "";
-    for (const line of parts) lines.push({ at, line });
-  });
-  const r = await child;
-  if (partial) lines.push({ at: Number(process.hrtime.bigint() - started) / 1e9, line: partial });
-  // GNU time's last line is the format; a line before it says when the command exited non-zero or was killed.
-  const last = readFileSync(timesFile, "utf8").trim().split("\n").pop() ?? "";
-  const [wall, user, sys, rssKiB] = last.split(" ").map(Number);
-  if ([wall, user, sys, rssKiB].some((x) => !Number.isFinite(x))) throw new Error(`${what}: GNU time said '${last}'`);
-  const usage = { wall, cpu: user + sys, maxRssMiB: rssKiB / 1024 };
+  const r = await measure(STACK, file, args);
+  const { usage } = r;
   samples[what].push(usage);
-  say(`  ${what.padEnd(13)} ${wall.toFixed(2).padStart(6)} s wall, ${usage.cpu.toFixed(2).padStart(6)} s CPU, ${usage.maxRssMiB.toFixed(0)} MiB`);
-  return { usage, exitCode: r.exitCode, lines };
+  say(
+    `  ${what.padEnd(13)} ${usage.wall.toFixed(2).padStart(6)} s wall, ${usage.cpu.toFixed(2).padStart(6)} s CPU, ${usage.maxRssMiB.toFixed(0)} MiB`,
+  );
+  return r;
 }
 
 /** Like measured, but a command that fails stops the cycle, with the end of its output. */
 async function ran(what: Command, file: string, args: string[]): Promise<Ran> {
-  const r = await measured(what, file, args);
-  if (r.exitCode !== 0) throw new Error(`${what} failed (exit ${r.exitCode}):\n${tail(r.lines.map((l) => l.line))}`);
-  return r;
+  return succeeded(what, await measured(what, file, args));
 }
 
 const baseline = (cmd: "up" | "down") => ran(`baseline ${cmd}`, "bash", [BASELINE, cmd, BASELINE_LAB, BASELINE_PREFIX]);
@@ -118,16 +87,7 @@ const npmRun = (what: Command, script: string) => ran(what, "npm", ["run", scrip
 async function verify(): Promise<Error | undefined> {
   if (!existsSync(path.join(PROJECT_ROOT, SUITE))) return undefined;
   const r = await measured("suite", "npx", SUITE_ARGS);
-  const text = r.lines.map((l) => l.line);
-  const summary = text.filter((l) => /^\s*\d+ (passing|failing|pending)/.test(l)).map((l) => l.trim());
-  say(`  suite: ${summary.join(", ") || "(no mocha summary)"}`);
-  if (r.exitCode === 0) return undefined;
-  const end = text.findIndex((l) => /^\s*\d+ failing/.test(l));
-  const failed = text
-    .slice(0, end < 0 ? text.length : end)
-    .filter((l) => /^\s+\d+\) /.test(l))
-    .map((l) => l.trim());
-  return new Error(`verification suite failed (exit ${r.exitCode}): ${failed.length} failing\n  ${failed.join("\n  ")}\n${tail(text, 60)}`);
+  return suiteSummary(r);
 }
 
 /** One swarmlab cycle on the bench stack; the last one also times adding a worker. */
@@ -161,23 +121,12 @@ async function cleanUpSwarmlab(stack: Stack | undefined): Promise<void> {
   await discardStack(stack).catch((err) => say(`clean-up of ${STACK} failed: ${message(err)}`));
 }
 
-function median(xs: number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** Per run, the up + down pair's figure: the sum of a measure (wall, CPU) or its peak (RSS). */
 function pairs(up: Command, down: Command, of: (u: Usage) => number, join = (a: number, b: number) => a + b): number[] {
   const n = Math.min(samples[up].length, samples[down].length);
   return Array.from({ length: n }, (_, i) => join(of(samples[up][i]), of(samples[down][i])));
 }
 
-const seconds = (x: number | undefined) => (x === undefined ? "n/a" : `${x.toFixed(1)} s`);
-const mib = (x: number | undefined) => (x === undefined ? "n/a" : `${x.toFixed(0)} MiB`);
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
-const times = (x: number | undefined) => (x === undefined ? "n/a" : `${x.toFixed(1)}×`);
 const of = (c: Command, m: keyof Usage) => median(samples[c].map((u) => u[m]));
 
 function report(): void {
@@ -214,11 +163,8 @@ function report(): void {
     ["verification suite on a running lab", "—", seconds(of("suite", "wall")), "—"],
     ["adding one worker (`npm run up`, workers 3)", "—", seconds(of("add a worker", "wall")), "—"],
   ];
-  const header: [string, string, string, string] = ["figure", "plain docker", "swarmlab", "ratio"];
-  const width = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(width[i])).join(" | ")} |`;
   console.log(`\nbench: ${RUNS} run${RUNS === 1 ? "" : "s"}, medians; images warm (already built, not timed)\n`);
-  console.log([line(header), line(width.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+  console.log(markdownTable(["figure", "plain docker", "swarmlab", "ratio"], rows));
 
   console.log("\nbench: every sample (wall s / CPU s / max RSS MiB), in run order");
   for (const c of COMMANDS) {
@@ -243,72 +189,9 @@ function report(): void {
   );
 }
 
-type Line = { at: number; line: string };
-/** When a phase ends in an up's output, given when the previous one ended; undefined when its line is not there. */
-type PhaseEnd = (lines: Line[], from: number) => number | undefined;
-const first =
-  (re: RegExp): PhaseEnd =>
-  (lines, from) =>
-    lines.find((l) => l.at >= from && re.test(l.line))?.at;
-/** The last line matching `re` before the first line matching `stop`. */
-const lastBefore =
-  (re: RegExp, stop: RegExp): PhaseEnd =>
-  (lines, from) => {
-    const after = lines.filter((l) => l.at >= from);
-    const end = after.findIndex((l) => stop.test(l.line));
-    return after
-      .slice(0, end < 0 ? after.length : end)
-      .filter((l) => re.test(l.line))
-      .pop()?.at;
-  };
-
-/** Where an npm run up spends its time, read from the moments its output lines came (see docs/speed.md). */
-const PHASES: [string, PhaseEnd][] = [
-  ["npm run, scripts/node.sh (its line is the last before the quick set-up, which prints nothing)", lastBefore(/\S/, /^swarmlab: /)],
-  ["set-up's quick checks, scripts/up.ts loaded (compiled ahead), the stack opened, its settings read", first(/^swarmlab: checking this machine/)],
-  ["doctor (the preflight)", first(/^swarmlab: pulumi up on stack/)],
-  ["Pulumi starts the update (CLI, language host)", first(/^Updating \(/)],
-  ["refresh (every part of the live lab read)", lastBefore(/ refresh \(/, /^Resources:/)],
-  ["the parts made or found unchanged", lastBefore(/dynamic\/swarmlab:\w+ /, /^Resources:/)],
-  ["final look (nodes, tasks, pings) and the update's end", first(/^Resources:/)],
-  ["outputs read back, the lab printed", first(/^swarmlab: lab '.*' up in /)],
-];
-
-/** The same for an up that found the lab as its last up recorded it, and did not start the engine (lab/settled.ts). */
-const SETTLED_PHASES: [string, PhaseEnd][] = [
-  PHASES[0],
-  ["set-up's quick checks, scripts/up.ts loaded (compiled ahead), the record of the last up checked", first(/^swarmlab: checking this machine/)],
-  ["doctor, host checks, every part read and checked, and the final look, at once", first(/reads as the last up left it/)],
-  ["the lab printed", first(/^swarmlab: lab '.*' up in /)],
-];
-
 function profile(which: "up" | "healthy up"): void {
   const r = profiled[which];
-  if (!r) return;
-  console.log(`\nbench: profile of the first ${which === "up" ? "npm run up (a new lab)" : "npm run up on a healthy lab"}`);
-  console.log("  seconds since it started when its output reached the end of each phase (+ the phase's own time)");
-  let previous = 0;
-  const row = (at: number, phase: string) => {
-    console.log(`  ${at.toFixed(1).padStart(6)} (+${(at - previous).toFixed(1).padStart(5)})  ${phase}`);
-    previous = at;
-  };
-  const settled = r.lines.some((l) => /reads as the last up left it/.test(l.line));
-  if (settled) console.log("  (the engine was not started: every part read as the last up left it)");
-  for (const [phase, end] of settled ? SETTLED_PHASES : PHASES) {
-    const at = end(r.lines, previous);
-    if (at === undefined) console.log(`  ${"-".padStart(6)}           ${phase}: not seen`);
-    else row(at, phase);
-  }
-  row(r.usage.wall, "exit");
-}
-
-async function imagesWarm(): Promise<string> {
-  const r = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", NODE_IMAGE, DEFAULT_IMAGE], { reject: false });
-  if (r.exitCode !== 0) {
-    throw new Error(`${NODE_IMAGE} and ${DEFAULT_IMAGE} must be built before benchmarking (npm run up builds them): ${r.stderr}`);
-  }
-  const [node, busybox] = r.stdout.split("\n").map((id) => id.replace(/^sha256:/, "").slice(0, 12));
-  return `${NODE_IMAGE} ${node}, ${DEFAULT_IMAGE} ${busybox}`;
+  if (r) printProfile(`the first ${which === "up" ? "npm run up (a new lab)" : "npm run up on a healthy lab"}`, r);
 }
 
 async function main(): Promise<number> {
@@ -321,9 +204,19 @@ async function main(): Promise<number> {
     console.error(`bench: needs GNU time at ${GNU_TIME} (Debian and Ubuntu: apt-get install time)`);
     return 2;
   }
-  SUBNET = await unusedSubnet(100 + (process.pid % 150));
+  try {
+    OPTIONS = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`bench: ${err.message}\n${USAGE}`);
+    return 2;
+  }
+  ({ runs: RUNS, stack: STACK, lab: LAB, baselinePrefix: BASELINE_PREFIX } = OPTIONS);
+  BASELINE_LAB = `${LAB}-base`;
+  SUBNET = OPTIONS.subnet ?? (await unusedSubnet(100 + (process.pid % 150)));
   say(`images warm (already built, build time not measured): ${await imagesWarm()}`);
   if (!existsSync(path.join(PROJECT_ROOT, SUITE))) say(`NOTE: no verification suite (${SUITE}): its figure and target are n/a`);
+  if (OPTIONS.grow) return grow(OPTIONS, SUBNET);
   say(`${RUNS} run(s); baseline lab ${BASELINE_LAB} ${BASELINE_PREFIX}.0/24, swarmlab stack ${STACK} lab ${LAB} ${SUBNET}`);
 
   for (let run = 1; run <= RUNS; run++) {
@@ -352,12 +245,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main()
-  .finally(() => rmSync(TIMES_DIR, { recursive: true, force: true }))
-  .then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(`bench: ${message(err)}`);
-      process.exit(1);
-    },
-  );
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`bench: ${message(err)}`);
+    process.exit(1);
+  },
+);

@@ -6,6 +6,7 @@ import Docker from "dockerode";
 import execa from "execa";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { registered } from "../lab/backends";
 import { canGuard } from "../lab/backends/host/firewall";
 import { stackFromEnv } from "../lab/env";
 import { observedOf, observeLab, observeOnce, replaceArgs, replaceCommand } from "../lab/health";
@@ -133,7 +134,10 @@ async function report(spec: LabSpec, o: LabOutputs, started: number): Promise<nu
   for (const t of o.tasks) {
     console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.name} ${o.overlay.subnet})`);
   }
-  console.log(`  upstream (stands for the internet): ${o.upstream.address}`);
+  // the user's own hosts (ssh backend) have no upstream: their tasks ping the founding manager
+  if (registered(spec.backend)?.usersHosts)
+    console.log(`  the tasks ping the founding manager, ${spec.pingTarget}: nothing of the lab leaves the hosts`);
+  else console.log(`  upstream (stands for the internet): ${o.upstream.address}`);
   // As root here, or through the engine (a user of the docker group): only an engine without the node image cannot.
   if (spec.backend === "docker" && !(await canGuard(new Docker()))) {
     console.log(

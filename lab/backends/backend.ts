@@ -108,6 +108,11 @@ export interface BackendPlugin {
    * overlay), the lab lacks.
    */
   readonly ownKernel?: string;
+  /**
+   * When the machines are the user's own hosts (ssh), in words: no lab network, upstream host or firewall rule of this
+   * machine's surrounds them, so the claims about those do not apply, and what their kernels lack is theirs, no fault.
+   */
+  readonly usersHosts?: string;
   /** The backend, made when a lab first needs it (its module loaded then). */
   load(): Promise<Backend>;
   /** Whether this host can hold labs of this backend at all (npm run clean looks for leftovers there only). */
@@ -140,8 +145,14 @@ export interface SshPacing {
 
 /** A backend's own doctor checks: facts read once, judged purely (as lab/doctor/facts.ts and checks.ts do). */
 export interface BackendDoctor {
-  /** Reads what `findings` judges; never fails (what cannot be read is recorded as such). */
-  read(): Promise<unknown>;
+  /**
+   * Reads what `findings` judges; never fails (what cannot be read is recorded as such). `lab`: the lab's settings
+   * and the owner its state records, for a backend whose machines the settings name (ssh: the user's hosts);
+   * `quick`: the program's look before anything is made (lab/host-checks.ts), which skips what takes long.
+   */
+  read(lab?: { spec?: LabSpec; owner?: string; stack?: string; quick?: boolean }): Promise<unknown>;
+  /** Whether a blocker of these checks refuses the Pulumi program too (preview as up): for machines it does not make. */
+  readonly gatesProgram?: boolean;
   /** `facts`: what read() returned, or undefined when it was not read; `kvm`: /dev/kvm as the doctor found it. */
   findings(facts: unknown, kvm: KvmFacts | undefined): Finding[];
 }

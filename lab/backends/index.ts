@@ -6,11 +6,12 @@ import { ConfigError, DEFAULT_BACKEND } from "../config";
 import type { BackendName, LabSpec } from "../types";
 import type { Backend, BackendPlugin, SshPacing } from "./backend";
 import { plugin as docker } from "./docker/plugin";
+import { plugin as ssh } from "./ssh/plugin";
 import { plugin as vagrant } from "./vagrant/plugin";
 
 export type { Backend, BackendInfo, BackendPlugin, LabObject, ListedNode, Log, MachineImages, ProvisionedNode } from "./backend";
 
-const PLUGINS: Partial<Record<BackendName, BackendPlugin>> = { docker, vagrant };
+const PLUGINS: Partial<Record<BackendName, BackendPlugin>> = { docker, vagrant, ssh };
 
 /** The backends this version runs, in the registry's order. */
 export const RUNNABLE = Object.keys(PLUGINS) as BackendName[];

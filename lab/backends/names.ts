@@ -4,11 +4,9 @@
 // light: lab/types.ts and lab/config.ts read it without loading any backend (a backend's module reaches lab/config.ts,
 // so the registry, which loads them, cannot be read there without an import cycle).
 import { settings as docker } from "./docker/settings";
-import type { BackendSettings } from "./settings";
+import { settings as ssh } from "./ssh/settings";
 import { settings as vagrant } from "./vagrant/settings";
 
-const NO_SETTINGS: BackendSettings = {};
-
-export const BACKEND_SETTINGS = { docker, vagrant, ssh: NO_SETTINGS } as const;
+export const BACKEND_SETTINGS = { docker, vagrant, ssh } as const;
 
 export const BACKEND_NAMES = Object.keys(BACKEND_SETTINGS) as (keyof typeof BACKEND_SETTINGS)[];

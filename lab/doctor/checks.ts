@@ -48,12 +48,12 @@ export function checkAll(facts: DoctorFacts, target: DoctorTarget): Finding[] {
  * what this kernel can use but lacks (IPVS, ESP/GCM) is no warning for them, only a fact about the host.
  */
 export function forBackend(findings: Finding[], backend: string | undefined): Finding[] {
-  const ownKernel = registered(backend)?.ownKernel;
-  if (!ownKernel) return findings;
+  const plugin = registered(backend);
+  if (!plugin?.ownKernel) return findings;
+  // the user's own hosts (ssh): their kernels are judged host by host, in the backend's own findings
+  const whose = plugin.usersHosts ? "; the lab's hosts do not share it (each host's kernel is judged below)" : `; ${plugin.ownKernel}, which has it`;
   return findings.map((f) =>
-    (f.check === "IPVS" || f.check === "ESP/GCM") && f.status === "warn"
-      ? info(f.check, `${f.lacking ?? f.says} (this host's kernel); ${ownKernel}, which has it`)
-      : f,
+    (f.check === "IPVS" || f.check === "ESP/GCM") && f.status === "warn" ? info(f.check, `${f.lacking ?? f.says} (this host's kernel)${whose}`) : f,
   );
 }
 

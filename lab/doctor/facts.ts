@@ -160,7 +160,7 @@ export async function readDoctorFacts(spec: LabSpec | undefined, pulumi: PulumiP
     readEngine(docker),
     machine,
     readKvm(),
-    registered(spec?.backend)?.doctor?.read(), // what the lab's backend needs of this host (VMs: Vagrant, libvirt)
+    registered(spec?.backend)?.doctor?.read({ spec, owner: lab?.owner, stack: lab?.stack }), // what the lab's backend needs of this host (VMs: Vagrant, libvirt)
     readFirewall(docker),
     readPulumi(pulumi),
   ]);

@@ -1,6 +1,7 @@
 // The tutorial, step by step, on the live lab: each step is the command a student types on a node, run there for
 // real over the lab's SSH session (or, for a command that makes something up already made, a read-only command that
 // shows what it left), the output trimmed, what explain reads in it, and the one sentence it proves.
+import { registered } from "../backends";
 import { WHOAMI_PORT } from "../backends/host/names";
 import {
   captureDuring,
@@ -404,10 +405,19 @@ async function gwbridge(ctx: ExplainContext) {
   };
 }
 
+/**
+ * Where a task's traffic leaves its node for: the upstream host, or on the user's own hosts (ssh backend), which have
+ * none, the founding manager its tasks ping.
+ */
+function outside(ctx: ExplainContext): { address: string; what: string } {
+  if (!registered(ctx.seen.backend)?.usersHosts) return { address: ctx.seen.upstream.address, what: "the upstream" };
+  return { address: ctx.lab.manager.access.address, what: `the founding manager ${ctx.lab.manager.access.name}` };
+}
+
 async function masquerade(ctx: ExplainContext) {
   const { from, fromNode } = pair(ctx);
   const subnet = ctx.seen.nodes.find((n) => n.name === from.node)!.gwbridge.subnet;
-  const up = ctx.seen.upstream.address;
+  const { address: up, what } = outside(ctx);
   const ping = `docker exec ${short(from.containerId)} ping -c 2 ${up}`;
   const before = await natCounters(fromNode);
   const pinged = await typed(fromNode, ping);
@@ -432,7 +442,7 @@ async function masquerade(ctx: ExplainContext) {
         `connection (conntrack translates the rest), and each new ping is a new one; the task's own endless ping is one old connection`,
       ...readingOf(rule, counted),
     ],
-    proves: `a task's packets to the upstream are masqueraded by its node's rule for docker_gwbridge's ${subnet}: its counter moved`,
+    proves: `a task's packets to ${what} are masqueraded by its node's rule for docker_gwbridge's ${subnet}: its counter moved`,
     holds: pinged.code === 0 && rule.holds && counted.holds,
     facts: {
       rule: { source: subnet, out: "!docker_gwbridge" },
@@ -445,6 +455,7 @@ async function masquerade(ctx: ExplainContext) {
 }
 
 async function upstreamSees(ctx: ExplainContext) {
+  if (registered(ctx.seen.backend)?.usersHosts) return founderSees(ctx);
   const { from, fromNode } = pair(ctx);
   const up = ctx.seen.upstream.address;
   const command = `docker exec ${short(from.containerId)} nc -w 3 ${up} ${WHOAMI_PORT}`;
@@ -458,6 +469,29 @@ async function upstreamSees(ctx: ExplainContext) {
     proves: `the upstream sees ${fromNode.access.address}, ${from.node}'s lab address, not the task's ${from.eth1?.ipv4.split("/")[0]}: the node masquerades its tasks`,
     holds: verdict.holds,
     facts: { seenSource: r.text, node: fromNode.access.address, task: from.eth1?.ipv4 },
+  };
+}
+
+/**
+ * On the user's own hosts there is no upstream to ask: the founding manager, which the service's tasks ping, is
+ * watched instead (tcpdump), and the source of the echo requests it gets from the first task's node is read.
+ */
+async function founderSees(ctx: ExplainContext) {
+  const { from, fromNode } = pair(ctx);
+  const founder = ctx.lab.manager;
+  const filter = `icmp[icmptype] == icmp-echo and dst host ${founder.access.address} and (src host ${fromNode.access.address} or src net 172.16.0.0/12)`;
+  const command = `sudo tcpdump -i any -nn -c 1 '${filter}'`;
+  const text = await captureDuring(founder, "any", filter, 1, "true", 10);
+  const seen = /IP (\d+\.\d+\.\d+\.\d+) > /.exec(text)?.[1] ?? "";
+  const verdict = upstreamSeesNode([{ task: from.name, node: from.node, nodeAddress: fromNode.access.address, seen }]);
+  return {
+    node: founder.access.name,
+    command,
+    output: trimOutput(text, 6, /listening on|captured|received by filter|dropped by kernel/),
+    reading: [`${founder.access.name} gets ${from.name}'s echo requests (its service's ping) from ${seen || "(nothing)"}`, ...readingOf(verdict)],
+    proves: `the founding manager sees ${fromNode.access.address}, ${from.node}'s own address, not the task's ${from.eth1?.ipv4.split("/")[0]}: the node masquerades its tasks`,
+    holds: verdict.holds,
+    facts: { seenSource: seen, node: fromNode.access.address, task: from.eth1?.ipv4 },
   };
 }
 

@@ -24,7 +24,7 @@ export type NodeOutputs = Pick<NodeAccess, "machine" | "sshHost" | "sshPort" | "
 
 export const node: Part<NodeInputs, NodeOutputs> = {
   type: "Node",
-  identity: ["lab", "owner", "backend", "name", "role", "address", "egress", "authorizedKey", "nodeRecipe"],
+  identity: ["lab", "owner", "backend", "name", "role", "address", "login", "egress", "authorizedKey", "nodeRecipe"],
   // via: absent in the state of a node made before the choice existed; read gives it as "direct", which is what such a
   // node is, and an output changes nothing of the node (no replacement: diffInputs compares inputs only)
   outputs: ["machine", "sshHost", "sshPort", "username", "hostKey", "via"],

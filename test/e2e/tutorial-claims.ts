@@ -162,6 +162,16 @@ export class LabView {
     throw new NotCheckedHere(reason, true);
   }
 
+  /**
+   * Ends the claim as pending, in CI too, on a lab of the user's own hosts (ssh backend): `what` is swarmlab's own
+   * surroundings of container or VM nodes (the upstream, the lab network, this machine's firewall), which such hosts
+   * do not have. Returns on any other lab.
+   */
+  notOnUsersHosts(what: string): void {
+    const hosts = registered(this.outputs.backend)?.usersHosts;
+    if (hosts) this.doesNotApply(`${hosts}: ${what}`);
+  }
+
   /** Ends the claim as pending: this machine or user cannot check it (a failure under CI=true). */
   cannotCheck(reason: string): never {
     throw new NotCheckedHere(reason, false);
@@ -243,7 +253,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     group: "the swarm",
-    says: "docker node ls: every node is Ready, once (no Down leftover), and swarm-manager is the Leader",
+    says: "docker node ls: every node is Ready, once (no Down leftover), a manager is the Leader (the tutorial's swarm-manager) and every other manager is Reachable",
     async check(v) {
       const nodes = v.lab.snapshot.swarm?.members ?? [];
       v.requires(
@@ -376,6 +386,7 @@ export const CLAIMS: Claim[] = [
     group: "north-south: out of a task through docker_gwbridge and NAT",
     says: "each task pings the upstream host (the lab's stand-in for the internet)",
     async check(v) {
+      v.notOnUsersHosts(`there is no upstream host; the tasks ping the founding manager (${v.outputs.pingTarget}) instead`);
       await Promise.all(
         v.tasks.map(async (t) => {
           const r = await containerExec(v.workerOf(t).docker, t.containerId, ping(v.outputs.upstream.address));
@@ -388,6 +399,7 @@ export const CLAIMS: Claim[] = [
     group: "north-south: out of a task through docker_gwbridge and NAT",
     says: "the upstream sees the node's own lab address as the source, not the task's: masquerade",
     async check(v) {
+      v.notOnUsersHosts("there is no upstream host to tell the source it sees (the workers' MASQUERADE rule is checked below)");
       const answers = [];
       for (const t of v.tasks) {
         const r = await containerExec(v.workerOf(t).docker, t.containerId, ["nc", "-w", "3", v.outputs.upstream.address, String(WHOAMI_PORT)]);
@@ -410,6 +422,7 @@ export const CLAIMS: Claim[] = [
     group: "north-south: out of a task through docker_gwbridge and NAT",
     says: "no node has a route off this machine (egress none): no default route, and the host drops the lab subnet's egress",
     async check(v) {
+      v.notOnUsersHosts("the hosts' routes and egress are their own, and this machine has no firewall rule for them");
       const o = v.outputs;
       if (o.pingTarget !== o.upstream.address) {
         return v.doesNotApply(
@@ -449,6 +462,7 @@ export const CLAIMS: Claim[] = [
     group: "north-south: out of a task through docker_gwbridge and NAT",
     says: "the lab cannot reach the host: new connections from a node and from a task to the host's address on the lab bridge are dropped (INPUT), replies to the host's own connections pass",
     async check(v) {
+      v.notOnUsersHosts("this machine is no host of the lab: it has no lab bridge for the hosts to reach");
       const o = v.outputs;
       // Whether the lab reaches the host needs no root: a listener of this process and a connection from the lab.
       // Only the rule that drops it is read with iptables: without root, what was seen is said, and the claim is
@@ -513,6 +527,9 @@ export const CLAIMS: Claim[] = [
  * it, a failure.
  */
 function noIpvs(v: LabView, lost: string): never {
+  if (registered(v.outputs.backend)?.usersHosts) {
+    return v.doesNotApply(`${v.lab.manager.access.name}, a host of swarmlab:hosts, runs a kernel without IPVS: ${lost} there`);
+  }
   if (registered(v.outputs.backend)?.ownKernel) {
     const node = v.lab.manager.access.name;
     assert.fail(`${node} has no IPVS, and the ${v.outputs.backend} backend's machines load it at boot: ${lost}`);

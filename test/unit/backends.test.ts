@@ -12,8 +12,9 @@ import { forBackend } from "../../lab/doctor/checks";
 import { info, warn } from "../../lab/doctor/finding";
 
 describe("backends: one registry, plug-ins", () => {
-  it("runs docker and vagrant, in that order; every one is a name the settings accept", () => {
-    assert.deepEqual(RUNNABLE, ["docker", "vagrant"]);
+  it("runs docker, vagrant and ssh, in that order; every one is a name the settings accept, and every name runs", () => {
+    assert.deepEqual(RUNNABLE, ["docker", "vagrant", "ssh"]);
+    assert.deepEqual([...BACKEND_NAMES].sort(), [...RUNNABLE].sort());
     for (const name of RUNNABLE) assert.ok((BACKEND_NAMES as readonly string[]).includes(name));
   });
 
@@ -24,16 +25,24 @@ describe("backends: one registry, plug-ins", () => {
     }
   });
 
-  it("ssh (accepted by the settings, not run yet): refused naming the key, the runnable ones and a fix", async () => {
-    assert.equal(registered("ssh"), undefined);
+  it("a name without a line in the registry is refused naming the key, the runnable ones and a fix", async () => {
     assert.equal(registered(undefined), undefined);
+    assert.equal(registered("podman"), undefined);
     const refused = (e: unknown) =>
       e instanceof ConfigError &&
       e.key === "backend" &&
-      /not available yet; "docker" and "vagrant" are.*Fix: pulumi config set swarmlab:backend docker/.test(e.message);
-    assert.throws(() => pluginOf("ssh"), refused);
-    await assert.rejects(backendFor("ssh"), refused);
-    assert.throws(() => settleSpec(labSpecFromConfig({ backend: "ssh" })), refused);
+      /not available yet; "docker" and "vagrant" and "ssh" are.*Fix: pulumi config set swarmlab:backend docker/.test(e.message);
+    assert.throws(() => pluginOf("podman" as never), refused);
+    await assert.rejects(backendFor("podman" as never), refused);
+  });
+
+  it("ssh: the user's own hosts, whose doctor refuses the program too (preview as up); a lab without hosts is refused", () => {
+    assert.ok(pluginOf("ssh").usersHosts);
+    assert.equal(pluginOf("ssh").doctor?.gatesProgram, true);
+    assert.throws(
+      () => settleSpec(labSpecFromConfig({ backend: "ssh" })),
+      (e: ConfigError) => e.key === "hosts",
+    );
   });
 
   it("a docker lab is settled as written; its nodes run this host's kernel, and its doctor has nothing of its own", () => {
@@ -69,7 +78,9 @@ describe("backends: one registry, plug-ins", () => {
   it("a vagrant lab's VMs run their own kernel: the host kernel's IPVS warning becomes a fact about the host", () => {
     const ipvs = { ...warn("IPVS", "not loaded: the routing mesh needs it", "sudo modprobe ip_vs"), lacking: "not loaded" };
     assert.deepEqual(forBackend([ipvs], "docker"), [ipvs]);
-    assert.deepEqual(forBackend([ipvs], "ssh"), [ipvs], "a backend not run yet: as written");
+    assert.deepEqual(forBackend([ipvs], "ssh"), [
+      info("IPVS", "not loaded (this host's kernel); the lab's hosts do not share it (each host's kernel is judged below)"),
+    ]);
     assert.deepEqual(forBackend([ipvs], "vagrant"), [
       info("IPVS", "not loaded (this host's kernel); the lab's VMs run the box's own Debian kernel, which has it"),
     ]);

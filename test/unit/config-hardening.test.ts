@@ -31,7 +31,7 @@ const image = (facts: Partial<NonNullable<HostFacts["image"]>>): HostFacts =>
   hostWith({ image: { id: "sha256:0123", os: "linux", architecture: "amd64", labels: {}, ...facts } });
 
 const KNOWN_KEYS =
-  "swarmlab:name, swarmlab:backend, swarmlab:workers, swarmlab:nodes, swarmlab:subnet, swarmlab:egress, swarmlab:replicas, swarmlab:overlay, swarmlab:service, swarmlab:image, swarmlab:encrypted, swarmlab:vagrantProvider";
+  "swarmlab:name, swarmlab:backend, swarmlab:workers, swarmlab:nodes, swarmlab:subnet, swarmlab:egress, swarmlab:replicas, swarmlab:overlay, swarmlab:service, swarmlab:image, swarmlab:encrypted, swarmlab:vagrantProvider, swarmlab:hosts";
 const LAB_NAME_RULE_TEXT =
   "a lab name is 1-40 characters of a-z, 0-9 and '-', starting with a letter (it prefixes container names, labels everything the lab creates and names its folder .swarmlab/<lab>/)";
 const SWARM_NAME = "1-63 letters, digits, '-' or '_', beginning and ending with a letter or digit";

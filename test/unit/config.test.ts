@@ -142,6 +142,7 @@ describe("labSpecFromConfig", () => {
         "backend",
         "egress",
         "encrypted",
+        "hosts",
         "image",
         "name",
         "nodes",

@@ -21,6 +21,7 @@ const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
     name: true,
     role: true,
     address: true,
+    login: "optional",
     egress: true,
     authorizedKey: true,
     privateKey: true,

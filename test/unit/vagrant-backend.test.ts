@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { dhcpBridgeRules, ruleLine } from "../../lab/backends/host/firewall";
-import { pluginOf, settleSpec } from "../../lab/backends";
+import { settleSpec } from "../../lab/backends";
 import { diskName, domainName, labNetworkName, mgmtNetworkName, upstreamVeth } from "../../lab/backends/vagrant/names";
 import { subnetOf } from "../../lab/backends/vagrant/network";
 import { dotfilePath, hostKeyOf, takeUpLock, vagrantEnv, VagrantMachine, CODE_ROOT } from "../../lab/backends/vagrant/vagrant";
@@ -235,7 +235,6 @@ describe("vagrant backend: settings", () => {
       () => vm({ subnet: "192.168.157.0/25" }),
       /swarmlab:subnet = "192.168.157.0\/25".*a \/24.*Fix: pulumi config set swarmlab:subnet 192.168.157.0\/24/,
     );
-    assert.throws(() => pluginOf("ssh"), /not available yet; "docker" and "vagrant" are/);
   });
 });
 
