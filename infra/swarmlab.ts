@@ -12,7 +12,7 @@ import { NodeAccess, relayContainerOf } from "../lab/sessions";
 import type { SettledPart } from "../lab/settled";
 import { TaskInfo, TUTORIAL_ENDPOINT, TUTORIAL_PLACEMENT } from "../lab/steps/service";
 import { TUTORIAL_NODE } from "../lab/steps/swarm";
-import { LabSpec, managerOf, Role, workersOf } from "../lab/types";
+import { founderOf, LabSpec, Role } from "../lab/types";
 import { PROJECT_ROOT, partProvider } from "./provider";
 
 type Inputs<I> = { [K in keyof I]: pulumi.Input<I[K]> };
@@ -155,28 +155,33 @@ export class SwarmLab extends pulumi.ComponentResource {
       );
       return { ...n, machine, access: accessOf(machine) };
     });
-    // the manager and the workers by their role (lab/types.ts), never by their place in the list
-    const manager = managerOf(machines).access;
-    // 6. docker swarm init --advertise-addr <manager> on the manager
+    // the founding manager by its role (lab/types.ts: the first manager of the settings), never by its place
+    const founder = founderOf(machines);
+    const manager = founder.access;
+    // 6. docker swarm init --advertise-addr <manager> on the founding manager
     const swarm = new LabPart(parts.swarm, `${name}-swarm`, { lab, manager, nodeSpec: TUTORIAL_NODE("manager"), privateKey }, child);
-    // 7. docker swarm join on each worker
-    const joins = workersOf(machines).map(
-      (worker) =>
-        new LabPart(
-          parts.join,
-          `${name}-${worker.name}-join`,
-          {
-            lab,
-            worker: worker.access,
-            manager,
-            swarmId: swarm.out("swarmId"),
-            workerToken: swarm.out("workerToken"),
-            nodeSpec: TUTORIAL_NODE("worker"),
-            privateKey,
-          },
-          child,
-        ),
-    );
+    // 7. docker swarm join on every other node, through the founder: the other managers with the manager token
+    //    (its input only theirs, so that a worker's inputs are those of a lab made before several managers)
+    const joins = machines
+      .filter((m) => m !== founder)
+      .map(
+        (joining) =>
+          new LabPart(
+            parts.join,
+            `${name}-${joining.name}-join`,
+            {
+              lab,
+              worker: joining.access,
+              manager,
+              swarmId: swarm.out("swarmId"),
+              workerToken: swarm.out("workerToken"),
+              ...(joining.role === "manager" ? { managerToken: swarm.out("managerToken") } : {}),
+              nodeSpec: TUTORIAL_NODE(joining.role),
+              privateKey,
+            },
+            child,
+          ),
+      );
     // 8. docker network create -d overlay mynet (--opt encrypted with swarmlab:encrypted)
     const overlay = new LabPart(
       parts.overlay,

@@ -68,6 +68,7 @@ export const CONFIG_KEYS: readonly string[] = Object.freeze([
   "name",
   "backend",
   "workers",
+  "managers",
   "nodes",
   "subnet",
   "egress",
@@ -87,6 +88,13 @@ export const DEFAULT_NAME = "swarmlab";
 export const DEFAULT_BACKEND: BackendName = "docker";
 export const DEFAULT_WORKERS = 2;
 export const MAX_WORKERS = 20;
+export const DEFAULT_MANAGERS = 1;
+/**
+ * The numbers of managers a lab may have: odd, so that a majority (Raft's quorum, ⌊N/2⌋+1) survives ⌊N/2⌋ of them
+ * failing (an even number survives no more failures than the odd number below it); Swarm's docs advise at most 7,
+ * and 5 already takes a 2-core machine's share.
+ */
+export const MANAGER_COUNTS: readonly number[] = [1, 3, 5];
 export const DEFAULT_SUBNET = "192.168.56.0/24"; // the VirtualBox host-only range
 export const DEFAULT_OVERLAY = "mynet";
 export const DEFAULT_SERVICE = "test";
@@ -101,13 +109,13 @@ export const MACHINE_IMAGE_REPOS: readonly string[] = Object.values(BACKEND_SETT
  */
 export const LAB_RANGE = "192.168.0.0/16";
 /**
- * The widest lab network. A lab spans at most 33 addresses (the network address, the gateway at .1, 21 nodes from .10,
+ * The widest lab network. A lab spans at most 37 addresses (the network address, the gateway at .1, 25 nodes from .10,
  * the upstream and the broadcast address), and a wider block only takes more addresses from the host's neighbours (a
  * LAN, libvirt's 192.168.122.0/24, a VPN): the lab network would hide them and its egress rule drops what is forwarded
  * to them.
  */
 export const WIDEST_PREFIX = 24;
-/** Offset of the manager's address in the subnet (.10); workers follow at .11, .12, ... */
+/** Offset of the first manager's address in the subnet (.10); the other managers, then the workers, follow. */
 export const FIRST_NODE_OFFSET = 10;
 
 // the tutorial's internet target; only with swarmlab:egress internet
@@ -140,7 +148,7 @@ const SWARM_NAME_MAX = 63;
 // Numbers in plain decimal only: 010 is 8 to Pulumi's YAML reader and 10 to js-yaml's, +3 and 1e1 and 3.0 are numbers
 // to some readers and text to others. A minus sign is plain: -1 is refused as less than one, not as odd notation.
 const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)$/;
-const COUNT_KEYS: readonly string[] = ["workers", "replicas"];
+const COUNT_KEYS: readonly string[] = ["workers", "managers", "replicas"];
 const BOOLEAN_KEYS: readonly string[] = ["encrypted"];
 // [registry[:port]/]path[:tag][@sha256:digest], path components lowercase as Docker requires
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -179,15 +187,16 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
     );
   }
 
+  const managers = has("managers") ? parseManagers(raw.managers, raw) : DEFAULT_MANAGERS;
   const workersSet = has("workers") ? parseWorkers(raw.workers, raw) : undefined;
-  const hostnames = has("nodes") ? parseNodes(raw.nodes, workersSet) : defaultHostnames(workersSet ?? DEFAULT_WORKERS);
-  const workers = hostnames.length - 1;
+  const hostnames = has("nodes") ? parseNodes(raw.nodes, workersSet, managers, raw) : defaultHostnames(workersSet ?? DEFAULT_WORKERS, managers);
+  const workers = hostnames.length - managers;
   if (workersSet !== undefined && workersSet !== workers) {
     throw new ConfigError(
       "workers",
       raw.workers,
       `pulumi config set ${NS}:workers ${workers} (or pulumi config rm ${NS}:workers and let ${NS}:nodes decide)`,
-      `disagrees with ${NS}:nodes, which lists ${hostnames.length} nodes: 1 manager and ${workers} worker${workers === 1 ? "" : "s"}`,
+      `disagrees with ${NS}:nodes, which lists ${hostnames.length} nodes: ${counted(managers, "manager")} and ${counted(workers, "worker")}`,
     );
   }
 
@@ -197,9 +206,10 @@ export function labSpecFromConfig(raw: Record<string, string>): LabSpec {
   const subnetText = has("subnet") ? raw.subnet : DEFAULT_SUBNET;
   // a backend whose networks have one size (vagrant: /24, refused below otherwise): every subnet fix suggests one
   const cidr = parseSubnet(subnetText, hostnames.length, own.fixedPrefix);
+  // the managers first, in the settings' order (the first founds the swarm), then the workers
   const nodes: NodeSpec[] = hostnames.map((hostname, i) => ({
     name: hostname,
-    role: i === 0 ? "manager" : "worker",
+    role: i < managers ? "manager" : "worker",
     address: formatIPv4(addressAt(cidr.network, FIRST_NODE_OFFSET + i)),
   }));
   const upstream = { name: UPSTREAM_NAME, address: formatIPv4(cidr.broadcast - 1) };
@@ -365,27 +375,77 @@ function parseWorkers(text: string, raw: Record<string, string>): number {
   ]);
 }
 
-function defaultHostnames(workers: number): string[] {
-  return ["swarm-manager", ...Array.from({ length: workers }, (_, i) => `swarm-worker${i + 1}`)];
+/**
+ * swarmlab:managers: 1, 3 or 5. More managers than the nodes leave room for is the nodes' problem (parseNodes): with
+ * swarmlab:workers, the nodes are the managers and the workers, so at least one worker stays.
+ */
+function parseManagers(text: string, raw: Record<string, string>): number {
+  const largest = MANAGER_COUNTS[MANAGER_COUNTS.length - 1];
+  const fix = (meant?: number) => {
+    // the count nearest the one meant (of two as near, the larger: more managers were asked for), else the default
+    const near = meant === undefined ? [] : [...MANAGER_COUNTS].sort((a, b) => Math.abs(a - meant) - Math.abs(b - meant) || b - a);
+    return fixSetting("managers", [...near, DEFAULT_MANAGERS, ...MANAGER_COUNTS].map(String), raw) ?? rmFix("managers");
+  };
+  const n = parseCount("managers", text, "managers", "a swarm needs at least one manager", largest, fix, (wanted) => [
+    `more managers than a lab takes (at most ${largest}): each one runs Raft and its own Docker engine, and ${largest} already survive 2 failures`,
+    fix(wanted),
+  ]);
+  if (!MANAGER_COUNTS.includes(n)) {
+    throw new ConfigError(
+      "managers",
+      text,
+      fix(n),
+      `a lab has 1, 3 or 5 managers: a majority of them (Raft's quorum, ⌊N/2⌋+1) must stay up, ` +
+        `so ${n} managers survive no more failures than ${n - 1}`,
+    );
+  }
+  return n;
 }
 
-/** `workersSet`: swarmlab:workers when set, so that the fix's list agrees with it. */
-function parseNodes(text: string, workersSet: number | undefined): string[] {
-  const fix = `pulumi config set ${NS}:nodes '${JSON.stringify(defaultHostnames(workersSet ?? DEFAULT_WORKERS))}'`;
+/**
+ * The default hostnames: one manager is the tutorial's swarm-manager; several are swarm-manager1… (the first founds
+ * the swarm); then swarm-worker1….
+ */
+function defaultHostnames(workers: number, managers = DEFAULT_MANAGERS): string[] {
+  const managerNames = managers === 1 ? ["swarm-manager"] : Array.from({ length: managers }, (_, i) => `swarm-manager${i + 1}`);
+  return [...managerNames, ...Array.from({ length: workers }, (_, i) => `swarm-worker${i + 1}`)];
+}
+
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/**
+ * `workersSet`: swarmlab:workers when set, so that the fix's list agrees with it; `managers`: the first that many
+ * hostnames are the managers.
+ */
+function parseNodes(text: string, workersSet: number | undefined, managers: number, raw: Record<string, string>): string[] {
+  const fix = `pulumi config set ${NS}:nodes '${JSON.stringify(defaultHostnames(workersSet ?? DEFAULT_WORKERS, managers))}'`;
+  const first = managers === 1 ? "the manager first" : `the ${managers} managers first`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ConfigError("nodes", text, fix, "not JSON; nodes is a JSON list of hostnames, the manager first");
+    throw new ConfigError("nodes", text, fix, `not JSON; nodes is a JSON list of hostnames, ${first}`);
   }
   if (!Array.isArray(parsed) || !parsed.every((n) => typeof n === "string")) {
-    throw new ConfigError("nodes", text, fix, "nodes is a JSON list of hostname strings, the manager first");
+    throw new ConfigError("nodes", text, fix, `nodes is a JSON list of hostname strings, ${first}`);
   }
   const names = parsed as string[];
-  if (names.length < 2) {
-    throw new ConfigError("nodes", text, fix, "a lab needs at least 2 nodes: a manager and a worker");
+  if (names.length < managers + 1) {
+    // fewer managers may be what fits the hosts listed: then that is the fix, else a longer list
+    const fewer =
+      names.length >= 2
+        ? fixSetting(
+            "managers",
+            MANAGER_COUNTS.filter((n) => n < names.length)
+              .map(String)
+              .reverse(),
+            raw,
+          )
+        : undefined;
+    const also = managers === 1 ? "a manager and a worker" : `${managers} managers (${NS}:managers) and a worker`;
+    throw new ConfigError("nodes", text, fewer ? `${fix} (or ${fewer})` : fix, `a lab needs at least ${managers + 1} nodes: ${also}`);
   }
-  if (names.length - 1 > MAX_WORKERS) {
+  if (names.length - managers > MAX_WORKERS) {
     throw new ConfigError(
       "nodes",
       text,
@@ -451,7 +511,7 @@ function parseSubnet(text: string, nodeCount: number, fixedPrefix?: number): Cid
       "subnet",
       text,
       setTo(inside),
-      `wider than a /${WIDEST_PREFIX}: a lab spans at most ${FIRST_NODE_OFFSET + MAX_WORKERS + 3} addresses, and a wider block ` +
+      `wider than a /${WIDEST_PREFIX}: a lab spans at most ${FIRST_NODE_OFFSET + MAX_WORKERS + MANAGER_COUNTS[MANAGER_COUNTS.length - 1] + 2} addresses, and a wider block ` +
         `takes more from the host's neighbours (a LAN, libvirt's 192.168.122.0/24, a VPN), which the lab network hides ` +
         `and its egress rule cuts off`,
     );

@@ -30,7 +30,7 @@ export interface LabSpec {
   subnet: string;
   /** The host's address on the lab network (first usable address), e.g. 192.168.56.1. */
   gateway: string;
-  /** One manager, the rest workers, each by its role (managerOf, workersOf): nothing goes by a node's place here. */
+  /** 1, 3 or 5 managers, the rest workers, each by its role (founderOf, managersOf, workersOf), never by name. */
   nodes: NodeSpec[];
   /** A lab-internal host standing for "the internet" (last usable address of the subnet). */
   upstream: { name: string; address: string };
@@ -53,15 +53,21 @@ export interface LabSpec {
 }
 
 /**
- * The lab's manager, by its role: a lab has exactly one (lab/config.ts makes it so). Works on any list of nodes that
- * carry their role (NodeSpec, NodeAccess, the stack's nodes output).
+ * The lab's managers, by their role, in the settings' order (lab/config.ts gives a lab 1, 3 or 5). Works on any list of
+ * nodes that carry their role (NodeSpec, NodeAccess, the stack's nodes output).
  */
-export function managerOf<N extends { role: Role; name: string }>(nodes: readonly N[]): N {
+export function managersOf<N extends { role: Role; name: string }>(nodes: readonly N[]): N[] {
   const managers = nodes.filter((n) => n.role === "manager");
-  if (managers.length !== 1) {
-    throw new Error(`a lab has one manager, not ${managers.length} (${nodes.map((n) => `${n.name}: ${n.role}`).join(", ")})`);
-  }
-  return managers[0];
+  if (managers.length === 0) throw new Error(`a lab has a manager, and this one has none (${nodes.map((n) => `${n.name}: ${n.role}`).join(", ")})`);
+  return managers;
+}
+
+/**
+ * The founding manager: the first manager in the settings' order, the one that runs `docker swarm init`; the other
+ * managers and the workers join through it.
+ */
+export function founderOf<N extends { role: Role; name: string }>(nodes: readonly N[]): N {
+  return managersOf(nodes)[0];
 }
 
 /** The lab's workers, by their role, in the order the lab lists its nodes. */

@@ -17,7 +17,7 @@ import type { LabOutputs } from "../lab/outputs";
 import { DEFAULT_STACK, PROJECT, PROJECT_ROOT } from "../lab/project-root";
 import { outputsFromRecord, recordedOf, writeRecordedOutputs } from "../lab/recorded-outputs";
 import { forgetSettled, ownerOf, settledRecord, verifySettled, writeSettled } from "../lab/settled";
-import { LabSpec, managerOf } from "../lab/types";
+import { founderOf, LabSpec } from "../lab/types";
 import { runDoctor } from "./doctor";
 import { runCommand } from "./run-command";
 
@@ -130,7 +130,7 @@ async function report(spec: LabSpec, o: LabOutputs, started: number): Promise<nu
   }
   const sshConfig = path.join(labDirRelative(spec.name), "ssh_config");
   writeFileSync(path.join(PROJECT_ROOT, sshConfig), o.sshConfig);
-  console.log(`  or by name: ssh -F ${sshConfig} ${managerOf(o.nodes).name}   (the stack output sshConfig)`);
+  console.log(`  or by name: ssh -F ${sshConfig} ${founderOf(o.nodes).name}   (the stack output sshConfig)`);
   for (const t of o.tasks) {
     console.log(`  task ${t.name} on ${t.node}: ${t.overlayIp} (${o.overlay.name} ${o.overlay.subnet})`);
   }

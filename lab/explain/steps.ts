@@ -14,6 +14,7 @@ import {
   vxlanDevice,
 } from "../checks/observe";
 import { networkTableOf, nodeNamed } from "../snapshot/model";
+import { founderOf } from "../types";
 import {
   EngineSwarm,
   eth0OnOverlay,
@@ -25,6 +26,7 @@ import {
   networksAsTutorial,
   nodesReady,
   overlayMade,
+  quorumOf,
   overlayOnTheWire,
   pathMtu as pathMtuFact,
   replicasRunning,
@@ -56,7 +58,8 @@ export interface Step {
 export const STEPS: Step[] = [
   step("swarm-init", "swarm", swarmInit), //         docker swarm init --advertise-addr: the swarm speaks on the manager's lab address
   step("swarm-join", "swarm", swarmJoin), //         docker swarm join on each worker, to the manager's port 2377
-  step("node-ls", "swarm", nodeLs), //               docker node ls: every node Ready, the manager Leader
+  step("node-ls", "swarm", nodeLs), //               docker node ls: every node Ready, a manager Leader, the others Reachable
+  step("quorum", "swarm", quorum), //                the managers' Raft: its quorum, ⌊N/2⌋+1, and how many failures it survives
   step("network-create", "swarm", networkCreate), // docker network create -d overlay mynet: a swarm-wide VXLAN network with its VNI
   step("service-create", "swarm", serviceCreate), // docker service create … busybox ping: the tasks
   step("service-ps", "swarm", servicePs), //         docker service ps test: one task per worker
@@ -94,6 +97,9 @@ const readingOf = (...verdicts: Verdict[]) => [...new Set(verdicts.flatMap((v) =
 const withRole = (lab: ConnectedLab, role: string) => lab.nodes.filter((n) => n.access.role === role);
 const names = (nodes: ConnectedNode[]) => nodes.map((n) => n.access.name);
 
+/** The founding manager, which ran `docker swarm init` (the first manager of the settings; lab/types.ts). */
+const founder = (lab: ConnectedLab) => lab.node(founderOf(lab.nodes.map((n) => n.access)).name);
+
 /** A node as the swarm-joined fact takes it, before its engine's answer is read. */
 const engineOf = (n: ConnectedNode): Pick<EngineSwarm, "node" | "role" | "address"> => ({
   node: n.access.name,
@@ -110,7 +116,7 @@ function pair(ctx: ExplainContext): { from: ObservedTask; to?: ObservedTask; fro
 }
 
 async function swarmInit({ lab }: ExplainContext) {
-  const m = lab.manager;
+  const m = founder(lab);
   const shows = `docker info --format 'Swarm: {{.Swarm.LocalNodeState}}  NodeAddr: {{.Swarm.NodeAddr}}  Managers: {{.Swarm.Managers}}  Nodes: {{.Swarm.Nodes}}'`;
   const r = await typed(m, shows);
   const [, state = "", nodeAddr = ""] = /Swarm: (\S*)\s+NodeAddr: (\S*)/.exec(r.text) ?? [];
@@ -121,7 +127,7 @@ async function swarmInit({ lab }: ExplainContext) {
     shows,
     output: trimOutput(r.text),
     reading: readingOf(verdict),
-    proves: `the manager made the swarm and advertises its lab address ${m.access.address}, where the workers reach it`,
+    proves: `${m.access.name} made the swarm and advertises its lab address ${m.access.address}, where the other nodes reach it`,
     holds: verdict.holds,
     facts: { manager: m.access.name, advertiseAddr: m.access.address },
   };
@@ -129,8 +135,10 @@ async function swarmInit({ lab }: ExplainContext) {
 
 async function swarmJoin({ lab }: ExplainContext) {
   const shows = `docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeAddr}} manager {{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}'`;
-  const managerAt = `${lab.manager.access.address}:2377`;
-  const workers = withRole(lab, "worker");
+  const managerAt = `${founder(lab).access.address}:2377`;
+  // every node but the founder joined: the other managers (with the manager token), then the workers
+  const workers = lab.nodes.filter((n) => n !== founder(lab));
+  const managersToo = workers.some((n) => n.access.role === "manager");
   const seen = await Promise.all(workers.map(async (w) => ({ w, r: await typed(w, shows) })));
   // what the format prints, word by word: <state> <its address> manager <address:port>…; the words can be empty
   const engines = seen.map(({ w, r }) => {
@@ -143,11 +151,14 @@ async function swarmJoin({ lab }: ExplainContext) {
   );
   return {
     node: names(workers).join(", "),
-    command: `docker swarm join --token SWMTKN-1-… ${managerAt}`,
+    command: managersToo
+      ? `docker swarm join --token SWMTKN-1-…(docker swarm join-token manager: on the other managers) ${managerAt}\n` +
+        `docker swarm join --token SWMTKN-1-…(docker swarm join-token worker: on the workers) ${managerAt}`
+      : `docker swarm join --token SWMTKN-1-… ${managerAt}`,
     shows,
     output: trimOutput(seen.map(({ w, r }) => `${w.access.name}: ${r.text}`).join("\n")),
     reading: readingOf(verdict),
-    proves: `every worker joined the swarm through the manager's ${managerAt} and speaks on its own lab address`,
+    proves: `every ${managersToo ? "node" : "worker"} joined the swarm through ${founder(lab).access.name}'s ${managerAt} and speaks on its own lab address`,
     holds: verdict.holds,
     facts: { workers: workers.map((w) => ({ name: w.access.name, address: w.access.address })), manager: managerAt },
   };
@@ -165,9 +176,52 @@ async function nodeLs({ lab }: ExplainContext) {
     command: "docker node ls",
     output: trimOutput(r.text),
     reading: readingOf(verdict),
-    proves: `all ${lab.nodes.length} nodes are in the swarm and Ready, and ${names(withRole(lab, "manager")).join(" or ")} is its Leader`,
+    proves:
+      withRole(lab, "manager").length === 1
+        ? `all ${lab.nodes.length} nodes are in the swarm and Ready, and ${names(withRole(lab, "manager"))[0]} is its Leader`
+        : `all ${lab.nodes.length} nodes are in the swarm and Ready, one of ${names(withRole(lab, "manager")).join(", ")} is its Leader and the others are Reachable`,
     holds: verdict.holds,
     facts: { nodes },
+  };
+}
+
+/**
+ * The managers keep the swarm's state in Raft: a majority of them (the quorum) must be up to elect a Leader, and only
+ * a Leader schedules. Read from the snapshot (the leader's view); the live drill is `npm run explain -- --drill quorum`.
+ */
+async function quorum({ lab }: ExplainContext) {
+  const shows = "docker node ls --filter role=manager";
+  const r = await typed(lab.manager, shows);
+  const managers = names(withRole(lab, "manager"));
+  const rows = (lab.snapshot.swarm?.members ?? []).filter((m) => m.role === "manager");
+  const leader = rows
+    .filter((m) => m.leader)
+    .map((m) => m.hostname)
+    .join(" and ");
+  const reachable = rows.filter((m) => !m.leader && m.reachability === "reachable").map((m) => m.hostname);
+  const { quorum, survives } = quorumOf(managers.length);
+  const verdict = nodesReady(
+    lab.snapshot.swarm?.members ?? [],
+    lab.nodes.map((n) => ({ name: n.access.name, role: n.access.role })),
+  );
+  const up = (leader ? 1 : 0) + reachable.length;
+  return {
+    node: lab.manager.access.name,
+    command: shows,
+    output: trimOutput(r.text),
+    reading: [
+      `${managers.length} manager${managers.length === 1 ? "" : "s"} (${managers.join(", ")}): Leader ${leader || "none"}` +
+        (reachable.length ? `, Reachable ${reachable.join(", ")}` : ""),
+      `quorum = ⌊${managers.length}/2⌋+1 = ${quorum}: ${up} of them are in the Raft now; the swarm keeps scheduling with ` +
+        `${survives} manager${survives === 1 ? "" : "s"} down, and stops with ${survives + 1}`,
+      ...(managers.length === 1
+        ? ["one manager survives no failure: swarmlab:managers 3 (or 5) and npm run up give the swarm a quorum to lose"]
+        : []),
+      ...readingOf(verdict),
+    ],
+    proves: `the managers' Raft has its quorum (${quorum} of ${managers.length}) and survives ${survives} manager${survives === 1 ? "" : "s"} failing`,
+    holds: verdict.holds && up >= quorum,
+    facts: { managers, leader, reachable, quorum, survives },
   };
 }
 

@@ -4,7 +4,7 @@
 export { verdict } from "./verdict";
 export type { FactName, Verdict } from "./verdict";
 export { TUTORIAL, TUTORIAL_NETWORKS } from "./tutorial";
-export { nodesReady, replicasRunning, swarmJoined, tasksSpread } from "./swarm";
+export { nodesReady, quorumOf, replicasRunning, swarmJoined, tasksSpread } from "./swarm";
 export type { EngineSwarm, LabNode, NodeRow, TaskPlace } from "./swarm";
 export { networksAsTutorial, overlayMade } from "./networks";
 export type { NetworkRow, OverlayRow } from "./networks";

@@ -1,5 +1,5 @@
 // The swarm's facts: each engine in the swarm (`docker swarm init`, `docker swarm join`), `docker node ls` (every node
-// Ready, once, a manager the Leader), the service's replicas and `docker service ps` (the tasks Running, one per
+// Ready, once, one manager the Leader and every other manager Reachable), the service's replicas and `docker service ps` (the tasks Running, one per
 // worker). Roles come from the lab's nodes, never from a node's position or name.
 import type { Role } from "../types";
 import { verdict, Verdict } from "./verdict";
@@ -11,6 +11,8 @@ export interface NodeRow {
   state: string;
   role: string;
   leader: boolean;
+  /** MANAGER STATUS of a manager that is not the Leader: reachable, unreachable; "" for a worker; unset when not read. */
+  reachability?: string;
 }
 
 /** A node of the lab: its name and the role it was made for. */
@@ -21,7 +23,8 @@ export interface LabNode {
 
 /**
  * docker node ls: each of the lab's nodes is listed once (a Down leftover of an earlier join is a second row), is
- * Ready, has the role it was made for, nothing else is listed, and the Leader is a node whose role is manager.
+ * Ready, has the role it was made for, nothing else is listed, one node is the Leader and its role is manager, and
+ * every other manager is Reachable (a member of the managers' Raft: counted in the quorum).
  */
 export function nodesReady(listed: NodeRow[], lab: LabNode[]): Verdict {
   const found: string[] = [];
@@ -38,10 +41,25 @@ export function nodesReady(listed: NodeRow[], lab: LabNode[]): Verdict {
   const managers = lab.filter((n) => n.role === "manager").map((n) => n.name);
   const leaders = listed.filter((r) => r.leader);
   if (leaders.length === 0) found.push("no node is the Leader");
+  if (leaders.length > 1) found.push(`${leaders.map((l) => l.hostname).join(" and ")} are each listed as the Leader`);
   for (const l of leaders.filter((x) => !managers.includes(x.hostname))) {
-    found.push(`the Leader is ${l.hostname}, not the manager (${managers.join(", ") || "the lab has none"})`);
+    found.push(
+      `the Leader is ${l.hostname}, not ${managers.length === 1 ? "the manager" : "a manager"} (${managers.join(", ") || "the lab has none"})`,
+    );
+  }
+  for (const r of listed.filter((x) => x.role === "manager" && !x.leader && x.reachability !== undefined && x.reachability !== "reachable")) {
+    found.push(`${r.hostname} is a manager listed as ${r.reachability || "of no reachability"}, not Reachable: the quorum does not count it`);
   }
   return verdict("node-ls", found);
+}
+
+/**
+ * Raft's arithmetic for a swarm of `managers` managers: the quorum (a majority, ⌊N/2⌋+1) that must be up for the
+ * swarm to elect a leader and schedule anything, and how many managers may fail with it kept.
+ */
+export function quorumOf(managers: number): { quorum: number; survives: number } {
+  const quorum = Math.floor(managers / 2) + 1;
+  return { quorum, survives: managers - quorum };
 }
 
 /** A running task and where it runs. */

@@ -17,3 +17,13 @@ export async function sideLoadImage(from: Docker, to: Docker, image: string): Pr
   await followProgress(to, await to.loadImage(tar));
   return true;
 }
+
+/**
+ * The shell command that restarts or stops a node's Docker engine: the docker backend's nodes run swarmlab-dockerd
+ * (images/node), which nothing restarts once killed; VMs systemd's unit (its socket too, or a call would start it).
+ */
+export function engineCommand(action: "restart" | "stop"): string {
+  const own = action === "restart" ? "sudo /usr/local/bin/swarmlab-dockerd restart" : "sudo kill $(pidof dockerd)";
+  const systemd = action === "restart" ? "sudo systemctl restart docker" : "sudo systemctl stop docker.socket docker";
+  return `if [ -x /usr/local/bin/swarmlab-dockerd ]; then ${own}; else ${systemd}; fi`;
+}

@@ -1,5 +1,6 @@
-// The swarm: `docker swarm init --advertise-addr <manager>` on the manager, `docker swarm join` on each worker,
-// through the Engine API. Each step looks first and acts only if needed, so re-running changes nothing.
+// The swarm: `docker swarm init --advertise-addr <manager>` on the founding manager, `docker swarm join` on every
+// other node (the other managers with the manager token), through the Engine API. Each step looks first and acts only
+// if needed, so re-running changes nothing.
 import type Docker from "dockerode";
 import type { Log } from "../backends/backend";
 import { unlessTimedOut, waitUntil } from "../wait";
@@ -23,17 +24,36 @@ async function localState(docker: Docker): Promise<{ state: string; nodeId?: str
   return { state: info.Swarm?.LocalNodeState ?? "inactive", nodeId: info.Swarm?.NodeID };
 }
 
+/** Swarm's words when a manager's swarm has lost its quorum: too few managers are up to elect a leader. */
+export const NO_LEADER = /does not have a leader/i;
+
 export async function initSwarm(manager: SwarmMember, log: Log): Promise<SwarmInfo> {
   const { state } = await localState(manager.docker);
+  const init = { ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: manager.address };
   if (state !== "active") {
-    await manager.docker.swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: manager.address });
+    await manager.docker.swarmInit(init);
     log(`swarm initialised on ${manager.name} (advertise ${manager.address})`);
   }
-  const swarm = await manager.docker.swarmInspect();
+  const swarm = await manager.docker.swarmInspect().catch(async (err: unknown) => {
+    if (!NO_LEADER.test(messageOf(err))) throw err;
+    // Too few managers are up to elect a leader. `docker swarm init --force-new-cluster` makes this manager the only
+    // one of the same swarm (its id, tokens, services and networks kept): the others' entries are removed as they
+    // join again (removeStaleNodes), the nodes that still run leave and join.
+    log(`${manager.name}: its swarm has no leader (${messageOf(err)}); docker swarm init --force-new-cluster`);
+    await manager.docker.swarmInit({ ...init, ForceNewCluster: true });
+    return manager.docker.swarmInspect();
+  });
   return { id: swarm.ID, workerToken: swarm.JoinTokens.Worker, managerToken: swarm.JoinTokens.Manager };
 }
 
-export async function joinWorker(worker: SwarmMember, manager: SwarmMember, swarm: SwarmInfo, log: Log): Promise<void> {
+/** An Engine API error's message, as the engine said it. */
+function messageOf(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return e.json?.message ?? e.message ?? String(err);
+}
+
+/** `docker swarm join` of a node: a worker with the worker token, a manager with the manager token. */
+export async function joinNode(worker: SwarmMember, manager: SwarmMember, swarm: SwarmInfo, role: NodeSpec["role"], log: Log): Promise<void> {
   const { state, nodeId } = await localState(worker.docker);
   if (state !== "inactive") {
     // A worker does not know its cluster's id: ask the manager whether it counts this node as a member.
@@ -45,25 +65,36 @@ export async function joinWorker(worker: SwarmMember, manager: SwarmMember, swar
     ListenAddr: `0.0.0.0:${SWARM_PORT}`,
     AdvertiseAddr: worker.address,
     RemoteAddrs: [`${manager.address}:${SWARM_PORT}`],
-    JoinToken: swarm.workerToken,
+    JoinToken: role === "manager" ? swarm.managerToken : swarm.workerToken,
   });
-  log(`${worker.name} joined the swarm`);
+  log(`${worker.name} joined the swarm as a ${role}`);
 }
 
-/** Waits until the manager sees every expected hostname as Ready. */
+/**
+ * Waits until the manager sees every expected hostname as Ready, and a manager among them Reachable (or the Leader):
+ * a member of the managers' Raft.
+ */
 export async function waitForNodesReady(manager: Docker, hostnames: string[], timeoutMs = 60_000): Promise<void> {
   await waitUntil("nodes Ready", { timeoutMs, pacingMs: 300, errors: "end" }, async ({ saw }) => {
     const nodes = await manager.listNodes();
-    const ready = new Set(nodes.filter((n) => n.Status?.State === "ready").map((n) => n.Description?.Hostname));
+    const member = (n: (typeof nodes)[number]) =>
+      n.Status?.State === "ready" &&
+      (n.Spec?.Role !== "manager" || n.ManagerStatus?.Leader === true || n.ManagerStatus?.Reachability === "reachable");
+    const ready = new Set(nodes.filter(member).map((n) => n.Description?.Hostname));
     const missing = hostnames.filter((h) => !ready.has(h));
     saw(`still waiting for ${missing.map((h) => `${h}: ${statesOf(nodes, h)}`).join(", ")}`);
     return missing.length === 0;
   });
 }
 
-/** The states the manager has for a hostname: a stale entry may be down beside a new one. */
-function statesOf(nodes: { Description?: { Hostname?: string }; Status?: { State?: string } }[], hostname: string): string {
-  const states = nodes.filter((n) => n.Description?.Hostname === hostname).map((n) => n.Status?.State);
+/** The states the manager has for a hostname (a manager's reachability too): a stale entry may be down beside a new one. */
+function statesOf(
+  nodes: { Description?: { Hostname?: string }; Status?: { State?: string }; ManagerStatus?: { Reachability?: string } }[],
+  hostname: string,
+): string {
+  const states = nodes
+    .filter((n) => n.Description?.Hostname === hostname)
+    .map((n) => [n.Status?.State, n.ManagerStatus?.Reachability].filter(Boolean).join(" "));
   return [...new Set(states.filter(Boolean))].join("/") || "not known to the manager";
 }
 
@@ -110,14 +141,15 @@ export async function swarmState(docker: Docker): Promise<{ state: string; nodeI
 }
 
 /**
- * `docker node rm --force` of the manager's other entries for a hostname: a worker's earlier life (removed, remade,
- * left), which may still count as Ready until the manager notices it is gone.
+ * `docker node rm --force` of the manager's other entries for a hostname: a node's earlier life (removed, remade,
+ * left), which may still count as Ready until the manager notices it is gone. A manager's entry is demoted first
+ * (Swarm refuses to remove a manager).
  */
 export async function removeStaleNodes(manager: Docker, hostname: string, current: string, log: Log): Promise<void> {
   for (const n of await manager.listNodes()) {
     if (n.Description?.Hostname === hostname && n.ID !== current) {
-      await manager.getNode(n.ID).remove({ force: true });
-      log(`stale swarm node ${hostname} (${n.ID}, ${n.Status?.State}) removed`);
+      await removeNode(manager, n.ID);
+      log(`stale swarm node ${hostname} (${n.ID}, ${n.Spec?.Role} ${n.Status?.State}) removed`);
     }
   }
 }
@@ -185,6 +217,17 @@ async function updateNode(manager: Docker, nodeId: string, change: (spec: RawNod
   });
 }
 
+/**
+ * `docker node demote` (a manager), then `docker node rm --force`: Swarm removes no member of the managers' Raft
+ * without the demotion. The entry of a manager that `--force-new-cluster` left out of the Raft cannot be demoted
+ * ("can't find manager in raft memberlist", measured with Docker 26), and is removed as it is.
+ */
 export async function removeNode(manager: Docker, nodeId: string): Promise<void> {
+  const demoted = updateNode(manager, nodeId, (spec) => (spec?.Role === "manager" ? { ...spec, Role: "worker" } : undefined));
+  await demoted.catch((err: unknown) => {
+    if (!NOT_IN_RAFT.test(messageOf(err))) throw err;
+  });
   await manager.getNode(nodeId).remove({ force: true });
 }
+
+const NOT_IN_RAFT = /raft memberlist/i;

@@ -11,7 +11,7 @@ import { downLab, forgetStack, upLab, UpLabOptions } from "../../infra/stack";
 import { listGuards, removeGuards } from "../../lab/backends/host/firewall";
 import { containerName, networkName } from "../../lab/backends/docker/names";
 import { LabOutputs, outputsOf } from "../../lab/outputs";
-import { managerOf, workersOf } from "../../lab/types";
+import { founderOf, workersOf } from "../../lab/types";
 import { containerExec } from "../../lab/engine-api";
 import { healAdvice, observedOf, observeLab, observeOnce } from "../../lab/health";
 import { leftovers } from "../../lab/inventory";
@@ -74,7 +74,7 @@ describe("faults: one up heals what a student broke; down always finishes", func
   /** The lab's nodes by their role, as the stack's outputs name them (the tutorial's names with the defaults). */
   const roles = () => {
     const [worker1, worker2] = workersOf(outputs.nodeAccess).map((n) => n.name);
-    return { manager: managerOf(outputs.nodeAccess).name, worker1, worker2 };
+    return { manager: founderOf(outputs.nodeAccess).name, worker1, worker2 };
   };
 
   /**

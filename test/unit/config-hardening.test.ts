@@ -31,7 +31,7 @@ const image = (facts: Partial<NonNullable<HostFacts["image"]>>): HostFacts =>
   hostWith({ image: { id: "sha256:0123", os: "linux", architecture: "amd64", labels: {}, ...facts } });
 
 const KNOWN_KEYS =
-  "swarmlab:name, swarmlab:backend, swarmlab:workers, swarmlab:nodes, swarmlab:subnet, swarmlab:egress, swarmlab:replicas, swarmlab:overlay, swarmlab:service, swarmlab:image, swarmlab:encrypted, swarmlab:vagrantProvider, swarmlab:hosts";
+  "swarmlab:name, swarmlab:backend, swarmlab:workers, swarmlab:managers, swarmlab:nodes, swarmlab:subnet, swarmlab:egress, swarmlab:replicas, swarmlab:overlay, swarmlab:service, swarmlab:image, swarmlab:encrypted, swarmlab:vagrantProvider, swarmlab:hosts";
 const LAB_NAME_RULE_TEXT =
   "a lab name is 1-40 characters of a-z, 0-9 and '-', starting with a letter (it prefixes container names, labels everything the lab creates and names its folder .swarmlab/<lab>/)";
 const SWARM_NAME = "1-63 letters, digits, '-' or '_', beginning and ending with a letter or digit";
@@ -40,7 +40,7 @@ const RESERVED =
 const NOT_PRIVATE =
   "not a private range: lab networks lie in 192.168.0.0/16, the private range (RFC 1918) Docker leaves free; any other block hides those addresses from this host";
 const WIDER =
-  "wider than a /24: a lab spans at most 33 addresses, and a wider block takes more from the host's neighbours (a LAN, libvirt's 192.168.122.0/24, a VPN), which the lab network hides and its egress rule cuts off";
+  "wider than a /24: a lab spans at most 37 addresses, and a wider block takes more from the host's neighbours (a LAN, libvirt's 192.168.122.0/24, a VPN), which the lab network hides and its egress rule cuts off";
 const ROUTE_HIDDEN = "the lab network would hide it on this host, and the lab's egress rule drops what is forwarded to it";
 const NOT_HERE =
   "not on this machine: the nodes take the service's image from this host's Docker engine (they have no registry), and the lab makes only busybox:latest";
@@ -63,6 +63,8 @@ const HOSTNAME = "is not a valid hostname (RFC 1123 label: 1-63 lowercase letter
 const YES_NO = "a yes-or-no setting: true or false";
 const NOT_IMAGE =
   "not a Docker image reference ([registry/]name[:tag], name in lowercase). " + "Fix: pulumi config set swarmlab:image busybox:latest";
+const MANAGERS_ODD = (n: string, below: string) =>
+  `a lab has 1, 3 or 5 managers: a majority of them (Raft's quorum, ⌊N/2⌋+1) must stay up, so ${n} managers survive no more failures than ${below}`;
 const NODES_22 = JSON.stringify(Array.from({ length: 22 }, (_, i) => `n${i}`));
 const TOOLS =
   "(in /bin, /sbin, /usr/bin, /usr/sbin or /usr/local): the service's tasks run ping, and the lab's checks run ping, nc and nslookup in them";
@@ -407,6 +409,44 @@ const ROWS: Row[] = [
     what: "nodes with one host while workers is 1: the fix's list agrees with workers",
     settings: { nodes: '["m"]', workers: "1" },
     message: `swarmlab:nodes = "[\\"m\\"]": a lab needs at least 2 nodes: a manager and a worker. Fix: pulumi config set swarmlab:nodes '["swarm-manager","swarm-worker1"]'`,
+  },
+  // ---- swarmlab:managers: 1, 3 or 5, fewer than the nodes
+  {
+    what: "managers 2: even, and the nearest odd count above it is the fix",
+    settings: { managers: "2" },
+    message: `swarmlab:managers = "2": ${MANAGERS_ODD("2", "1")}. Fix: pulumi config set swarmlab:managers 3`,
+  },
+  {
+    what: "managers 4",
+    settings: { managers: "4" },
+    message: `swarmlab:managers = "4": ${MANAGERS_ODD("4", "3")}. Fix: pulumi config set swarmlab:managers 5`,
+  },
+  {
+    what: "managers 7: more than a lab takes",
+    settings: { managers: "7" },
+    message:
+      'swarmlab:managers = "7": more managers than a lab takes (at most 5): each one runs Raft and its own Docker engine, and 5 already survive 2 failures. Fix: pulumi config set swarmlab:managers 5',
+  },
+  {
+    what: "managers 0",
+    settings: { managers: "0" },
+    message: 'swarmlab:managers = "0": a swarm needs at least one manager. Fix: pulumi config set swarmlab:managers 1',
+  },
+  {
+    what: "managers three",
+    settings: { managers: "three" },
+    message: 'swarmlab:managers = "three": the number of managers must be a whole number. Fix: pulumi config set swarmlab:managers 1',
+  },
+  {
+    what: "managers 3 with nodes of 3 hosts: no worker would stay",
+    settings: { managers: "3", nodes: '["a","b","c"]' },
+    message: `swarmlab:nodes = "[\\"a\\",\\"b\\",\\"c\\"]": a lab needs at least 4 nodes: 3 managers (swarmlab:managers) and a worker. Fix: pulumi config set swarmlab:nodes '["swarm-manager1","swarm-manager2","swarm-manager3","swarm-worker1","swarm-worker2"]' (or pulumi config set swarmlab:managers 1)`,
+  },
+  {
+    what: "managers 3 with workers 2 and nodes of 4 hosts: nodes decide, 3 managers and 1 worker",
+    settings: { managers: "3", workers: "2", nodes: '["a","b","c","d"]' },
+    message:
+      'swarmlab:workers = "2": disagrees with swarmlab:nodes, which lists 4 nodes: 3 managers and 1 worker. Fix: pulumi config set swarmlab:workers 1 (or pulumi config rm swarmlab:workers and let swarmlab:nodes decide)',
   },
   {
     what: "name in capitals",
@@ -1112,6 +1152,9 @@ describe("every fix passes the checks itself: generated variants of the bad-inpu
       add(`replicas ${JSON.stringify(text)}`, { replicas: text });
       add(`replicas ${JSON.stringify(text)} with 4 workers`, { replicas: text, workers: "4" });
       add(`replicas ${JSON.stringify(text)} beside nodes of 3 workers`, { replicas: text, nodes: FOUR });
+      add(`managers ${JSON.stringify(text)}`, { managers: text });
+      add(`managers ${JSON.stringify(text)} beside nodes of 4`, { managers: text, nodes: FOUR });
+      add(`managers ${JSON.stringify(text)} beside workers 1 and replicas 1`, { managers: text, workers: "1", replicas: "1" });
     }
   }
   for (let prefix = 25; prefix <= 32; prefix++) {

@@ -104,6 +104,32 @@ describe("labSpecFromConfig", () => {
       assert.equal(spec.gateway, "192.168.100.1");
     });
 
+    it("managers 3: swarm-manager1..3 at .10-.12 (the first founds the swarm), then the workers; replicas stay 2", () => {
+      const spec = labSpecFromConfig({ managers: "3", workers: "3" });
+      assert.deepEqual(
+        spec.nodes.map((n) => [n.name, n.role, n.address]),
+        [
+          ["swarm-manager1", "manager", "192.168.56.10"],
+          ["swarm-manager2", "manager", "192.168.56.11"],
+          ["swarm-manager3", "manager", "192.168.56.12"],
+          ["swarm-worker1", "worker", "192.168.56.13"],
+          ["swarm-worker2", "worker", "192.168.56.14"],
+          ["swarm-worker3", "worker", "192.168.56.15"],
+        ],
+      );
+      assert.equal(spec.service.replicas, 2);
+      assert.deepEqual(labSpecFromConfig({ managers: "1" }), labSpecFromConfig({}), "1 manager is the tutorial's lab");
+    });
+
+    it("managers with nodes: the first that many hostnames are the managers, at least one worker stays", () => {
+      const spec = labSpecFromConfig({ managers: "3", nodes: '["a","b","c","d"]' });
+      assert.deepEqual(
+        spec.nodes.map((n) => n.role),
+        ["manager", "manager", "manager", "worker"],
+      );
+      assert.equal(labSpecFromConfig({ managers: "5", workers: "20" }).nodes.length, 25, "5 managers and 20 workers fit a /24");
+    });
+
     it("nodes and workers may both be set when they agree", () => {
       assert.equal(labSpecFromConfig({ nodes: '["m","w1","w2","w3"]', workers: "3" }).nodes.length, 4);
     });
@@ -144,6 +170,7 @@ describe("labSpecFromConfig", () => {
         "encrypted",
         "hosts",
         "image",
+        "managers",
         "name",
         "nodes",
         "overlay",

@@ -12,6 +12,7 @@ import {
   masquerades,
   networksAsTutorial,
   nodesReady,
+  quorumOf,
   overlayMade,
   overlayOnTheWire,
   pathMtu,
@@ -110,6 +111,60 @@ describe("facts: docker node ls", function () {
     assert.deepEqual(wrong(nodesReady([listed[0], row("swarm-manager", "manager"), listed[2]], lab)), ["no node is the Leader"]);
     assert.deepEqual(wrong(nodesReady([row("swarm-worker2", "worker", true), row("swarm-manager", "manager"), listed[2]], lab)), [
       "the Leader is swarm-worker2, not the manager (swarm-manager)",
+    ]);
+  });
+});
+
+describe("facts: docker node ls with 3 managers", function () {
+  // rows as the leader of a 3-manager lab lists them (the Engine API's ManagerStatus: Leader, Reachability)
+  const lab = [
+    { name: "swarm-manager1", role: "manager" as const },
+    { name: "swarm-manager2", role: "manager" as const },
+    { name: "swarm-manager3", role: "manager" as const },
+    { name: "swarm-worker1", role: "worker" as const },
+  ];
+  const row = (hostname: string, role: string, reachability: string, leader = false, state = "ready") => ({
+    hostname,
+    role,
+    state,
+    leader,
+    reachability,
+  });
+  const healthy = [
+    row("swarm-manager1", "manager", "reachable", true),
+    row("swarm-manager2", "manager", "reachable"),
+    row("swarm-manager3", "manager", "reachable"),
+    row("swarm-worker1", "worker", ""),
+  ];
+
+  it("holds: one Leader among the managers, the others Reachable, every node Ready; any manager may lead", function () {
+    holds(nodesReady(healthy, lab));
+    holds(nodesReady([{ ...healthy[0], leader: false }, { ...healthy[1], leader: true }, healthy[2], healthy[3]], lab));
+  });
+
+  it("a manager Unreachable (its node stopped: Down too) is said, and is not counted in the quorum", function () {
+    assert.deepEqual(wrong(nodesReady([healthy[0], healthy[1], row("swarm-manager3", "manager", "unreachable", false, "down"), healthy[3]], lab)), [
+      "swarm-manager3 is down, not Ready",
+      "swarm-manager3 is a manager listed as unreachable, not Reachable: the quorum does not count it",
+    ]);
+  });
+
+  it("quorum: ⌊N/2⌋+1 managers; 1 survives no failure, 3 survive 1, 5 survive 2", function () {
+    assert.deepEqual([1, 3, 5].map(quorumOf), [
+      { quorum: 1, survives: 0 },
+      { quorum: 2, survives: 1 },
+      { quorum: 3, survives: 2 },
+    ]);
+  });
+
+  it("two Leaders, or a stale manager entry beside a new one, are said", function () {
+    assert.deepEqual(wrong(nodesReady([healthy[0], { ...healthy[1], leader: true }, healthy[2], healthy[3]], lab)), [
+      "swarm-manager1 and swarm-manager2 are each listed as the Leader",
+    ]);
+    assert.deepEqual(wrong(nodesReady([...healthy, row("swarm-manager2", "manager", "unreachable", false, "down")], lab)), [
+      "swarm-manager2 is listed 2 times (a leftover of an earlier join)",
+      "swarm-manager2 is down, not Ready",
+      "swarm-manager2 is a manager listed as unreachable, not Reachable: the quorum does not count it",
     ]);
   });
 });
@@ -428,7 +483,7 @@ describe("facts: one judgement for the suite and explain", function () {
   const claims = source("test", "e2e", "tutorial-claims.ts");
   const steps = source("lab", "explain", "steps.ts");
   const predicates = Object.entries(facts)
-    .filter(([name, value]) => typeof value === "function" && !["verdict", "inSubnet", "masqueradeRuleOf"].includes(name))
+    .filter(([name, value]) => typeof value === "function" && !["verdict", "inSubnet", "masqueradeRuleOf", "quorumOf"].includes(name))
     .map(([name]) => name);
   /**
    * What only explain shows, each with why the suite has no claim of it: it follows from what the suite proves (a node

@@ -3,7 +3,7 @@
 // names, and that outputsOf reads them as they are) is in program.test.ts.
 import assert from "node:assert/strict";
 import { LabOutputs, OUTPUT_NAMES, OutputsError, outputsOf, RawOutputs } from "../../lab/outputs";
-import { managerOf, workersOf } from "../../lab/types";
+import { founderOf, managersOf, workersOf } from "../../lab/types";
 
 const access = (name: string, role: "manager" | "worker", address: string) => ({
   name,
@@ -104,21 +104,31 @@ describe("the stack's outputs (outputsOf)", () => {
   });
 });
 
-describe("a lab's nodes by their role (managerOf, workersOf)", () => {
+describe("a lab's nodes by their role (founderOf, managersOf, workersOf)", () => {
   it("wherever the list puts the manager", () => {
     const [manager, worker] = OUTPUTS.nodeAccess;
     for (const nodes of [
       [manager, worker],
       [worker, manager],
     ]) {
-      assert.equal(managerOf(nodes), manager);
+      assert.equal(founderOf(nodes), manager);
+      assert.deepEqual(managersOf(nodes), [manager]);
       assert.deepEqual(workersOf(nodes), [worker]);
     }
   });
 
-  it("a list without one manager is refused, saying what it has", () => {
-    const [manager, worker] = OUTPUTS.nodes;
-    assert.throws(() => managerOf([worker]), /^Error: a lab has one manager, not 0 \(swarm-worker1: worker\)$/);
-    assert.throws(() => managerOf([manager, manager]), /not 2/);
+  it("several managers: the founder is the first in the list's order, the others follow it", () => {
+    const [m1, worker] = OUTPUTS.nodeAccess;
+    const m2 = { ...m1, name: "swarm-manager2" };
+    const m3 = { ...m1, name: "swarm-manager3" };
+    const nodes = [m2, worker, m1, m3];
+    assert.equal(founderOf(nodes), m2);
+    assert.deepEqual(managersOf(nodes), [m2, m1, m3]);
+    assert.deepEqual(workersOf(nodes), [worker]);
+  });
+
+  it("a list without a manager is refused, saying what it has", () => {
+    const [, worker] = OUTPUTS.nodes;
+    assert.throws(() => founderOf([worker]), /^Error: a lab has a manager, and this one has none \(swarm-worker1: worker\)$/);
   });
 });

@@ -27,7 +27,7 @@ import { PROJECT_ROOT } from "../../infra/provider";
 import { partType, SwarmLab } from "../../infra/swarmlab";
 import { ConfigError, labSpecFromConfig } from "../../lab/config";
 import { OUTPUT_NAMES, outputsOf } from "../../lab/outputs";
-import { managerOf, workersOf } from "../../lab/types";
+import { founderOf, workersOf } from "../../lab/types";
 import { parts, PartKind } from "../../lab/parts";
 import type { NodeAccess } from "../../lab/sessions";
 import type { TaskInfo } from "../../lab/steps/service";
@@ -431,7 +431,7 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     it("finds the manager and the workers by their role, wherever the spec lists them", async () => {
       const rec = await freshLab();
       const spec = labSpecFromConfig({});
-      const managerLast = { ...spec, nodes: [...workersOf(spec.nodes), managerOf(spec.nodes)] };
+      const managerLast = { ...spec, nodes: [...workersOf(spec.nodes), founderOf(spec.nodes)] };
       await pulumi.runtime.runInPulumiStack(async () => void new SwarmLab(spec.name, { spec: managerLast, stack: "dev" }));
       await outputsRegistered(rec, COMPONENT);
       assert.deepEqual(one(rec, "swarm").inputs.manager, MANAGER);

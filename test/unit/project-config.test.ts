@@ -24,10 +24,10 @@ function declared(): Map<string, { type?: string; default?: string }> {
 describe("Pulumi.yaml declares the swarmlab: settings", function () {
   /**
    * Pulumi takes a declared key without a default as required: these defaults depend on each other (or, for
-   * vagrantProvider, on what this machine has installed), so the program keeps them.
+   * vagrantProvider, on what this machine has installed; managers' check, on nodes), so the program keeps them.
    * hosts (the ssh backend's) has no default: only a lab of that backend needs it, and says so.
    */
-  const UNDECLARED = ["workers", "nodes", "replicas", "vagrantProvider", "hosts"];
+  const UNDECLARED = ["workers", "managers", "nodes", "replicas", "vagrantProvider", "hosts"];
 
   it("every setting the program knows, but those whose defaults depend on each other (workers, nodes, replicas)", function () {
     assert.deepEqual([...declared().keys()].sort(), config.CONFIG_KEYS.filter((k) => !UNDECLARED.includes(k)).sort());
