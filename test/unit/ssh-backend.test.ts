@@ -217,6 +217,9 @@ describe("ssh backend: the doctor's findings", () => {
     assert.equal(b.check, "swarm m1");
     assert.match(b.says, /swarm swarmlab did not make: swarm c1 as node n1, managers 192\.168\.1\.50:2377/);
     assert.deepEqual(blockers({ swarm: { ...swarm, lab: true } }), []);
+    const [other] = blockers({ swarm: { ...swarm, otherLab: { lab: "lab-b", owner: "teacher.1a2b" } } });
+    assert.match(other.says, /^in the swarm of lab lab-b of stack teacher \(swarm c1/);
+    assert.equal(other.fix, "take another host, or give this one back: SWARMLAB_STACK=teacher npm run down");
   });
 
   it("refuses no Docker, an old Docker, a wrong hostname, a changed key, an unreachable host, skew, clashing routes", () => {

@@ -12,12 +12,12 @@ import { overlaps, parseCidr } from "../../net";
 import { PROJECT_ROOT } from "../../project-root";
 import type { NodeSession } from "../../remote";
 import { sideLoadImage } from "../../steps/engine";
-import { LABEL_LAB, LabSpec } from "../../types";
+import { LABEL_LAB, LabIdentity, LabSpec, stackOfOwner } from "../../types";
 import { BUSYBOX_IMAGE } from "../host/images";
 import { fingerprint, HostKeyChanged } from "./known-hosts";
 import { LoginTarget, loginSession } from "./login";
 import { judgeProbe, listenerCommand, parseProbes, probeScript, SWARM_PORTS } from "./ports";
-import { hostsOf } from "./record";
+import { hostsOf, readRecord } from "./record";
 import { HOSTS_FIX, SWARM_RANGES } from "./settings";
 
 /** The oldest Docker the lab is made for: the service's max-replicas-per-node needs API 1.40; 20.10 is what Debian 11 ships. */
@@ -34,7 +34,8 @@ export interface SshHostFacts extends LoginTarget {
   hostname?: string;
   docker?: { version?: string; api?: string; error?: string; installed: boolean };
   kernel?: { release: string; features: { check: string; state: string; shownBy: string }[] };
-  swarm?: { state: string; nodeId?: string; clusterId?: string; managers: string[]; lab: boolean };
+  /** lab: the lab's own swarm (its host recorded as the lab's); otherLab: the host is another lab's, as recorded here. */
+  swarm?: { state: string; nodeId?: string; clusterId?: string; managers: string[]; lab: boolean; otherLab?: LabIdentity };
   skewMs?: number;
   /** Routes of the host into Swarm's ranges, as `ip route` shows them. */
   clashingRoutes?: string[];
@@ -64,9 +65,15 @@ export async function readHosts(
   if (!spec) return undefined;
   const ours = hostsOf(root, spec.name, owner, stack);
   const oursAt = (t: { address: string; port: number }) => ours.find((h) => h.address === t.address && h.port === t.port);
+  const otherAt = (t: { address: string; port: number }) =>
+    readRecord(root).find((h) => h.address === t.address && h.port === t.port && !ours.some((o) => o.lab === h.lab && o.owner === h.owner));
   const targets = spec.nodes.filter((n) => n.login).map((n) => ({ name: n.name, address: n.address, ...n.login! }));
   const opened: { facts: SshHostFacts; session?: NodeSession }[] = await Promise.all(
-    targets.map((t) => readHost(root, { ...t, ...(oursAt(t)?.hostKey ? { recordedKey: oursAt(t)!.hostKey } : {}) }, oursAt(t) !== undefined)),
+    targets.map((t) => {
+      const other = otherAt(t);
+      const holder = oursAt(t) ? "this lab" : other ? { lab: other.lab, owner: other.owner } : undefined;
+      return readHost(root, { ...t, ...(oursAt(t)?.hostKey ? { recordedKey: oursAt(t)!.hostKey } : {}) }, holder);
+    }),
   );
   try {
     const ports = quick ? { skipped: "not probed here (npm run doctor and up probe them)", probes: [] } : await probePorts(opened, spec.name);
@@ -76,7 +83,11 @@ export async function readHosts(
   }
 }
 
-async function readHost(root: string, t: LoginTarget, recordedAsLab: boolean): Promise<{ facts: SshHostFacts; session?: NodeSession }> {
+async function readHost(
+  root: string,
+  t: LoginTarget,
+  holder: "this lab" | LabIdentity | undefined,
+): Promise<{ facts: SshHostFacts; session?: NodeSession }> {
   const facts: SshHostFacts = { ...t };
   let opened;
   try {
@@ -109,7 +120,8 @@ async function readHost(root: string, t: LoginTarget, recordedAsLab: boolean): P
       nodeId: swarm.NodeID || undefined,
       clusterId: swarm.Cluster?.ID || undefined,
       managers: (swarm.RemoteManagers ?? []).map((m) => m.Addr ?? m.NodeID ?? "?"),
-      lab: recordedAsLab,
+      lab: holder === "this lab",
+      ...(holder && holder !== "this lab" ? { otherLab: holder } : {}),
     };
   } catch (err) {
     facts.docker = { installed, error: err instanceof Error ? err.message : String(err) };
@@ -247,11 +259,17 @@ function hostFindings(h: SshHostFacts): Finding[] {
     found.push(
       h.swarm.lab
         ? ok(check("swarm"), `in the lab's own swarm (${which})`)
-        : blocker(
-            check("swarm"),
-            `already in a swarm swarmlab did not make: ${which} (state ${h.swarm.state})`,
-            `take another host, or have it leave that swarm yourself (docker swarm leave on ${h.name}, if that swarm can spare it): swarmlab never joins or leaves a swarm it did not make`,
-          ),
+        : h.swarm.otherLab
+          ? blocker(
+              check("swarm"),
+              `in the swarm of lab ${h.swarm.otherLab.lab} of stack ${stackOfOwner(h.swarm.otherLab.owner)} (${which})`,
+              `take another host, or give this one back: SWARMLAB_STACK=${stackOfOwner(h.swarm.otherLab.owner)} npm run down`,
+            )
+          : blocker(
+              check("swarm"),
+              `already in a swarm swarmlab did not make: ${which} (state ${h.swarm.state})`,
+              `take another host, or have it leave that swarm yourself (docker swarm leave on ${h.name}, if that swarm can spare it): swarmlab never joins or leaves a swarm it did not make`,
+            ),
     );
   }
   const skew = Math.abs(h.skewMs ?? 0);
