@@ -18,8 +18,7 @@ export async function labStatus(o: LabOutputs): Promise<LabStatus> {
     const lines = o.nodeAccess.map((n) => {
       const member = membersNamed(s.swarm, n.name)[0];
       const seen =
-        nodeNamed(s, n.name)?.problem ||
-        (member ? `${member.state}${member.leader ? ", leader" : ""}, ${member.availability}` : "not a member of the swarm");
+        nodeNamed(s, n.name)?.problem || (member ? `${member.state}${managerStatus(member)}, ${member.availability}` : "not a member of the swarm");
       return `${n.name.padEnd(15)} ${n.role.padEnd(8)} ${n.address.padEnd(15)} ${seen}`;
     });
     for (const t of runningTasksOf(s.swarm, o.service)) {
@@ -37,4 +36,10 @@ export async function labStatus(o: LabOutputs): Promise<LabStatus> {
   } finally {
     sessions.close();
   }
+}
+
+/** A manager's MANAGER STATUS as docker node ls shows it: leader, or its reachability (a worker has none). */
+function managerStatus(m: { role: string; leader: boolean; reachability: string }): string {
+  if (m.leader) return ", leader";
+  return m.role === "manager" ? `, ${m.reachability || "of no reachability"}` : "";
 }
