@@ -159,7 +159,7 @@ export class SwarmLab extends pulumi.ComponentResource {
     const founder = founderOf(machines);
     const manager = founder.access;
     // 6. docker swarm init --advertise-addr <manager> on the founding manager
-    const swarm = new LabPart(parts.swarm, `${name}-swarm`, { lab, manager, nodeSpec: TUTORIAL_NODE("manager"), privateKey }, child);
+    const swarm = new LabPart(parts.swarm, `${name}-swarm`, { lab, owner, manager, nodeSpec: TUTORIAL_NODE("manager"), privateKey }, child);
     // 7. docker swarm join on every other node, through the founder: the other managers with the manager token
     //    (its input only theirs, so that a worker's inputs are those of a lab made before several managers)
     const joins = machines

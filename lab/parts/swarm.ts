@@ -2,7 +2,7 @@
 // labels: `docker node update` changes them in place, and so does up). The workers join in their own parts
 // (join.ts), so that adding a worker adds one join and nothing else.
 import type Docker from "dockerode";
-import { initSwarm, leaveSwarm, NodeSpec, setNodeSpec, swarmState } from "../steps/swarm";
+import { initSwarm, labSwarmLabels, leaveSwarm, NodeSpec, setNodeSpec, swarmState } from "../steps/swarm";
 import { NodeAccess, onReachable, withSessions } from "../sessions";
 import { memberSpec, NodeLook } from "../snapshot/model";
 import { lookAt } from "../snapshot/shared";
@@ -12,6 +12,8 @@ import { goesWithItsMachines } from "./teardown";
 export interface SwarmInputs {
   lab: string;
   manager: NodeAccess;
+  /** The lab's owner id: the swarm carries it and the lab's name as labels (absent in a stack of an older swarmlab). */
+  owner?: string;
   /** The manager's role, availability and labels in the swarm, as `docker node inspect` shows them. */
   nodeSpec: NodeSpec;
   privateKey: string;
@@ -30,7 +32,8 @@ export const swarm: Part<SwarmInputs, SwarmOutputs> = {
   secrets: ["workerToken", "managerToken"],
   async create(i, { log }) {
     const s = await withSessions([i.manager], i.privateKey, async ([m]) => {
-      const made = await initSwarm({ name: i.manager.name, address: i.manager.address, docker: m.docker() }, log);
+      const labels = i.owner ? labSwarmLabels({ lab: i.lab, owner: i.owner }) : {};
+      const made = await initSwarm({ name: i.manager.name, address: i.manager.address, docker: m.docker() }, log, labels);
       await applySpec(m.docker(), i, log);
       return made;
     });

@@ -4,6 +4,7 @@
 import type Docker from "dockerode";
 import type { Log } from "../backends/backend";
 import { unlessTimedOut, waitUntil } from "../wait";
+import { LABEL_LAB, LABEL_OWNER, LabIdentity } from "../types";
 
 export interface SwarmMember {
   name: string;
@@ -27,9 +28,27 @@ async function localState(docker: Docker): Promise<{ state: string; nodeId?: str
 /** Swarm's words when a manager's swarm has lost its quorum: too few managers are up to elect a leader. */
 export const NO_LEADER = /does not have a leader/i;
 
-export async function initSwarm(manager: SwarmMember, log: Log): Promise<SwarmInfo> {
+/**
+ * The labels a lab's swarm carries (its spec's, as `docker swarm init` made it): what proves a swarm is the lab's, for a
+ * backend whose machines are the user's (ssh) and may be in a swarm of their own.
+ */
+export function labSwarmLabels(id: LabIdentity): Record<string, string> {
+  return { [LABEL_LAB]: id.lab, [LABEL_OWNER]: id.owner };
+}
+
+/** Whether a swarm's spec labels name this lab (and this owner). */
+export function isLabSwarm(labels: Record<string, string> | undefined, id: LabIdentity): boolean {
+  return labels?.[LABEL_LAB] === id.lab && labels?.[LABEL_OWNER] === id.owner;
+}
+
+/** `labels`: the swarm's own (labSwarmLabels), set when this makes it; a swarm made before keeps what it has. */
+export async function initSwarm(manager: SwarmMember, log: Log, labels: Record<string, string> = {}): Promise<SwarmInfo> {
   const { state } = await localState(manager.docker);
-  const init = { ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: manager.address };
+  const init = {
+    ListenAddr: `0.0.0.0:${SWARM_PORT}`,
+    AdvertiseAddr: manager.address,
+    ...(Object.keys(labels).length ? { Spec: { Labels: labels } } : {}),
+  };
   if (state !== "active") {
     await manager.docker.swarmInit(init);
     log(`swarm initialised on ${manager.name} (advertise ${manager.address})`);

@@ -28,7 +28,7 @@ const INPUTS: { [K in PartKind]: KeysOf<InputsOf<(typeof parts)[K]>> } = {
     nodeRecipe: true,
     images: true,
   },
-  swarm: { lab: true, manager: true, nodeSpec: true, privateKey: true },
+  swarm: { lab: true, owner: "optional", manager: true, nodeSpec: true, privateKey: true },
   join: { lab: true, worker: true, manager: true, swarmId: true, workerToken: true, managerToken: "optional", nodeSpec: true, privateKey: true },
   overlay: { lab: true, name: true, encrypted: "optional", swarmId: true, manager: true, privateKey: true },
   service: {

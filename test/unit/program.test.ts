@@ -445,7 +445,13 @@ describe("infra program (Pulumi mocks, as a preview)", function () {
     it("hands the swarm, joins, overlay and service the manager's (and each join its worker's) access as its node reported it", async () => {
       const { rec } = await labWith();
       const nodeSpec = (role: string) => ({ role, availability: "active", labels: {} });
-      assert.deepEqual(ownInputs(one(rec, "swarm")), { lab: "swarmlab", manager: MANAGER, nodeSpec: nodeSpec("manager"), privateKey: PRIVATE_KEY });
+      assert.deepEqual(ownInputs(one(rec, "swarm")), {
+        lab: "swarmlab",
+        owner: OWNER,
+        manager: MANAGER,
+        nodeSpec: nodeSpec("manager"),
+        privateKey: PRIVATE_KEY,
+      });
       assert.deepEqual(
         partsOf(rec, "join").map(ownInputs),
         WORKERS.map((worker) => ({

@@ -12,6 +12,7 @@ import { settleHosts } from "../../lab/backends/ssh/plugin";
 import { judgeProbe, listenerCommand, OPEN_WORD, parseProbes, probeScript } from "../../lab/backends/ssh/ports";
 import { parseHosts } from "../../lab/backends/ssh/settings";
 import { ed25519Pair } from "../../lab/ssh-keys";
+import { isLabSwarm, labSwarmLabels } from "../../lab/steps/swarm";
 
 const host = (name: string, address: string, role = "worker", extra: Record<string, unknown> = {}) => ({ name, address, role, user: "pi", ...extra });
 const THREE = [host("m1", "192.168.1.10", "manager"), host("w1", "192.168.1.11"), host("w2", "192.168.1.12")];
@@ -256,5 +257,16 @@ describe("ssh backend: the doctor's findings", () => {
     const [b] = blockers({}, [open, { from: "a", to: "b", port: 4789, proto: "udp", exit: 0, output: "" }]);
     assert.equal(b.check, "swarm port 4789/udp");
     assert.match(b.says, /^a → b: no word back/);
+  });
+});
+
+describe("ssh backend: which swarm is the lab's", () => {
+  const id = { lab: "swarmlab-ssh", owner: "ssh.1a2b3c4d" };
+  it("a swarm whose spec carries the lab's name and owner is the lab's; another lab's, another owner's or an unlabelled one is not", () => {
+    assert.equal(isLabSwarm(labSwarmLabels(id), id), true);
+    assert.equal(isLabSwarm(labSwarmLabels({ ...id, owner: "other.00000000" }), id), false);
+    assert.equal(isLabSwarm(labSwarmLabels({ ...id, lab: "swarmlab-other" }), id), false);
+    assert.equal(isLabSwarm({}, id), false);
+    assert.equal(isLabSwarm(undefined, id), false);
   });
 });

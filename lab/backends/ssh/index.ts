@@ -10,7 +10,7 @@ import { LABEL_LAB } from "../../types";
 import type { BaseSettings, LabIdentity, NodeSettings } from "../../types";
 import { PROJECT_ROOT } from "../../project-root";
 import type { NodeSession } from "../../remote";
-import { leaveSwarm } from "../../steps/swarm";
+import { isLabSwarm, leaveSwarm } from "../../steps/swarm";
 import { waitUntil } from "../../wait";
 import type { Backend, BackendInfo, LabObject, ListedNode, Log, MachineImages, ProvisionedNode } from "../backend";
 import { NODE_DIAGNOSTICS } from "../host/diagnostics";
@@ -107,8 +107,9 @@ export class SshBackend implements Backend {
   }
 
   async deleteNodes(id: LabIdentity, nodeNames: string[], log: Log): Promise<void> {
+    const members = (await this.labSwarm(hostsOf(this.root, id.lab, id.owner)))?.members ?? new Set<string>();
     const hosts = hostsOf(this.root, id.lab, id.owner).filter((h) => nodeNames.includes(h.name));
-    for (const h of hosts) log(await this.giveBack(h));
+    for (const h of hosts) log(await this.giveBack(h, members));
   }
 
   /**
@@ -118,13 +119,13 @@ export class SshBackend implements Backend {
   async deleteLab(labName: string, owner: string | undefined, log: Log): Promise<string[]> {
     const hosts = hostsOf(this.root, labName, owner);
     const removed: string[] = [];
-    const manager = hosts.find((h) => h.role === "manager");
-    if (manager) {
-      const swept = await this.withLogin(manager, (s) => removeLabbed(s.docker(), labName));
-      if (swept.ok) removed.push(...swept.value.map((w) => `${w} (on ${manager.name})`));
+    const swarm = await this.labSwarm(hosts);
+    if (swarm) {
+      const swept = await this.withLogin(swarm.manager, (s) => removeLabbed(s.docker(), labName));
+      if (swept.ok) removed.push(...swept.value.map((w) => `${w} (on ${swarm.manager.name})`));
     }
     const order = [...hosts.filter((h) => h.role === "worker"), ...hosts.filter((h) => h.role === "manager").reverse()];
-    for (const h of order) removed.push(await this.giveBack(h));
+    for (const h of order) removed.push(await this.giveBack(h, swarm?.members ?? new Set()));
     log(`lab ${labName}: ${removed.length ? removed.join("; ") : "no host to give back"}`);
     return removed;
   }
@@ -154,15 +155,35 @@ export class SshBackend implements Backend {
     throw new Error(`lab ${lab} runs on the user's own hosts (ssh backend): this machine has no lab network for it`);
   }
 
-  /** One host given back: out of the swarm, the lab's key line removed, then forgotten. Said in a few words. */
-  private async giveBack(h: RecordedHost): Promise<string> {
+  /**
+   * The lab's swarm as one of its managers holds it, when a manager answers and its swarm carries the lab's labels
+   * (lab/steps/swarm.ts labSwarmLabels): that manager and the node ids of its members. Only those leave at down: a
+   * host the user has since put in a swarm of their own stays in it.
+   */
+  private async labSwarm(hosts: RecordedHost[]): Promise<{ manager: RecordedHost; members: Set<string> } | undefined> {
+    for (const manager of hosts.filter((h) => h.role === "manager")) {
+      const found = await this.withLogin(manager, async (s) => {
+        const docker = s.docker();
+        const spec = (await docker.swarmInspect()) as { Spec?: { Labels?: Record<string, string> } };
+        if (!isLabSwarm(spec.Spec?.Labels, manager)) return undefined;
+        return new Set((await docker.listNodes()).map((n) => n.ID));
+      });
+      if (found.ok && found.value) return { manager, members: found.value };
+    }
+    return undefined;
+  }
+
+  /** One host given back: out of the lab's swarm, the lab's key line removed, then forgotten. Said in a few words. */
+  private async giveBack(h: RecordedHost, labMembers: Set<string>): Promise<string> {
     const done = await this.withLogin(h, async (s) => {
       const docker = s.docker();
-      const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string } };
+      const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string; NodeID?: string } };
       const member = info.Swarm?.LocalNodeState && info.Swarm.LocalNodeState !== "inactive";
-      if (member) await leaveSwarm({ name: h.name, address: h.address, docker }, true);
+      const ours = member && labMembers.has(info.Swarm?.NodeID ?? "");
+      if (ours) await leaveSwarm({ name: h.name, address: h.address, docker }, true);
+      const stays = member && !ours ? `stays in its swarm (node ${info.Swarm?.NodeID}: not one the lab's managers list), ` : "";
       const lines = await unauthorise(s, h.lab, h.owner);
-      return `host ${h.name}: ${member ? "left the swarm, " : ""}${lines} key line${lines === 1 ? "" : "s"} removed`;
+      return `host ${h.name}: ${ours ? "left the lab's swarm, " : stays}${lines} key line${lines === 1 ? "" : "s"} removed`;
     });
     if (!done.ok) return `host ${h.name}: NOT given back (${done.error}); npm run clean ${h.lab} tries again`;
     forgetHost(this.root, h);
