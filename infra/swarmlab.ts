@@ -276,21 +276,29 @@ export class SwarmLab extends pulumi.ComponentResource {
 }
 
 export function sshConfigOf(nodes: NodeAccess[], dir: string): string {
+  const entry = (name: string, host: string, port: number, user: string, more: string[]) =>
+    [
+      `Host ${name}`,
+      `  HostName ${host}`,
+      `  Port ${port}`,
+      `  User ${user}`,
+      `  IdentityFile ${dir}/${KEY_FILE}`,
+      "  IdentitiesOnly yes",
+      `  UserKnownHostsFile ${dir}/${KNOWN_HOSTS}`,
+      "  StrictHostKeyChecking yes",
+      ...more,
+    ].join("\n");
+  // a node behind a jump host: the jump host has an entry of its own (the lab's key, its pinned key), which
+  // ProxyJump names; ssh -F hands the same file to the ssh that reaches the jump host
   return (
     nodes
-      .map((n) =>
-        [
-          `Host ${n.name}`,
-          `  HostName ${n.sshHost}`,
-          `  Port ${n.sshPort}`,
-          `  User ${n.username}`,
-          `  IdentityFile ${dir}/${KEY_FILE}`,
-          "  IdentitiesOnly yes",
-          `  UserKnownHostsFile ${dir}/${KNOWN_HOSTS}`,
-          "  StrictHostKeyChecking yes",
+      .flatMap((n) => [
+        ...(n.jump ? [entry(`${n.name}-jump`, n.jump.address, n.jump.port, n.jump.user, [])] : []),
+        entry(n.name, n.sshHost, n.sshPort, n.username, [
           ...proxyOf(n).map((command) => `  ProxyCommand ${command}`),
-        ].join("\n"),
-      )
+          ...(n.jump ? [`  ProxyJump ${n.name}-jump`] : []),
+        ]),
+      ])
       .join("\n\n") + "\n"
   );
 }
@@ -299,6 +307,12 @@ export function sshConfigOf(nodes: NodeAccess[], dir: string): string {
 export function sshCommandOf(n: NodeAccess, dir: string): string {
   const port = n.sshPort === 22 ? "" : ` -p ${n.sshPort}`;
   const proxy = proxyOf(n).map((command) => ` -o 'ProxyCommand=${command}'`);
+  // -J would reach the jump host with the user's own keys and known_hosts: the jump leg takes the lab's, as ssh_config's
+  if (n.jump) {
+    const { user, address, port } = n.jump;
+    const leg = `ssh -i ${dir}/${KEY_FILE} -o UserKnownHostsFile=${dir}/${KNOWN_HOSTS} -o StrictHostKeyChecking=yes -p ${port} -W %h:%p ${user}@${address}`;
+    proxy.push(` -o 'ProxyCommand=${leg}'`);
+  }
   return `ssh -i ${dir}/${KEY_FILE} -o UserKnownHostsFile=${dir}/${KNOWN_HOSTS}${proxy.join("")}${port} ${n.username}@${n.sshHost}`;
 }
 
@@ -312,11 +326,11 @@ function proxyOf(n: NodeAccess): string[] {
 }
 
 function accessOf(node: LabPart<NodeInputs, NodeOutputs>): pulumi.Output<NodeAccess> {
-  const keys = ["name", "role", "address", "machine", "sshHost", "sshPort", "username", "hostKey", "via"] as const;
+  const keys = ["name", "role", "address", "machine", "sshHost", "sshPort", "username", "hostKey", "via", "jump"] as const;
   return pulumi.all(Object.fromEntries(keys.map((k) => [k, node.out(k)]))).apply((a) => {
     // "direct" is said by saying nothing: the access of a node made before the choice existed stays the same, and
     // with it the swarm's and the joins' inputs, whose identity it is (a change would replace them)
-    const { via, ...access } = a as unknown as NodeAccess;
-    return via === "engine" ? { ...access, via } : access;
+    const { via, jump, ...access } = a as unknown as NodeAccess;
+    return { ...access, ...(via === "engine" ? { via } : {}), ...(jump ? { jump } : {}) };
   });
 }

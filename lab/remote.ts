@@ -1,6 +1,7 @@
 // One SSH connection per node, reused for everything: shell commands and the node's Docker Engine API,
 // which is tunnelled through the same connection (stream-local forwarding of /var/run/docker.sock). The connection
-// goes to the node's address, or through the Docker engine when the client has no route there (lab/engine-relay.ts).
+// goes to the node's address, through the Docker engine when the client has no route there (lab/engine-relay.ts), or
+// through a jump host (a first SSH connection, then a channel forwarded from it to the node's sshd).
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { inspect } from "node:util";
@@ -23,6 +24,8 @@ export interface SshTarget {
   hostKey: string;
   /** The node's container, when SSH is carried through the Docker engine instead of going to host:port. */
   container?: string;
+  /** A jump host, reached first with the same credentials; the node's host:port is reached from there. */
+  jump?: { host: string; port: number; username: string; hostKey: string };
 }
 
 export interface ExecResult {
@@ -54,7 +57,9 @@ export class NodeSession {
 
   /** Connects, retrying while the node's sshd is not up yet (up to timeoutMs). A wrong host key is never retried. */
   static async connect(target: SshTarget, timeoutMs = 30_000, attemptMs = 10_000): Promise<NodeSession> {
-    const where = target.container ? `${target.host} through the engine` : `${target.host}:${target.port}`;
+    const where = target.container
+      ? `${target.host} through the engine`
+      : `${target.host}:${target.port}${target.jump ? ` through ${target.jump.host}:${target.jump.port}` : ""}`;
     const errors = (err: unknown) => (err instanceof HostKeyMismatch ? "end" : "retry");
     return waitUntil(`an SSH handshake with ${where}`, { timeoutMs, pacingMs: 250, errors }, async (ask) => {
       // no attempt outlasts the deadline: a machine that is gone must not hold a caller for ssh2's default
@@ -100,13 +105,17 @@ export class NodeSession {
   }
 
   close(): void {
-    const socket = socketOf(this.client);
-    this.client.end();
-    // A node that is gone (a container removed while its session closes) never answers the close: its half-closed
-    // socket would keep this process alive for ever (seen: mocha not exiting after the suite). Let it go after a while.
-    // The socket itself: ssh2's destroy() skips one that is no longer writable, as end() has left it.
-    setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS).unref();
+    closeClient(this.client);
   }
+}
+
+function closeClient(client: Client): void {
+  const socket = socketOf(client);
+  client.end();
+  // A node that is gone (a container removed while its session closes) never answers the close: its half-closed
+  // socket would keep this process alive for ever (seen: mocha not exiting after the suite). Let it go after a while.
+  // The socket itself: ssh2's destroy() skips one that is no longer writable, as end() has left it.
+  setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS).unref();
 }
 
 /** The TCP socket under an ssh2 client (ssh2 keeps it in a private field and exposes no way to drop it). */
@@ -152,20 +161,25 @@ let engine: Docker | undefined;
 async function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
   const expected = hostKeyBlob(t.hostKey);
   const relay = t.container ? await engineRelay((engine ??= new Docker()), t.container) : undefined;
+  const jumped =
+    t.jump && !relay ? await jumpStream({ ...t, ...t.jump, name: `${t.name ?? t.host}'s jump host` }, t.host, t.port, readyTimeout) : undefined;
+  const sock = relay ?? jumped?.stream;
   return new Promise((resolve, reject) => {
     const client = new Client();
     let mismatch = false;
     client
       .on("ready", () => resolve(client))
+      .on("close", () => jumped && closeClient(jumped.jump)) // the node's connection over, the jump host's goes with it
       .on("error", (err) => {
         socketOf(client)?.destroy(); // a handshake that failed or timed out leaves no socket open behind it
+        jumped?.jump.end();
         if (mismatch) return reject(new HostKeyMismatch(`${t.host}: host key differs from the one recorded at creation`));
         // through the engine, sshd's own words say why it closed (no host key, a refused key)
         const said = relay?.stderr();
         reject(said ? Object.assign(err, { message: `${err.message}; sshd said: ${said}` }) : err);
       })
       .connect({
-        ...(relay ? { sock: relay } : { host: t.host, port: t.port }),
+        ...(sock ? { sock } : { host: t.host, port: t.port }),
         username: t.username,
         ...(t.agent ? { agent: t.agent } : { privateKey: t.privateKey }),
         // the lab's key is the only way in: not asking "none" first saves a round trip of every handshake
@@ -178,6 +192,25 @@ async function openClient(t: SshTarget, readyTimeout: number): Promise<Client> {
           return !mismatch;
         },
       });
+  });
+}
+
+/**
+ * A channel to host:port forwarded from a jump host (`jump`: its address, login and pinned key in SshTarget's form,
+ * without a jump of its own), and the jump host's connection, which the caller ends once the channel is done.
+ */
+export async function jumpStream(jump: SshTarget, host: string, port: number, readyTimeout: number): Promise<{ stream: Duplex; jump: Client }> {
+  const client = await openClient({ ...jump, jump: undefined, container: undefined }, readyTimeout).catch((err: Error) => {
+    throw Object.assign(err, { message: `jump host ${jump.host}:${jump.port}: ${err.message}` });
+  });
+  return new Promise((resolve, reject) => {
+    client.forwardOut("127.0.0.1", 0, host, port, (err, channel) => {
+      if (err) {
+        client.end();
+        return reject(new Error(`jump host ${jump.host}:${jump.port} could not reach ${host}:${port} (${err.message})`));
+      }
+      resolve({ stream: channel, jump: client });
+    });
   });
 }
 

@@ -5,7 +5,7 @@ import { reachOf, type Reach } from "./reach";
 import { HostKeyMismatch, NodeProblem, NodeSession } from "./remote";
 
 export { NodeProblem };
-import type { Role } from "./types";
+import type { JumpAccess, Role } from "./types";
 
 /** What it takes to reach a node: recorded by its part at creation, kept in the stack's outputs. */
 export interface NodeAccess {
@@ -24,6 +24,8 @@ export interface NodeAccess {
    * sshHost (lab/reach.ts). Absent: straight to sshHost:sshPort (every lab made before the choice existed).
    */
   via?: Reach;
+  /** A jump host the node is reached through (the ssh backend's hosts), with its pinned host key; absent: none. */
+  jump?: JumpAccess;
 }
 
 /**
@@ -48,8 +50,10 @@ export function connect(node: NodeAccess, privateKey: string, timeoutMs?: number
   const timeout = pacing ? Math.max(timeoutMs ?? 0, pacing.minTimeoutMs) : timeoutMs;
   const container = relayContainerOf(node);
   const where = container ? `through the Docker engine (docker exec into ${container.slice(0, 12)})` : `at ${node.sshHost}:${node.sshPort}`;
+  const j = node.jump;
+  const jump = j ? { host: j.address, port: j.port, username: j.user, hostKey: j.hostKey } : undefined;
   return NodeSession.connect(
-    { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey, container },
+    { name: node.name, host: node.sshHost, port: node.sshPort, username: node.username, privateKey, hostKey: node.hostKey, container, jump },
     timeout,
     pacing?.attemptMs,
   ).catch((err) => {

@@ -20,6 +20,20 @@ export interface HostLogin {
   user: string;
   port: number;
   key?: string;
+  /** A jump host the host is reached through, with the same credentials (swarmlab:hosts' "jump"). */
+  jump?: JumpHost;
+}
+
+/** A jump host: where this machine reaches its sshd, and the login there. */
+export interface JumpHost {
+  address: string;
+  port: number;
+  user: string;
+}
+
+/** A jump host as a node's access carries it: with its host key, pinned at first contact and checked each time. */
+export interface JumpAccess extends JumpHost {
+  hostKey: string;
 }
 
 export interface LabSpec {

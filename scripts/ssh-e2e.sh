@@ -3,7 +3,9 @@
 # `docker run` (no swarmlab code): containers of the node image (images/node, built by setup) on a network of their
 # own with no route off this machine, each with sshd, its own Docker, user vagrant with a key of the harness's own
 # (not the lab's) and a bystander container of its own; plus a host without Docker and one whose firewall drops the
-# overlay's VXLAN port (4789/udp) from the other hosts. On a stack of its own (ssh-e2e-<pid>):
+# overlay's VXLAN port (4789/udp) from the other hosts. swarm-worker2 is reached only through a jump host (a sixth
+# container, sshd alone): its firewall drops SSH from this machine (the network's gateway), so every session of the
+# lab's, and ssh -F with the lab's ssh_config, goes through the jump host. On a stack of its own (ssh-e2e-<pid>):
 #
 #   refused   up and npx pulumi preview on the bad hosts: the doctor's refusals, their words asserted
 #   up        npm run up on the three hosts; its output is kept in /tmp/<lab>-up.log
@@ -11,7 +13,8 @@
 #             against that lab, then npm run explain
 #   key       one host's SSH host key made anew: up refused, naming the recorded and the offered fingerprints; restored
 #   down      npm run down; then each host is asked: Docker running, the bystander untouched, no swarm, no lab key line,
-#             no container of the lab, the harness's key still there; and nothing of the lab is left in the project
+#             no container of the lab, the harness's key still there (on the jump host too, without the lab's line);
+#             and nothing of the lab is left in the project
 #
 # Whatever fails, the lab is removed and the hosts with their network. SSH_E2E_NET (default 192.168.123.0/24) is the
 # hosts' network.
@@ -25,6 +28,7 @@ prefix=${net_cidr%.0/24}
 net=swarmlab-hosts-$$
 dir=$(mktemp -d)
 hosts=(swarm-manager swarm-worker1 swarm-worker2)
+jumped=swarm-worker2 # reached through swarm-jump only
 t_start=$(now_ms)
 phase() { echo && echo "== ssh-e2e: $1 ($(duration $(( $(now_ms) - t_start ))) so far)"; }
 fail() { echo "ssh-e2e: $*" >&2; exit 1; }
@@ -33,7 +37,7 @@ on() { local h=$1; shift; docker exec "$(host_of "$h")" "$@"; }
 
 # The hosts' keys pinned by the lab: the next run's hosts take the same addresses with keys of their own.
 forget_host_keys() {
-  for a in 10 11 12 20 21; do ssh-keygen -R "$prefix.$a" -f .swarmlab/known_hosts >/dev/null 2>&1 || true; done
+  for a in 10 11 12 20 21 30; do ssh-keygen -R "$prefix.$a" -f .swarmlab/known_hosts >/dev/null 2>&1 || true; done
   rm -f .swarmlab/known_hosts.old
 }
 
@@ -66,18 +70,20 @@ start_host() {
     --network "$net" --ip "$address" "${flags[@]}" swarmlab-node "$@" >/dev/null
 }
 
-hosts_json() { # name:address … → swarmlab:hosts, the harness's key for each
-  local out="" first=1 role
+hosts_json() { # name:address … → swarmlab:hosts, the harness's key for each ($jumped through the jump host)
+  local out="" first=1 role jump
   for h in "$@"; do
     role=worker
     [ "$first" = 1 ] && role=manager
-    out+="${out:+,}{\"name\":\"${h%%:*}\",\"address\":\"${h#*:}\",\"role\":\"$role\",\"user\":\"vagrant\",\"key\":\"$dir/harness\"}"
+    jump=""
+    [ "${h%%:*}" = "$jumped" ] && jump=",\"jump\":\"vagrant@$prefix.30\""
+    out+="${out:+,}{\"name\":\"${h%%:*}\",\"address\":\"${h#*:}\",\"role\":\"$role\",\"user\":\"vagrant\",\"key\":\"$dir/harness\"$jump}"
     first=0
   done
   echo "[$out]"
 }
 
-phase "three hosts with Docker, one without, one with 4789/udp dropped"
+phase "three hosts with Docker (one behind a jump host), one without, one with 4789/udp dropped"
 forget_host_keys
 bash scripts/setup.sh >/dev/null # the node image, the CLI and the passphrase file
 docker image inspect swarmlab-node >/dev/null 2>&1 || npm run --silent images
@@ -85,20 +91,24 @@ ssh-keygen -q -t ed25519 -N '' -C ssh-e2e-harness -f "$dir/harness"
 chmod 644 "$dir/harness.pub"
 docker network create --internal --subnet "$net_cidr" --label "swarmlab-e2e.net=$net" "$net" >/dev/null
 for i in 0 1 2; do start_host "${hosts[$i]}" "$prefix.$((10 + i))"; done
-start_host swarm-worker3 "$prefix.20" --entrypoint sh -- -c \
-  'ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
-   install -m 0600 -o vagrant -g vagrant /etc/swarmlab/authorized_keys /home/vagrant/.ssh/authorized_keys
-   rm -f "$(command -v docker)" "$(command -v dockerd)"; mkdir -p /run/sshd; exec /usr/sbin/sshd -D -e'
+sshd_only='ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
+  install -m 0600 -o vagrant -g vagrant /etc/swarmlab/authorized_keys /home/vagrant/.ssh/authorized_keys
+  rm -f "$(command -v docker)" "$(command -v dockerd)"; mkdir -p /run/sshd; exec /usr/sbin/sshd -D -e'
+start_host swarm-worker3 "$prefix.20" --entrypoint sh -- -c "$sshd_only"
 start_host swarm-worker4 "$prefix.21"
+start_host swarm-jump "$prefix.30" --entrypoint sh -- -c "$sshd_only"
 for h in "${hosts[@]}" swarm-worker4; do
   for _ in $(seq 100); do on "$h" docker info >/dev/null 2>&1 && break; sleep 0.2; done
   docker save busybox:latest | docker exec -i "$(host_of "$h")" docker load -q >/dev/null
   on "$h" docker run -d --name bystander busybox:latest sleep 86400 >/dev/null
 done
 on swarm-worker4 iptables -I INPUT -p udp --dport 4789 -j DROP
-for a in 10 11 12 20 21; do
+for a in 10 11 12 20 21 30; do
   for _ in $(seq 100); do bash -c "exec 3<>/dev/tcp/$prefix.$a/22" 2>/dev/null && break; sleep 0.1; done
 done
+# this machine reaches the hosts' network from its gateway: SSH from there to $jumped is dropped, from the jump host not
+on "$jumped" iptables -I INPUT -p tcp --dport 22 -s "$prefix.1" -j DROP
+if timeout 3 bash -c "exec 3<>/dev/tcp/$prefix.12/22" 2>/dev/null; then fail "$jumped's SSH is reachable from this machine"; fi
 
 subnet=$(e2e_subnet)
 echo "ssh-e2e: stack $SWARMLAB_STACK, lab $lab, subnet setting $subnet, hosts on $net_cidr ($net)"
@@ -129,6 +139,11 @@ for i in 0 1 2; do # pinned at first contact (the refused up's doctor) as each h
   key=$(on "${hosts[$i]}" cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)
   grep -qxF "$prefix.$((10 + i)) $key" .swarmlab/known_hosts || fail "${hosts[$i]}'s host key is not pinned in .swarmlab/known_hosts"
 done
+key=$(on swarm-jump cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)
+grep -qxF "$prefix.30 $key" .swarmlab/known_hosts || fail "the jump host's key is not pinned in .swarmlab/known_hosts"
+on swarm-jump grep -q "swarmlab:lab=$lab:" /home/vagrant/.ssh/authorized_keys || fail "the lab's key is not authorised on the jump host"
+[ "$(ssh -F ".swarmlab/$lab/ssh_config" -o BatchMode=yes "$jumped" hostname)" = "$jumped" ] ||
+  fail "ssh -F .swarmlab/$lab/ssh_config $jumped does not reach it through the jump host"
 
 phase "the verification suite (CI=true)"
 # The lifecycle group (a second up's preview, a copy of the project, other stacks) takes minutes of Pulumi previews:
@@ -167,5 +182,7 @@ for h in "${hosts[@]}"; do
   if on "$h" grep -q "swarmlab:lab=" /home/vagrant/.ssh/authorized_keys; then fail "$h: the lab's key line is left"; fi
   on "$h" grep -q ssh-e2e-harness /home/vagrant/.ssh/authorized_keys || fail "$h: the harness's own key is gone"
 done
+if on swarm-jump grep -q "swarmlab:lab=" /home/vagrant/.ssh/authorized_keys; then fail "the jump host keeps the lab's key line"; fi
+on swarm-jump grep -q ssh-e2e-harness /home/vagrant/.ssh/authorized_keys || fail "the jump host lost the harness's own key"
 if grep -q "\"lab\": \"$lab\"" .swarmlab/ssh-hosts.json 2>/dev/null; then fail "the project still records a host of $lab"; fi
 echo "ssh-e2e: passed in $(duration $(( $(now_ms) - t_start )))"

@@ -4,7 +4,7 @@
 // what two backends share lives in lab/backends/host/.
 import type { Finding } from "../doctor/finding";
 import type { KvmFacts } from "../doctor/kvm";
-import type { BackendName, BaseSettings, LabIdentity, LabSpec, NodeSettings, NodeSpec, Role } from "../types";
+import type { BackendName, BaseSettings, JumpAccess, LabIdentity, LabSpec, NodeSettings, NodeSpec, Role } from "../types";
 
 export type Log = (line: string) => void;
 
@@ -19,6 +19,8 @@ export interface ProvisionedNode extends NodeSpec {
   hostKey: string;
   /** "engine" when the client reaches the node through the Docker engine, having no route to sshHost (lab/reach.ts). */
   via?: "engine";
+  /** The jump host the node is reached through (the ssh backend's), with its pinned host key. */
+  jump?: JumpAccess;
 }
 
 /** A machine found by its labels, with or without Pulumi state. */

@@ -6,7 +6,7 @@ import { recordHostKey } from "../lab-dir";
 import { NodeAccess, withSessions } from "../sessions";
 import { holdsImage, lookAt, machinesOf } from "../snapshot/shared";
 import { sideLoadImage, waitForEngine } from "../steps/engine";
-import type { BackendName, NodeSettings } from "../types";
+import type { BackendName, JumpAccess, NodeSettings } from "../types";
 import type { Part, PartContext } from "./part";
 
 export interface NodeInputs extends NodeSettings {
@@ -20,18 +20,26 @@ export interface NodeInputs extends NodeSettings {
   images: string[];
 }
 
-export type NodeOutputs = Pick<NodeAccess, "machine" | "sshHost" | "sshPort" | "username" | "hostKey" | "via">;
+/**
+ * jump: the jump host the node is reached through, null for none: a declared output left absent would be unknown in
+ * every preview (as via's "direct"), and with it the access the swarm and the joins take.
+ */
+export type NodeOutputs = Pick<NodeAccess, "machine" | "sshHost" | "sshPort" | "username" | "hostKey" | "via"> & { jump: JumpAccess | null };
+/** The outputs as a backend or an older state gives them: via and jump may be absent. */
+type GivenOutputs = Omit<NodeOutputs, "jump"> & { jump?: JumpAccess | null };
 
 export const node: Part<NodeInputs, NodeOutputs> = {
   type: "Node",
   identity: ["lab", "owner", "backend", "name", "role", "address", "login", "egress", "authorizedKey", "nodeRecipe"],
   // via: absent in the state of a node made before the choice existed; read gives it as "direct", which is what such a
   // node is, and an output changes nothing of the node (no replacement: diffInputs compares inputs only)
-  outputs: ["machine", "sshHost", "sshPort", "username", "hostKey", "via"],
+  outputs: ["machine", "sshHost", "sshPort", "username", "hostKey", "via", "jump"],
   async create(i, ctx) {
     const p = await (await backendFor(i.backend)).provision(i, i.authorizedKey, ctx.log);
     const outs = outputsOf({ machine: p.id, ...p });
     recordHostKey(ctx.root, i.lab, p.sshHost, p.hostKey);
+    // ssh_config's ProxyJump checks the jump host's key too (OpenSSH names a host off port 22 [address]:port)
+    if (p.jump) recordHostKey(ctx.root, i.lab, p.jump.port === 22 ? p.jump.address : `[${p.jump.address}]:${p.jump.port}`, p.jump.hostKey);
     await withSessions([accessOf(i, outs)], i.privateKey, async ([s]) => {
       await waitForEngine(s.docker(), i.name);
     });
@@ -59,13 +67,15 @@ export const node: Part<NodeInputs, NodeOutputs> = {
   },
 };
 
-function outputsOf(s: NodeOutputs): NodeOutputs {
-  const { machine, sshHost, sshPort, username, hostKey, via = "direct" } = s;
-  return { machine, sshHost, sshPort, username, hostKey, via };
+function outputsOf(s: GivenOutputs): NodeOutputs {
+  const { machine, sshHost, sshPort, username, hostKey, via = "direct", jump = null } = s;
+  return { machine, sshHost, sshPort, username, hostKey, via, jump };
 }
 
-export function accessOf(i: Pick<NodeInputs, "name" | "role" | "address">, o: NodeOutputs): NodeAccess {
-  return { name: i.name, role: i.role, address: i.address, ...outputsOf(o) };
+/** The node's access; no jump host is said by saying nothing (the access of a node without one stays as it was). */
+export function accessOf(i: Pick<NodeInputs, "name" | "role" | "address">, o: GivenOutputs): NodeAccess {
+  const { jump, ...outs } = outputsOf(o);
+  return { name: i.name, role: i.role, address: i.address, ...outs, ...(jump ? { jump } : {}) };
 }
 
 async function loadImages(i: NodeInputs, outs: NodeOutputs, { log }: PartContext): Promise<void> {

@@ -98,8 +98,13 @@ describe("the stack's outputs (outputsOf)", () => {
     const noPort = { ...OUTPUTS, nodeAccess: [{ ...OUTPUTS.nodeAccess[0], sshPort: "22" }] };
     assert.throws(
       () => outputsOf(raw(noPort)),
-      /nodeAccess is not a list of \{ name, role, address, machine, sshHost, sshPort, username, hostKey, via \}/,
+      /nodeAccess is not a list of \{ name, role, address, machine, sshHost, sshPort, username, hostKey, via, jump \}/,
     );
+    // a node behind a jump host (the ssh backend) carries it whole, with the jump host's pinned key
+    const jump = { address: "192.168.56.2", port: 22, user: "pi", hostKey: "ssh-ed25519 BBBB" };
+    const jumped = (j: unknown) => raw({ ...OUTPUTS, nodeAccess: [{ ...OUTPUTS.nodeAccess[0], jump: j }] });
+    assert.deepEqual(outputsOf(jumped(jump)).nodeAccess[0].jump, jump);
+    assert.throws(() => outputsOf(jumped({ ...jump, hostKey: undefined })), /nodeAccess is not a list of/);
     assert.throws(() => outputsOf(raw({ ...OUTPUTS, overlay: null })), /overlay is not \{ name, subnet, gateway \}/);
   });
 });

@@ -150,6 +150,25 @@ describe("OpenSSH's way to a node reached through the engine", () => {
     assert.equal(sshCommandOf(node(), dir), `ssh -i ${dir}/id_ed25519 -o UserKnownHostsFile=${dir}/known_hosts vagrant@192.168.56.11`);
   });
 
+  it("is ProxyJump through an entry of the jump host's own (the lab's key, its pinned key) for a node behind one; the printed command's jump leg takes the lab's key too", () => {
+    const jumped = { ...node(), jump: { address: "192.168.56.2", port: 2222, user: "pi", hostKey: "ssh-ed25519 BBBB" } };
+    const config = sshConfigOf([jumped], dir);
+    assert.match(
+      config,
+      new RegExp(
+        `^Host swarm-worker1-jump\n {2}HostName 192\\.168\\.56\\.2\n {2}Port 2222\n {2}User pi\n {2}IdentityFile ${dir}/id_ed25519\n` +
+          ` {2}IdentitiesOnly yes\n {2}UserKnownHostsFile ${dir}/known_hosts\n {2}StrictHostKeyChecking yes\n\nHost swarm-worker1\n`,
+      ),
+    );
+    assert.match(config, /\n {2}StrictHostKeyChecking yes\n {2}ProxyJump swarm-worker1-jump\n$/);
+    assert.doesNotMatch(sshConfigOf([node()], dir), /ProxyJump|-jump/);
+    assert.equal(
+      sshCommandOf(jumped, dir),
+      `ssh -i ${dir}/id_ed25519 -o UserKnownHostsFile=${dir}/known_hosts -o 'ProxyCommand=ssh -i ${dir}/id_ed25519 -o UserKnownHostsFile=${dir}/known_hosts ` +
+        `-o StrictHostKeyChecking=yes -p 2222 -W %h:%p pi@192.168.56.2' vagrant@192.168.56.11`,
+    );
+  });
+
   it("follows SWARMLAB_REACH, but never for a VM (no container of the engine's)", () => {
     process.env.SWARMLAB_REACH = "engine";
     assert.equal(relayContainerOf(node()), "c0ffee");

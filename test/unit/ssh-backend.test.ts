@@ -11,6 +11,7 @@ import { keyLine, markOf } from "../../lab/backends/ssh/marks";
 import { settleHosts } from "../../lab/backends/ssh/plugin";
 import { judgeProbe, listenerCommand, OPEN_WORD, parseProbes, probeScript } from "../../lab/backends/ssh/ports";
 import { parseHosts } from "../../lab/backends/ssh/settings";
+import { accessOf } from "../../lab/parts/node";
 import { ed25519Pair } from "../../lab/ssh-keys";
 import { isLabSwarm, labSwarmLabels } from "../../lab/steps/swarm";
 
@@ -53,11 +54,19 @@ describe("ssh backend: swarmlab:hosts", () => {
     assert.equal(problemOf([{ ...THREE[0], address: "172.19.0.5" }, ...THREE.slice(1)]), undefined);
   });
 
-  it("refuses a jump host clearly: this version reaches each host directly", () => {
-    assert.match(
-      problemOf([{ ...THREE[0], jump: "me@bastion" }, ...THREE.slice(1)])!,
-      /sets a jump host: this version of the ssh backend reaches each host directly/,
-    );
+  it("takes a jump host as user@host[:port] (port 22 unless given), and refuses any other form", () => {
+    const r = parseHosts(JSON.stringify([THREE[0], { ...THREE[1], jump: "me@bastion.example" }, { ...THREE[2], jump: "me@192.168.1.1:2222" }]));
+    assert.ok("hosts" in r);
+    assert.equal(r.hosts[0].jump, undefined);
+    assert.deepEqual(r.hosts[1].jump, { user: "me", address: "bastion.example", port: 22 });
+    assert.deepEqual(r.hosts[2].jump, { user: "me", address: "192.168.1.1", port: 2222 });
+    for (const jump of ["bastion", "me@", "me@bastion:0", "me@bastion:70000", "Me@bastion", 3]) {
+      assert.match(
+        problemOf([{ ...THREE[0], jump }, ...THREE.slice(1)])!,
+        /host m1's jump is the jump host as user@host or user@host:port/,
+        String(jump),
+      );
+    }
   });
 
   it("is a ConfigError of swarmlab:hosts with a fix, whichever backend is chosen", () => {
@@ -95,6 +104,20 @@ describe("ssh backend: the lab settled on the hosts", () => {
     );
     assert.deepEqual(s.nodes[0].login, { user: "pi", port: 22 });
     assert.equal(s.pingTarget, "192.168.1.10");
+  });
+
+  it("keeps a node's jump host, with its pinned key, in the node's access; a node without one says nothing of it", () => {
+    const outs = { machine: "ssh://pi@192.168.1.12:22", sshHost: "192.168.1.12", sshPort: 22, username: "pi", hostKey: "ssh-ed25519 AAAA" };
+    const jump = { address: "192.168.1.1", port: 22, user: "me", hostKey: "ssh-ed25519 BBBB" };
+    const w2 = { name: "w2", role: "worker" as const, address: "192.168.1.12" };
+    assert.deepEqual(accessOf(w2, { ...outs, jump }).jump, jump);
+    assert.ok(!("jump" in accessOf(w2, outs)));
+  });
+
+  it("gives a host's jump host to its login, and none to a host without", () => {
+    const s = settleHosts(spec([THREE[0], THREE[1], { ...THREE[2], jump: "me@192.168.1.1" }]), agent);
+    assert.deepEqual(s.nodes[2].login, { user: "pi", port: 22, jump: { user: "me", address: "192.168.1.1", port: 22 } });
+    assert.equal(s.nodes[1].login?.jump, undefined);
   });
 
   it("refuses: no hosts, a key file that does not exist, no key and no agent, more replicas than workers", () => {

@@ -218,12 +218,13 @@ export function sshHostFindings(facts: SshDoctorFacts | undefined): Finding[] {
 }
 
 function hostFindings(h: SshHostFacts): Finding[] {
-  const at = `${h.user}@${h.address}:${h.port}`;
+  const at = `${h.user}@${h.address}:${h.port}${h.jump ? ` (through ${h.jump.user}@${h.jump.address}:${h.jump.port})` : ""}`;
   const check = (what: string) => `${what} ${h.name}`;
   if (h.changedKey) return [blocker(check("SSH"), h.changedKey.says, h.changedKey.fix)];
   if (h.unreached !== undefined) {
     const how = h.key ? `the key ${h.key}` : "the SSH agent's keys";
-    const fix = `make 'ssh -p ${h.port}${h.key ? ` -i ${h.key}` : ""} ${h.user}@${h.address} true' work from this machine, or correct the host in swarmlab:hosts (${HOSTS_FIX})`;
+    const jump = h.jump ? ` -J ${h.jump.user}@${h.jump.address}:${h.jump.port}` : "";
+    const fix = `make 'ssh -p ${h.port}${h.key ? ` -i ${h.key}` : ""}${jump} ${h.user}@${h.address} true' work from this machine, or correct the host in swarmlab:hosts (${HOSTS_FIX})`;
     return [blocker(check("SSH"), `${at} does not let ${h.user} in with ${how}: ${h.unreached}`, fix)];
   }
   const found: Finding[] = [

@@ -55,17 +55,27 @@ export class SshBackend implements Backend {
   async provision(node: NodeSettings, authorizedKey: string, log: Log): Promise<ProvisionedNode> {
     if (!node.login) throw new Error(`node ${node.name}: no login in swarmlab:hosts (the ssh backend's nodes are the user's hosts)`);
     const host: RecordedHost = { lab: node.lab, owner: node.owner, name: node.name, role: node.role, address: node.address, ...node.login };
-    const { session, hostKey, pinned } = await loginSession(this.root, { ...host });
+    const { session, hostKey, pinned, jump } = await loginSession(this.root, { ...host });
+    const line = keyLine(authorizedKey, node);
     try {
+      if (jump?.pinned)
+        log(`node ${node.name}: jump host ${jump.address}:${jump.port}'s key ${fingerprint(jump.hostKey)} pinned in .swarmlab/known_hosts`);
       if (pinned) log(`node ${node.name}: host key ${fingerprint(hostKey)} pinned in .swarmlab/known_hosts (first contact)`);
-      recordHost(this.root, host); // before the line: a failure after it still finds the host at down
-      await authorise(session, keyLine(authorizedKey, node));
+      recordHost(this.root, host); // before the lines: a failure after them still finds the host at down
+      await authorise(session, line);
     } finally {
       session.close();
     }
-    log(`node ${node.name} (${node.role}): the lab's key authorised for ${host.user}@${host.address}:${host.port}`);
+    if (jump) {
+      // the lab's own sessions go through the jump host with the lab's key: authorised there too, marked alike
+      const onJump = await this.withLogin(jumpLoginOf(host), (s) => authorise(s, line));
+      if (!onJump.ok) throw new Error(`node ${node.name}: the lab's key could not be authorised on its jump host (${onJump.error})`);
+    }
+    const through = jump ? ` (and on its jump host ${jump.user}@${jump.address}:${jump.port})` : "";
+    log(`node ${node.name} (${node.role}): the lab's key authorised for ${host.user}@${host.address}:${host.port}${through}`);
     const { address, port, user } = host;
-    return { name: node.name, role: node.role, address, id: machineId(host), sshHost: address, sshPort: port, username: user, hostKey };
+    const access = { name: node.name, role: node.role, address, id: machineId(host), sshHost: address, sshPort: port, username: user, hostKey };
+    return jump ? { ...access, jump: { address: jump.address, port: jump.port, user: jump.user, hostKey: jump.hostKey } } : access;
   }
 
   /** The lab's recorded hosts, "running" where its mark is still on the host, else what was found. */
@@ -186,15 +196,30 @@ export class SshBackend implements Backend {
       return `host ${h.name}: ${ours ? "left the lab's swarm, " : stays}${lines} key line${lines === 1 ? "" : "s"} removed`;
     });
     if (!done.ok) return `host ${h.name}: NOT given back (${done.error}); npm run clean ${h.lab} tries again`;
+    const jumped = h.jump ? await this.giveJumpBack(h) : "";
     forgetHost(this.root, h);
-    return done.value;
+    return done.value + jumped;
+  }
+
+  /**
+   * The lab's line on the host's jump host, removed once no other host of the lab (same owner) still goes through it;
+   * nothing else of the jump host's is touched.
+   */
+  private async giveJumpBack(h: RecordedHost): Promise<string> {
+    const j = h.jump!;
+    const sameJump = (o: RecordedHost) => o.name !== h.name && o.jump?.address === j.address && o.jump.port === j.port;
+    if (hostsOf(this.root, h.lab, h.owner).some(sameJump)) return `; its jump host ${j.address} still serves other hosts of the lab`;
+    const gone = await this.withLogin(jumpLoginOf(h), (s) => unauthorise(s, h.lab, h.owner));
+    return gone.ok
+      ? `; ${gone.value} key line${gone.value === 1 ? "" : "s"} removed on its jump host ${j.address}`
+      : `; its jump host ${j.address}: NOT given back (${gone.error})`;
   }
 
   /** Runs fn over the user's login to the host; what fails is said, never thrown (a host may be gone). */
   private async withLogin<T>(h: RecordedHost, fn: (s: NodeSession) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
     let session: NodeSession | undefined;
     try {
-      session = (await loginSession(this.root, { ...h, recordedKey: h.hostKey }, 5_000)).session;
+      session = (await loginSession(this.root, { ...h, recordedKey: h.hostKey, recordedJumpKey: h.jumpKey }, 5_000)).session;
       return { ok: true, value: await fn(session) };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -202,6 +227,23 @@ export class SshBackend implements Backend {
       session?.close();
     }
   }
+}
+
+/** The login to a host's jump host: the host's own credentials, the jump host's key as recorded. */
+function jumpLoginOf(h: RecordedHost): RecordedHost {
+  const { address, port, user } = h.jump!;
+  const { key, lab, owner, role } = h;
+  return {
+    name: `${h.name}'s jump host`,
+    lab,
+    owner,
+    role,
+    address,
+    port,
+    user,
+    ...(key ? { key } : {}),
+    ...(h.jumpKey ? { hostKey: h.jumpKey } : {}),
+  };
 }
 
 /** The lab's services and networks in a host's swarm (by their swarmlab.lab label), removed; what went. */

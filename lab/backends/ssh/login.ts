@@ -1,12 +1,14 @@
 // The user's own login to a host they have: their key file or their SSH agent, the host's key pinned on first
-// contact (known-hosts.ts). Used to look at the host before anything is made, to authorise the lab's own key and to
+// contact (known-hosts.ts); a host behind a jump host is reached through it, with the same credentials, the jump
+// host's key pinned likewise. Used to look at the host before anything is made, to authorise the lab's own key and to
 // take back what the lab made; everything else reaches the host over the lab's key, as on every backend.
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "ssh2";
-import { NodeSession } from "../../remote";
-import type { HostLogin } from "../../types";
+import type { Duplex } from "node:stream";
+import { jumpStream, NodeSession } from "../../remote";
+import type { HostLogin, JumpAccess } from "../../types";
 import { pinHostKey, publicKeyOf } from "./known-hosts";
 
 /** A host as the backend reaches it with the user's login. */
@@ -15,6 +17,8 @@ export interface LoginTarget extends HostLogin {
   address: string;
   /** The key the lab recorded for it, if any (pinned first where .swarmlab/known_hosts has none). */
   recordedKey?: string;
+  /** The key the lab recorded for its jump host, if any. */
+  recordedJumpKey?: string;
 }
 
 /** The host key types asked for, in this order: the handshake's choice, and so the key pinned, stays the same. */
@@ -35,7 +39,7 @@ export function credentialsOf(h: HostLogin, env: NodeJS.ProcessEnv = process.env
 }
 
 /** The host key the host offers, read in a handshake that goes no further (no credentials are sent). */
-export function offeredHostKey(address: string, port: number, timeoutMs = SCAN_TIMEOUT_MS): Promise<string> {
+export function offeredHostKey(address: string, port: number, timeoutMs = SCAN_TIMEOUT_MS, sock?: Duplex): Promise<string> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let offered: string | undefined;
@@ -46,8 +50,7 @@ export function offeredHostKey(address: string, port: number, timeoutMs = SCAN_T
         reject(new Error("the handshake went on past the host key"));
       })
       .connect({
-        host: address,
-        port,
+        ...(sock ? { sock } : { host: address, port }),
         username: "swarmlab-host-key-scan",
         readyTimeout: timeoutMs,
         algorithms: { serverHostKey: HOST_KEY_TYPES as never },
@@ -67,11 +70,35 @@ export async function loginSession(
   root: string,
   h: LoginTarget,
   timeoutMs = 15_000,
-): Promise<{ session: NodeSession; hostKey: string; pinned: boolean }> {
-  const { key: hostKey, pinned } = pinHostKey(root, h.address, h.port, await offeredHostKey(h.address, h.port), h.recordedKey);
+): Promise<{ session: NodeSession; hostKey: string; pinned: boolean; jump?: JumpAccess & { pinned: boolean } }> {
+  const credentials = credentialsOf(h);
+  const jump = h.jump ? await pinnedJump(root, h.jump, h.recordedJumpKey) : undefined;
+  const jumpTarget = jump && { host: jump.address, port: jump.port, username: jump.user, hostKey: jump.hostKey };
+  const { key: hostKey, pinned } = pinHostKey(root, h.address, h.port, await offeredKeyOf(h, jumpTarget, credentials), h.recordedKey);
   const session = await NodeSession.connect(
-    { name: h.name, host: h.address, port: h.port, username: h.user, hostKey, ...credentialsOf(h) },
+    { name: h.name, host: h.address, port: h.port, username: h.user, hostKey, ...credentials, ...(jumpTarget ? { jump: jumpTarget } : {}) },
     timeoutMs,
   );
-  return { session, hostKey, pinned };
+  return { session, hostKey, pinned, ...(jump ? { jump } : {}) };
+}
+
+/** The jump host with its key, pinned as a host's is (a changed key throws HostKeyChanged before any credential goes). */
+async function pinnedJump(root: string, j: NonNullable<HostLogin["jump"]>, recorded?: string): Promise<JumpAccess & { pinned: boolean }> {
+  const { key, pinned } = pinHostKey(root, j.address, j.port, await offeredHostKey(j.address, j.port), recorded);
+  return { ...j, hostKey: key, pinned };
+}
+
+/** The host's offered key: read directly, or through the jump host (logged in there, a channel forwarded to the host). */
+async function offeredKeyOf(
+  h: LoginTarget,
+  jump: { host: string; port: number; username: string; hostKey: string } | undefined,
+  credentials: ReturnType<typeof credentialsOf>,
+): Promise<string> {
+  if (!jump) return offeredHostKey(h.address, h.port);
+  const { stream, jump: client } = await jumpStream({ name: `${h.name}'s jump host`, ...jump, ...credentials }, h.address, h.port, SCAN_TIMEOUT_MS);
+  try {
+    return await offeredHostKey(h.address, h.port, SCAN_TIMEOUT_MS, stream);
+  } finally {
+    client.end();
+  }
 }

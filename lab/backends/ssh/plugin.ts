@@ -61,11 +61,11 @@ export function settleHosts(spec: LabSpec, env: NodeJS.ProcessEnv = process.env)
       `more replicas than the workers of swarmlab:hosts (${workers}): the lab runs one task per worker`,
     );
   }
-  const nodes: NodeSpec[] = hosts.map(({ name, role, address, user, port, key }) => ({
+  const nodes: NodeSpec[] = hosts.map(({ name, role, address, user, port, key, jump }) => ({
     name,
     role,
     address,
-    login: { user, port, ...(key ? { key } : {}) },
+    login: { user, port, ...(key ? { key } : {}), ...(jump ? { jump } : {}) },
   }));
   return { ...spec, nodes, pingTarget: nodes[0].address };
 }

@@ -16,6 +16,8 @@ export interface RecordedHost extends LabIdentity, HostLogin {
   address: string;
   /** The host key the lab's node part recorded (from the stack's state; the record file pins keys apart). */
   hostKey?: string;
+  /** Its jump host's key, as the node part recorded it. */
+  jumpKey?: string;
 }
 
 export function readRecord(root: string): RecordedHost[] {
@@ -79,9 +81,18 @@ export function hostsInState(root: string, stack: string | undefined): RecordedH
     .filter((r) => r.type === NODE_TYPE && typeof r.outputs?.login === "object" && r.outputs.login)
     .map((r) => {
       const o = r.outputs as Record<string, unknown> & { login: HostLogin };
-      const { user, port, key } = o.login;
+      const { user, port, key, jump } = o.login;
       const host = { lab: String(o.lab), owner: String(o.owner), name: String(o.name), role: o.role as Role, address: String(o.address) };
-      return { ...host, user, port, ...(key ? { key } : {}), ...(typeof o.hostKey === "string" ? { hostKey: o.hostKey } : {}) };
+      const jumpKey = (o.jump as { hostKey?: string } | undefined)?.hostKey;
+      return {
+        ...host,
+        user,
+        port,
+        ...(key ? { key } : {}),
+        ...(jump ? { jump } : {}),
+        ...(typeof o.hostKey === "string" ? { hostKey: o.hostKey } : {}),
+        ...(jumpKey ? { jumpKey } : {}),
+      };
     });
 }
 

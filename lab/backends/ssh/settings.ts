@@ -15,7 +15,12 @@ export interface SshHost {
   port: number;
   /** A private key file (OpenSSH format); absent: the SSH agent at $SSH_AUTH_SOCK. */
   key?: string;
+  /** The jump host it is reached through ("user@host[:port]"), with the same key or agent. */
+  jump?: Jump;
 }
+
+/** lab/types.ts's JumpHost, said again here: this leaf is read by what lab/types.ts reads (no import back). */
+type Jump = { address: string; port: number; user: string };
 
 export const HOSTS_KEY = "hosts";
 
@@ -34,6 +39,14 @@ export const SWARM_RANGES = ["10.0.0.0/8", "172.17.0.0/16", "172.18.0.0/16"].map
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
 const FIELDS = ["name", "address", "role", "user", "port", "key", "jump"];
+const JUMP = /^([a-z_][a-z0-9_.-]{0,31})@([A-Za-z0-9][A-Za-z0-9.-]{0,252})(?::(\d{1,5}))?$/;
+
+/** "user@host[:port]" → the jump host, undefined when it is not of that form. */
+export function parseJump(text: string): Jump | undefined {
+  const m = JUMP.exec(text);
+  const port = m?.[3] === undefined ? 22 : Number(m[3]);
+  return m && port >= 1 && port <= 65535 ? { user: m[1], address: m[2], port } : undefined;
+}
 
 /** The hosts, or what is wrong with the value (one problem, the first). */
 export function parseHosts(text: string): { hosts: SshHost[] } | { problem: string } {
@@ -67,12 +80,17 @@ export function parseHosts(text: string): { hosts: SshHost[] } | { problem: stri
     if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535)
       return { problem: `${named}'s port is a number from 1 to 65535` };
     if (o.key !== undefined && (typeof o.key !== "string" || o.key === "")) return { problem: `${named}'s key is the path of a private key file` };
-    if (o.jump !== undefined) {
-      return {
-        problem: `${named} sets a jump host: this version of the ssh backend reaches each host directly (its sessions carry no jump); reach the hosts from a machine on their network`,
-      };
-    }
-    hosts.push({ name: o.name, address: o.address, role: o.role, user: o.user, port, ...(o.key ? { key: o.key as string } : {}) });
+    const jump = typeof o.jump === "string" ? parseJump(o.jump) : undefined;
+    if (o.jump !== undefined && !jump) return { problem: `${named}'s jump is the jump host as user@host or user@host:port` };
+    hosts.push({
+      name: o.name,
+      address: o.address,
+      role: o.role,
+      user: o.user,
+      port,
+      ...(o.key ? { key: o.key as string } : {}),
+      ...(jump ? { jump } : {}),
+    });
   }
   const twice = <T>(list: T[]) => list.find((x, i) => list.indexOf(x) !== i);
   const name = twice(hosts.map((h) => h.name));
