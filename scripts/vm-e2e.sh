@@ -7,6 +7,8 @@
 #   up        npm run up with swarmlab:backend vagrant: three VMs, the swarm, mynet, the service
 #   suite     the verification suite (test/e2e/lab.test.ts: IPVS and the routing mesh included) and npm run explain's
 #             test (test/e2e/explain.test.ts)
+#   exercises every exercise on the VMs (test/e2e/exercises.test.ts, none pending: the routing mesh graded) and the
+#             exercise page in a browser (test/e2e/exercise-page.test.ts), on this lab, healed by up after each
 #   encrypt   swarmlab:encrypted true, npm run up again (mynet and the service are replaced, the VMs stay), then the
 #             overlay's claims (MTU 1424, ESP only on the wire) and explain's vxlan step (ESP, no cleartext VXLAN)
 #   down      npm run down, then libvirt, Docker and iptables are asked directly that nothing of the lab is left
@@ -67,6 +69,12 @@ grep -E "VM up in|swarm initialised|joined the swarm|network .* created|service 
 
 phase suite "the verification suite and explain's test"
 mocha_e2e test/e2e/lab.test.ts test/e2e/explain.test.ts
+
+phase exercises "every exercise on the VMs, the routing mesh's graded, and the exercise page"
+# The lab of VMs is the one that grades every task (IPVS in each node's kernel): none may be pending. Once each here
+# (twice on containers, in npm run test:exercises); the lab is left healthy (up ends each exercise).
+SWARMLAB_EXERCISES_STACK=$SWARMLAB_STACK SWARMLAB_EXERCISES_GRADE_ALL=1 SWARMLAB_EXERCISES_ROUNDS=${SWARMLAB_EXERCISES_ROUNDS:-1} \
+  mocha_e2e test/e2e/exercises.test.ts test/e2e/exercise-page.test.ts
 
 phase encrypt "swarmlab:encrypted true: npm run up, the overlay's claims, explain --step vxlan"
 pulumi_cfg swarmlab:encrypted true

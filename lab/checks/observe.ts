@@ -28,19 +28,33 @@ export class ConnectedLab {
     readonly nodes: ConnectedNode[],
     private readonly sessions: LabSessions,
     readonly snapshot: LabSnapshot,
+    /** Whether close() closes the sessions: not when the caller keeps them (over()). */
+    private readonly owned: boolean,
   ) {}
 
   static async open(outputs: LabOutputs): Promise<ConnectedLab> {
     const sessions = new LabSessions(outputs.nodeAccess, outputs.privateKey, 30_000);
     try {
-      const opened = await Promise.all(outputs.nodeAccess.map((a) => sessions.session(a)));
-      const snapshot = await takeSnapshot(sessions, { service: outputs.service, labInterface: true });
-      const nodes = opened.map((session, i) => ({ access: outputs.nodeAccess[i], session, docker: session.docker() }));
-      return new ConnectedLab(outputs, nodes, sessions, snapshot);
+      return await ConnectedLab.connect(outputs, sessions, true);
     } catch (err) {
       sessions.close();
       throw err;
     }
+  }
+
+  /**
+   * The lab over sessions the caller keeps and closes (the exercise page's, from look to look: no SSH handshake per
+   * look), with the snapshot the caller took over them, else one taken here.
+   */
+  static over(outputs: LabOutputs, sessions: LabSessions, snapshot?: LabSnapshot): Promise<ConnectedLab> {
+    return ConnectedLab.connect(outputs, sessions, false, snapshot);
+  }
+
+  private static async connect(outputs: LabOutputs, sessions: LabSessions, owned: boolean, snapshot?: LabSnapshot): Promise<ConnectedLab> {
+    const opened = await Promise.all(outputs.nodeAccess.map((a) => sessions.session(a)));
+    const seen = snapshot ?? (await takeSnapshot(sessions, { service: outputs.service, labInterface: true }));
+    const nodes = opened.map((session, i) => ({ access: outputs.nodeAccess[i], session, docker: session.docker() }));
+    return new ConnectedLab(outputs, nodes, sessions, seen, owned);
   }
 
   /** What up's final look says of the lab, from this snapshot and over these sessions (pings included). */
@@ -67,7 +81,7 @@ export class ConnectedLab {
   }
 
   close(): void {
-    this.sessions.close();
+    if (this.owned) this.sessions.close();
   }
 }
 

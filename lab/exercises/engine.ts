@@ -58,10 +58,19 @@ export function valuesOf(lab: ExerciseLab, outputs: LabOutputs): Values {
   return readProgress(lab.root, outputs.lab).values ?? publicValues(outputs, "busybox");
 }
 
+/** How a check is made: over a look someone else opened, and whether it counts as the student's check. */
+export interface CheckOptions {
+  now?: () => Date;
+  /** The lab as the caller looked at it (the page's look): graded over it, left open. Else a look opened and closed here. */
+  over?: ConnectedLab;
+  /** Whether the check counts in the progress's checks (the student's own); the page's looks only record what passed. */
+  counted?: boolean;
+}
+
 /** Grades the lab as it is now, task by task, over one look at it; the report is added to the progress. */
-export async function checkExercise(e: Exercise, lab: ExerciseLab, now: () => Date = () => new Date()): Promise<ExerciseReport> {
-  const outputs = lab.outputs();
-  const connected = await ConnectedLab.open(outputs);
+export async function checkExercise(e: Exercise, lab: ExerciseLab, o: CheckOptions = {}): Promise<ExerciseReport> {
+  const outputs = o.over?.outputs ?? lab.outputs();
+  const connected = o.over ?? (await ConnectedLab.open(outputs));
   const results: TaskResult[] = [];
   const values = valuesOf(lab, outputs);
   try {
@@ -76,11 +85,11 @@ export async function checkExercise(e: Exercise, lab: ExerciseLab, now: () => Da
       });
     }
   } finally {
-    connected.close();
+    if (!o.over) connected.close();
   }
   const hint = hintFor(e, results);
-  const report = exerciseReport(e, lab.stack, results, hint === undefined ? undefined : fill(hint, values), now());
-  writeProgress(lab.root, outputs.lab, checked(readProgress(lab.root, outputs.lab), report));
+  const report = exerciseReport(e, lab.stack, results, hint === undefined ? undefined : fill(hint, values), (o.now ?? (() => new Date()))());
+  writeProgress(lab.root, outputs.lab, checked(readProgress(lab.root, outputs.lab), report, o.counted ?? true));
   return report;
 }
 

@@ -48,10 +48,13 @@ export function started(p: Progress, name: string, values: Values, now: Date): P
   return { current: name, values, exercises: { ...p.exercises, [name]: { startedAt: now.toISOString(), checks: 0, passed: [] } } };
 }
 
-/** A check's report added to the progress. */
-export function checked(p: Progress, r: ExerciseReport): Progress {
+/** A check's report added to the progress; `counted`: whether it adds to the checks (a look of the page does not). */
+export function checked(p: Progress, r: ExerciseReport, counted = true): Progress {
   const had = p.exercises[r.exercise] ?? { startedAt: r.checkedAt, checks: 0, passed: [] };
   const passed = [...new Set([...had.passed, ...r.tasks.filter((t) => t.passed).map((t) => t.id)])];
   const doneAt = had.doneAt ?? (r.done ? r.checkedAt : undefined);
-  return { ...p, exercises: { ...p.exercises, [r.exercise]: { ...had, checks: had.checks + 1, passed, ...(doneAt ? { doneAt } : {}) } } };
+  return {
+    ...p,
+    exercises: { ...p.exercises, [r.exercise]: { ...had, checks: had.checks + (counted ? 1 : 0), passed, ...(doneAt ? { doneAt } : {}) } },
+  };
 }

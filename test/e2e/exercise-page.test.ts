@@ -1,14 +1,13 @@
 // The exercise page (npm run exercise -- --serve) in a real headless browser (page-browser.ts): first against a
 // stand-in check (the page shows ✗, the hint and the picture, then flips to ✓ without a reload when the check does),
-// then on a throw-away lab: an exercise started, the page open, the reference solution's first step typed over SSH as
-// a student would, and its task flipping from ✗ to ✓ on the page. Screenshots: .swarmlab/artifacts/exercise-page*.png.
+// then on a lab (a throw-away one, or SWARMLAB_EXERCISES_STACK's running lab: npm run test:vm's VMs): an exercise
+// started, the page open, the reference solution's first step typed over SSH as a student would, and its task flipping
+// from ✗ to ✓ on the page. Screenshots: .swarmlab/artifacts/exercise-page*.png (exercise-page-vagrant.png on VMs).
 import assert from "node:assert/strict";
 import net from "node:net";
 import path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
 import execa from "execa";
 import type { Browser, Page } from "playwright-core";
-import { downLab, forgetStack } from "../../infra/stack";
 import { exerciseNamed } from "../../lab/exercises/exercise";
 import { exerciseReport, type ExerciseReport } from "../../lab/exercises/format";
 import { Looks, type PageLook, type PageState } from "../../lab/exercises/serve/looks";
@@ -16,7 +15,7 @@ import { startPageServer, type PageServer } from "../../lab/exercises/serve/serv
 import { fill, publicValues } from "../../lab/exercises/values";
 import { PROJECT_ROOT } from "../../lab/project-root";
 import { outputsFromRecord, recordedOf } from "../../lab/recorded-outputs";
-import { requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
+import { type ExercisedLab, labForExercises, requirePrerequisites } from "./lab-under-test";
 import { artifact, launchBrowser } from "./page-browser";
 
 /** How long the page may take to show a change: a poll (2 s), the look it starts, and the poll after. */
@@ -87,29 +86,25 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe("exercise page in a browser: on a throw-away lab, as a student works", function () {
+describe("exercise page in a browser: on a lab, as a student works", function () {
   let browser: Browser;
-  let stack: Stack | undefined;
+  let under: ExercisedLab | undefined;
   let serving: ReturnType<typeof exerciseCli> | undefined;
 
   before(async function () {
     await requirePrerequisites(this);
     browser = await launchBrowser(this);
-    ({ stack } = await throwAwayLab("page", await throwAwaySettings("page", 90)));
+    under = await labForExercises("page", 90);
   });
 
   after(async function () {
     await browser?.close();
     if (serving && serving.exitCode === null) serving.kill("SIGINT");
-    if (stack) {
-      const { left } = await downLab(stack);
-      await forgetStack(stack);
-      assert.deepEqual(left, [], "left after down");
-    }
+    if (under) assert.deepEqual(await under.release(), [], "left after down");
   });
 
   it("npm run exercise -- --serve: the swarm exercise's tasks ✗, the machines not in a swarm; the first step typed over ssh flips its task to ✓", async function () {
-    const name = stack!.name;
+    const name = under!.stack;
     const start = await exerciseCli(name, "start", "swarm");
     assert.equal(start.exitCode, 0, `npm run exercise start swarm failed:\n${(start.all ?? "").slice(-3000)}`);
 
@@ -163,7 +158,7 @@ describe("exercise page in a browser: on a throw-away lab, as a student works", 
         timeout: FLIP_MS,
       },
     );
-    const shot = artifact("exercise-page.png");
+    const shot = artifact(under!.backend === "docker" ? "exercise-page.png" : `exercise-page-${under!.backend}.png`);
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`      the page after the first step: ${path.relative(PROJECT_ROOT, shot)}`);
 

@@ -144,3 +144,35 @@ export async function acquireLab(log: (l: string) => void, ctx?: Mocha.Context):
   const { stack, outputs } = await throwAwayLab("e2e", settings);
   return { stack, outputs, backend: outputs.backend, owned: true };
 }
+
+/** A lab the exercise tests change, and how to let it go: `release` says what a down left of it (nothing, for a kept lab). */
+export interface ExercisedLab {
+  stack: string;
+  backend: BackendName;
+  release(): Promise<string[]>;
+}
+
+/**
+ * The lab the exercise tests work on: SWARMLAB_EXERCISES_STACK's running lab when that is set (npm run test:vm's lab
+ * of VMs: the tests leave it healthy, through up, and do not remove it), else a throw-away lab of its own, removed after.
+ */
+export async function labForExercises(kind: string, offset: number): Promise<ExercisedLab> {
+  const named = process.env.SWARMLAB_EXERCISES_STACK;
+  if (named) {
+    const outputs = await recordedLab(named, (l) => console.log(`      ${l}`));
+    if (!outputs) throw new Error(`SWARMLAB_EXERCISES_STACK=${named}: no lab of that stack is up (npm run up first)`);
+    console.log(`      the exercises on the running lab '${outputs.lab}' of stack '${named}' (${outputs.backend}), healed by up after each`);
+    return { stack: named, backend: outputs.backend, release: async () => [] };
+  }
+  const { stack, outputs } = await throwAwayLab(kind, await throwAwaySettings(kind, offset));
+  return {
+    stack: stack.name,
+    backend: outputs.backend,
+    release: async () => {
+      const { downLab, forgetStack } = stacks();
+      const { left } = await downLab(stack);
+      await forgetStack(stack);
+      return left;
+    },
+  };
+}

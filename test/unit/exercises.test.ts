@@ -118,6 +118,8 @@ describe("exercises: progress per stack (.swarmlab/<lab>/exercise.json)", functi
     p = checked(p, report(true, true, "2026-12-05T15:04:00Z"));
     assert.equal(p.exercises.demo.checks, 4);
     assert.equal(p.exercises.demo.doneAt, "2026-12-05T15:03:00.000Z");
+    const looked = checked(started(p, "demo", {}, at), report(true, false, "2026-12-05T15:05:00Z"), false);
+    assert.deepEqual([looked.exercises.demo.checks, looked.exercises.demo.passed], [0, ["a"]], "the page's look records what passed, not a check");
     assert.equal(started(p, "demo", {}, at).exercises.demo.checks, 0, "a reset begins again");
   });
 

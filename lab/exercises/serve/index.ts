@@ -1,10 +1,12 @@
 // npm run exercise -- --serve [--port <n>]: the page on the student's machine (server.ts, page/), showing the current
 // exercise of the stack checked by the engine's own check (one look at a time, looks.ts) and the lab's live picture
-// (picture.ts). It runs until interrupted.
+// (picture.ts), both from one snapshot per look over sessions kept open. It runs until interrupted.
 import { exerciseNamed } from "../exercise";
 import { checkExercise, type ExerciseLab } from "../engine";
 import { readProgress } from "../progress";
 import type { LabOutputs } from "../../outputs";
+import { ConnectedLab } from "../../checks/observe";
+import type { LabSnapshot } from "../../snapshot/model";
 import { LabSessions, takeSnapshot } from "../../snapshot/read";
 import { Looks, type PageLook } from "./looks";
 import { Pictures } from "./picture";
@@ -40,14 +42,21 @@ export function pageArgs(argv: string[]): { port: number; host?: string } {
 
 /** Serves the page until close(); resolves once it listens. */
 export async function servePage(o: ServeOptions): Promise<PageServer> {
-  const picture = livePicture();
+  const kept = keptSessions();
+  const pictures = new Pictures();
+  // One snapshot per look, over sessions kept from look to look: the picture and the check both read it.
   const look = async (): Promise<PageLook> => {
     const outputs = o.lab.outputs();
+    const sessions = kept.of(outputs);
     // the picture first: it reads the lab even when no exercise is started, or when the check cannot run
-    const drawn = await picture.of(outputs).then(
-      (svg) => ({ svg }),
-      (err: Error) => ({ problem: `the lab's picture could not be drawn: ${err.message}` }),
-    );
+    let snapshot: LabSnapshot | undefined;
+    let drawn: { svg: string } | { problem: string };
+    try {
+      snapshot = await takeSnapshot(sessions, { service: outputs.service, labInterface: true });
+      drawn = { svg: await pictures.of(outputs, snapshot) };
+    } catch (err) {
+      drawn = { problem: `the lab's picture could not be drawn: ${err instanceof Error ? err.message : String(err)}` };
+    }
     const current = readProgress(o.lab.root, outputs.lab).current;
     if (!current) {
       return {
@@ -57,36 +66,34 @@ export async function servePage(o: ServeOptions): Promise<PageServer> {
       };
     }
     // a check that cannot run (a node that does not answer) leaves the last one on the page, with why
-    return checkExercise(exerciseNamed(o.lab.root, current), o.lab).then(
-      (check) => ({ ...drawn, check }),
-      (err: Error) => ({ ...drawn, problem: `the check could not run: ${err.message}` }),
-    );
+    try {
+      const over = await ConnectedLab.over(outputs, sessions, snapshot);
+      return { ...drawn, check: await checkExercise(exerciseNamed(o.lab.root, current), o.lab, { over, counted: false }) };
+    } catch (err) {
+      return { ...drawn, problem: `the check could not run: ${err instanceof Error ? err.message : String(err)}` };
+    }
   };
   const server = await startPageServer({ host: o.host, port: o.port, looks: new Looks(look, o.every ?? LOOK_EVERY_MS) });
   return {
     ...server,
     close: async () => {
       await server.close();
-      picture.close();
+      kept.close();
     },
   };
 }
 
-/**
- * The lab's picture over sessions kept from look to look (a look is then a few Engine API calls, no SSH handshake),
- * made again when the lab's nodes change (a node made anew has a new host key).
- */
-function livePicture() {
-  const pictures = new Pictures();
+/** The lab's sessions, kept from look to look and made again when its nodes change (a node made anew has a new host key). */
+function keptSessions() {
   let kept: { access: string; sessions: LabSessions } | undefined;
   return {
-    async of(outputs: LabOutputs): Promise<string> {
+    of(outputs: LabOutputs): LabSessions {
       const access = JSON.stringify(outputs.nodeAccess);
       if (kept?.access !== access) {
         kept?.sessions.close();
-        kept = { access, sessions: new LabSessions(outputs.nodeAccess, outputs.privateKey, 10_000) };
+        kept = { access, sessions: new LabSessions(outputs.nodeAccess, outputs.privateKey, 30_000) };
       }
-      return pictures.of(outputs, await takeSnapshot(kept.sessions, { service: outputs.service, labInterface: true }));
+      return kept.sessions;
     },
     close: () => kept?.sessions.close(),
   };
