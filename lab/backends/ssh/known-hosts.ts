@@ -3,9 +3,10 @@
 // is refused with both fingerprints: the tools that provision over SSH and skip this check (Ansible's default,
 // docker-machine's generic driver) would hand the lab's key and the swarm's join token to whoever answers.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { LAB_DIR } from "../../lab-dir";
+import { withFileLock, writeWhole } from "../../locked-file";
 
 export const KNOWN_HOSTS_FILE = path.join(LAB_DIR, "known_hosts");
 
@@ -53,13 +54,17 @@ export class HostKeyChanged extends Error {
  */
 export function pinHostKey(root: string, address: string, port: number, offered: string, recordedKey?: string): { key: string; pinned: boolean } {
   const file = path.join(root, KNOWN_HOSTS_FILE);
+  // under the file's lock: another run of the project may pin its hosts at once
+  return withFileLock(file, () => pinUnderLock(file, address, port, offered, recordedKey));
+}
+
+function pinUnderLock(file: string, address: string, port: number, offered: string, recordedKey?: string): { key: string; pinned: boolean } {
   const host = knownHostName(address, port);
   const lines = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
   // a key the lab recorded (the stack's state, in a copy of the project without this file) is pinned first
   if (recordedKey && !lines.some((l) => l.startsWith(`${host} `))) {
     lines.push(`${host} ${recordedKey.trim()}`);
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, lines.join("\n") + "\n");
+    writeWhole(file, lines.join("\n") + "\n", 0o644);
   }
   const type = offered.split(/\s+/)[0];
   const recorded = lines.map((l) => l.split(/\s+/)).find(([h, t]) => h === host && t === type);
@@ -72,7 +77,6 @@ export function pinHostKey(root: string, address: string, port: number, offered:
   // a host pinned with a key of another type that now offers this one is a changed key too
   const other = lines.map((l) => l.split(/\s+/)).find(([h]) => h === host);
   if (other) throw new HostKeyChanged(host, `${other[1]} ${other[2]}`, offered, KNOWN_HOSTS_FILE);
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, [...lines, `${host} ${offered.trim()}`].join("\n") + "\n");
+  writeWhole(file, [...lines, `${host} ${offered.trim()}`].join("\n") + "\n", 0o644);
   return { key: offered.trim(), pinned: true };
 }

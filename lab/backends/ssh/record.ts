@@ -1,9 +1,10 @@
 // Which hosts the ssh backend has let a lab into, kept in the project (.swarmlab/ssh-hosts.json): hosts are not this
 // machine's to list, so down, clean and status find a lab's hosts here, and then its mark on each host (marks.ts)
 // says whether the lab is still there. An entry goes only once its host has been given back.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { LAB_DIR } from "../../lab-dir";
+import { withFileLock, writeWhole } from "../../locked-file";
 import { stateFile } from "../../project-root";
 import { stackOfOwner } from "../../types";
 import type { HostLogin, LabIdentity, Role } from "../../types";
@@ -27,25 +28,21 @@ export function readRecord(root: string): RecordedHost[] {
   return parsed.hosts ?? [];
 }
 
-function writeRecord(root: string, hosts: RecordedHost[]): void {
+/** Changes the record under its lock: another run of the project (another stack coming up) may change it at once. */
+function changeRecord(root: string, change: (hosts: RecordedHost[]) => RecordedHost[]): void {
   const file = path.join(root, RECORD_FILE);
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(`${file}.tmp`, JSON.stringify({ hosts }, null, 2) + "\n", { mode: 0o600 });
-  renameSync(`${file}.tmp`, file); // whole or not at all: parts of a run write it at once
+  withFileLock(file, () => writeWhole(file, JSON.stringify({ hosts: change(readRecord(root)) }, null, 2) + "\n"));
 }
 
 const sameHost = (a: RecordedHost, b: RecordedHost) => a.lab === b.lab && a.owner === b.owner && a.name === b.name;
 
 /** Records the host as the lab's (an entry of the same lab, owner and name is replaced). */
 export function recordHost(root: string, host: RecordedHost): void {
-  writeRecord(root, [...readRecord(root).filter((h) => !sameHost(h, host)), host]);
+  changeRecord(root, (hosts) => [...hosts.filter((h) => !sameHost(h, host)), host]);
 }
 
 export function forgetHost(root: string, host: RecordedHost): void {
-  writeRecord(
-    root,
-    readRecord(root).filter((h) => !sameHost(h, host)),
-  );
+  changeRecord(root, (hosts) => hosts.filter((h) => !sameHost(h, host)));
 }
 
 /**
