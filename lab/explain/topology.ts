@@ -1,7 +1,9 @@
 // The picture of the live lab: Graphviz's DOT written from what was observed (lab/explain/observed.ts), laid out and
 // rendered to SVG by Graphviz itself (its WebAssembly build from npm, @hpcc-js/wasm-graphviz), not drawn by hand.
 // Each node is a box holding its lab interface, docker_gwbridge, the overlay's end (where it runs a task) and its
-// tasks; the lab network and the upstream are below; the VXLAN tunnel joins the overlay's ends.
+// tasks; the lab network and the upstream are below (the hosts' own network, for hosts over SSH); the VXLAN tunnel
+// joins the overlay's ends.
+import { registered } from "../backends";
 import type { ObservedNode, ObservedTask, PartialLab } from "./observed";
 
 const FONT = "Helvetica";
@@ -30,9 +32,7 @@ export function topologyDot(lab: PartialLab): string {
     `         label=${q(`lab ${lab.lab}: ${title}`)}];`,
     `  node [fontname=${q(FONT)}, fontsize=11, shape=box, style="rounded,filled", fillcolor="#ffffff", margin="0.25,0.1"];`,
     `  edge [fontname=${q(FONT)}, fontsize=10, color="#555555"];`,
-    `  labnet [label=${q(`lab network ${lab.subnet}`)}, fillcolor="#e8e8e8", width=6];`,
-    `  upstream [label=${q(`${lab.upstream.name} ${lab.upstream.address}\n(stands for the internet)`)}, fillcolor="#fde2c4"];`,
-    `  labnet -- upstream;`,
+    ...below(lab),
   ];
   const ends = new Map<string, string>();
   for (const n of lab.nodes) {
@@ -49,6 +49,23 @@ export function topologyDot(lab: PartialLab): string {
   }
   out.push("}");
   return out.join("\n") + "\n";
+}
+
+/**
+ * What lies below the nodes: the lab network swarmlab made and its upstream host; for the user's own hosts (ssh), their
+ * own network, which swarmlab neither made nor knows the range of, and no upstream (the tasks ping the founding manager).
+ */
+function below(lab: PartialLab): string[] {
+  if (registered(lab.backend)?.usersHosts) {
+    return [
+      `  labnet [label=${q(`the hosts' own network\n(swarmlab:hosts; the tasks ping ${lab.upstream.address}, the founding manager)`)}, fillcolor="#e8e8e8", width=6];`,
+    ];
+  }
+  return [
+    `  labnet [label=${q(`lab network ${lab.subnet}`)}, fillcolor="#e8e8e8", width=6];`,
+    `  upstream [label=${q(`${lab.upstream.name} ${lab.upstream.address}\n(stands for the internet)`)}, fillcolor="#fde2c4"];`,
+    `  labnet -- upstream;`,
+  ];
 }
 
 function nodeCluster(lab: PartialLab, n: ObservedNode, tasks: ObservedTask[], ends: Map<string, string>, overlayLeft: boolean): string[] {

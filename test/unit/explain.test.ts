@@ -161,6 +161,14 @@ describe("explain: the picture of the lab", function () {
     assert.equal((dot.match(/docker_gwbridge 172\.18\.0\.1/g) ?? []).length, 3, "a docker_gwbridge on each node");
   });
 
+  it("for the user's own hosts (ssh): their own network below, no lab network of swarmlab's range and no upstream", function () {
+    const dot = topologyDot({ ...lab, backend: "ssh", upstream: { name: "swarm-manager", address: lab.nodes[0].address } });
+    assert.match(dot, /labnet \[label="the hosts' own network\\n\(swarmlab:hosts; the tasks ping 192\.168\.\d+\.\d+, the founding manager\)"/);
+    assert.ok(!dot.includes(lab.subnet), "swarmlab's lab network range is not drawn");
+    assert.ok(!/upstream \[|stands for the internet/.test(dot), "no upstream host");
+    for (const n of lab.nodes) assert.ok(dot.includes(`${n.name} (${n.role})`), n.name);
+  });
+
   it("Graphviz renders it to an SVG that shows the same text", async function () {
     this.timeout(30_000);
     const svg = await renderSvg(topologyDot(lab));
