@@ -2,7 +2,7 @@
 // record 20 hosts in one .swarmlab/ssh-hosts.json and pin 20 keys in one known_hosts, and all 80 of each are there. A
 // lock held by a live process makes a change wait, then fail naming it; one left by a process that is gone is taken.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import execa from "execa";
@@ -25,9 +25,12 @@ for (let i = 0; i < 20; i++) {
 
 describe("files every run shares (.swarmlab/ssh-hosts.json, known_hosts): a change at a time", function () {
   this.timeout(120_000);
+  const scratch: string[] = [];
+  const folder = () => scratch[scratch.push(mkdtempSync(path.join(os.tmpdir(), "swarmlab-lock-"))) - 1];
+  after(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it("four processes changing them at once lose nothing", async function () {
-    const root = mkdtempSync(path.join(os.tmpdir(), "swarmlab-lock-"));
+    const root = folder();
     await Promise.all([1, 2, 3, 4].map((who) => execa("node", ["-e", WRITER, root, String(who)])));
     assert.equal(readRecord(root).length, 80, "hosts recorded");
     const lines = readFileSync(path.join(root, KNOWN_HOSTS_FILE), "utf8").split("\n").filter(Boolean);
@@ -35,7 +38,7 @@ describe("files every run shares (.swarmlab/ssh-hosts.json, known_hosts): a chan
   });
 
   it("a lock held by a live process: the change waits, then fails naming it; a lock of a process gone is taken over", async function () {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "swarmlab-lock-")), "shared.json");
+    const file = path.join(folder(), "shared.json");
     const sleeper = execa("sleep", ["30"]);
     try {
       writeFileSync(`${file}.lock`, String(sleeper.pid));
