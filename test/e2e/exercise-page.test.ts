@@ -16,7 +16,7 @@ import { fill, publicValues } from "../../lab/exercises/values";
 import { PROJECT_ROOT } from "../../lab/project-root";
 import { outputsFromRecord, recordedOf } from "../../lab/recorded-outputs";
 import { type ExercisedLab, labForExercises, requirePrerequisites } from "./lab-under-test";
-import { artifact, launchBrowser } from "./page-browser";
+import { artifact, launchBrowser, pictureShown, waitInPage } from "./page-browser";
 
 /** How long the page may take to show a change: a poll (2 s), the look it starts, and the poll after. */
 const FLIP_MS = 60_000;
@@ -58,7 +58,7 @@ describe("exercise page in a browser: a stand-in check", function () {
     assert.equal(await taskState(page, "init"), "failed");
     assert.match((await page.textContent('#tasks li[data-task="init"]'))!, /^✗swarm-manager runs a swarm.*swarm-manager is not in a swarm$/);
     assert.equal(await page.textContent("#hint-text"), "Look at docker info on swarm-manager: Swarm: inactive.");
-    await page.waitForFunction("document.getElementById('topology').naturalWidth > 0"); // the picture loaded
+    await waitInPage(page, pictureShown, null, FLIP_MS, "the picture loaded");
     passed = true;
     await page.waitForSelector('#tasks li[data-task="init"][data-state="passed"]', { timeout: FLIP_MS });
     assert.equal(await taskState(page, "join"), "failed");
@@ -151,13 +151,7 @@ describe("exercise page in a browser: on a lab, as a student works", function ()
       await new Promise((r) => setTimeout(r, 1000));
     }
     const { picture: version } = (await (await page.request.get(`${url}state`)).json()) as PageState;
-    await page.waitForFunction(
-      `(img => img.src.endsWith("v=${version}") && img.complete && img.naturalWidth > 0)(document.getElementById("topology"))`,
-      undefined,
-      {
-        timeout: FLIP_MS,
-      },
-    );
+    await waitInPage(page, pictureShown, String(version), FLIP_MS, `the picture of look ${version} shown`);
     const shot = artifact(under!.backend === "docker" ? "exercise-page.png" : `exercise-page-${under!.backend}.png`);
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`      the page after the first step: ${path.relative(PROJECT_ROOT, shot)}`);

@@ -2,7 +2,7 @@
 // playwright-core from npm, which downloads no browser of its own. SWARMLAB_CHROMIUM names another executable.
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { PROJECT_ROOT } from "../../lab/project-root";
 
 export const CHROMIUM = process.env.SWARMLAB_CHROMIUM ?? "/usr/bin/chromium";
@@ -26,4 +26,29 @@ export async function launchBrowser(ctx: Mocha.Context): Promise<Browser> {
 export function artifact(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
+}
+
+/**
+ * Polls `predicate` in the page until it holds. page.waitForFunction would build it with eval inside the page, which
+ * the page's Content-Security-Policy (script-src 'self') refuses; page.evaluate runs it through the debugging protocol.
+ */
+export async function waitInPage(
+  page: Page,
+  predicate: (arg: string | null) => boolean,
+  arg: string | null,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await page.evaluate(predicate, arg))) {
+    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Whether the page's picture has loaded (its version `v`, when given): run in the page, so it holds all it uses. */
+export function pictureShown(v: string | null): boolean {
+  type Img = { src: string; complete: boolean; naturalWidth: number };
+  const img = (globalThis as unknown as { document: { getElementById(id: string): Img | null } }).document.getElementById("topology");
+  return img !== null && (v === null || img.src.endsWith(`v=${v}`)) && img.complete && img.naturalWidth > 0;
 }

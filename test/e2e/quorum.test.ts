@@ -8,6 +8,7 @@ import { downLab, forgetStack, upLab } from "../../infra/stack";
 import { ConnectedLab } from "../../lab/checks/observe";
 import { quorumDrill } from "../../lab/explain/drill";
 import { LabOutputs, outputsOf } from "../../lab/outputs";
+import { isLabSwarm } from "../../lab/steps/swarm";
 import { founderOf, managersOf } from "../../lab/types";
 import { assertTutorialHolds } from "./tutorial-claims";
 import { requirePrerequisites, throwAwayLab, throwAwaySettings } from "./lab-under-test";
@@ -79,6 +80,12 @@ describe("quorum: 3 managers lose their quorum in the drill; one up heals the sw
       );
       assert.equal(managers.filter((m) => m.leader).length, 1);
       assert.equal(managers.filter((m) => !m.leader && m.reachability === "reachable").length, 2);
+      // the swarm forced anew is still provably the lab's (down on hosts over SSH leaves only such a swarm)
+      const spec = (await lab.manager.docker.swarmInspect()) as { Spec?: { Labels?: Record<string, string> } };
+      assert.ok(
+        isLabSwarm(spec.Spec?.Labels, { lab: outputs.lab, owner: outputs.owner }),
+        `the swarm's labels after the heal: ${JSON.stringify(spec.Spec?.Labels)}`,
+      );
     } finally {
       lab.close();
     }
