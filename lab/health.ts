@@ -7,7 +7,7 @@ import { containerExec } from "./engine-api";
 import type { LabOutputs } from "./outputs";
 import type { NodeSession } from "./remote";
 import { NodeAccess, withTimeout } from "./sessions";
-import { LabSnapshot, membersNamed, overlayNamed, pendingReasons, runningTasksOf, taskInfoOf } from "./snapshot/model";
+import { LabSnapshot, membersNamed, overlayNamed, pendingReasons, replicasOf, runningTasksOf, serviceNamed, taskInfoOf } from "./snapshot/model";
 import { LabSessions, takeSnapshot } from "./snapshot/read";
 import type { TaskInfo } from "./steps/service";
 import { unlessTimedOut, waitUntil } from "./wait";
@@ -157,6 +157,12 @@ export function labProblems(s: LabSnapshot, expected: Pick<NodeAccess, "name" | 
   // deletes what left the program after everything else; the suite, which runs after up, sees the whole list.
   const ours = s.swarm.members.filter((m) => expected.some((e) => e.name === m.hostname));
   problems.push(...nodesReady(ours, expected).found.map((line) => `docker node ls: ${line}`));
+  // the service gone, or scaled, said as that: the tasks' count below follows from it
+  const spec = serviceNamed(s.swarm, service.name);
+  const replicas = spec && replicasOf(spec);
+  if (!spec) problems.push(`service ${service.name}: not in the swarm (docker service ls has no ${service.name})`);
+  else if (replicas !== service.replicas)
+    problems.push(`service ${service.name}: scaled to ${replicas ?? "global"} replicas, the lab's is ${service.replicas}`);
   const running = runningTasksOf(s.swarm, service.name);
   const workers = expected.filter((n) => n.role === "worker").map((n) => n.name);
   problems.push(...tasksSpread(running, { replicas: service.replicas, workers }).found.map((line) => `service ${service.name}: ${line}`));

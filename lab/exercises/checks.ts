@@ -19,7 +19,7 @@ import {
   tasksSpread,
   Verdict,
 } from "../facts";
-import { networkNamed, nodeNamed, overlayNamed, pendingReasons, runningTasksOf, serviceNamed, TaskLook } from "../snapshot/model";
+import { networkNamed, nodeNamed, overlayNamed, pendingReasons, replicasOf, runningTasksOf, serviceNamed, TaskLook } from "../snapshot/model";
 import { ANSWERS_DIR } from "./values";
 
 /** What a check found: the lines of what is wrong (none: the task passes), or why it cannot be checked here. */
@@ -129,10 +129,10 @@ export const CHECKS: Record<string, Check> = {
   "web-published": async (lab) => {
     const view = lab.snapshot.swarm;
     if (!view) return found(noSwarm(lab));
-    const spec = serviceNamed(view, WEB_SERVICE)?.spec as { Mode?: { Replicated?: { Replicas?: number } } } | undefined;
-    if (!spec) return found(`the swarm has no service ${WEB_SERVICE}`);
+    const web = serviceNamed(view, WEB_SERVICE);
+    if (!web) return found(`the swarm has no service ${WEB_SERVICE}`);
     const running = runningTasksOf(view, WEB_SERVICE).length;
-    return foundOf(replicasRunning(WEB_SERVICE, `${running}/${spec.Mode?.Replicated?.Replicas ?? 0}`, 2));
+    return foundOf(replicasRunning(WEB_SERVICE, `${running}/${replicasOf(web) ?? 0}`, 2));
   },
   "routing-mesh": async (lab) => {
     const m = lab.manager;

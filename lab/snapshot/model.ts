@@ -228,6 +228,11 @@ export function serviceNamed(v: SwarmView | undefined, name: string): ServiceLoo
   return v?.services.find((s) => s.name === name);
 }
 
+/** The replicas the service's spec asks for (replicated mode); undefined for a global service. */
+export function replicasOf(s: ServiceLook): number | undefined {
+  return (s.spec as { Mode?: { Replicated?: { Replicas?: number } } }).Mode?.Replicated?.Replicas;
+}
+
 /** The managers' entries for a hostname: a Ready one first (an earlier life of the node may linger as Down). */
 export function membersNamed(v: SwarmView | undefined, hostname: string): SwarmMemberLook[] {
   const found = (v?.members ?? []).filter((m) => m.hostname === hostname);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { interfaceFaults, labProblems } from "../../lab/health";
-import type { RawNodeLook, RawSwarmNode, RawTask } from "../../lab/snapshot/answers";
+import type { RawNodeLook, RawService, RawSwarmNode, RawTask } from "../../lab/snapshot/answers";
 import { snapshotOf } from "../../lab/snapshot/model";
 
 const recorded = (name: string): RawNodeLook[] =>
@@ -49,6 +49,21 @@ describe("health: what the lab's snapshot shows wrong", () => {
       "service test: 1 of 2 tasks running",
       "service test: Swarm says pending: no suitable node (scheduling constraints not satisfied on 3 nodes)",
     ]);
+  });
+
+  it("the service removed, or scaled: said as that, with the tasks' count that follows", () => {
+    const removed = recorded("healthy");
+    managerAnswers(removed).services = { ok: [] };
+    managerAnswers(removed).tasks = { ok: [] };
+    assert.deepEqual(labProblems(snapshotOf(removed), NODES, SERVICE), [
+      "service test: not in the swarm (docker service ls has no test)",
+      "service test: 0 of 2 tasks running",
+    ]);
+    const scaled = recorded("healthy");
+    const [svc] = (managerAnswers(scaled).services as { ok: RawService[] }).ok;
+    svc.Spec = { ...svc.Spec, Mode: { Replicated: { Replicas: 5 } } };
+    // the two tasks still run, one per worker: the scale alone is named
+    assert.deepEqual(labProblems(snapshotOf(scaled), NODES, SERVICE), ["service test: scaled to 5 replicas, the lab's is 2"]);
   });
 
   it("a node the managers do not list is not a member; two tasks on one node are named", () => {
