@@ -3,35 +3,26 @@
 // `npm run up` it still passes. Each exercise runs twice from a fresh start, to catch a check that passes by chance.
 // One lab serves every exercise: each start heals it (a healthy up takes seconds) and makes its own starting point.
 import assert from "node:assert/strict";
-import path from "node:path";
-import execa from "execa";
 import { checkExercise, ExerciseLab, solveStep, startExercise } from "../../lab/exercises/engine";
 import { Exercise, listExercises } from "../../lab/exercises/exercise";
-import type { ExerciseReport } from "../../lab/exercises/format";
+import type { ExerciseReport, TaskResult } from "../../lab/exercises/format";
 import { PROJECT_ROOT } from "../../lab/project-root";
 import { outputsFromRecord, recordedOf } from "../../lab/recorded-outputs";
-import { type ExercisedLab, labForExercises, requirePrerequisites } from "./lab-under-test";
+import { type ExercisedLab, labForExercises, requirePrerequisites, upAsStudent } from "./lab-under-test";
 
-/** How many times each exercise runs from a fresh start (SWARMLAB_EXERCISES_ROUNDS; 2 unless set). */
-const ROUNDS = Number(process.env.SWARMLAB_EXERCISES_ROUNDS ?? 2);
+/** How many times each exercise runs from a fresh start (SWARMLAB_EXERCISES_ROUNDS; 2 unless set); 0 for a value that is no count. */
+const ROUNDS_SET = process.env.SWARMLAB_EXERCISES_ROUNDS ?? "2";
+const ROUNDS = /^[1-9]\d*$/.test(ROUNDS_SET) ? Number(ROUNDS_SET) : 0;
 /** Exercises run twice whatever ROUNDS says (SWARMLAB_EXERCISES_TWICE, comma-separated): those graded only here. */
 const TWICE = new Set((process.env.SWARMLAB_EXERCISES_TWICE ?? "").split(",").filter(Boolean));
 /** SWARMLAB_EXERCISES_GRADE_ALL=1 (the lab of VMs): no task may be pending, the routing mesh's included. */
 const GRADE_ALL = process.env.SWARMLAB_EXERCISES_GRADE_ALL === "1";
+/** On a lab that grades every task (GRADE_ALL), a pending one fails. */
+const assertGraded = (t: TaskResult) =>
+  assert.ok(!(GRADE_ALL && t.pending !== undefined), `${t.id} is pending on a lab that grades every task: ${t.pending}`);
 
 /** How long a task may take to flip after the step that completes it (Swarm schedules tasks on its own time). */
 const FLIP_MS = 120_000;
-
-/** npm run up's code on the throw-away lab's stack, as the student runs it. */
-async function up(stack: string): Promise<void> {
-  const r = await execa("node", [path.join(PROJECT_ROOT, "scripts", "compiled.js"), "scripts/up.ts"], {
-    cwd: PROJECT_ROOT,
-    env: { SWARMLAB_STACK: stack },
-    reject: false,
-    all: true,
-  });
-  assert.equal(r.exitCode, 0, `npm run up failed:\n${(r.all ?? "").split("\n").slice(-30).join("\n")}`);
-}
 
 /** One line per check: ✓, ✗ or … (pending) per task. */
 const marks = (r: ExerciseReport) => r.tasks.map((t) => `${t.pending !== undefined ? "…" : t.passed ? "✓" : "✗"} ${t.id}`).join("  ");
@@ -53,7 +44,12 @@ describe("exercises: each starts failing, its solution flips each task at its ow
   const log: string[] = [];
   const began = Date.now();
 
+  // a value that is no count would make no test at all: a run that proves nothing must fail, not pass
+  if (ROUNDS === 0)
+    it("SWARMLAB_EXERCISES_ROUNDS is a count of rounds", () => assert.fail(`SWARMLAB_EXERCISES_ROUNDS=${ROUNDS_SET}: give 1 or more (2 unless set)`));
+
   before(async function () {
+    if (ROUNDS === 0) return;
     await requirePrerequisites(this);
     under = await labForExercises("exercises", 80);
     const { stack } = under;
@@ -61,7 +57,7 @@ describe("exercises: each starts failing, its solution flips each task at its ow
       root: PROJECT_ROOT,
       stack,
       outputs: () => outputsFromRecord(PROJECT_ROOT, recordedOf(PROJECT_ROOT, stack)!, stack),
-      heal: () => up(stack),
+      heal: () => upAsStudent(stack),
     };
   });
 
@@ -79,7 +75,7 @@ describe("exercises: each starts failing, its solution flips each task at its ow
         log.push(`${e.name} #${round} start: ${marks(first)}`);
         assert.equal(first.done, false, `${e.name} passes right after start`);
         for (const t of first.tasks) {
-          assert.ok(!(GRADE_ALL && t.pending !== undefined), `${t.id} is pending on a lab that grades every task: ${t.pending}`);
+          assertGraded(t);
           if (t.pending !== undefined) assert.ok(t.pending.length > 0, `${t.id} is pending without a reason`);
           else assert.equal(t.passed, false, `${t.id} passes right after start`);
         }
@@ -90,13 +86,13 @@ describe("exercises: each starts failing, its solution flips each task at its ow
           const r = await checkUntil(e, lab, done);
           log.push(`${e.name} #${round} step ${i + 1} (${step.on}: ${step.command.slice(0, 60)}…): ${marks(r)}`);
           for (const t of r.tasks) {
-            assert.ok(!(GRADE_ALL && t.pending !== undefined), `${t.id} is pending on a lab that grades every task: ${t.pending}`);
+            assertGraded(t);
             if (t.pending !== undefined) continue;
             const say = `${e.name} step ${i + 1}: ${t.id}: ${t.found.join("; ")}`;
             assert.equal(t.passed, done.has(t.id), done.has(t.id) ? `${say} (did not flip)` : `${t.id} passed before the step that completes it`);
           }
         }
-        await up(lab.stack);
+        await lab.heal();
         const healed = await checkExercise(e, lab);
         log.push(`${e.name} #${round} after up: ${marks(healed)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
         assert.equal(healed.done, true, `after up: ${healed.tasks.flatMap((t) => t.found).join("; ")}`);

@@ -6,6 +6,7 @@
 // there and not imported, so that the fast path's module graph holds no @pulumi module).
 import type { Stack } from "@pulumi/pulumi/automation";
 import Docker from "dockerode";
+import execa from "execa";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { stackFromEnv } from "../../lab/env";
@@ -154,7 +155,7 @@ export interface ExercisedLab {
 
 /**
  * The lab the exercise tests work on: SWARMLAB_EXERCISES_STACK's running lab when that is set (npm run test:vm's lab
- * of VMs: the tests leave it healthy, through up, and do not remove it), else a throw-away lab of its own, removed after.
+ * of VMs: release leaves it healthy, through up, and does not remove it), else a throw-away lab of its own, removed after.
  */
 export async function labForExercises(kind: string, offset: number): Promise<ExercisedLab> {
   const named = process.env.SWARMLAB_EXERCISES_STACK;
@@ -162,7 +163,8 @@ export async function labForExercises(kind: string, offset: number): Promise<Exe
     const outputs = await recordedLab(named, (l) => console.log(`      ${l}`));
     if (!outputs) throw new Error(`SWARMLAB_EXERCISES_STACK=${named}: no lab of that stack is up (npm run up first)`);
     console.log(`      the exercises on the running lab '${outputs.lab}' of stack '${named}' (${outputs.backend}), healed by up after each`);
-    return { stack: named, backend: outputs.backend, release: async () => [] };
+    // left as it was found, healthy: a test may stop in the middle of an exercise (the page's stops after its first step)
+    return { stack: named, backend: outputs.backend, release: async () => (await upAsStudent(named), []) };
   }
   const { stack, outputs } = await throwAwayLab(kind, await throwAwaySettings(kind, offset));
   return {
@@ -175,4 +177,15 @@ export async function labForExercises(kind: string, offset: number): Promise<Exe
       return left;
     },
   };
+}
+
+/** npm run up's code on the stack, as the student runs it (the compiled command, as npm's script does); fails with its end. */
+export async function upAsStudent(stack: string): Promise<void> {
+  const r = await execa("node", [path.join(PROJECT_ROOT, "scripts", "compiled.js"), "scripts/up.ts"], {
+    cwd: PROJECT_ROOT,
+    env: { SWARMLAB_STACK: stack },
+    reject: false,
+    all: true,
+  });
+  if (r.exitCode !== 0) throw new Error(`npm run up failed:\n${(r.all ?? "").split("\n").slice(-30).join("\n")}`);
 }
